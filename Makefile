@@ -1,0 +1,41 @@
+# crosslink: `make up` runs the whole system, `make test` runs the whole suite. Both install first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install up test lint typecheck unit integration lock clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/crosslink fetch-broker
+	touch $@
+
+install: $(VENV)/.installed
+
+up: install  ## broker, intake, matcher, notifier and the demo receiver, until Ctrl-C
+	$(BIN)/crosslink up
+
+test: lint typecheck  ## the whole suite, against a broker the tests start themselves
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+unit: install  ## pure logic only: no broker, no network
+	$(BIN)/pytest tests/unit
+
+integration: install
+	$(BIN)/pytest -m integration
+
+lock:  ## re-resolve requirements.lock from pyproject.toml (needs `make install` once)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .crosslink .mypy_cache .ruff_cache .pytest_cache

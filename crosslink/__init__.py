@@ -1,0 +1,1 @@
+"""Shared runtime support: settings, districts directory, topics, logging, local broker, CLI."""

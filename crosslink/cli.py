@@ -1,0 +1,101 @@
+"""The `crosslink` command: run the stack, the broker, topic provisioning and the demo receiver."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from crosslink.directory import hash_api_key, load_directory
+from crosslink.localbroker import STATE_DIR, LocalBroker, configured_bootstrap, fetch_jars
+from crosslink.provisioning import provision_topics
+from crosslink.receiver import ReceivedWebhook, WebhookReceiver
+from crosslink.settings import CommonSettings
+
+app = typer.Typer(
+    help="crosslink: links sextortion complaints across districts.", no_args_is_help=True
+)
+console = Console(soft_wrap=True)
+
+
+def _wait_for_ctrl_c() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+
+
+@app.command()
+def up() -> None:
+    """Run the broker, intake, matcher, notifier and the demo receiver until Ctrl-C."""
+    from crosslink.devstack import run_stack
+
+    run_stack()
+
+
+@app.command()
+def broker(
+    port: int = 9092, controller_port: int = 9093, home: Path = STATE_DIR / "broker"
+) -> None:
+    """Run the local KRaft broker in the foreground until Ctrl-C."""
+    local = LocalBroker(home=home, port=port, controller_port=controller_port)
+    local.start()
+    console.print(f"broker ready on {local.bootstrap}; Ctrl-C stops it")
+    try:
+        _wait_for_ctrl_c()
+    finally:
+        local.stop()
+
+
+@app.command()
+def fetch_broker() -> None:
+    """Download Kafka's server jars from Maven Central (once)."""
+    console.print(f"Kafka jars in {fetch_jars()}")
+
+
+@app.command()
+def topics(bootstrap: str = typer.Option(None, help="default: CROSSLINK_KAFKA_BOOTSTRAP")) -> None:
+    """Create crosslink's topics with their partition counts (idempotent)."""
+    target = bootstrap or configured_bootstrap() or CommonSettings().kafka_bootstrap
+    created = provision_topics(target)
+    console.print(f"created: {', '.join(created) or 'nothing (all topics exist)'}")
+
+
+@app.command()
+def hash_key(api_key: str) -> None:
+    """Print the SHA-256 of an integrator key, for the districts file's api_key_sha256."""
+    console.print(hash_api_key(api_key))
+
+
+@app.command()
+def demo_receiver(port: int = 9000) -> None:
+    """Receive webhooks for every district in the directory and print each alert."""
+    directory = load_directory(CommonSettings().districts_file)
+    secrets = {district.code: district.webhook_secret for district in directory.districts}
+    receiver = WebhookReceiver(secrets, port=port, on_webhook=_print_webhook).start()
+    console.print(f"demo receiver on http://127.0.0.1:{port}/webhooks/<district>")
+    try:
+        _wait_for_ctrl_c()
+    finally:
+        receiver.stop()
+
+
+def _print_webhook(webhook: ReceivedWebhook) -> None:
+    if not webhook.verified or webhook.payload is None:
+        console.print(f"[red]{webhook.district}: signature did NOT verify ({webhook.webhook_id})")
+        return
+    data = webhook.payload["data"]
+    others = ", ".join(f"{c['district']}/{c['complaint_id']}" for c in data["other_cases"]) or "-"
+    mine = ", ".join(c["complaint_id"] for c in data["your_cases"])
+    repeat = " (repeat, ignored)" if webhook.duplicate else ""
+    console.print(
+        f"[green]{webhook.district}: signature verified{repeat}[/] {data['identifier']['type']} "
+        f"{data['identifier']['masked']} links your {mine} with {others}"
+    )
+
+
+if __name__ == "__main__":
+    app()

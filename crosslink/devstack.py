@@ -1,0 +1,93 @@
+"""`make up`: the broker, the three services and the demo receiver, in the foreground.
+
+Ctrl-C (or SIGTERM) stops the services first, then the broker; nothing is left running.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+from contextlib import ExitStack
+from typing import IO
+
+from rich.console import Console
+
+from crosslink.localbroker import STATE_DIR, LocalBroker, configured_bootstrap
+from crosslink.processes import ServiceProcess
+from crosslink.provisioning import provision_topics
+
+DEFAULT_PORTS = {"intake": 8000, "matcher": 6066, "notifier": 8002}
+console = Console(stderr=True, soft_wrap=True)
+
+
+def run_stack(*, with_demo_receiver: bool = True) -> None:
+    """Start everything, wait for Ctrl-C or a crash, then stop everything."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with ExitStack() as stack:
+        bootstrap = configured_bootstrap()
+        if bootstrap is None:
+            console.print("[bold]starting the local Kafka broker on 127.0.0.1:9092 ...")
+            broker = LocalBroker(home=STATE_DIR / "broker")
+            broker.start()
+            stack.callback(broker.stop)
+            bootstrap = broker.bootstrap
+        provision_topics(bootstrap)
+        children: list[subprocess.Popen[bytes]] = []
+        if with_demo_receiver:
+            demo = [sys.executable, "-m", "crosslink.cli", "demo-receiver"]
+            children.append(_spawn_prefixed("receiver", demo, stack))
+        for name, port in DEFAULT_PORTS.items():
+            service = ServiceProcess(
+                name, port, env={"CROSSLINK_KAFKA_BOOTSTRAP": bootstrap}
+            ).start()
+            stack.callback(service.stop)
+            _relay(name, service.process.stdout)
+            children.append(service.process)
+        console.print(
+            "[bold green]crosslink is up:[/] intake http://127.0.0.1:8000/docs, matcher "
+            ":6066/metrics, notifier :8002/metrics, demo receiver :9000. Ctrl-C stops all."
+        )
+        _wait(stop, children)
+        console.print("[bold]stopping crosslink ...")
+
+
+def _spawn_prefixed(name: str, command: list[str], stack: ExitStack) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    stack.callback(_terminate, process)
+    _relay(name, process.stdout)
+    return process
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _relay(name: str, stream: IO[bytes] | None) -> None:
+    """Copy a child's output to ours, each line prefixed with the child's name."""
+
+    def copy() -> None:
+        assert stream is not None
+        for line in stream:
+            sys.stdout.write(f"{name:>9} | {line.decode(errors='replace')}")
+            sys.stdout.flush()
+
+    threading.Thread(target=copy, daemon=True).start()
+
+
+def _wait(stop: threading.Event, children: list[subprocess.Popen[bytes]]) -> None:
+    while not stop.wait(0.5):
+        for child in children:
+            if child.poll() is not None:
+                console.print(f"[bold red]a process exited with code {child.returncode}; stopping")
+                return

@@ -1,0 +1,70 @@
+"""The districts directory: who each district is, where its alerts go, which keys post for it.
+
+One YAML file (CROSSLINK_DISTRICTS_FILE). Integrator keys are stored only as SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+
+from schemas.api import DISTRICT_CODE_PATTERN
+
+
+class DirectoryError(ValueError):
+    """The districts file is missing or malformed; the message names the file and the problem."""
+
+
+class District(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: Annotated[str, Field(pattern=DISTRICT_CODE_PATTERN)]
+    name: str
+    state: str
+    webhook_url: HttpUrl
+    webhook_secret: Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,}$")]
+    api_key_sha256: tuple[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")], ...] = ()
+
+
+class DistrictsDirectory(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    districts: tuple[District, ...]
+
+    @model_validator(mode="after")
+    def _codes_are_unique(self) -> DistrictsDirectory:
+        codes = [district.code for district in self.districts]
+        if len(codes) != len(set(codes)):
+            raise ValueError("district codes must be unique")
+        return self
+
+    def get(self, code: str) -> District | None:
+        return next((d for d in self.districts if d.code == code), None)
+
+    def district_for_api_key(self, api_key: str) -> District | None:
+        """The district an integrator key may post for, or None for an unknown key."""
+        digest = hash_api_key(api_key)
+        for district in self.districts:
+            if any(hmac.compare_digest(digest, known) for known in district.api_key_sha256):
+                return district
+        return None
+
+
+def hash_api_key(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def load_directory(path: Path) -> DistrictsDirectory:
+    """Read and validate the districts file, or raise DirectoryError saying what is wrong."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+        return DistrictsDirectory.model_validate(raw)
+    except OSError as error:
+        raise DirectoryError(f"cannot read districts file {path}: {error.strerror}") from None
+    except (yaml.YAMLError, ValidationError) as error:
+        raise DirectoryError(f"districts file {path} is invalid: {error}") from None

@@ -1,0 +1,206 @@
+"""A real single-node KRaft Kafka broker, run from Maven Central jars without Docker.
+
+`make up` and the integration tests share this one launcher. Jars and broker data live in
+git-ignored folders under `.crosslink/`; see deploy/kafka/ for the pinned version and config.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+from types import TracebackType
+
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+KAFKA_DEPLOY_DIR = REPO_ROOT / "deploy" / "kafka"
+STATE_DIR = REPO_ROOT / ".crosslink"
+
+
+class BrokerError(RuntimeError):
+    """The local broker could not be fetched, started or stopped."""
+
+
+def kafka_version() -> str:
+    """The pinned Kafka version, read from deploy/kafka/pom.xml (the one place it is set)."""
+    pom = (KAFKA_DEPLOY_DIR / "pom.xml").read_text()
+    start = pom.index("<kafka.version>") + len("<kafka.version>")
+    return pom[start : pom.index("</kafka.version>")]
+
+
+def fetch_jars(libs_dir: Path | None = None) -> Path:
+    """Copy Kafka's server jars from Maven Central into `libs_dir` once; return the folder."""
+    libs_dir = libs_dir or STATE_DIR / f"kafka-{kafka_version()}" / "libs"
+    done_marker = libs_dir / ".complete"
+    if done_marker.exists():
+        return libs_dir
+    if shutil.which("mvn") is None or shutil.which("java") is None:
+        raise BrokerError("the local broker needs `java` (17+) and `mvn` on PATH")
+    partial = libs_dir.with_name(libs_dir.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    command = [
+        "mvn", "-q", "-B", "-f", str(KAFKA_DEPLOY_DIR / "pom.xml"),
+        "dependency:copy-dependencies", f"-DoutputDirectory={partial}",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BrokerError(f"fetching Kafka jars with Maven failed:\n{result.stdout}{result.stderr}")
+    shutil.rmtree(libs_dir, ignore_errors=True)
+    partial.rename(libs_dir)
+    done_marker.touch()
+    return libs_dir
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on `host`:`port`."""
+    with socket.socket() as sock:
+        return sock.connect_ex((host, port)) != 0
+
+
+def metadata_request_succeeds(bootstrap: str, timeout_s: float = 5.0) -> bool:
+    """True when the broker at `bootstrap` answers a metadata request."""
+    host, port = bootstrap.split(",")[0].rsplit(":", 1)
+    if port_is_free(int(port), host):
+        return False  # nothing listens yet; kafka-python would leak a socket finding that out
+    timeout_ms = int(timeout_s * 1000)
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            request_timeout_ms=timeout_ms,
+        )
+    except KafkaError:
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except KafkaError:
+        return False
+    finally:
+        admin.close()
+
+
+@dataclass
+class LocalBroker:
+    """One KRaft broker+controller process on 127.0.0.1; SIGTERM stops it cleanly."""
+
+    home: Path
+    port: int = 9092
+    controller_port: int = 9093
+    heap: str = "512m"
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "broker.log"
+
+    def start(self, timeout_s: float = 120.0) -> None:
+        """Fetch jars, format storage once, start the broker and wait until it answers."""
+        for port in (self.port, self.controller_port):
+            if not port_is_free(port):
+                raise BrokerError(f"port {port} on 127.0.0.1 is in use: is another broker running?")
+        libs = fetch_jars()
+        config = self._write_config()
+        self._format_storage(libs, config)
+        log = self.log_file.open("ab")
+        command = [
+            "java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={KAFKA_DEPLOY_DIR / 'log4j2.properties'}",
+            "-cp", f"{libs}/*", "kafka.Kafka", str(config),
+        ]  # fmt: skip
+        # Its own process group, so a Ctrl-C meant for `make up` reaches the broker only via stop().
+        self._process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        self._wait_until_ready(timeout_s)
+
+    def stop(self, timeout_s: float = 60.0) -> None:
+        """Shut the broker down with SIGTERM, falling back to SIGKILL after `timeout_s`."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def __enter__(self) -> LocalBroker:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _write_config(self) -> Path:
+        data_dir = self.home / "data"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        template = Template((KAFKA_DEPLOY_DIR / "server.properties.template").read_text())
+        config = self.home / "server.properties"
+        config.write_text(
+            template.substitute(
+                port=self.port, controller_port=self.controller_port, data_dir=data_dir
+            )
+        )
+        return config
+
+    def _format_storage(self, libs: Path, config: Path) -> None:
+        if (self.home / "data" / "meta.properties").exists():
+            return
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        command = [
+            "java", "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format",
+            "-t", cluster_id, "-c", str(config), "--ignore-formatted",
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise BrokerError(f"formatting broker storage failed:\n{result.stdout}{result.stderr}")
+
+    def _wait_until_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        assert self._process is not None
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise BrokerError(f"the broker exited early; last lines:\n{self._log_tail()}")
+            if metadata_request_succeeds(self.bootstrap, timeout_s=2.0):
+                return
+            time.sleep(0.5)
+        self.stop()
+        raise BrokerError(f"the broker did not answer within {timeout_s:.0f}s:\n{self._log_tail()}")
+
+    def _log_tail(self, lines: int = 30) -> str:
+        if not self.log_file.exists():
+            return "(no broker log)"
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+def configured_bootstrap() -> str | None:
+    """The external broker named by CROSSLINK_KAFKA_BOOTSTRAP, if any."""
+    return os.environ.get("CROSSLINK_KAFKA_BOOTSTRAP") or None

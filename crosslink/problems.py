@@ -1,0 +1,117 @@
+"""RFC 9457 problem responses: the one error format of every crosslink HTTP API.
+
+Each failure kind is a ProblemError subclass with a stable `type`; handlers map them, request
+validation errors and anything unexpected to application/problem+json. Never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from schemas.api import FieldProblem, Problem
+
+PROBLEM_BASE = "https://crosslink.example/problems/"
+PROBLEM_JSON = "application/problem+json"
+
+log = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+    default_headers: ClassVar[dict[str, str]] = {}
+
+    def __init__(
+        self,
+        detail: str,
+        errors: Sequence[FieldProblem] = (),
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = {**self.default_headers, **(headers or {})}
+
+
+def problem_response(
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: Sequence[FieldProblem] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        type=PROBLEM_BASE + slug, title=title, status=status, detail=detail, errors=list(errors)
+    )
+    return JSONResponse(
+        problem.model_dump(), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """('body', 'identifiers', 1, 'value') -> 'identifiers[1].value'."""
+    path = ""
+    for part in loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path or "body"
+
+
+def _validation_problems(errors: Sequence[Any]) -> list[FieldProblem]:
+    return [FieldProblem(field=field_path(e["loc"]), reason=e["msg"]) for e in errors]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a problem+json response."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(_: Request, error: ProblemError) -> JSONResponse:
+        return problem_response(
+            status=error.status,
+            slug=error.slug,
+            title=error.title,
+            detail=error.detail,
+            errors=error.errors,
+            headers=error.headers or None,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = _validation_problems(error.errors())
+        return problem_response(
+            status=422,
+            slug="invalid-request",
+            title="The request is invalid",
+            detail=f"{len(problems)} field(s) are invalid",
+            errors=problems,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, error: HTTPException) -> JSONResponse:
+        return problem_response(
+            status=error.status_code,
+            slug=f"http-{error.status_code}",
+            title=str(error.detail),
+            detail=str(error.detail),
+            headers=dict(error.headers) if error.headers else None,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(
+            status=500,
+            slug="internal",
+            title="Internal error",
+            detail="crosslink could not handle this request; it has been logged",
+        )

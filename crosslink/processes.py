@@ -1,0 +1,91 @@
+"""Runs crosslink's services as real OS processes: `make up` and the end-to-end tests share it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from crosslink.localbroker import REPO_ROOT
+
+SERVICES = {
+    "intake": ("services.intake", "CROSSLINK_INTAKE_PORT"),
+    "matcher": ("services.matcher", "CROSSLINK_MATCHER_PORT"),
+    "notifier": ("services.notifier", "CROSSLINK_NOTIFIER_PORT"),
+}
+
+
+class ServiceFailed(RuntimeError):
+    """A service process exited, or did not become healthy in time."""
+
+
+@dataclass
+class ServiceProcess:
+    """One service (`python -m services.<name>`); output to `log_path`, or a pipe if None."""
+
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path | None = None
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        assert self._process is not None, f"{self.name} is not started"
+        return self._process
+
+    def start(self) -> ServiceProcess:
+        module, port_variable = SERVICES[self.name]
+        env = {**os.environ, **self.env, port_variable: str(self.port)}
+        with ExitStack() as stack:
+            output: IO[bytes] | int = subprocess.PIPE
+            if self.log_path is not None:
+                self.log_path.parent.mkdir(parents=True, exist_ok=True)
+                output = stack.enter_context(self.log_path.open("ab"))
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", module],
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+    def wait_healthy(self, path: str = "/healthz", timeout_s: float = 60.0) -> None:
+        """Poll GET `path` until it answers 200, failing fast if the process exits."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServiceFailed(f"{self.name} exited with code {self.process.returncode}")
+            try:
+                if httpx.get(f"{self.base_url}{path}", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise ServiceFailed(f"{self.name} did not answer 200 on {path} within {timeout_s:.0f}s")
+
+    def stop(self, timeout_s: float = 20.0) -> None:
+        """SIGTERM, then SIGKILL if it has not exited within `timeout_s`."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

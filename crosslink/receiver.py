@@ -1,0 +1,113 @@
+"""A real HTTP webhook receiver: verifies Standard Webhooks signatures and dedupes by webhook-id.
+
+`make up` runs it as the demo receiver for the demo districts; the end-to-end tests run one
+per district. It shows what an integrator's endpoint should do: verify, then process each
+webhook-id once, answering 2xx to a repeat so the sender stops retrying.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from services.notifier.signing import InvalidSignature, verify
+
+PATH_PREFIX = "/webhooks/"
+
+
+@dataclass(frozen=True)
+class ReceivedWebhook:
+    district: str
+    webhook_id: str
+    payload: dict[str, Any] | None
+    verified: bool
+    duplicate: bool
+
+
+class WebhookReceiver:
+    """Serves POST /webhooks/<district> on 127.0.0.1 in a background thread."""
+
+    def __init__(
+        self,
+        secrets: Mapping[str, str],
+        *,
+        port: int = 0,
+        on_webhook: Callable[[ReceivedWebhook], None] | None = None,
+    ) -> None:
+        self._secrets = dict(secrets)
+        self._on_webhook = on_webhook
+        self._lock = threading.Lock()
+        self._seen: set[str] = set()
+        self.received: list[ReceivedWebhook] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def url_for(self, district: str) -> str:
+        return f"http://127.0.0.1:{self.port}{PATH_PREFIX}{district}"
+
+    def processed(self) -> list[ReceivedWebhook]:
+        """Webhooks that verified, each webhook-id once."""
+        with self._lock:
+            return [w for w in self.received if w.verified and not w.duplicate]
+
+    def start(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def _record(self, district: str, headers: Mapping[str, str], body: bytes) -> int:
+        secret = self._secrets.get(district)
+        if secret is None:
+            return 404
+        webhook_id = headers.get("webhook-id", "")
+        try:
+            verify(secret, headers, body, now=int(time.time()))
+        except InvalidSignature:
+            self._store(ReceivedWebhook(district, webhook_id, None, False, False))
+            return 401
+        with self._lock:
+            duplicate = webhook_id in self._seen
+            self._seen.add(webhook_id)
+        self._store(ReceivedWebhook(district, webhook_id, json.loads(body), True, duplicate))
+        return 204
+
+    def _store(self, webhook: ReceivedWebhook) -> None:
+        with self._lock:
+            self.received.append(webhook)
+        if self._on_webhook:
+            self._on_webhook(webhook)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                district = self.path.removeprefix(PATH_PREFIX)
+                headers = {key.lower(): value for key, value in self.headers.items()}
+                status = (
+                    receiver._record(district, headers, body)
+                    if self.path.startswith(PATH_PREFIX)
+                    else 404
+                )
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Silence per-request stderr lines; the receiver reports through on_webhook."""
+
+        return Handler

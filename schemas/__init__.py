@@ -1,0 +1,1 @@
+"""Contracts shared by every crosslink service: API bodies, events, topics, identifier canon."""

@@ -1,0 +1,60 @@
+"""Bodies of crosslink's REST API, validated at the edge and passed inward as models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.identifiers import IdentifierType
+
+MAX_IDENTIFIERS_PER_COMPLAINT = 100
+DISTRICT_CODE_PATTERN = r"^[A-Z]{2}-[A-Z]{3}$"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class IdentifierSubmission(_Body):
+    type: IdentifierType
+    value: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class ComplaintSubmission(_Body):
+    """A complaint as a district's case-management system posts it. No victim data."""
+
+    complaint_id: Annotated[
+        str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+    ]
+    district: Annotated[str, Field(pattern=DISTRICT_CODE_PATTERN, examples=["MH-MUM"])]
+    police_station: Annotated[str, Field(min_length=1, max_length=128)]
+    registered_at: AwareDatetime
+    identifiers: Annotated[
+        list[IdentifierSubmission],
+        Field(min_length=1, max_length=MAX_IDENTIFIERS_PER_COMPLAINT),
+    ]
+
+
+class ComplaintAccepted(BaseModel):
+    """The same shape whether or not the complaint matches anything (no oracle)."""
+
+    status: Literal["accepted"] = "accepted"
+    complaint_id: str
+    district: str
+    identifiers_accepted: int
+
+
+class FieldProblem(BaseModel):
+    field: str
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; `errors` lists each offending field."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] = []

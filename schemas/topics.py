@@ -1,0 +1,35 @@
+"""Every Kafka topic crosslink uses, with its partition count: the one list provisioning creates.
+
+Identifier sightings are keyed by pseudonym token, so all sightings of one identifier land on
+one partition and the matcher's table for that token is local to the worker that owns it.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+MATCHER_APP_ID = "crosslink-matcher"
+SIGHTINGS_TABLE = "sightings_by_token"
+
+IDENTIFIER_SIGHTED = TopicSpec("crosslink.identifier-sighted.v1", partitions=6)
+ALERT_RAISED = TopicSpec("crosslink.alert-raised.v1", partitions=3)
+DEAD_LETTER = TopicSpec("crosslink.dead-letter.v1", partitions=1)
+# Faust names a table's changelog "<app id>-<table>-changelog"; it must match its source topic.
+SIGHTINGS_CHANGELOG = TopicSpec(
+    f"{MATCHER_APP_ID}-{SIGHTINGS_TABLE}-changelog",
+    partitions=IDENTIFIER_SIGHTED.partitions,
+    config={"cleanup.policy": "compact"},
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    IDENTIFIER_SIGHTED,
+    ALERT_RAISED,
+    DEAD_LETTER,
+    SIGHTINGS_CHANGELOG,
+)

@@ -1,0 +1,1 @@
+"""The three crosslink services: intake, matcher, notifier."""

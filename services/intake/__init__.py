@@ -1,0 +1,1 @@
+"""Intake: integrators POST complaints; each identifier becomes a pseudonymous event on Kafka."""

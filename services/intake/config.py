@@ -1,0 +1,32 @@
+"""Intake settings (CROSSLINK_* environment variables)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Self
+
+from pydantic import SecretStr, model_validator
+
+from crosslink.settings import CommonSettings
+
+DEV_PSEUDONYM_KEY = "crosslink-development-pseudonym-key-not-for-real-cases"
+
+
+class IntakeSettings(CommonSettings):
+    intake_host: str = "127.0.0.1"
+    intake_port: int = 8000
+    pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
+    publish_timeout_s: float = 10.0
+    retry_after_s: int = 5
+
+    @model_validator(mode="after")
+    def _refuse_demo_key_in_production(self) -> Self:
+        key = self.pseudonym_key.get_secret_value()
+        if self.env == "production" and (key == DEV_PSEUDONYM_KEY or len(key) < 32):
+            raise ValueError("CROSSLINK_PSEUDONYM_KEY must be set to a secret of 32+ characters")
+        return self
+
+
+@lru_cache
+def get_settings() -> IntakeSettings:
+    return IntakeSettings()

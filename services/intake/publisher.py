@@ -1,0 +1,107 @@
+"""Publishes identifier-sighted events to Kafka and returns only once the broker holds them all.
+
+acks=all with an idempotent producer: a returned publish() means every record is durable.
+While the broker is unreachable the publisher refuses at once, before sending anything, so a
+503 answered in that state accepted nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from crosslink.provisioning import provision_topics
+from schemas.events import IdentifierSighted
+from schemas.topics import IDENTIFIER_SIGHTED
+from services.intake.errors import BrokerUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class KafkaPublisher:
+    def __init__(self, bootstrap: str, *, timeout_s: float, retry_after_s: int) -> None:
+        self._bootstrap = bootstrap
+        self._timeout_s = timeout_s
+        self._retry_after_s = retry_after_s
+        self._producer: AIOKafkaProducer | None = None
+        self._degraded = True
+        self._connecting: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Connect in the background, so intake serves (with 503s) while the broker is down."""
+        self._connecting = asyncio.create_task(self._connect_until_done())
+
+    async def stop(self) -> None:
+        if self._connecting:
+            self._connecting.cancel()
+        if self._producer:
+            await self._producer.stop()
+
+    async def publish(self, events: Sequence[IdentifierSighted]) -> None:
+        """Send every event and wait for the broker's acknowledgement of each, or raise."""
+        producer = self._producer
+        if producer is None or (self._degraded and not await self.broker_reachable()):
+            raise BrokerUnavailable(
+                "the event broker is unreachable; nothing was accepted",
+                retry_after_s=self._retry_after_s,
+            )
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                pending = [
+                    await producer.send(
+                        IDENTIFIER_SIGHTED.name,
+                        key=event.identifier.token.encode(),
+                        value=event.model_dump_json().encode(),
+                    )
+                    for event in events
+                ]
+                await asyncio.gather(*pending)
+        except (KafkaError, TimeoutError) as error:
+            self._degraded = True
+            log.warning("publish failed", extra={"error": repr(error)})
+            raise BrokerUnavailable(
+                "the event broker did not confirm the complaint; post it again",
+                retry_after_s=self._retry_after_s,
+            ) from error
+        self._degraded = False
+
+    async def broker_reachable(self) -> bool:
+        """True when a metadata request to the broker succeeds within two seconds."""
+        if self._producer is None:
+            return False
+        try:
+            async with asyncio.timeout(2.0):
+                await self._producer.client.fetch_all_metadata()
+        except (KafkaError, TimeoutError):
+            return False
+        self._degraded = False
+        return True
+
+    async def _connect_until_done(self) -> None:
+        delay = 0.5
+        while self._producer is None:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap,
+                acks="all",
+                enable_idempotence=True,
+                request_timeout_ms=int(self._timeout_s * 1000),
+                client_id="crosslink-intake",
+            )
+            try:
+                await asyncio.to_thread(provision_topics, self._bootstrap)
+                await producer.start()
+            except Exception as error:  # any failure here means: not connected yet, try again
+                await producer.stop()
+                log.warning(
+                    "broker not reachable yet", extra={"error": repr(error), "retry_s": delay}
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            self._producer = producer
+            self._degraded = False
+            log.info("connected to the event broker", extra={"bootstrap": self._bootstrap})

@@ -1,0 +1,25 @@
+"""`python -m services.matcher`: run the matcher worker (metrics on CROSSLINK_MATCHER_PORT)."""
+
+import faust
+
+from crosslink.logs import configure_logging, logging_config
+from services.matcher.app import create_app, prepare
+from services.matcher.config import get_settings
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging("matcher", settings.log_level)
+    prepare(settings)
+    worker = faust.Worker(
+        create_app(settings),
+        loglevel=settings.log_level,
+        # faust would otherwise install its own coloured text logging over ours.
+        logging_config=logging_config("matcher", settings.log_level),
+        redirect_stdouts=False,
+    )
+    worker.execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Notifier: delivers each alert to every district involved, as signed webhooks."""

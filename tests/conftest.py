@@ -1,0 +1,115 @@
+"""Fixtures shared by every tier: a real Kafka broker, a districts file, running services."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+
+from crosslink.localbroker import LocalBroker, configured_bootstrap, free_port
+from crosslink.provisioning import provision_topics
+
+
+def docker_engine_available() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env().ping()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """CROSSLINK_KAFKA_BOOTSTRAP if set; else a local broker on free ports; else testcontainers."""
+    if external := configured_bootstrap():
+        provision_topics(external)
+        yield external
+    elif shutil.which("java") and shutil.which("mvn"):
+        with LocalBroker(tmp_path_factory.mktemp("kafka"), free_port(), free_port()) as broker:
+            provision_topics(broker.bootstrap)
+            yield broker.bootstrap
+    elif docker_engine_available():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer() as container:
+            bootstrap = container.get_bootstrap_server()
+            provision_topics(bootstrap)
+            yield bootstrap
+    else:
+        pytest.fail("no Kafka: set CROSSLINK_KAFKA_BOOTSTRAP, install java and mvn, or run Docker")
+
+
+def api_key(district: str) -> str:
+    return f"test-key-{district}"
+
+
+def webhook_secret(district: str) -> str:
+    return "whsec_" + base64.b64encode(hashlib.sha256(district.encode()).digest()).decode()
+
+
+def write_districts_file(path: Path, webhook_urls: dict[str, str]) -> Path:
+    """A districts directory with one test key and secret per district."""
+    districts = [
+        {
+            "code": code,
+            "name": code,
+            "state": code[:2],
+            "webhook_url": url,
+            "webhook_secret": webhook_secret(code),
+            "api_key_sha256": [hashlib.sha256(api_key(code).encode()).hexdigest()],
+        }
+        for code, url in webhook_urls.items()
+    ]
+    path.write_text(yaml.safe_dump({"districts": districts}))
+    return path
+
+
+def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
+    """Every record currently on `topic`, from the first offset to the end of each partition."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        records: list[ConsumerRecord] = []
+        deadline = time.monotonic() + 60
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            assert time.monotonic() < deadline, f"could not read {topic} to its end"
+            for batch in consumer.poll(timeout_ms=1000).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()
+
+
+def wait_until_consumed(bootstrap: str, group: str, topic: str, timeout_s: float = 90) -> None:
+    """Wait until `group` has committed every record now on `topic`: all of it is processed."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        end = consumer.end_offsets(partitions)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            committed = admin.list_group_offsets({group: partitions}).get(group, {})
+            # -1 (or no entry) means nothing committed yet: the group is at offset 0.
+            position = {tp: max(getattr(committed.get(tp), "offset", 0), 0) for tp in partitions}
+            behind = [tp for tp in partitions if end[tp] > position[tp]]
+            if not behind:
+                return
+            assert time.monotonic() < deadline, f"{group} stuck at {committed}, end {end}"
+            time.sleep(0.2)
+    finally:
+        consumer.close()
+        admin.close()

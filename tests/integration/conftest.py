@@ -1,0 +1,39 @@
+"""Intake running as a real process against the real broker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crosslink.localbroker import free_port
+from crosslink.processes import ServiceProcess
+from tests.conftest import write_districts_file
+
+DISTRICTS = {"MH-MUM": "http://127.0.0.1:9/unused", "MP-BPL": "http://127.0.0.1:9/unused"}
+
+
+def start_intake(bootstrap: str, workdir: Path) -> ServiceProcess:
+    districts_file = write_districts_file(workdir / "districts.yaml", DISTRICTS)
+    intake = ServiceProcess(
+        "intake",
+        free_port(),
+        env={
+            "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
+            "CROSSLINK_DISTRICTS_FILE": str(districts_file),
+            "CROSSLINK_PUBLISH_TIMEOUT_S": "5",
+        },
+        log_path=workdir / "intake.log",
+    ).start()
+    intake.wait_healthy("/readyz")
+    return intake
+
+
+@pytest.fixture(scope="module")
+def intake(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    process = start_intake(kafka_bootstrap, tmp_path_factory.mktemp("intake"))
+    yield process
+    process.stop()

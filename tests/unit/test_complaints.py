@@ -1,0 +1,59 @@
+"""Where a complaint is validated: district check, identifier canon, one event per identifier."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas.api import ComplaintSubmission
+from services.intake.complaints import sightings_for
+from services.intake.errors import InvalidComplaint, WrongDistrict
+from tests.builders import complaint_body
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def submission(district: str, *identifiers: tuple[str, str]) -> ComplaintSubmission:
+    body = complaint_body(district, *identifiers, complaint_id="MUM-1")
+    return ComplaintSubmission.model_validate(body)
+
+
+def test_each_distinct_identifier_becomes_one_event_without_its_raw_value() -> None:
+    complaint = submission("MH-MUM", ("phone", "+91 98765 43210"), ("phone", "098765-43210"),
+                           ("upi", "quickcash@ybl"))  # fmt: skip
+
+    events = sightings_for(complaint, caller_district="MH-MUM", pseudonym_key=b"k", received_at=NOW)
+
+    assert [e.identifier.type for e in events] == ["phone", "upi"]
+    assert all("9876543210" not in e.model_dump_json() for e in events)
+    assert all("quickcash" not in e.model_dump_json() for e in events)
+
+
+def test_event_ids_are_deterministic() -> None:
+    complaint = submission("MH-MUM", ("phone", "9876543210"))
+
+    first = sightings_for(complaint, caller_district="MH-MUM", pseudonym_key=b"k", received_at=NOW)
+    again = sightings_for(complaint, caller_district="MH-MUM", pseudonym_key=b"k", received_at=NOW)
+
+    assert first[0].event_id == again[0].event_id
+
+
+def test_a_complaint_for_another_district_is_refused() -> None:
+    complaint = submission("MP-BPL", ("phone", "9876543210"))
+
+    with pytest.raises(WrongDistrict) as refused:
+        sightings_for(complaint, caller_district="MH-MUM", pseudonym_key=b"k", received_at=NOW)
+
+    assert refused.value.errors[0].field == "district"
+
+
+def test_every_invalid_identifier_is_named_at_once() -> None:
+    complaint = submission("MH-MUM", ("phone", "123"), ("upi", "ok@ybl"), ("imei", "1"))
+
+    with pytest.raises(InvalidComplaint) as refused:
+        sightings_for(complaint, caller_district="MH-MUM", pseudonym_key=b"k", received_at=NOW)
+
+    fields = [error.field for error in refused.value.errors]
+    assert fields == ["identifiers[0].value", "identifiers[2].value"]
+    assert "123" not in str([e.reason for e in refused.value.errors])

@@ -1,0 +1,69 @@
+"""The districts directory: keys resolve to their district; a bad file says what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crosslink.directory import DirectoryError, hash_api_key, load_directory
+from crosslink.settings import DEMO_DISTRICTS_FILE
+from tests.conftest import api_key, write_districts_file
+
+
+def test_an_integrator_key_resolves_to_its_district(tmp_path: Path) -> None:
+    path = write_districts_file(
+        tmp_path / "d.yaml", {"MH-MUM": "http://x/1", "MP-BPL": "http://x/2"}
+    )
+
+    directory = load_directory(path)
+
+    district = directory.district_for_api_key(api_key("MP-BPL"))
+    assert district is not None
+    assert district.code == "MP-BPL"
+    assert directory.district_for_api_key("unknown") is None
+
+
+def test_the_demo_directory_is_valid_and_has_the_demo_keys() -> None:
+    directory = load_directory(DEMO_DISTRICTS_FILE)
+
+    district = directory.district_for_api_key("demo-key-MH-MUM")
+    assert district is not None
+    assert district.code == "MH-MUM"
+    assert len(directory.districts) >= 5
+
+
+def test_keys_are_stored_as_sha256_hex() -> None:
+    assert hash_api_key("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        ("districts: [{code: mumbai}]", "invalid"),
+        ("districts: [", "invalid"),
+    ],
+)
+def test_a_malformed_file_is_refused_naming_the_file(
+    tmp_path: Path, content: str, complaint: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+
+    with pytest.raises(DirectoryError, match=complaint) as refused:
+        load_directory(path)
+
+    assert str(path) in str(refused.value)
+
+
+def test_a_missing_file_is_refused_naming_the_file(tmp_path: Path) -> None:
+    with pytest.raises(DirectoryError, match="cannot read"):
+        load_directory(tmp_path / "absent.yaml")
+
+
+def test_duplicate_district_codes_are_refused(tmp_path: Path) -> None:
+    path = write_districts_file(tmp_path / "d.yaml", {"MH-MUM": "http://x/1"})
+    path.write_text(path.read_text() + path.read_text().replace("districts:\n", ""))
+
+    with pytest.raises(DirectoryError, match="unique"):
+        load_directory(path)

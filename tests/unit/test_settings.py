@@ -1,0 +1,34 @@
+"""Settings refuse the unsafe development defaults outside development."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from services.intake.config import IntakeSettings
+
+
+def test_development_defaults_work_without_any_configuration() -> None:
+    settings = IntakeSettings()
+
+    assert settings.intake_port == 8000
+
+
+def test_production_refuses_the_demo_districts_file() -> None:
+    with pytest.raises(ValidationError, match="CROSSLINK_DISTRICTS_FILE"):
+        IntakeSettings(env="production", pseudonym_key="x" * 40)
+
+
+def test_production_refuses_the_development_pseudonym_key(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="CROSSLINK_PSEUDONYM_KEY"):
+        IntakeSettings(env="production", districts_file=tmp_path / "districts.yaml")
+
+
+def test_settings_come_from_crosslink_environment_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CROSSLINK_KAFKA_BOOTSTRAP", "broker-1:9092")
+
+    assert IntakeSettings().kafka_bootstrap == "broker-1:9092"
