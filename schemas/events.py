@@ -10,7 +10,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from schemas.identifiers import IdentifierType
 
 
-
 class _Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
