@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install up test lint typecheck unit integration lock clean
+.PHONY: install up test lint typecheck unit integration bench lock clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ unit: install  ## pure logic only: no broker, no network
 
 integration: install
 	$(BIN)/pytest -m integration
+
+bench: install  ## benchmarks against bare baselines; results in docs/bench/ (not part of `make test`)
+	$(BIN)/python -m bench.canon
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs `make install` once)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \

@@ -68,7 +68,10 @@ def field_path(loc: Sequence[int | str]) -> str:
 
 
 def _validation_problems(errors: Sequence[Any]) -> list[FieldProblem]:
-    return [FieldProblem(field=field_path(e["loc"]), reason=e["msg"]) for e in errors]
+    return [
+        FieldProblem(field=field_path(e["loc"]), code=f"request.{e['type']}", reason=e["msg"])
+        for e in errors
+    ]
 
 
 def install_problem_handlers(app: FastAPI) -> None:

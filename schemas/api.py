@@ -19,6 +19,14 @@ class _Body(BaseModel):
 class IdentifierSubmission(_Body):
     type: IdentifierType
     value: Annotated[str, Field(min_length=1, max_length=512)]
+    platform: Annotated[
+        str | None,
+        Field(max_length=32, description="social only: the platform of an @handle"),
+    ] = None
+    ifsc: Annotated[
+        str | None,
+        Field(max_length=16, description="bank_account only: the account's IFSC"),
+    ] = None
 
 
 class ComplaintSubmission(_Body):
@@ -47,6 +55,7 @@ class ComplaintAccepted(BaseModel):
 
 class FieldProblem(BaseModel):
     field: str
+    code: str
     reason: str
 
 

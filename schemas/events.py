@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from schemas.identifiers import IdentifierType
+from schemas.identifiers import IdentifierType, Strength
 
 
 class _Event(BaseModel):
@@ -33,7 +33,11 @@ class IdentifierRef(_Event):
 
     type: IdentifierType
     token: str
+    key_id: str
     masked: str
+    strength: Strength = Strength.STRONG
+    benign: bool = False
+    derived_from: IdentifierType | None = None
 
 
 class IdentifierSighted(_Event):

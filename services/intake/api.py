@@ -78,7 +78,7 @@ async def submit_complaint(
     events = sightings_for(
         complaint,
         caller_district=caller.code,
-        pseudonym_key=settings.pseudonym_key.get_secret_value().encode(),
+        key=settings.pseudonym(),
         received_at=datetime.now(UTC),
     )
     with metrics.publish_seconds.time():

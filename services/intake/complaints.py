@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.api import ComplaintSubmission, FieldProblem
+from schemas.api import ComplaintSubmission, FieldProblem, IdentifierSubmission
 from schemas.events import CaseRef, IdentifierRef, IdentifierSighted
 from schemas.identifiers import CanonicalIdentifier, InvalidIdentifier, canonicalise
-from schemas.pseudonyms import pseudonym_token, stable_id
+from schemas.pseudonyms import PseudonymKey, pseudonym_token, stable_id
 from services.intake.errors import InvalidComplaint, WrongDistrict
 
 
@@ -15,26 +15,24 @@ def sightings_for(
     complaint: ComplaintSubmission,
     *,
     caller_district: str,
-    pseudonym_key: bytes,
+    key: PseudonymKey,
     received_at: datetime,
 ) -> list[IdentifierSighted]:
     """One event per distinct identifier of `complaint`, or raise saying what is wrong with it."""
     if complaint.district != caller_district:
         raise WrongDistrict(
             f"this key posts for {caller_district}, not {complaint.district}",
-            [FieldProblem(field="district", reason=f"must be {caller_district}")],
-        )
-    identifiers = _canonical_identifiers(complaint)
+            [FieldProblem(field="district", code="district.not_yours",
+                          reason=f"must be {caller_district}")],
+        )  # fmt: skip
     case = CaseRef(
         complaint_id=complaint.complaint_id,
         district=complaint.district,
         police_station=complaint.police_station,
         registered_at=complaint.registered_at,
     )
-    return [
-        _sighting(case, identifier, pseudonym_key, received_at)
-        for identifier in dict.fromkeys(identifiers)  # one event per distinct identifier
-    ]
+    distinct = {(i.type, i.value): i for i in _canonical_identifiers(complaint)}
+    return [_sighting(case, identifier, key, received_at) for identifier in distinct.values()]
 
 
 def _canonical_identifiers(complaint: ComplaintSubmission) -> list[CanonicalIdentifier]:
@@ -43,22 +41,38 @@ def _canonical_identifiers(complaint: ComplaintSubmission) -> list[CanonicalIden
     problems: list[FieldProblem] = []
     for index, submitted in enumerate(complaint.identifiers):
         try:
-            result.append(canonicalise(submitted.type, submitted.value))
+            result.extend(_canonicalise(submitted))
         except InvalidIdentifier as error:
-            reason = f"invalid {submitted.type.value}: {error}"
-            problems.append(FieldProblem(field=f"identifiers[{index}].value", reason=reason))
+            problems.append(
+                FieldProblem(field=f"identifiers[{index}].value", code=error.code,
+                             reason=f"{submitted.type.value}: {error.message}")
+            )  # fmt: skip
     if problems:
         raise InvalidComplaint(f"{len(problems)} identifier(s) are invalid", problems)
     return result
 
 
+def _canonicalise(submitted: IdentifierSubmission) -> tuple[CanonicalIdentifier, ...]:
+    return canonicalise(
+        submitted.type, submitted.value, platform=submitted.platform, ifsc=submitted.ifsc
+    )
+
+
 def _sighting(
-    case: CaseRef, identifier: CanonicalIdentifier, key: bytes, received_at: datetime
+    case: CaseRef, identifier: CanonicalIdentifier, key: PseudonymKey, received_at: datetime
 ) -> IdentifierSighted:
     token = pseudonym_token(identifier, key)
     return IdentifierSighted(
         event_id=stable_id("sighting", case.district, case.complaint_id, token),
         case=case,
-        identifier=IdentifierRef(type=identifier.type, token=token, masked=identifier.masked),
+        identifier=IdentifierRef(
+            type=identifier.type,
+            token=token,
+            key_id=key.key_id,
+            masked=identifier.masked,
+            strength=identifier.strength,
+            benign=identifier.benign,
+            derived_from=identifier.derived_from,
+        ),
         received_at=received_at,
     )

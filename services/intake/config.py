@@ -8,6 +8,7 @@ from typing import Self
 from pydantic import SecretStr, model_validator
 
 from crosslink.settings import CommonSettings
+from schemas.pseudonyms import PseudonymKey
 
 DEV_PSEUDONYM_KEY = "crosslink-development-pseudonym-key-not-for-real-cases"
 
@@ -16,6 +17,7 @@ class IntakeSettings(CommonSettings):
     intake_host: str = "127.0.0.1"
     intake_port: int = 8000
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
+    pseudonym_key_id: str = "dev"
     publish_timeout_s: float = 10.0
     retry_after_s: int = 5
 
@@ -25,6 +27,9 @@ class IntakeSettings(CommonSettings):
         if self.env == "production" and (key == DEV_PSEUDONYM_KEY or len(key) < 32):
             raise ValueError("CROSSLINK_PSEUDONYM_KEY must be set to a secret of 32+ characters")
         return self
+
+    def pseudonym(self) -> PseudonymKey:
+        return PseudonymKey(self.pseudonym_key_id, self.pseudonym_key.get_secret_value().encode())
 
 
 @lru_cache

@@ -51,7 +51,7 @@ async def _match(
     known = [CaseRef.model_validate(case) for case in sightings_by_token.get(token, [])]
     decision = decide(sighting, known, now=datetime.now(UTC))
     if decision is None:
-        metrics.sightings.labels(outcome="repeat").inc()
+        metrics.sightings.labels(outcome="unchanged").inc()
         return
     if decision.alert is not None:
         alert = decision.alert

@@ -21,13 +21,16 @@ class Decision:
 def decide(
     sighting: IdentifierSighted, known: Sequence[CaseRef], *, now: datetime
 ) -> Decision | None:
-    """None if this complaint was already seen with this identifier; else the new state.
+    """None if there is nothing to do; else the identifier's new state and any alert.
+
+    Nothing is done for a benign identifier (helplines, customer care: they never link
+    complaints) or for a complaint already seen with this identifier.
 
     A complaint that shares the identifier with earlier complaints raises one alert naming
     them all. Its id depends only on the identifier and the complaint that triggered it, so
     re-processing the same sighting after a crash yields the same alert id again.
     """
-    if any(case.key == sighting.case.key for case in known):
+    if sighting.identifier.benign or any(case.key == sighting.case.key for case in known):
         return None
     cases = (*known, sighting.case)
     if not known:

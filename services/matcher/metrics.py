@@ -7,7 +7,7 @@ class MatcherMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.sightings = Counter(
             "crosslink_matcher_sightings_total",
-            "Identifier sightings processed: new, repeat (already seen) or dead_lettered.",
+            "Identifier sightings: new, unchanged (already seen, or benign) or dead_lettered.",
             ["outcome"],
             registry=registry,
         )

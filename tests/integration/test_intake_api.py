@@ -88,7 +88,9 @@ def test_a_key_posting_for_another_district_is_refused_with_403_and_nothing_is_p
     response = post(intake, body, api_key("MH-MUM"))
 
     assert response.status_code == 403
-    assert response.json()["errors"] == [{"field": "district", "reason": "must be MH-MUM"}]
+    assert response.json()["errors"] == [
+        {"field": "district", "code": "district.not_yours", "reason": "must be MH-MUM"}
+    ]
     assert sightings_of(kafka_bootstrap, body["complaint_id"]) == []
 
 
@@ -102,7 +104,9 @@ def test_an_invalid_phone_is_refused_with_422_naming_it_and_nothing_is_published
     assert response.status_code == 422
     problem = response.json()
     assert problem["type"].endswith("/invalid-complaint")
-    assert [error["field"] for error in problem["errors"]] == ["identifiers[1].value"]
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+        ("identifiers[1].value", "phone.invalid")
+    ]
     assert "phone" in problem["errors"][0]["reason"]
     assert "12345" not in response.text
     assert sightings_of(kafka_bootstrap, body["complaint_id"]) == []
@@ -119,6 +123,22 @@ def test_a_malformed_body_is_refused_with_422_naming_each_field(intake: ServiceP
     fields = {error["field"] for error in response.json()["errors"]}
     assert fields == {"registered_at", "identifiers[0].type", "victim_name"}
     assert "Traceback" not in response.text
+
+
+def test_every_bad_identifier_is_listed_with_its_code(intake: ServiceProcess) -> None:
+    body = complaint_body(
+        "MH-MUM", ("imei", "490154203237519"), ("upi", "ok@ybl"), ("social", "priya_99"),
+        ("ip", "192.168.1.10"),
+    )  # fmt: skip
+
+    response = post(intake, body, api_key("MH-MUM"))
+
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("identifiers[0].value", "imei.bad_check_digit"),
+        ("identifiers[2].value", "social.platform_required"),
+        ("identifiers[3].value", "ip.not_identifying"),
+    ]
 
 
 def test_posting_the_same_complaint_twice_publishes_identical_events(

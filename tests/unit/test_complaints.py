@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.api import ComplaintSubmission
+from schemas.pseudonyms import PseudonymKey
 from services.intake.complaints import sightings_for
 from services.intake.errors import InvalidComplaint, WrongDistrict
 from tests.builders import complaint_body
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
+KEY = PseudonymKey("k1", b"secret")
 
 
 def submission(district: str, *identifiers: tuple[str, str]) -> ComplaintSubmission:
@@ -23,7 +25,7 @@ def test_each_distinct_identifier_becomes_one_event_without_its_raw_value() -> N
     complaint = submission("MH-MUM", ("phone", "+91 98765 43210"), ("phone", "098765-43210"),
                            ("upi", "quickcash@ybl"))  # fmt: skip
 
-    events = sightings_for(complaint, caller_district="MH-MUM", pseudonym_key=b"k", received_at=NOW)
+    events = sightings_for(complaint, caller_district="MH-MUM", key=KEY, received_at=NOW)
 
     assert [e.identifier.type for e in events] == ["phone", "upi"]
     assert all("9876543210" not in e.model_dump_json() for e in events)
@@ -33,8 +35,8 @@ def test_each_distinct_identifier_becomes_one_event_without_its_raw_value() -> N
 def test_event_ids_are_deterministic() -> None:
     complaint = submission("MH-MUM", ("phone", "9876543210"))
 
-    first = sightings_for(complaint, caller_district="MH-MUM", pseudonym_key=b"k", received_at=NOW)
-    again = sightings_for(complaint, caller_district="MH-MUM", pseudonym_key=b"k", received_at=NOW)
+    first = sightings_for(complaint, caller_district="MH-MUM", key=KEY, received_at=NOW)
+    again = sightings_for(complaint, caller_district="MH-MUM", key=KEY, received_at=NOW)
 
     assert first[0].event_id == again[0].event_id
 
@@ -43,7 +45,7 @@ def test_a_complaint_for_another_district_is_refused() -> None:
     complaint = submission("MP-BPL", ("phone", "9876543210"))
 
     with pytest.raises(WrongDistrict) as refused:
-        sightings_for(complaint, caller_district="MH-MUM", pseudonym_key=b"k", received_at=NOW)
+        sightings_for(complaint, caller_district="MH-MUM", key=KEY, received_at=NOW)
 
     assert refused.value.errors[0].field == "district"
 
@@ -52,8 +54,37 @@ def test_every_invalid_identifier_is_named_at_once() -> None:
     complaint = submission("MH-MUM", ("phone", "123"), ("upi", "ok@ybl"), ("imei", "1"))
 
     with pytest.raises(InvalidComplaint) as refused:
-        sightings_for(complaint, caller_district="MH-MUM", pseudonym_key=b"k", received_at=NOW)
+        sightings_for(complaint, caller_district="MH-MUM", key=KEY, received_at=NOW)
 
-    fields = [error.field for error in refused.value.errors]
-    assert fields == ["identifiers[0].value", "identifiers[2].value"]
+    problems = [(error.field, error.code) for error in refused.value.errors]
+    assert problems == [("identifiers[0].value", "phone.invalid"),
+                        ("identifiers[2].value", "imei.bad_length")]  # fmt: skip
     assert "123" not in str([e.reason for e in refused.value.errors])
+
+
+def test_a_mobile_number_upi_id_also_publishes_the_phone_it_names() -> None:
+    complaint = submission("MH-MUM", ("upi", "9876543210@ybl"))
+
+    events = sightings_for(complaint, caller_district="MH-MUM", key=KEY, received_at=NOW)
+
+    assert [(e.identifier.type, e.identifier.derived_from) for e in events] == [
+        ("upi", None),
+        ("phone", "upi"),
+    ]
+    assert {e.identifier.key_id for e in events} == {"k1"}
+
+
+def test_a_phone_given_twice_once_directly_and_once_through_upi_is_published_once() -> None:
+    complaint = submission("MH-MUM", ("phone", "098765-43210"), ("upi", "9876543210@ybl"))
+
+    events = sightings_for(complaint, caller_district="MH-MUM", key=KEY, received_at=NOW)
+
+    assert sorted(e.identifier.type for e in events) == ["phone", "upi"]
+
+
+def test_helpline_numbers_are_published_flagged_benign() -> None:
+    complaint = submission("MH-MUM", ("phone", "1930"))
+
+    [event] = sightings_for(complaint, caller_district="MH-MUM", key=KEY, received_at=NOW)
+
+    assert event.identifier.benign

@@ -9,7 +9,9 @@ from schemas.identifiers import IdentifierType
 from services.matcher.matching import decide
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
-PHONE = IdentifierRef(type=IdentifierType.PHONE, token="t" * 64, masked="+91 98•••••210")
+PHONE = IdentifierRef(
+    type=IdentifierType.PHONE, token="t" * 64, key_id="k1", masked="+91 98•••••210"
+)
 
 
 def case(district: str, complaint_id: str) -> CaseRef:
@@ -69,3 +71,11 @@ def test_the_alert_id_is_the_same_when_the_sighting_is_processed_again_after_a_c
     assert first.alert
     assert later.alert
     assert first.alert.alert_id == later.alert.alert_id
+
+
+def test_a_benign_identifier_never_links_complaints() -> None:
+    helpline = PHONE.model_copy(update={"benign": True})
+    bhopal = IdentifierSighted(event_id="e", case=case("MP-BPL", "1"), identifier=helpline,
+                               received_at=NOW)  # fmt: skip
+
+    assert decide(bhopal, [case("MH-MUM", "1")], now=NOW) is None

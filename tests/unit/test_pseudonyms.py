@@ -1,33 +1,37 @@
 """Pseudonym tokens: equal identifiers give equal tokens, and only under the same key."""
 
-from schemas.identifiers import IdentifierType, canonicalise
-from schemas.pseudonyms import pseudonym_token, stable_id
+from schemas.identifiers import CanonicalIdentifier, IdentifierType, canonicalise
+from schemas.pseudonyms import PseudonymKey, pseudonym_token, stable_id
+
+KEY = PseudonymKey("k1", b"key")
 
 
 def test_two_written_forms_of_one_number_give_one_token() -> None:
-    a = canonicalise(IdentifierType.PHONE, "+91 98765 43210")
-    b = canonicalise(IdentifierType.PHONE, "098765-43210")
+    a = canonicalise(IdentifierType.PHONE, "+91 98765 43210")[0]
+    b = canonicalise(IdentifierType.PHONE, "098765-43210")[0]
 
-    assert pseudonym_token(a, b"key") == pseudonym_token(b, b"key")
+    assert pseudonym_token(a, KEY) == pseudonym_token(b, KEY)
 
 
 def test_a_different_key_gives_a_different_token() -> None:
-    phone = canonicalise(IdentifierType.PHONE, "9876543210")
+    phone = canonicalise(IdentifierType.PHONE, "9876543210")[0]
 
-    assert pseudonym_token(phone, b"key-1") != pseudonym_token(phone, b"key-2")
+    assert pseudonym_token(phone, PseudonymKey("a", b"1")) != pseudonym_token(
+        phone, PseudonymKey("b", b"2")
+    )
 
 
-def test_the_same_value_as_two_types_gives_two_tokens() -> None:
-    social = canonicalise(IdentifierType.SOCIAL, "9876543210")
-    account = canonicalise(IdentifierType.BANK_ACCOUNT, "9876543210")
+def test_the_same_canonical_text_as_two_types_gives_two_tokens() -> None:
+    as_imei = CanonicalIdentifier(IdentifierType.IMEI, "98765432101234", "•")
+    as_account = CanonicalIdentifier(IdentifierType.BANK_ACCOUNT, "98765432101234", "•")
 
-    assert pseudonym_token(social, b"key") != pseudonym_token(account, b"key")
+    assert pseudonym_token(as_imei, KEY) != pseudonym_token(as_account, KEY)
 
 
 def test_the_token_does_not_contain_the_value() -> None:
-    phone = canonicalise(IdentifierType.PHONE, "9876543210")
+    phone = canonicalise(IdentifierType.PHONE, "9876543210")[0]
 
-    assert "9876543210" not in pseudonym_token(phone, b"key")
+    assert "9876543210" not in pseudonym_token(phone, KEY)
 
 
 def test_stable_ids_depend_only_on_their_parts() -> None:

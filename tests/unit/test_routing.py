@@ -21,7 +21,9 @@ def alert(*cases: CaseRef) -> AlertRaised:
     return AlertRaised(
         alert_id="alert_1",
         raised_at=NOW,
-        identifier=IdentifierRef(type=IdentifierType.PHONE, token="t", masked="+91 98•••••210"),
+        identifier=IdentifierRef(
+            type=IdentifierType.PHONE, token="t", key_id="k1", masked="+91 98•••••210"
+        ),
         trigger=cases[-1],
         cases=cases,
     )

@@ -1,0 +1,64 @@
+"""Phone numbers: E.164 via libphonenumber, India as the default region."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import phonenumbers
+
+from schemas.identifiers.model import InvalidIdentifier, mask_middle, strip_separators
+
+DEFAULT_REGION = "IN"
+_WHATSAPP_HOSTS = {"wa.me", "api.whatsapp.com", "web.whatsapp.com", "whatsapp.com"}
+
+
+def unwrap(text: str) -> str:
+    """Strip what officers paste around a number: tel: URIs and WhatsApp links."""
+    if text.lower().startswith("tel:"):
+        return text[4:]
+    if "/" not in text and "." not in text.split("?")[0].lstrip("+0123456789 -()"):
+        return text
+    url = urlsplit(text if "://" in text else f"https://{text}")
+    host = (url.hostname or "").lower().removeprefix("www.")
+    if host in _WHATSAPP_HOSTS:
+        phone = parse_qs(url.query).get("phone")
+        return phone[0] if phone else url.path.strip("/").removeprefix("send")
+    return text
+
+
+def national_digits(text: str) -> str:
+    """The digits a person typed, with separators and a `+` kept at the front only."""
+    return strip_separators(unwrap(text.strip().removeprefix("short:")))
+
+
+def canonical_phone(text: str) -> tuple[str, str]:
+    """(E.164, masked) of a phone number, or InvalidIdentifier."""
+    digits = national_digits(text)
+    if not re.fullmatch(r"\+?\d{3,17}", digits):
+        raise InvalidIdentifier("phone.not_a_number", "a phone number has only digits, spaces, "
+                                "dashes, dots, brackets and a leading +")  # fmt: skip
+    if re.fullmatch(r"(91|0091)[6-9]\d{9}", digits):
+        digits = "+" + digits.removeprefix("00")  # an Indian mobile written without its plus
+    elif digits.startswith("00"):
+        digits = "+" + digits[2:]  # international dialling prefix
+    try:
+        number = phonenumbers.parse(digits, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise InvalidIdentifier("phone.invalid", "not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentifier(
+            "phone.invalid", "not a valid phone number for its country (check the digit count)"
+        )
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, f"+{number.country_code} {mask_middle(str(number.national_number), 2, 3)}"
+
+
+def indian_mobile(text: str) -> str | None:
+    """The E.164 form of `text` if it is exactly a 10-digit Indian mobile number."""
+    if not re.fullmatch(r"[6-9]\d{9}", text):
+        return None
+    number = phonenumbers.parse(text, DEFAULT_REGION)
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
