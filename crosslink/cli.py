@@ -65,6 +65,20 @@ def topics(bootstrap: str = typer.Option(None, help="default: CROSSLINK_KAFKA_BO
 
 
 @app.command()
+def registry_import(
+    path: Path,
+    bootstrap: str = typer.Option(None, help="default: CROSSLINK_KAFKA_BOOTSTRAP"),
+) -> None:
+    """Import a suspect-registry file (.csv, .json, .jsonl; columns type, value, source,
+    reference, and platform or ifsc where needed). Bad rows are reported with their line
+    numbers and skipped; good rows are imported. Exits 1 if any row was bad."""
+    from crosslink.registry_import import import_registry_file
+
+    report = import_registry_file(path, bootstrap=bootstrap, console=console)
+    raise typer.Exit(1 if report.problems else 0)
+
+
+@app.command()
 def hash_key(api_key: str) -> None:
     """Print the SHA-256 of an integrator key, for the districts file's api_key_sha256."""
     console.print(hash_api_key(api_key))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -31,10 +32,29 @@ class District(BaseModel):
     api_key_sha256: tuple[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")], ...] = ()
 
 
+class RegistryAdmin(BaseModel):
+    """A key holder who may add entries to the suspect registry (not tied to a district)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    api_key_sha256: tuple[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")], ...]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who an API key belongs to: a district's integrator, or a registry administrator."""
+
+    name: str
+    district: District | None = None
+    registry_admin: bool = False
+
+
 class DistrictsDirectory(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     districts: tuple[District, ...]
+    registry_admins: tuple[RegistryAdmin, ...] = ()
 
     @model_validator(mode="after")
     def _codes_are_unique(self) -> DistrictsDirectory:
@@ -48,11 +68,23 @@ class DistrictsDirectory(BaseModel):
 
     def district_for_api_key(self, api_key: str) -> District | None:
         """The district an integrator key may post for, or None for an unknown key."""
+        caller = self.caller_for_api_key(api_key)
+        return caller.district if caller else None
+
+    def caller_for_api_key(self, api_key: str) -> Caller | None:
+        """Who holds `api_key`, or None for an unknown key."""
         digest = hash_api_key(api_key)
         for district in self.districts:
-            if any(hmac.compare_digest(digest, known) for known in district.api_key_sha256):
-                return district
+            if _matches(digest, district.api_key_sha256):
+                return Caller(name=district.code, district=district)
+        for admin in self.registry_admins:
+            if _matches(digest, admin.api_key_sha256):
+                return Caller(name=admin.name, registry_admin=True)
         return None
+
+
+def _matches(digest: str, known: tuple[str, ...]) -> bool:
+    return any(hmac.compare_digest(digest, candidate) for candidate in known)
 
 
 def hash_api_key(api_key: str) -> str:

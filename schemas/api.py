@@ -29,6 +29,28 @@ class IdentifierSubmission(_Body):
     ] = None
 
 
+class RegistryEntrySubmission(IdentifierSubmission):
+    """A known perpetrator identifier for the suspect registry, with where it comes from."""
+
+    source: Annotated[str, Field(min_length=1, max_length=64, examples=["NCRP"])]
+    reference: Annotated[str, Field(min_length=1, max_length=128, examples=["NCRP-2026-18812"])]
+
+
+MAX_REGISTRY_ENTRIES_PER_REQUEST = 1000
+
+
+class RegistrySubmission(_Body):
+    entries: Annotated[
+        list[RegistryEntrySubmission],
+        Field(min_length=1, max_length=MAX_REGISTRY_ENTRIES_PER_REQUEST),
+    ]
+
+
+class RegistryAccepted(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    entries_accepted: int
+
+
 class ComplaintSubmission(_Body):
     """A complaint as a district's case-management system posts it. No victim data."""
 

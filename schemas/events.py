@@ -50,18 +50,48 @@ class IdentifierSighted(_Event):
     received_at: datetime
 
 
+class RegistryRef(_Event):
+    """Where a suspect-registry entry comes from: its source and that source's reference."""
+
+    source: str
+    reference: str
+
+
+class RegistryEntryAdded(_Event):
+    """A known perpetrator identifier entered the suspect registry. Keyed by `identifier.token`."""
+
+    schema_version: Literal[1] = 1
+    entry_id: str
+    identifier: IdentifierRef
+    registry: RegistryRef
+    added_at: datetime
+
+
+AlertKind = Literal["shared_identifier", "registry_hit", "hub_identifier"]
+
+
 class AlertRaised(_Event):
-    """Complaints share an identifier. Published by the matcher, keyed by `alert_id`."""
+    """Something a district (or an operator) must know. Published by the matcher, keyed by id.
+
+    `rule` names the matching rule that fired and `reason` explains it in plain language.
+    Operator alerts (`audience: operators`) go to the operations team, not to districts.
+    """
 
     schema_version: Literal[1] = 1
     alert_id: str
-    kind: Literal["shared_identifier"] = "shared_identifier"
+    kind: AlertKind
+    rule: str
+    reason: str
+    audience: Literal["districts", "operators"] = "districts"
     raised_at: datetime
     identifier: IdentifierRef
-    trigger: CaseRef
+    trigger: CaseRef | None
     cases: tuple[CaseRef, ...]
+    registry: tuple[RegistryRef, ...] = ()
 
     @property
     def districts(self) -> list[str]:
-        """Every district with a case in this alert, each once, in case order."""
+        """Every district this alert goes to, each once, in case order (none for operators)."""
+        if self.audience == "operators":
+            return []
         return list(dict.fromkeys(case.district for case in self.cases))

@@ -15,21 +15,24 @@ class TopicSpec:
 
 
 MATCHER_APP_ID = "crosslink-matcher"
-SIGHTINGS_TABLE = "sightings_by_token"
+STATE_TABLE = "state_by_token"
 
 IDENTIFIER_SIGHTED = TopicSpec("crosslink.identifier-sighted.v1", partitions=6)
+# Same partition count and key as sightings: the matcher reads both through one agent.
+REGISTRY_ENTRY_ADDED = TopicSpec("crosslink.registry-entry-added.v1", partitions=6)
 ALERT_RAISED = TopicSpec("crosslink.alert-raised.v1", partitions=3)
 DEAD_LETTER = TopicSpec("crosslink.dead-letter.v1", partitions=1)
 # Faust names a table's changelog "<app id>-<table>-changelog"; it must match its source topic.
-SIGHTINGS_CHANGELOG = TopicSpec(
-    f"{MATCHER_APP_ID}-{SIGHTINGS_TABLE}-changelog",
+STATE_CHANGELOG = TopicSpec(
+    f"{MATCHER_APP_ID}-{STATE_TABLE}-changelog",
     partitions=IDENTIFIER_SIGHTED.partitions,
     config={"cleanup.policy": "compact"},
 )
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     IDENTIFIER_SIGHTED,
+    REGISTRY_ENTRY_ADDED,
     ALERT_RAISED,
     DEAD_LETTER,
-    SIGHTINGS_CHANGELOG,
+    STATE_CHANGELOG,
 )

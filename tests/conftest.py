@@ -57,8 +57,11 @@ def webhook_secret(district: str) -> str:
     return "whsec_" + base64.b64encode(hashlib.sha256(district.encode()).digest()).decode()
 
 
+REGISTRY_ADMIN_KEY = "test-key-registry-admin"
+
+
 def write_districts_file(path: Path, webhook_urls: dict[str, str]) -> Path:
-    """A districts directory with one test key and secret per district."""
+    """A districts directory with one test key and secret per district, and a registry admin."""
     districts = [
         {
             "code": code,
@@ -70,7 +73,9 @@ def write_districts_file(path: Path, webhook_urls: dict[str, str]) -> Path:
         }
         for code, url in webhook_urls.items()
     ]
-    path.write_text(yaml.safe_dump({"districts": districts}))
+    admin_key = hashlib.sha256(REGISTRY_ADMIN_KEY.encode()).hexdigest()
+    admins = [{"name": "NCRB registry desk", "api_key_sha256": [admin_key]}]
+    path.write_text(yaml.safe_dump({"districts": districts, "registry_admins": admins}))
     return path
 
 

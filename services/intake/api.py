@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -9,16 +10,26 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from crosslink.directory import District, DistrictsDirectory
-from schemas.api import ComplaintAccepted, ComplaintSubmission, Problem
+from crosslink.directory import Caller, District, DistrictsDirectory
+from schemas.api import (
+    ComplaintAccepted,
+    ComplaintSubmission,
+    Problem,
+    RegistryAccepted,
+    RegistrySubmission,
+)
+from schemas.topics import IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
-from services.intake.errors import Unauthenticated
+from services.intake.errors import NotPermitted, Unauthenticated
 from services.intake.metrics import IntakeMetrics
 from services.intake.publisher import KafkaPublisher
+from services.intake.registry import registry_events_for_all
 
 router = APIRouter()
 COMPLAINTS_PATH = "/v1/complaints"
+REGISTRY_PATH = "/v1/registry"
+log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -41,19 +52,33 @@ def get_metrics(request: Request) -> IntakeMetrics:
 def get_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> District:
-    """The district whose integrator key authenticated this request."""
+) -> Caller:
+    """Who the API key of this request belongs to."""
     directory: DistrictsDirectory = request.app.state.directory
-    district = directory.district_for_api_key(credentials.credentials) if credentials else None
-    if district is None:
+    caller = directory.caller_for_api_key(credentials.credentials) if credentials else None
+    if caller is None:
         raise Unauthenticated("send 'Authorization: Bearer <api key>' with a key crosslink knows")
-    return district
+    return caller
+
+
+def get_integrator(caller: Annotated[Caller, Depends(get_caller)]) -> District:
+    """The district of an integrator key; other keys may not post complaints."""
+    if caller.district is None:
+        raise NotPermitted("only a district's integrator key may post complaints")
+    return caller.district
+
+
+def get_registry_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    if not caller.registry_admin:
+        raise NotPermitted("only a registry administrator's key may add registry entries")
+    return caller
 
 
 SettingsDep = Annotated[IntakeSettings, Depends(get_settings)]
 PublisherDep = Annotated[KafkaPublisher, Depends(get_publisher)]
 MetricsDep = Annotated[IntakeMetrics, Depends(get_metrics)]
-CallerDep = Annotated[District, Depends(get_caller)]
+IntegratorDep = Annotated[District, Depends(get_integrator)]
+RegistryAdminDep = Annotated[Caller, Depends(get_registry_admin)]
 
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
@@ -69,7 +94,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 )
 async def submit_complaint(
     complaint: ComplaintSubmission,
-    caller: CallerDep,
+    caller: IntegratorDep,
     settings: SettingsDep,
     publisher: PublisherDep,
     metrics: MetricsDep,
@@ -82,7 +107,7 @@ async def submit_complaint(
         received_at=datetime.now(UTC),
     )
     with metrics.publish_seconds.time():
-        await publisher.publish(events)
+        await publisher.publish([(IDENTIFIER_SIGHTED.name, e.identifier.token, e) for e in events])
     for event in events:
         metrics.identifiers.labels(type=event.identifier.type.value).inc()
     return ComplaintAccepted(
@@ -90,6 +115,27 @@ async def submit_complaint(
         district=complaint.district,
         identifiers_accepted=len(events),
     )
+
+
+@router.post(
+    REGISTRY_PATH,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=RegistryAccepted,
+    responses=_PROBLEMS,
+)
+async def add_registry_entries(
+    submission: RegistrySubmission,
+    admin: RegistryAdminDep,
+    settings: SettingsDep,
+    publisher: PublisherDep,
+) -> RegistryAccepted:
+    """Add known perpetrator identifiers to the suspect registry (registry administrators)."""
+    events = registry_events_for_all(
+        submission.entries, key=settings.pseudonym(), added_at=datetime.now(UTC)
+    )
+    await publisher.publish([(REGISTRY_ENTRY_ADDED.name, e.identifier.token, e) for e in events])
+    log.info("registry entries added", extra={"by": admin.name, "entries": len(events)})
+    return RegistryAccepted(entries_accepted=len(submission.entries))
 
 
 @router.get("/healthz")

@@ -41,7 +41,7 @@ def _canonical_identifiers(complaint: ComplaintSubmission) -> list[CanonicalIden
     problems: list[FieldProblem] = []
     for index, submitted in enumerate(complaint.identifiers):
         try:
-            result.extend(_canonicalise(submitted))
+            result.extend(canonical_identifiers_of(submitted))
         except InvalidIdentifier as error:
             problems.append(
                 FieldProblem(field=f"identifiers[{index}].value", code=error.code,
@@ -52,27 +52,33 @@ def _canonical_identifiers(complaint: ComplaintSubmission) -> list[CanonicalIden
     return result
 
 
-def _canonicalise(submitted: IdentifierSubmission) -> tuple[CanonicalIdentifier, ...]:
+def canonical_identifiers_of(submitted: IdentifierSubmission) -> tuple[CanonicalIdentifier, ...]:
+    """The canon applied to one submitted identifier, with its qualifiers."""
     return canonicalise(
         submitted.type, submitted.value, platform=submitted.platform, ifsc=submitted.ifsc
+    )
+
+
+def identifier_ref(identifier: CanonicalIdentifier, key: PseudonymKey) -> IdentifierRef:
+    """The pseudonymous form of a canonical identifier: all that leaves intake."""
+    return IdentifierRef(
+        type=identifier.type,
+        token=pseudonym_token(identifier, key),
+        key_id=key.key_id,
+        masked=identifier.masked,
+        strength=identifier.strength,
+        benign=identifier.benign,
+        derived_from=identifier.derived_from,
     )
 
 
 def _sighting(
     case: CaseRef, identifier: CanonicalIdentifier, key: PseudonymKey, received_at: datetime
 ) -> IdentifierSighted:
-    token = pseudonym_token(identifier, key)
+    ref = identifier_ref(identifier, key)
     return IdentifierSighted(
-        event_id=stable_id("sighting", case.district, case.complaint_id, token),
+        event_id=stable_id("sighting", case.district, case.complaint_id, ref.token),
         case=case,
-        identifier=IdentifierRef(
-            type=identifier.type,
-            token=token,
-            key_id=key.key_id,
-            masked=identifier.masked,
-            strength=identifier.strength,
-            benign=identifier.benign,
-            derived_from=identifier.derived_from,
-        ),
+        identifier=ref,
         received_at=received_at,
     )

@@ -16,6 +16,14 @@ class WrongDistrict(ProblemError):
     status, slug, title = 403, "wrong-district", "This key may not post for that district"
 
 
+class NotPermitted(ProblemError):
+    status, slug, title = 403, "not-permitted", "This key may not do that"
+
+
+class InvalidRegistryEntries(ProblemError):
+    status, slug, title = 422, "invalid-registry-entries", "Registry entries are invalid"
+
+
 class InvalidComplaint(ProblemError):
     status, slug, title = 422, "invalid-complaint", "The complaint is invalid"
 

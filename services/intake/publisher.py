@@ -13,13 +13,13 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from pydantic import BaseModel
 
 from crosslink.provisioning import provision_topics
-from schemas.events import IdentifierSighted
-from schemas.topics import IDENTIFIER_SIGHTED
 from services.intake.errors import BrokerUnavailable
 
 log = logging.getLogger(__name__)
+Record = tuple[str, str, BaseModel]  # topic, key, event
 
 
 class KafkaPublisher:
@@ -41,8 +41,8 @@ class KafkaPublisher:
         if self._producer:
             await self._producer.stop()
 
-    async def publish(self, events: Sequence[IdentifierSighted]) -> None:
-        """Send every event and wait for the broker's acknowledgement of each, or raise."""
+    async def publish(self, records: Sequence[Record]) -> None:
+        """Send every (topic, key, event) and wait for the broker to acknowledge each, or raise."""
         producer = self._producer
         if producer is None or (self._degraded and not await self.broker_reachable()):
             raise BrokerUnavailable(
@@ -53,11 +53,9 @@ class KafkaPublisher:
             async with asyncio.timeout(self._timeout_s):
                 pending = [
                     await producer.send(
-                        IDENTIFIER_SIGHTED.name,
-                        key=event.identifier.token.encode(),
-                        value=event.model_dump_json().encode(),
+                        topic, key=key.encode(), value=event.model_dump_json().encode()
                     )
-                    for event in events
+                    for topic, key, event in records
                 ]
                 await asyncio.gather(*pending)
         except (KafkaError, TimeoutError) as error:

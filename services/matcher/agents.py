@@ -1,4 +1,8 @@
-"""The matcher's faust agent. Thin: decode, look up the table, call matching.decide, write back."""
+"""The matcher's faust agent. Thin: decode, read the token's state, apply a rule, write back.
+
+Sightings and registry entries arrive on two topics keyed by the same token through one
+agent, so every change to a token's state is made by one coroutine, one event at a time.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,15 @@ import faust
 from faust.types import TableT
 from pydantic import ValidationError
 
-from schemas.events import CaseRef, IdentifierSighted
-from services.matcher.matching import decide
+from schemas.events import IdentifierSighted, RegistryEntryAdded
+from schemas.topics import REGISTRY_ENTRY_ADDED
+from services.matcher.matching import (
+    MatchingRules,
+    Outcome,
+    TokenState,
+    on_registry_entry,
+    on_sighting,
+)
 from services.matcher.metrics import MatcherMetrics
 
 log = logging.getLogger(__name__)
@@ -21,56 +32,63 @@ log = logging.getLogger(__name__)
 def register_agents(
     app: faust.App,
     *,
-    sightings_topic: faust.TopicT,
+    source: faust.TopicT,
     alerts_topic: faust.TopicT,
     dead_letter_topic: faust.TopicT,
-    sightings_by_token: TableT[str, Any],
+    state_by_token: TableT[str, Any],
+    rules: MatchingRules,
     metrics: MatcherMetrics,
 ) -> None:
-    """Attach the matching agent to `app`."""
+    """Attach the matching agent, reading sightings and registry entries from `source`."""
 
-    @app.agent(sightings_topic, name="match_sightings")
-    async def match_sightings(stream: AsyncIterable[Any]) -> None:
+    @app.agent(source, name="match_identifiers")
+    async def match_identifiers(stream: AsyncIterable[Any]) -> None:
         async for event in stream.events():  # type: ignore[attr-defined]
             try:
-                sighting = IdentifierSighted.model_validate_json(event.value)
+                outcome, token = _apply(event, state_by_token, rules)
             except ValidationError as error:
                 await _dead_letter(dead_letter_topic, event, error)
-                metrics.sightings.labels(outcome="dead_lettered").inc()
+                metrics.events.labels(outcome="dead_lettered").inc()
                 continue
-            await _match(sighting, alerts_topic, sightings_by_token, metrics)
+            if outcome is None:
+                metrics.events.labels(outcome="unchanged").inc()
+                continue
+            for alert in outcome.alerts:
+                await alerts_topic.send(
+                    key=alert.alert_id.encode(), value=alert.model_dump_json().encode()
+                )
+                metrics.alerts.labels(kind=alert.kind, rule=alert.rule).inc()
+                log.info("alert raised", extra={"alert_id": alert.alert_id, "kind": alert.kind,
+                         "rule": alert.rule, "identifier": alert.identifier.masked,
+                         "districts": alert.districts})  # fmt: skip
+            # Assign, never mutate in place: only assignment reaches the changelog.
+            state_by_token[token] = outcome.state.model_dump(mode="json")
+            metrics.events.labels(outcome="changed").inc()
 
 
-async def _match(
-    sighting: IdentifierSighted,
-    alerts_topic: faust.TopicT,
-    sightings_by_token: TableT[str, Any],
-    metrics: MatcherMetrics,
-) -> None:
+def _apply(
+    event: Any, state_by_token: TableT[str, Any], rules: MatchingRules
+) -> tuple[Outcome | None, str]:
+    now = datetime.now(UTC)
+    if event.message.topic == REGISTRY_ENTRY_ADDED.name:
+        entry = RegistryEntryAdded.model_validate_json(event.value)
+        token = entry.identifier.token
+        return on_registry_entry(_state(state_by_token, token), entry, now=now), token
+    sighting = IdentifierSighted.model_validate_json(event.value)
     token = sighting.identifier.token
-    known = [CaseRef.model_validate(case) for case in sightings_by_token.get(token, [])]
-    decision = decide(sighting, known, now=datetime.now(UTC))
-    if decision is None:
-        metrics.sightings.labels(outcome="unchanged").inc()
-        return
-    if decision.alert is not None:
-        alert = decision.alert
-        await alerts_topic.send(key=alert.alert_id.encode(), value=alert.model_dump_json().encode())
-        metrics.alerts.labels(kind=alert.kind).inc()
-        log.info(
-            "alert raised",
-            extra={"alert_id": alert.alert_id, "identifier": alert.identifier.masked,
-                   "districts": alert.districts, "cases": len(alert.cases)},
-        )  # fmt: skip
-    # Assign, never mutate in place: only assignment reaches the changelog.
-    sightings_by_token[token] = [case.model_dump(mode="json") for case in decision.cases]
-    metrics.sightings.labels(outcome="new").inc()
+    return on_sighting(_state(state_by_token, token), sighting, rules=rules, now=now), token
+
+
+def _state(state_by_token: TableT[str, Any], token: str) -> TokenState:
+    stored = state_by_token.get(token)
+    return TokenState() if stored is None else TokenState.model_validate(stored)
 
 
 async def _dead_letter(topic: faust.TopicT, event: Any, error: ValidationError) -> None:
-    reason = f"undecodable identifier-sighted event: {error.error_count()} error(s)"
-    log.error("record sent to dead-letter topic", extra={"reason": reason,
-              "partition": event.message.partition, "offset": event.message.offset})  # fmt: skip
+    message = event.message
+    reason = f"undecodable record on {message.topic}: {error.error_count()} error(s)"
+    log.error("record sent to dead-letter topic", extra={"reason": reason, "topic": message.topic,
+              "partition": message.partition, "offset": message.offset})  # fmt: skip
     await topic.send(
         key=event.key,
         value=event.value,

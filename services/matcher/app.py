@@ -11,7 +11,8 @@ from schemas.topics import (
     DEAD_LETTER,
     IDENTIFIER_SIGHTED,
     MATCHER_APP_ID,
-    SIGHTINGS_TABLE,
+    REGISTRY_ENTRY_ADDED,
+    STATE_TABLE,
 )
 from services.matcher.agents import register_agents
 from services.matcher.config import MatcherSettings
@@ -21,10 +22,10 @@ from services.matcher.metrics import MatcherMetrics
 _METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST.split("; charset")[0]
 
 
-def _raw_topic(app: faust.App, name: str) -> faust.TopicT:
+def _raw_topic(app: faust.App, *names: str) -> faust.TopicT:
     """Keys and values stay bytes: the agents decode them with the shared pydantic models."""
     return app.topic(
-        name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+        *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
 
 
@@ -43,20 +44,21 @@ def create_app(settings: MatcherSettings) -> faust.App:
         topic_partitions=IDENTIFIER_SIGHTED.partitions,
         autodiscover=False,
     )
-    sightings_by_token = app.Table(
-        SIGHTINGS_TABLE,
+    state_by_token = app.Table(
+        STATE_TABLE,
         default=None,
         partitions=IDENTIFIER_SIGHTED.partitions,
         schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"),
-        help="Cases seen per identifier token.",
+        help="What the matcher knows per identifier token (services/matcher/matching.py).",
     )
     registry = CollectorRegistry()
     register_agents(
         app,
-        sightings_topic=_raw_topic(app, IDENTIFIER_SIGHTED.name),
+        source=_raw_topic(app, IDENTIFIER_SIGHTED.name, REGISTRY_ENTRY_ADDED.name),
         alerts_topic=_raw_topic(app, ALERT_RAISED.name),
         dead_letter_topic=_raw_topic(app, DEAD_LETTER.name),
-        sightings_by_token=sightings_by_token,
+        state_by_token=state_by_token,
+        rules=settings.rules(),
         metrics=MatcherMetrics(registry),
     )
 

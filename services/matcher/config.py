@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
+
 from crosslink.settings import REPO_ROOT, CommonSettings
+from services.matcher.matching import MatchingRules
 
 
 class MatcherSettings(CommonSettings):
@@ -14,6 +18,13 @@ class MatcherSettings(CommonSettings):
     # memory:// rebuilds the table from its changelog topic on start; rocksdb:// keeps it on disk.
     matcher_store: str = "memory://"
     matcher_data_dir: Path = REPO_ROOT / ".crosslink" / "matcher"
+    hub_threshold: int = Field(25, ge=2)
+    weak_window_hours: float = Field(24.0, gt=0)
+
+    def rules(self) -> MatchingRules:
+        return MatchingRules(
+            hub_threshold=self.hub_threshold, weak_window=timedelta(hours=self.weak_window_hours)
+        )
 
 
 @lru_cache

@@ -51,6 +51,12 @@ class AlertConsumer:
         except ValidationError as error:
             await self._dead_letter(record, f"undecodable alert: {error.error_count()} error(s)")
             return
+        if alert.audience == "operators":
+            # Until the operator inbox exists, operators see these in logs and metrics.
+            log.warning("operator alert", extra={"alert_id": alert.alert_id, "kind": alert.kind,
+                        "identifier": alert.identifier.masked, "reason": alert.reason})  # fmt: skip
+            self._metrics.alerts.labels(outcome=f"operator_{alert.kind}").inc()
+            return
         await self._deliverer.deliver(alert)
         self._metrics.alerts.labels(outcome="delivered").inc()
         log.info(

@@ -7,7 +7,8 @@ class NotifierMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.alerts = Counter(
             "crosslink_notifier_alerts_total",
-            "Alerts consumed: delivered to every district, or dead_lettered.",
+            "Alerts consumed: delivered (to every district), operator_<kind> (logged for "
+            "operators), or dead_lettered (undecodable).",
             ["outcome"],
             registry=registry,
         )

@@ -38,11 +38,14 @@ def _payload(alert: AlertRaised, district: str) -> bytes:
     data: dict[str, Any] = {
         "alert_id": alert.alert_id,
         "kind": alert.kind,
+        "rule": alert.rule,
+        "reason": alert.reason,
         "district": district,
         "identifier": alert.identifier.model_dump(mode="json"),
         "your_cases": [case for case in cases if case["district"] == district],
         "other_cases": [case for case in cases if case["district"] != district],
-        "trigger": alert.trigger.model_dump(mode="json"),
+        "trigger": alert.trigger.model_dump(mode="json") if alert.trigger else None,
+        "registry": [entry.model_dump(mode="json") for entry in alert.registry],
     }
     envelope = {
         "type": f"alert.{alert.kind}",

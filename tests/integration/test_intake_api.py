@@ -9,9 +9,9 @@ import pytest
 
 from crosslink.processes import ServiceProcess
 from schemas.events import IdentifierSighted
-from schemas.topics import IDENTIFIER_SIGHTED
+from schemas.topics import IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from tests.builders import complaint_body, unique_mobile
-from tests.conftest import api_key, read_topic
+from tests.conftest import REGISTRY_ADMIN_KEY, api_key, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -173,3 +173,45 @@ def test_metrics_count_complaint_answers_by_status(intake: ServiceProcess) -> No
         401: 1,
         422: 1,
     }
+
+
+def test_registry_entries_need_a_registry_admin_key(intake: ServiceProcess) -> None:
+    body = {"entries": [{"type": "phone", "value": unique_mobile(), "source": "NCRP",
+                         "reference": "R-1"}]}  # fmt: skip
+
+    as_district = httpx.post(f"{intake.base_url}/v1/registry", json=body, timeout=30,
+                             headers={"Authorization": f"Bearer {api_key('MH-MUM')}"})  # fmt: skip
+    as_admin = httpx.post(f"{intake.base_url}/v1/registry", json=body, timeout=30,
+                          headers={"Authorization": f"Bearer {REGISTRY_ADMIN_KEY}"})  # fmt: skip
+
+    assert as_district.status_code == 403
+    assert as_district.json()["type"].endswith("/not-permitted")
+    assert as_admin.status_code == 202
+    assert as_admin.json() == {"status": "accepted", "entries_accepted": 1}
+
+
+def test_a_registry_admin_key_may_not_post_complaints(intake: ServiceProcess) -> None:
+    response = post(
+        intake, complaint_body("MH-MUM", ("phone", unique_mobile())), REGISTRY_ADMIN_KEY
+    )
+
+    assert response.status_code == 403
+
+
+def test_bad_registry_entries_are_listed_with_their_codes_and_none_is_published(
+    intake: ServiceProcess, kafka_bootstrap: str
+) -> None:
+    body = {"entries": [
+        {"type": "upi", "value": "never.published@ybl", "source": "NCRP", "reference": "BAD-1"},
+        {"type": "imei", "value": "490154203237519", "source": "NCRP", "reference": "BAD-2"},
+    ]}  # fmt: skip
+
+    response = httpx.post(f"{intake.base_url}/v1/registry", json=body, timeout=30,
+                          headers={"Authorization": f"Bearer {REGISTRY_ADMIN_KEY}"})  # fmt: skip
+
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("entries[1].value", "imei.bad_check_digit")
+    ]
+    published = read_topic(kafka_bootstrap, REGISTRY_ENTRY_ADDED.name)
+    assert not [r for r in published if b"BAD-1" in r.value]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from crosslink.directory import DirectoryError, hash_api_key, load_directory
 from crosslink.settings import DEMO_DISTRICTS_FILE
-from tests.conftest import api_key, write_districts_file
+from tests.conftest import REGISTRY_ADMIN_KEY, api_key, write_districts_file
 
 
 def test_an_integrator_key_resolves_to_its_district(tmp_path: Path) -> None:
@@ -63,7 +64,20 @@ def test_a_missing_file_is_refused_naming_the_file(tmp_path: Path) -> None:
 
 def test_duplicate_district_codes_are_refused(tmp_path: Path) -> None:
     path = write_districts_file(tmp_path / "d.yaml", {"MH-MUM": "http://x/1"})
-    path.write_text(path.read_text() + path.read_text().replace("districts:\n", ""))
+    content = yaml.safe_load(path.read_text())
+    content["districts"] *= 2
+    path.write_text(yaml.safe_dump(content))
 
     with pytest.raises(DirectoryError, match="unique"):
         load_directory(path)
+
+
+def test_a_registry_admin_key_resolves_to_an_admin_without_a_district(tmp_path: Path) -> None:
+    directory = load_directory(write_districts_file(tmp_path / "d.yaml", {"MH-MUM": "http://x/1"}))
+
+    caller = directory.caller_for_api_key(REGISTRY_ADMIN_KEY)
+
+    assert caller is not None
+    assert caller.registry_admin
+    assert caller.district is None
+    assert directory.district_for_api_key(REGISTRY_ADMIN_KEY) is None

@@ -20,6 +20,9 @@ def case(district: str, complaint_id: str) -> CaseRef:
 def alert(*cases: CaseRef) -> AlertRaised:
     return AlertRaised(
         alert_id="alert_1",
+        kind="shared_identifier",
+        rule="shared_identifier",
+        reason="The same phone was named in complaints.",
         raised_at=NOW,
         identifier=IdentifierRef(
             type=IdentifierType.PHONE, token="t", key_id="k1", masked="+91 98•••••210"
@@ -60,3 +63,9 @@ def test_the_payload_follows_the_standard_webhooks_envelope() -> None:
     assert envelope["type"] == "alert.shared_identifier"
     assert envelope["timestamp"] == NOW.isoformat()
     assert envelope["data"]["identifier"]["masked"] == "+91 98•••••210"
+
+
+def test_operator_alerts_go_to_no_district() -> None:
+    raised = alert(case("MH-MUM", "1")).model_copy(update={"audience": "operators"})
+
+    assert deliveries_for(raised) == []

@@ -1,0 +1,113 @@
+"""All three services as real processes on the real broker, with a real receiver per district."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from crosslink.localbroker import free_port
+from crosslink.processes import ServiceProcess
+from crosslink.receiver import ReceivedWebhook, WebhookReceiver
+from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED, MATCHER_APP_ID
+from services.notifier.consumer import GROUP_ID as NOTIFIER_GROUP
+from tests.conftest import (
+    REGISTRY_ADMIN_KEY,
+    api_key,
+    wait_until_consumed,
+    webhook_secret,
+    write_districts_file,
+)
+
+DISTRICTS = ("MH-MUM", "MP-BPL", "WB-KOL")
+HUB_THRESHOLD = 5
+WEAK_WINDOW_HOURS = 24
+
+
+@dataclass
+class Pipeline:
+    intake: ServiceProcess
+    receivers: dict[str, WebhookReceiver]
+    bootstrap: str
+
+    def post(self, body: dict[str, Any]) -> None:
+        self._post("/v1/complaints", body, api_key(body["district"]))
+
+    def add_to_registry(self, *entries: dict[str, str]) -> None:
+        self._post("/v1/registry", {"entries": list(entries)}, REGISTRY_ADMIN_KEY)
+
+    def alerts_for(self, district: str, complaint_id: str) -> list[dict[str, Any]]:
+        """The alerts (webhook data) a district processed that name `complaint_id`."""
+        return [
+            webhook.payload["data"]
+            for webhook in self.receivers[district].processed()
+            if webhook.payload and complaint_id in case_ids(webhook)
+        ]
+
+    def wait_for_alert(self, district: str, complaint_id: str, kind: str) -> dict[str, Any]:
+        def arrived() -> list[dict[str, Any]]:
+            return [a for a in self.alerts_for(district, complaint_id) if a["kind"] == kind]
+
+        wait_for(lambda: bool(arrived()))
+        return arrived()[0]
+
+    def wait_until_idle(self) -> None:
+        """Every sighting is processed by the matcher and every alert by the notifier."""
+        wait_until_consumed(self.bootstrap, MATCHER_APP_ID, IDENTIFIER_SIGHTED.name)
+        wait_until_consumed(self.bootstrap, NOTIFIER_GROUP, ALERT_RAISED.name)
+
+    def _post(self, path: str, body: dict[str, Any], key: str) -> None:
+        response = httpx.post(
+            f"{self.intake.base_url}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=30,
+        )
+        assert response.status_code == 202, response.text
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the pipeline"
+        time.sleep(0.1)
+
+
+def case_ids(webhook: ReceivedWebhook) -> set[str]:
+    assert webhook.payload is not None
+    data = webhook.payload["data"]
+    return {case["complaint_id"] for case in data["your_cases"] + data["other_cases"]}
+
+
+@pytest.fixture(scope="session")
+def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    workdir = tmp_path_factory.mktemp("pipeline")
+    receivers = {code: WebhookReceiver({code: webhook_secret(code)}).start() for code in DISTRICTS}
+    districts = write_districts_file(
+        workdir / "districts.yaml", {code: r.url_for(code) for code, r in receivers.items()}
+    )
+    env = {
+        "CROSSLINK_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "CROSSLINK_DISTRICTS_FILE": str(districts),
+        "CROSSLINK_MATCHER_DATA_DIR": str(workdir / "matcher"),
+        "CROSSLINK_HUB_THRESHOLD": str(HUB_THRESHOLD),
+        "CROSSLINK_WEAK_WINDOW_HOURS": str(WEAK_WINDOW_HOURS),
+    }
+    services = [
+        ServiceProcess(name, free_port(), env, log_path=workdir / f"{name}.log").start()
+        for name in ("intake", "matcher", "notifier")
+    ]
+    try:
+        for service in services:
+            service.wait_healthy()
+        services[0].wait_healthy("/readyz")
+        yield Pipeline(services[0], receivers, kafka_bootstrap)
+    finally:
+        for service in services:
+            service.stop()
+        for receiver in receivers.values():
+            receiver.stop()

@@ -1,0 +1,108 @@
+"""Each matching rule on the real pipeline: registry hits, hub guard, benign values, weak IPs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from schemas.topics import ALERT_RAISED
+from tests.builders import complaint_body, unique_mobile, unique_public_ip, unique_upi
+from tests.conftest import read_topic
+from tests.e2e.conftest import HUB_THRESHOLD, Pipeline
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+
+
+def alerts_on_topic(pipeline: Pipeline, complaint_id: str) -> list[dict[str, object]]:
+    """Alerts the matcher raised that name `complaint_id`, straight from the alerts topic."""
+    alerts = [json.loads(r.value) for r in read_topic(pipeline.bootstrap, ALERT_RAISED.name)]
+    return [a for a in alerts if complaint_id in {c["complaint_id"] for c in a["cases"]}]
+
+
+def registry_entry(kind: str, value: str, reference: str = "NCRP-2026-1") -> dict[str, str]:
+    return {"type": kind, "value": value, "source": "NCRP", "reference": reference}
+
+
+def test_a_complaint_naming_a_registry_identifier_alerts_its_district(pipeline: Pipeline) -> None:
+    upi = unique_upi()
+    pipeline.add_to_registry(registry_entry("upi", upi.upper()))
+    complaint = complaint_body("MH-MUM", ("upi", upi))
+
+    pipeline.post(complaint)
+
+    alert = pipeline.wait_for_alert("MH-MUM", complaint["complaint_id"], "registry_hit")
+    assert alert["registry"] == [{"source": "NCRP", "reference": "NCRP-2026-1"}]
+    assert "suspect registry" in alert["reason"]
+
+
+def test_a_registry_entry_added_later_alerts_the_district_that_named_it(pipeline: Pipeline) -> None:
+    phone = unique_mobile()
+    complaint = complaint_body("MP-BPL", ("phone", phone))
+    pipeline.post(complaint)
+    pipeline.wait_until_idle()
+
+    pipeline.add_to_registry(registry_entry("phone", phone.replace(" ", "-")))
+
+    alert = pipeline.wait_for_alert("MP-BPL", complaint["complaint_id"], "registry_hit")
+    assert alert["district"] == "MP-BPL"
+
+
+def test_past_the_hub_threshold_districts_get_no_more_per_case_alerts(pipeline: Pipeline) -> None:
+    phone = unique_mobile()
+    complaints = [
+        complaint_body(("MH-MUM", "MP-BPL", "WB-KOL")[n % 3], ("phone", phone))
+        for n in range(HUB_THRESHOLD + 2)
+    ]
+
+    for complaint in complaints:
+        pipeline.post(complaint)
+    pipeline.wait_until_idle()
+
+    for complaint in complaints[HUB_THRESHOLD:]:  # past the threshold: no per-case alert at all
+        assert alerts_on_topic(pipeline, complaint["complaint_id"]) == []
+    hubs = [a for a in alerts_on_topic(pipeline, complaints[0]["complaint_id"])
+            if a["kind"] == "hub_identifier"]  # fmt: skip
+    assert len(hubs) == 1
+    assert hubs[0]["audience"] == "operators"
+
+
+def test_benign_values_never_link_complaints(pipeline: Pipeline) -> None:
+    first = complaint_body("MH-MUM", ("phone", "1930"))
+    second = complaint_body("WB-KOL", ("phone", "1930"))
+
+    pipeline.post(first)
+    pipeline.post(second)
+    pipeline.wait_until_idle()
+
+    assert alerts_on_topic(pipeline, second["complaint_id"]) == []
+
+
+def test_a_weak_ip_links_complaints_only_within_the_window(pipeline: Pipeline) -> None:
+    ip = unique_public_ip()
+    early = complaint_body("MH-MUM", ("ip", ip), registered_at="2026-11-20T10:00:00+05:30")
+    close = complaint_body("MP-BPL", ("ip", ip), registered_at="2026-11-20T18:00:00+05:30")
+    far = complaint_body("WB-KOL", ("ip", ip), registered_at="2026-11-25T10:00:00+05:30")
+
+    for complaint in (early, close, far):
+        pipeline.post(complaint)
+
+    alert = pipeline.wait_for_alert("MP-BPL", close["complaint_id"], "shared_identifier")
+    assert alert["rule"] == "weak_identifier_within_window"
+    assert alert["identifier"]["strength"] == "weak"
+    pipeline.wait_until_idle()
+    assert alerts_on_topic(pipeline, far["complaint_id"]) == []
+
+
+def test_the_same_sighting_delivered_again_raises_nothing_new(pipeline: Pipeline) -> None:
+    phone = unique_mobile()
+    first = complaint_body("MH-MUM", ("phone", phone))
+    second = complaint_body("WB-KOL", ("phone", phone))
+    pipeline.post(first)
+    pipeline.post(second)
+    pipeline.wait_for_alert("WB-KOL", second["complaint_id"], "shared_identifier")
+
+    pipeline.post(second)  # intake publishes an identical sighting event again
+    pipeline.wait_until_idle()
+
+    assert len(alerts_on_topic(pipeline, second["complaint_id"])) == 1
