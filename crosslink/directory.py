@@ -5,6 +5,8 @@ One YAML file (CROSSLINK_DISTRICTS_FILE). Integrator keys are stored only as SHA
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -12,7 +14,15 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from schemas.api import DISTRICT_CODE_PATTERN
 
@@ -30,6 +40,17 @@ class District(BaseModel):
     webhook_url: HttpUrl
     webhook_secret: Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,}$")]
     api_key_sha256: tuple[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")], ...] = ()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_is_base64(cls, secret: str) -> str:
+        try:
+            key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        except binascii.Error:
+            raise ValueError("webhook_secret must be whsec_ followed by base64") from None
+        if len(key) < 16:
+            raise ValueError("webhook_secret must hold at least 16 bytes of key")
+        return secret
 
 
 class RegistryAdmin(BaseModel):

@@ -7,10 +7,11 @@ validation errors and anything unexpected to application/problem+json. Never a s
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -109,12 +110,24 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=dict(error.headers) if error.headers else None,
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(
-            status=500,
-            slug="internal",
-            title="Internal error",
-            detail="crosslink could not handle this request; it has been logged",
-        )
+    @app.middleware("http")
+    async def _unexpected(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # A middleware, not an exception handler: Starlette re-raises from those, and the
+        # server would then log a traceback whose messages may quote request data.
+        try:
+            return await call_next(request)
+        except Exception as error:
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            log.error(  # the type and place only: an exception message may quote the input
+                "unhandled error",
+                extra={"path": request.url.path, "error": type(error).__name__,
+                       "where": f"{where.filename}:{where.lineno}"},
+            )  # fmt: skip
+            return problem_response(
+                status=500,
+                slug="internal",
+                title="Internal error",
+                detail="crosslink could not handle this request; it has been logged",
+            )

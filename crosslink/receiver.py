@@ -95,7 +95,11 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                length = self.headers.get("content-length", "0")
+                if not length.isascii() or not length.isdigit():
+                    self.send_error(400, "a Content-Length is required")
+                    return
+                body = self.rfile.read(int(length))
                 district = self.path.removeprefix(PATH_PREFIX)
                 headers = {key.lower(): value for key, value in self.headers.items()}
                 status = (

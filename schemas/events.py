@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -47,7 +46,7 @@ class IdentifierSighted(_Event):
     event_id: str
     case: CaseRef
     identifier: IdentifierRef
-    received_at: datetime
+    received_at: AwareDatetime
 
 
 class RegistryRef(_Event):
@@ -64,7 +63,7 @@ class RegistryEntryAdded(_Event):
     entry_id: str
     identifier: IdentifierRef
     registry: RegistryRef
-    added_at: datetime
+    added_at: AwareDatetime
 
 
 AlertKind = Literal["shared_identifier", "registry_hit", "hub_identifier"]
@@ -83,7 +82,7 @@ class AlertRaised(_Event):
     rule: str
     reason: str
     audience: Literal["districts", "operators"] = "districts"
-    raised_at: datetime
+    raised_at: AwareDatetime
     identifier: IdentifierRef
     trigger: CaseRef | None
     cases: tuple[CaseRef, ...]

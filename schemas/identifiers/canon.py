@@ -14,6 +14,7 @@ from schemas.identifiers.model import (
     IdentifierType,
     InvalidIdentifier,
     Strength,
+    ascii_digits,
     mask_middle,
 )
 from schemas.identifiers.network import canonical_ip
@@ -38,7 +39,15 @@ def canonicalise(
         raise InvalidIdentifier(f"{type_.value}.empty", "the value is empty")
     if len(text) > MAX_LENGTH:
         raise InvalidIdentifier(f"{type_.value}.too_long", f"longer than {MAX_LENGTH} characters")
-    found = _canonical(type_, text, platform, ifsc)
+    try:
+        found = _canonical(type_, ascii_digits(text), platform, ifsc)
+    except InvalidIdentifier:
+        raise
+    except (ValueError, ArithmeticError, LookupError) as error:
+        # A parser's own error on odd input; its message may quote the value, so drop it.
+        raise InvalidIdentifier(
+            f"{type_.value}.invalid", f"not a valid {type_.value} ({type(error).__name__})"
+        ) from None
     benign = _benign_values()
     return tuple(
         replace(identifier, benign=True) if identifier.value in benign.get(identifier.type, ())

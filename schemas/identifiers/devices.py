@@ -6,11 +6,13 @@ import re
 
 from schemas.identifiers.model import InvalidIdentifier, luhn_valid, mask_middle, strip_separators
 
+_DIGITS = re.compile(r"[0-9]+")
+
 
 def canonical_imei(text: str) -> tuple[str, str]:
     """(14-digit core, masked), from 14 digits, 15 with a Luhn digit, or a 16-digit IMEISV."""
     digits = strip_separators(text.strip().upper().removeprefix("IMEI").strip(" :"))
-    if not digits.isdigit():
+    if not _DIGITS.fullmatch(digits):
         raise InvalidIdentifier("imei.not_digits", "an IMEI has only digits (dial *#06# to see it)")
     if len(digits) == 15 and not luhn_valid(digits):
         raise InvalidIdentifier(
@@ -27,7 +29,7 @@ def canonical_imei(text: str) -> tuple[str, str]:
 def canonical_sim(text: str) -> tuple[str, str]:
     """("iccid:<digits>" or "imsi:<digits>", masked), or InvalidIdentifier."""
     digits = strip_separators(text.strip().lower().removeprefix("iccid:").removeprefix("imsi:"))
-    if not digits.isdigit():
+    if not _DIGITS.fullmatch(digits):
         raise InvalidIdentifier("sim.not_digits", "a SIM's ICCID or IMSI has only digits")
     if len(digits) == 15:
         return f"imsi:{digits}", f"IMSI {digits[:5]}{mask_middle(digits[5:], 0, 3)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -51,6 +52,12 @@ def mask_middle(text: str, keep_start: int, keep_end: int) -> str:
     keep_start, keep_end = min(keep_start, len(text) // 3), min(keep_end, len(text) // 3)
     hidden = max(len(text) - keep_start - keep_end, 1)
     return text[:keep_start] + MASK * hidden + text[len(text) - keep_end :]
+
+
+def ascii_digits(text: str) -> str:
+    """Devanagari, Bengali, fullwidth and other decimal digits as 0-9; everything else as is."""
+    return "".join(str(unicodedata.decimal(char, "")) or char if not char.isascii() else char
+                   for char in text)  # fmt: skip
 
 
 def strip_separators(text: str, separators: str = " -./()") -> str:

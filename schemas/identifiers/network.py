@@ -11,6 +11,8 @@ CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
 def canonical_ip(text: str) -> tuple[str, str, bool]:
     """(address, masked, is carrier-grade NAT), or InvalidIdentifier."""
+    if "%" in text:  # an IPv6 zone id names an interface on someone's machine, not an address
+        raise InvalidIdentifier("ip.invalid", "remove the %zone suffix from the address")
     try:
         address = ipaddress.ip_address(text.strip().strip("[]"))
     except ValueError:

@@ -25,6 +25,13 @@ def canonical_upi(text: str) -> tuple[str, str, str]:
     return vpa, f"{mask_middle(handle, 2, 2)}@{match['psp']}", handle
 
 
+def _refuse_conflict(given: str, written: str) -> None:
+    if given and written and given[:4] != written[:4]:
+        raise InvalidIdentifier(
+            "bank_account.ifsc_conflict", "the IFSC field and the IFSC in the value name two banks"
+        )
+
+
 def canonical_bank_account(text: str, ifsc: str | None) -> tuple[str, str]:
     """("<bank code>:<account number>", masked), or InvalidIdentifier.
 
@@ -33,12 +40,16 @@ def canonical_bank_account(text: str, ifsc: str | None) -> tuple[str, str]:
     account keeps its number when it moves branch.
     """
     upper = text.strip().upper()
-    canonical = re.fullmatch(r"([A-Z]{4}):(\d{9,18})", upper)
+    given = (ifsc or "").strip().upper()
+    canonical = re.fullmatch(r"([A-Z]{4}):([0-9]{9,18})", upper)
     if canonical:  # already "<bank code>:<number>"
-        code, number = canonical.groups()
-        return upper, f"{code} {mask_middle(number, 0, 4)}"
+        bank, number = canonical.groups()
+        _refuse_conflict(given, bank)
+        return upper, f"{bank} {mask_middle(number, 0, 4)}"
     found = IFSC.search(upper)
-    code = (ifsc or (found.group() if found else "")).strip().upper()
+    written = found.group() if found else ""
+    _refuse_conflict(given, written)
+    code = given or written
     if not code:
         raise InvalidIdentifier(
             "bank_account.ifsc_missing", "give the account's IFSC (e.g. SBIN0001234) with it"
@@ -49,7 +60,7 @@ def canonical_bank_account(text: str, ifsc: str | None) -> tuple[str, str]:
             "an IFSC is 4 letters, a zero, then 6 letters or digits (e.g. SBIN0001234)",
         )
     number = strip_separators(_LABELS.sub("", IFSC.sub("", upper)), " -./():,")
-    if not re.fullmatch(r"\d{9,18}", number):
+    if not re.fullmatch(r"[0-9]{9,18}", number):
         raise InvalidIdentifier(
             "bank_account.invalid_number", "an account number has 9 to 18 digits"
         )

@@ -19,10 +19,14 @@ def unwrap(text: str) -> str:
         return text[4:]
     if "/" not in text and "." not in text.split("?")[0].lstrip("+0123456789 -()"):
         return text
-    url = urlsplit(text if "://" in text else f"https://{text}")
-    host = (url.hostname or "").lower().removeprefix("www.")
+    try:
+        url = urlsplit(text if "://" in text else f"https://{text}")
+        host = (url.hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        return text  # not a link after all; the digit check below says what is wrong
     if host in _WHATSAPP_HOSTS:
-        phone = parse_qs(url.query).get("phone")
+        # A literal "+" in the query would decode as a space and lose the country code.
+        phone = parse_qs(url.query.replace("+", "%2B")).get("phone")
         return phone[0] if phone else url.path.strip("/").removeprefix("send")
     return text
 
@@ -35,7 +39,7 @@ def national_digits(text: str) -> str:
 def canonical_phone(text: str) -> tuple[str, str]:
     """(E.164, masked) of a phone number, or InvalidIdentifier."""
     digits = national_digits(text)
-    if not re.fullmatch(r"\+?\d{3,17}", digits):
+    if not re.fullmatch(r"\+?[0-9]{3,17}", digits):
         raise InvalidIdentifier("phone.not_a_number", "a phone number has only digits, spaces, "
                                 "dashes, dots, brackets and a leading +")  # fmt: skip
     if re.fullmatch(r"(91|0091)[6-9]\d{9}", digits):

@@ -1,4 +1,8 @@
-"""Social profiles: (platform, handle or numeric id) from profile URLs or an @handle."""
+"""Social profiles: (platform, handle or numeric id) from profile links or an @handle.
+
+Only links that name a profile are accepted: a link to a post, story, reel, group or search
+would otherwise give every complaint that pastes one the same "handle" and link strangers.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from schemas.identifiers.model import InvalidIdentifier, mask_middle
 
-# Host -> platform. Every platform listed folds handle case: each treats handles
-# case-insensitively (a profile URL works in any case).
 _HOSTS = {
     "facebook.com": "facebook", "fb.com": "facebook", "m.facebook.com": "facebook",
     "web.facebook.com": "facebook", "mbasic.facebook.com": "facebook",
@@ -20,29 +22,58 @@ _HOSTS = {
 }  # fmt: skip
 PLATFORMS = frozenset(_HOSTS.values())
 _ALIASES = {"fb": "facebook", "ig": "instagram", "twitter": "x", "tg": "telegram", "yt": "youtube"}
-_HANDLE = re.compile(r"[a-z0-9._-]{1,100}")
-_NOT_PROFILES = {"profile.php", "share", "sharer", "watch", "channel", "p", "reel", "add", "s"}
+# First path segments that are site pages, not profiles (links to them are refused).
+_NOT_PROFILES = {
+    "facebook": {"groups", "pages", "events", "watch", "share", "sharer", "sharer.php", "story.php",
+                 "photo.php", "permalink.php", "photo", "photos", "posts", "videos", "reel",
+                 "marketplace", "hashtag", "login", "login.php", "help", "search", "messages"},
+    "instagram": {"p", "reel", "reels", "tv", "explore", "direct", "accounts", "about", "legal"},
+    "telegram": {"c", "joinchat", "s", "addstickers", "share", "proxy", "iv"},
+    "x": {"i", "intent", "home", "search", "hashtag", "share", "explore", "settings",
+          "messages", "notifications", "login", "compose"},
+    "youtube": {"watch", "shorts", "results", "playlist", "feed", "live", "embed"},
+    "snapchat": {"t", "discover", "spotlight", "lens", "unlock"},
+}  # fmt: skip
+_HANDLE = re.compile(r"[a-z0-9._-]{1,100}", re.ASCII)
+# Namespaced handles: Facebook numeric ids; YouTube's legacy /c/ and /user/ names and channel
+# ids, which are separate namespaces from @handles (channel ids are case-sensitive).
+_NAMESPACES = {
+    ("facebook", "id"): re.compile(r"[0-9]{1,30}", re.ASCII),
+    ("youtube", "c"): _HANDLE,
+    ("youtube", "user"): _HANDLE,
+    ("youtube", "channel"): re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII),
+}
 
 
 def canonical_social(text: str, platform: str | None) -> tuple[str, str]:
-    """("<platform>:<handle>" or "<platform>:id:<number>", masked), or InvalidIdentifier."""
-    text = text.strip()
-    prefix, colon, rest = text.partition(":")
-    if colon and prefix.lower() in PLATFORMS and "/" not in rest:  # the canonical form itself
-        platform, text = platform or prefix, rest
-    if "/" in text or text.lower().split("/")[0].removeprefix("www.") in _HOSTS:
-        named, handle = _from_url(text)
-    else:
-        named, handle = _platform(platform), text.removeprefix("@").lower()
+    """("<platform>:<handle>", or with a namespace such as "facebook:id:<n>", masked)."""
+    named, handle = _parse(text.strip(), platform)
     if platform and _platform(platform) != named:
         raise InvalidIdentifier(
-            "social.platform_mismatch", f"the link is a {named} profile, not {platform}"
+            "social.platform_mismatch", f"the value names a {named} profile, not {platform}"
         )
-    if handle.startswith("id:") and not handle[3:].isdigit():
-        raise InvalidIdentifier("social.invalid_handle", "a numeric profile id has only digits")
-    if not _HANDLE.fullmatch(handle.removeprefix("id:")):
+    shown = handle.rpartition(":")[2]
+    return f"{named}:{handle}", f"{named}:@{mask_middle(shown, 2, 2)}"
+
+
+def _parse(text: str, platform: str | None) -> tuple[str, str]:
+    prefix, colon, rest = text.partition(":")
+    if colon and prefix.lower() in PLATFORMS and "/" not in rest:  # the canonical form itself
+        named = prefix.lower()
+        namespace, _, name = rest.rpartition(":")
+        name = name if namespace.lower() == "channel" else name.lower()  # channel ids keep case
+        return named, _checked(named, namespace.lower(), name)
+    if "/" in text or text.lower().split("/")[0].removeprefix("www.") in _HOSTS:
+        return _from_url(text)
+    return _platform(platform), _checked("", "", text.removeprefix("@").lower())
+
+
+def _checked(platform: str, namespace: str, name: str) -> str:
+    """`name` (with its namespace) if it is a valid handle on `platform`."""
+    pattern = _NAMESPACES.get((platform, namespace)) if namespace else _HANDLE
+    if pattern is None or not pattern.fullmatch(name):
         raise InvalidIdentifier("social.invalid_handle", "not a profile handle or numeric id")
-    return f"{named}:{handle}", f"{named}:@{mask_middle(handle, 2, 2)}"
+    return f"{namespace}:{name}" if namespace else name
 
 
 def _platform(name: str | None) -> str:
@@ -54,24 +85,41 @@ def _platform(name: str | None) -> str:
         )
     platform = _ALIASES.get(name.strip().lower(), name.strip().lower())
     if platform not in PLATFORMS:
-        raise InvalidIdentifier("social.unknown_platform", f"crosslink does not know '{name}'")
+        raise InvalidIdentifier("social.unknown_platform", "not a platform crosslink knows")
     return platform
 
 
 def _from_url(text: str) -> tuple[str, str]:
-    url = urlsplit(text if "://" in text else f"https://{text}")
-    host = (url.hostname or "").lower().removeprefix("www.")
+    try:
+        url = urlsplit(text if "://" in text else f"https://{text}")
+        host = (url.hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        raise InvalidIdentifier("social.invalid_handle", "not a profile link") from None
     platform = _HOSTS.get(host)
     if platform is None:
-        raise InvalidIdentifier("social.unknown_platform", f"not a known social site: {host}")
+        raise InvalidIdentifier("social.unknown_platform", "not a social site crosslink knows")
     parts = [part for part in url.path.split("/") if part]
-    if platform == "facebook" and parts[:1] == ["profile.php"]:
-        ids = parse_qs(url.query).get("id", [""])
-        return platform, f"id:{ids[0]}" if ids[0].isdigit() else ""
-    if platform == "snapchat" and parts[:1] == ["add"]:
-        parts = parts[1:]
-    if platform == "youtube" and parts[:1] in (["c"], ["user"]):
-        parts = parts[1:]
-    if not parts or parts[0] in _NOT_PROFILES:
-        raise InvalidIdentifier("social.invalid_handle", "the link is not a profile link")
-    return platform, parts[0].removeprefix("@").lower()
+    return platform, _profile(platform, parts, parse_qs(url.query).get("id", [""])[0])
+
+
+def _profile(platform: str, parts: list[str], query_id: str) -> str:
+    """The handle named by a profile link's path, or InvalidIdentifier for any other page."""
+    head = parts[0].lower() if parts else ""
+    second = parts[1] if len(parts) >= 2 else ""
+    if platform == "facebook" and head == "profile.php":
+        return _checked(platform, "id", query_id)
+    if platform == "facebook" and head == "people" and len(parts) >= 3:
+        return _checked(platform, "id", parts[2])
+    if platform == "instagram" and head == "stories" and second:
+        return _checked(platform, "", second.lower())
+    if platform == "youtube" and head in ("c", "user", "channel") and second:
+        return _checked(platform, head, second if head == "channel" else second.lower())
+    if platform == "snapchat" and head == "add" and second:
+        return _checked(platform, "", second.lower().removeprefix("@"))
+    if not head or head in _NOT_PROFILES[platform] or (platform == "telegram" and head[0] == "+"):
+        raise InvalidIdentifier(
+            "social.not_a_profile", "the link is to a post or page, not a profile"
+        )
+    if platform == "facebook" and head.isascii() and head.isdigit():
+        return _checked(platform, "id", head)
+    return _checked(platform, "", head.removeprefix("@"))

@@ -7,6 +7,7 @@ agent, so every change to a token's state is made by one coroutine, one event at
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterable
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ import faust
 from faust.types import TableT
 from pydantic import ValidationError
 
-from schemas.events import IdentifierSighted, RegistryEntryAdded
+from schemas.events import AlertRaised, IdentifierSighted, RegistryEntryAdded
 from schemas.topics import REGISTRY_ENTRY_ADDED
 from services.matcher.matching import (
     MatchingRules,
@@ -27,6 +28,7 @@ from services.matcher.matching import (
 from services.matcher.metrics import MatcherMetrics
 
 log = logging.getLogger(__name__)
+EXIT_ALERT_NOT_PUBLISHED = 75  # EX_TEMPFAIL: restart me
 
 
 def register_agents(
@@ -54,9 +56,7 @@ def register_agents(
                 metrics.events.labels(outcome="unchanged").inc()
                 continue
             for alert in outcome.alerts:
-                await alerts_topic.send(
-                    key=alert.alert_id.encode(), value=alert.model_dump_json().encode()
-                )
+                await _publish(alerts_topic, alert)
                 metrics.alerts.labels(kind=alert.kind, rule=alert.rule).inc()
                 log.info("alert raised", extra={"alert_id": alert.alert_id, "kind": alert.kind,
                          "rule": alert.rule, "identifier": alert.identifier.masked,
@@ -64,6 +64,23 @@ def register_agents(
             # Assign, never mutate in place: only assignment reaches the changelog.
             state_by_token[token] = outcome.state.model_dump(mode="json")
             metrics.events.labels(outcome="changed").inc()
+
+
+async def _publish(alerts_topic: faust.TopicT, alert: AlertRaised) -> None:
+    """Send an alert and wait for the broker to hold it, before the state that records it.
+
+    If the alert cannot be written, the process exits at once: faust would otherwise commit
+    the event's offset, and a state saying "alerted" without the alert loses it for good.
+    Restarted, the worker reads the event again and raises the same alert id.
+    """
+    value = alert.model_dump_json().encode()
+    try:
+        await (await alerts_topic.send(key=alert.alert_id.encode(), value=value))
+    except Exception as error:
+        log.critical("could not publish an alert; exiting so that it is raised again on restart",
+                     extra={"alert_id": alert.alert_id, "error": type(error).__name__})  # fmt: skip
+        logging.shutdown()
+        os._exit(EXIT_ALERT_NOT_PUBLISHED)
 
 
 def _apply(

@@ -38,8 +38,8 @@ class AlertDeliverer:
         self._rng = random.Random()  # noqa: S311  (jitter, not cryptography)
 
     async def deliver(self, alert: AlertRaised) -> None:
-        """Return once every known district involved has accepted its webhook."""
-        pending = [d for d in deliveries_for(alert) if self._is_routable(d, alert)]
+        """Return once every district involved has accepted its webhook."""
+        pending = deliveries_for(alert)
         attempt = 0
         while pending:
             attempt += 1
@@ -50,19 +50,16 @@ class AlertDeliverer:
         elapsed = (datetime.now(UTC) - alert.raised_at).total_seconds()
         self._metrics.latency.observe(max(elapsed, 0.0))
 
-    def _is_routable(self, delivery: Delivery, alert: AlertRaised) -> bool:
-        if self._directory.get(delivery.district) is not None:
-            return True
-        log.error(
-            "alert names a district missing from the districts directory; not delivered to it",
-            extra={"alert_id": alert.alert_id, "district": delivery.district},
-        )
-        self._metrics.attempts.labels(district=delivery.district, outcome="unknown_district").inc()
-        return False
-
     async def _attempt(self, delivery: Delivery, alert: AlertRaised) -> bool:
         district = self._directory.get(delivery.district)
-        assert district is not None
+        if district is None:
+            # Never skipped: the alert waits until the directory names the district.
+            log.error(
+                "alert names a district missing from the districts directory; holding it",
+                extra={"alert_id": alert.alert_id, "district": delivery.district},
+            )
+            self._metrics.attempts.labels(district="unknown", outcome="unknown_district").inc()
+            return False
         result = await self._channel.send(delivery, district)
         self._metrics.attempts.labels(district=district.code, outcome=result.outcome).inc()
         if not result.ok:

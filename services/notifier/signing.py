@@ -62,5 +62,6 @@ def verify(
     if abs(now - timestamp) > tolerance_s:
         raise InvalidSignature("webhook timestamp is outside the tolerance window")
     expected = signature(secret, msg_id=msg_id, timestamp=timestamp, body=body)
-    if not any(hmac.compare_digest(expected, candidate) for candidate in sent):
+    expected_bytes = expected.encode()
+    if not any(hmac.compare_digest(expected_bytes, c.encode(errors="replace")) for c in sent):
         raise InvalidSignature("no webhook signature matches")

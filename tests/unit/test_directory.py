@@ -81,3 +81,13 @@ def test_a_registry_admin_key_resolves_to_an_admin_without_a_district(tmp_path: 
     assert caller.registry_admin
     assert caller.district is None
     assert directory.district_for_api_key(REGISTRY_ADMIN_KEY) is None
+
+
+def test_a_webhook_secret_that_is_not_base64_is_refused(tmp_path: Path) -> None:
+    path = write_districts_file(tmp_path / "d.yaml", {"MH-MUM": "http://x/1"})
+    content = yaml.safe_load(path.read_text())
+    content["districts"][0]["webhook_secret"] = "whsec_" + "A" * 17
+    path.write_text(yaml.safe_dump(content))
+
+    with pytest.raises(DirectoryError, match="base64"):
+        load_directory(path)

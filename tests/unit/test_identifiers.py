@@ -30,7 +30,7 @@ PHONES = [
     ("api.whatsapp.com/send?phone=+919876543210", MOBILE), ("  9876543210  ", MOBILE),
     ("+44 20 7946 0958", "+442079460958"), ("+1 (415) 555-2671", "+14155552671"),
     ("+977 9841234567", "+9779841234567"), ("+92 300 1234567", "+923001234567"),
-    ("011 2345 6789", "+911123456789"), ("112", "short:112"), ("1930", "short:1930"),
+    ("011 2345 6789", "+911123456789"), ("https://wa.me/?phone=+447946095800", "+447946095800"), ("112", "short:112"), ("1930", "short:1930"),
 ]  # fmt: skip
 UPIS = [
     ("quickcash@ybl", "quickcash@ybl"), ("QuickCash@YBL", "quickcash@ybl"),
@@ -48,6 +48,11 @@ SOCIALS = [
     ("https://m.facebook.com/priya.sharma.99?ref=bookmarks", {}, "facebook:priya.sharma.99"),
     ("fb.com/priya.sharma.99", {}, "facebook:priya.sharma.99"),
     ("https://www.facebook.com/profile.php?id=100012345678", {}, "facebook:id:100012345678"),
+    ("https://www.facebook.com/100012345678", {}, "facebook:id:100012345678"),
+    ("https://www.facebook.com/people/Priya-Sharma/100012345678/", {}, "facebook:id:100012345678"),
+    ("https://www.instagram.com/stories/priya_99/3141592653/", {}, "instagram:priya_99"),
+    ("https://www.youtube.com/c/LoanHelp", {}, "youtube:c:loanhelp"),
+    ("https://www.youtube.com/channel/UCxyz-AbC_123", {}, "youtube:channel:UCxyz-AbC_123"),
     ("https://instagram.com/Priya_99", {}, "instagram:priya_99"),
     ("www.instagram.com/priya_99/?igsh=abc", {}, "instagram:priya_99"),
     ("@Priya_99", {"platform": "instagram"}, "instagram:priya_99"),
@@ -71,6 +76,7 @@ IMEIS = [
     ("490154/203237/518", IMEI_CORE), (" 490154203237518 ", IMEI_CORE),
     ("49.015420.323751.8", IMEI_CORE), ("352099001761481", "35209900176148"),
     ("35-209900-176148-1", "35209900176148"), ("35209900176148", "35209900176148"),
+    ("\u096a\u096f\u0966\u0967\u096b\u096a\u0968\u0966\u0969\u0968\u0969\u096d\u096b\u0967\u096e", IMEI_CORE),
 ]  # fmt: skip
 
 
@@ -162,7 +168,16 @@ def test_other_types_written_forms(
         (T.SOCIAL, "priya_99", {"platform": "myspace"}, "social.unknown_platform"),
         (T.SOCIAL, "https://example.com/priya", {}, "social.unknown_platform"),
         (T.SOCIAL, "https://www.facebook.com/profile.php?id=abc", {}, "social.invalid_handle"),
-        (T.SOCIAL, "https://www.facebook.com/sharer/", {}, "social.invalid_handle"),
+        (T.SOCIAL, "https://www.facebook.com/sharer/", {}, "social.not_a_profile"),
+        (T.SOCIAL, "https://www.instagram.com/p/Cx12AbC/", {}, "social.not_a_profile"),
+        (T.SOCIAL, "https://youtube.com/shorts/abc123", {}, "social.not_a_profile"),
+        (T.SOCIAL, "https://t.me/+AbCdEf", {}, "social.not_a_profile"),
+        (T.SOCIAL, "instagram:abc", {"platform": "x"}, "social.platform_mismatch"),
+        (T.SOCIAL, "https://insta\uff20gram.com/abc", {}, "social.invalid_handle"),
+        (T.BANK_ACCOUNT, "123456789012 HDFC0001234", {"ifsc": "SBIN0001234"}, "bank_account.ifsc_conflict"),
+        (T.IMEI, "49015420323751\u00b2", {}, "imei.not_digits"),
+        (T.IP, "2001:4860:4860::8888%eth0", {}, "ip.invalid"),
+        (T.PHONE, "98765.43210 [WhatsApp]", {}, "phone.not_a_number"),
         (T.SOCIAL, "two words", {"platform": "x"}, "social.invalid_handle"),
         (T.SOCIAL, "https://x.com/boss", {"platform": "instagram"}, "social.platform_mismatch"),
         (T.IMEI, "490154203237519", {}, "imei.bad_check_digit"),

@@ -52,3 +52,14 @@ def test_tampered_stale_or_foreign_messages_do_not_verify(
 def test_missing_headers_do_not_verify() -> None:
     with pytest.raises(InvalidSignature):
         verify(SECRET, {"webhook-id": MSG_ID}, BODY, now=TIMESTAMP)
+
+
+def test_a_non_ascii_signature_header_does_not_verify() -> None:
+    headers = {
+        "webhook-id": MSG_ID,
+        "webhook-timestamp": str(TIMESTAMP),
+        "webhook-signature": "v1,é",
+    }
+
+    with pytest.raises(InvalidSignature):
+        verify(SECRET, headers, BODY, now=TIMESTAMP)
