@@ -9,10 +9,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from prometheus_client.parser import text_string_to_metric_families
 
 from crosslink.localbroker import LocalBroker, configured_bootstrap, free_port
 from crosslink.provisioning import provision_topics
@@ -96,6 +98,40 @@ def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
         return records
     finally:
         consumer.close()
+
+
+def wait_until_processed(
+    bootstrap: str, matcher_url: str, topic: str, timeout_s: float = 90
+) -> None:
+    """Wait until the matcher reports having finished every record now on `topic`.
+
+    Reads the matcher's own position gauge rather than committed offsets, which faust can
+    leave behind after a restart although processing goes on (docs/matching.md).
+    """
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        end = {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items()}
+    finally:
+        consumer.close()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        position = _matcher_positions(matcher_url, topic)
+        behind = {p: (position.get(p, 0), e) for p, e in end.items() if position.get(p, 0) < e}
+        if not behind:
+            return
+        assert time.monotonic() < deadline, f"matcher behind on {topic} (position, end): {behind}"
+        time.sleep(0.2)
+
+
+def _matcher_positions(matcher_url: str, topic: str) -> dict[int, float]:
+    text = httpx.get(f"{matcher_url}/metrics", timeout=5).text
+    positions = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "crosslink_matcher_position" and sample.labels["topic"] == topic:
+                positions[int(sample.labels["partition"])] = sample.value
+    return positions
 
 
 def wait_until_consumed(bootstrap: str, group: str, topic: str, timeout_s: float = 90) -> None:

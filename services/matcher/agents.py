@@ -51,9 +51,11 @@ def register_agents(
             except ValidationError as error:
                 await _dead_letter(dead_letter_topic, event, error)
                 metrics.events.labels(outcome="dead_lettered").inc()
+                _record_position(metrics, event)
                 continue
             if outcome is None:
                 metrics.events.labels(outcome="unchanged").inc()
+                _record_position(metrics, event)
                 continue
             for alert in outcome.alerts:
                 await _publish(alerts_topic, alert)
@@ -64,6 +66,7 @@ def register_agents(
             # Assign, never mutate in place: only assignment reaches the changelog.
             state_by_token[token] = outcome.state.model_dump(mode="json")
             metrics.events.labels(outcome="changed").inc()
+            _record_position(metrics, event)
 
 
 async def _publish(alerts_topic: faust.TopicT, alert: AlertRaised) -> None:
@@ -81,6 +84,13 @@ async def _publish(alerts_topic: faust.TopicT, alert: AlertRaised) -> None:
                      extra={"alert_id": alert.alert_id, "error": type(error).__name__})  # fmt: skip
         logging.shutdown()
         os._exit(EXIT_ALERT_NOT_PUBLISHED)
+
+
+def _record_position(metrics: MatcherMetrics, event: Any) -> None:
+    message = event.message
+    metrics.position.labels(topic=message.topic, partition=str(message.partition)).set(
+        message.offset + 1
+    )
 
 
 def _apply(

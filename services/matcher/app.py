@@ -16,6 +16,7 @@ from schemas.topics import (
 )
 from services.matcher.agents import register_agents
 from services.matcher.config import MatcherSettings
+from services.matcher.faust_fixes import seek_before_resuming_after_recovery
 from services.matcher.metrics import MatcherMetrics
 
 # aiohttp sets the charset itself and refuses a content type that names one.
@@ -31,6 +32,7 @@ def _raw_topic(app: faust.App, *names: str) -> faust.TopicT:
 
 def create_app(settings: MatcherSettings) -> faust.App:
     """A faust app with the sightings table and the matching agent; not started."""
+    seek_before_resuming_after_recovery()
     app = faust.App(
         MATCHER_APP_ID,
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
@@ -40,6 +42,8 @@ def create_app(settings: MatcherSettings) -> faust.App:
         web_bind=settings.matcher_host,
         web_port=settings.matcher_port,
         producer_acks=-1,
+        broker_session_timeout=settings.matcher_session_timeout_s,
+        broker_heartbeat_interval=settings.matcher_session_timeout_s / 10,
         consumer_auto_offset_reset="earliest",
         topic_partitions=IDENTIFIER_SIGHTED.partitions,
         autodiscover=False,

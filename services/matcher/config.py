@@ -15,9 +15,12 @@ from services.matcher.matching import MatchingRules
 class MatcherSettings(CommonSettings):
     matcher_host: str = "127.0.0.1"
     matcher_port: int = 6066
-    # memory:// rebuilds the table from its changelog topic on start; rocksdb:// keeps it on disk.
-    matcher_store: str = "memory://"
+    # rocksdb:// keeps the table on disk and catches up from its changelog topic on start;
+    # memory:// rebuilds it from the changelog every time (fine for small test runs).
+    matcher_store: str = "rocksdb://"
     matcher_data_dir: Path = REPO_ROOT / ".crosslink" / "matcher"
+    # How soon the group notices a worker that died without leaving (SIGKILL, power loss).
+    matcher_session_timeout_s: float = Field(30.0, ge=6)
     hub_threshold: int = Field(25, ge=2)
     weak_window_hours: float = Field(24.0, gt=0)
 

@@ -1,6 +1,6 @@
 """Matcher's Prometheus metrics. Labels are bounded: outcome, alert kind and rule only."""
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 
 class MatcherMetrics:
@@ -10,6 +10,14 @@ class MatcherMetrics:
             "Sightings and registry entries processed: changed (state updated), unchanged "
             "(already seen, or benign) or dead_lettered (undecodable).",
             ["outcome"],
+            registry=registry,
+        )
+        self.position = Gauge(
+            "crosslink_matcher_position",
+            "Offset after the last event the matcher finished, per input partition. Compare "
+            "with the committed offset: faust may stall commits after a restart (see "
+            "docs/matching.md); processing goes on, and this shows how far.",
+            ["topic", "partition"],
             registry=registry,
         )
         self.alerts = Counter(

@@ -13,12 +13,13 @@ import pytest
 from crosslink.localbroker import free_port
 from crosslink.processes import ServiceProcess
 from crosslink.receiver import ReceivedWebhook, WebhookReceiver
-from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED, MATCHER_APP_ID
+from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED
 from services.notifier.consumer import GROUP_ID as NOTIFIER_GROUP
 from tests.conftest import (
     REGISTRY_ADMIN_KEY,
     api_key,
     wait_until_consumed,
+    wait_until_processed,
     webhook_secret,
     write_districts_file,
 )
@@ -31,6 +32,7 @@ WEAK_WINDOW_HOURS = 24
 @dataclass
 class Pipeline:
     intake: ServiceProcess
+    matcher: ServiceProcess
     receivers: dict[str, WebhookReceiver]
     bootstrap: str
 
@@ -57,7 +59,7 @@ class Pipeline:
 
     def wait_until_idle(self) -> None:
         """Every sighting is processed by the matcher and every alert by the notifier."""
-        wait_until_consumed(self.bootstrap, MATCHER_APP_ID, IDENTIFIER_SIGHTED.name)
+        wait_until_processed(self.bootstrap, self.matcher.base_url, IDENTIFIER_SIGHTED.name)
         wait_until_consumed(self.bootstrap, NOTIFIER_GROUP, ALERT_RAISED.name)
 
     def _post(self, path: str, body: dict[str, Any], key: str) -> None:
@@ -105,7 +107,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
         for service in services:
             service.wait_healthy()
         services[0].wait_healthy("/readyz")
-        yield Pipeline(services[0], receivers, kafka_bootstrap)
+        yield Pipeline(services[0], services[1], receivers, kafka_bootstrap)
     finally:
         for service in services:
             service.stop()

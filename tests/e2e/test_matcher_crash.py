@@ -1,0 +1,111 @@
+"""SIGKILL the matcher while complaints stream in: after a restart no alert is missing or new."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from crosslink.localbroker import LocalBroker, free_port
+from crosslink.processes import ServiceProcess
+from crosslink.provisioning import provision_topics
+from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED
+from services.intake.config import IntakeSettings
+from tests.builders import complaint_body
+from tests.conftest import api_key, read_topic, wait_until_processed, write_districts_file
+from tests.e2e.conftest import wait_for
+from tests.oracle import expected_alert_ids
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.skipif(shutil.which("java") is None, reason="runs its own local broker"),
+]
+DISTRICTS = ("MH-MUM", "MP-BPL", "WB-KOL", "JH-JAM")
+COMPLAINTS = 2000
+HUB_THRESHOLD = 25
+KILL_AFTER = 600
+
+
+def synthetic_complaints(seed: int) -> list[dict[str, Any]]:
+    """Complaints reusing phones from a pool of 300 and UPI IDs from a pool of 60 (many hubs)."""
+    rng = random.Random(seed)
+    phones = [f"9{rng.randrange(10**8, 10**9)}" for _ in range(300)]
+    upis = [f"gang{n}@ybl" for n in range(60)]
+    return [
+        complaint_body(
+            rng.choice(DISTRICTS),
+            ("phone", rng.choice(phones)),
+            ("upi", rng.choice(upis)),
+            complaint_id=f"CRASH-{seed}-{n}",
+        )
+        for n in range(COMPLAINTS)
+    ]
+
+
+def raised_ids(bootstrap: str) -> set[str]:
+    return {json.loads(r.value)["alert_id"] for r in read_topic(bootstrap, ALERT_RAISED.name)}
+
+
+def post_all(url: str, complaints: list[dict[str, Any]], posted: threading.Semaphore) -> None:
+    with httpx.Client(timeout=30) as client:
+        for body in complaints:
+            headers = {"Authorization": f"Bearer {api_key(body['district'])}"}
+            response = client.post(url, json=body, headers=headers)
+            assert response.status_code == 202, response.text
+            posted.release()
+
+
+def test_a_matcher_killed_mid_stream_raises_exactly_the_oracles_alerts(tmp_path: Path) -> None:
+    complaints = synthetic_complaints(seed=7)
+    expected = expected_alert_ids(
+        complaints, key=IntakeSettings().pseudonym(), hub_threshold=HUB_THRESHOLD
+    )
+    with LocalBroker(tmp_path / "kafka", free_port(), free_port()) as broker:
+        provision_topics(broker.bootstrap)
+        urls = {code: "http://127.0.0.1:9/unused" for code in DISTRICTS}
+        env = {
+            "CROSSLINK_KAFKA_BOOTSTRAP": broker.bootstrap,
+            "CROSSLINK_DISTRICTS_FILE": str(write_districts_file(tmp_path / "d.yaml", urls)),
+            "CROSSLINK_MATCHER_DATA_DIR": str(tmp_path / "matcher"),
+            "CROSSLINK_MATCHER_SESSION_TIMEOUT_S": "6",
+            "CROSSLINK_HUB_THRESHOLD": str(HUB_THRESHOLD),
+        }
+        intake = ServiceProcess("intake", free_port(), env, log_path=tmp_path / "intake.log")
+        matcher_port = free_port()
+        matcher = ServiceProcess("matcher", matcher_port, env, log_path=tmp_path / "matcher.log")
+        restarted = ServiceProcess("matcher", matcher_port, env, log_path=tmp_path / "matcher2.log")
+        try:
+            intake.start().wait_healthy("/readyz")
+            matcher.start().wait_healthy()
+            posted = threading.Semaphore(0)
+            poster = threading.Thread(
+                target=post_all, args=(f"{intake.base_url}/v1/complaints", complaints, posted)
+            )
+            poster.start()
+            for _ in range(KILL_AFTER):
+                assert posted.acquire(timeout=60), "intake stopped accepting complaints"
+
+            matcher.process.kill()  # SIGKILL: no shutdown, no final commit
+            matcher.process.wait()
+            restarted.start().wait_healthy()
+            poster.join(timeout=300)
+            assert not poster.is_alive()
+            wait_for(lambda: expected <= raised_ids(broker.bootstrap), timeout_s=180)
+            wait_until_processed(
+                broker.bootstrap, restarted.base_url, IDENTIFIER_SIGHTED.name, timeout_s=180
+            )
+
+            raised = raised_ids(broker.bootstrap)
+            assert len(expected) > 500  # the stream is rich in matches and hubs
+            assert raised - expected == set(), "alerts the oracle does not expect"
+            assert expected - raised == set(), "alerts missing after the crash"
+        finally:
+            for service in (intake, matcher, restarted):
+                service.stop()
