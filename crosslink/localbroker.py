@@ -177,7 +177,8 @@ class LocalBroker:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
         command = [
             "java", "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format",
-            "-t", cluster_id, "-c", str(config), "--ignore-formatted",
+            # "=" form: a base64url id may start with "-" and read as an option otherwise
+            f"--cluster-id={cluster_id}", "-c", str(config), "--ignore-formatted",
         ]  # fmt: skip
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:

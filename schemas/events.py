@@ -66,7 +66,36 @@ class RegistryEntryAdded(_Event):
     added_at: AwareDatetime
 
 
-AlertKind = Literal["shared_identifier", "registry_hit", "hub_identifier"]
+class ComplaintsLinked(_Event):
+    """Two complaints share an identifier. Published by the matcher to the one-partition links
+    topic, where the clustering agent joins complaints into gangs."""
+
+    schema_version: Literal[1] = 1
+    link_id: str
+    identifier: IdentifierRef
+    earlier: CaseRef
+    later: CaseRef
+
+
+class PathStep(_Event):
+    """One step of an explained path: these two complaints share this identifier."""
+
+    earlier: CaseRef
+    later: CaseRef
+    identifier_type: IdentifierType
+    identifier_masked: str
+
+
+class ClusterSummary(_Event):
+    """A gang's footprint: complaints linked through any chain of shared identifiers."""
+
+    cluster_id: str
+    size: int
+    districts: tuple[str, ...]
+    path: tuple[PathStep, ...]
+
+
+AlertKind = Literal["shared_identifier", "registry_hit", "hub_identifier", "cluster_linked"]
 
 
 class AlertRaised(_Event):
@@ -87,6 +116,7 @@ class AlertRaised(_Event):
     trigger: CaseRef | None
     cases: tuple[CaseRef, ...]
     registry: tuple[RegistryRef, ...] = ()
+    cluster: ClusterSummary | None = None
 
     @property
     def districts(self) -> list[str]:

@@ -21,6 +21,10 @@ IDENTIFIER_SIGHTED = TopicSpec("crosslink.identifier-sighted.v1", partitions=6)
 # Same partition count and key as sightings: the matcher reads both through one agent.
 REGISTRY_ENTRY_ADDED = TopicSpec("crosslink.registry-entry-added.v1", partitions=6)
 ALERT_RAISED = TopicSpec("crosslink.alert-raised.v1", partitions=3)
+# One partition: clustering needs every link in one place, and links are rare next to sightings.
+COMPLAINTS_LINKED = TopicSpec("crosslink.complaints-linked.v1", partitions=1)
+CLUSTER_TABLE = "cluster_of_case"
+CLUSTERS_TABLE = "clusters"
 DEAD_LETTER = TopicSpec("crosslink.dead-letter.v1", partitions=1)
 # Faust names a table's changelog "<app id>-<table>-changelog"; it must match its source topic.
 STATE_CHANGELOG = TopicSpec(
@@ -29,8 +33,22 @@ STATE_CHANGELOG = TopicSpec(
     config={"cleanup.policy": "compact"},
 )
 
+CLUSTER_OF_CASE_CHANGELOG = TopicSpec(
+    f"{MATCHER_APP_ID}-{CLUSTER_TABLE}-changelog",
+    partitions=1,
+    config={"cleanup.policy": "compact"},
+)
+CLUSTERS_CHANGELOG = TopicSpec(
+    f"{MATCHER_APP_ID}-{CLUSTERS_TABLE}-changelog",
+    partitions=1,
+    config={"cleanup.policy": "compact"},
+)
+
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     IDENTIFIER_SIGHTED,
+    COMPLAINTS_LINKED,
+    CLUSTER_OF_CASE_CHANGELOG,
+    CLUSTERS_CHANGELOG,
     REGISTRY_ENTRY_ADDED,
     ALERT_RAISED,
     DEAD_LETTER,

@@ -1,23 +1,34 @@
-"""The matcher's faust agent. Thin: decode, read the token's state, apply a rule, write back.
+"""The matcher's faust agents. Thin: decode, read state, apply a pure rule, publish, write back.
 
-Sightings and registry entries arrive on two topics keyed by the same token through one
-agent, so every change to a token's state is made by one coroutine, one event at a time.
+`match_identifiers` reads sightings and registry entries (two topics keyed by the same token)
+so every change to a token's state is made by one coroutine, one event at a time. It sends
+the links it finds to a one-partition topic, where `cluster_complaints` joins complaints into
+gangs. Every alert and link is held by the broker before the state recording it is written.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
 from faust.types import TableT
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from schemas.events import AlertRaised, IdentifierSighted, RegistryEntryAdded
+from schemas.events import (
+    AlertRaised,
+    CaseRef,
+    ComplaintsLinked,
+    IdentifierSighted,
+    RegistryEntryAdded,
+)
 from schemas.topics import REGISTRY_ENTRY_ADDED
+from services.matcher.clustering import ClusterState, case_key, merge, singleton
 from services.matcher.matching import (
     MatchingRules,
     Outcome,
@@ -28,62 +39,120 @@ from services.matcher.matching import (
 from services.matcher.metrics import MatcherMetrics
 
 log = logging.getLogger(__name__)
-EXIT_ALERT_NOT_PUBLISHED = 75  # EX_TEMPFAIL: restart me
+EXIT_NOT_PUBLISHED = 75  # EX_TEMPFAIL: restart me
+
+
+@dataclass(frozen=True)
+class MatcherTopics:
+    source: faust.TopicT  # sightings and registry entries
+    links: faust.TopicT
+    alerts: faust.TopicT
+    dead_letter: faust.TopicT
+
+
+@dataclass(frozen=True)
+class MatcherTables:
+    state_by_token: TableT[str, Any]
+    cluster_of_case: TableT[str, Any]
+    clusters: TableT[str, Any]
 
 
 def register_agents(
     app: faust.App,
     *,
-    source: faust.TopicT,
-    alerts_topic: faust.TopicT,
-    dead_letter_topic: faust.TopicT,
-    state_by_token: TableT[str, Any],
+    topics: MatcherTopics,
+    tables: MatcherTables,
     rules: MatchingRules,
     metrics: MatcherMetrics,
 ) -> None:
-    """Attach the matching agent, reading sightings and registry entries from `source`."""
+    """Attach the matching and clustering agents to `app`."""
 
-    @app.agent(source, name="match_identifiers")
+    @app.agent(topics.source, name="match_identifiers")
     async def match_identifiers(stream: AsyncIterable[Any]) -> None:
         async for event in stream.events():  # type: ignore[attr-defined]
             try:
-                outcome, token = _apply(event, state_by_token, rules)
+                outcome, token = _apply(event, tables.state_by_token, rules)
             except ValidationError as error:
-                await _dead_letter(dead_letter_topic, event, error)
-                metrics.events.labels(outcome="dead_lettered").inc()
-                _record_position(metrics, event)
+                await _dead_letter(topics.dead_letter, event, error, metrics)
                 continue
-            if outcome is None:
-                metrics.events.labels(outcome="unchanged").inc()
-                _record_position(metrics, event)
+            if outcome is not None:
+                links = tuple((topics.links, link) for link in outcome.links)
+                await _raise(topics.alerts, outcome.alerts, metrics, links)
+                # Assign, never mutate in place: only assignment reaches the changelog.
+                tables.state_by_token[token] = outcome.state.model_dump(mode="json")
+            metrics.events.labels(outcome="unchanged" if outcome is None else "changed").inc()
+            _record_position(metrics, event)
+
+    @app.agent(topics.links, name="cluster_complaints")
+    async def cluster_complaints(stream: AsyncIterable[Any]) -> None:
+        async for event in stream.events():  # type: ignore[attr-defined]
+            try:
+                link = ComplaintsLinked.model_validate_json(event.value)
+            except ValidationError as error:
+                await _dead_letter(topics.dead_letter, event, error, metrics)
                 continue
-            for alert in outcome.alerts:
-                await _publish(alerts_topic, alert)
-                metrics.alerts.labels(kind=alert.kind, rule=alert.rule).inc()
-                log.info("alert raised", extra={"alert_id": alert.alert_id, "kind": alert.kind,
-                         "rule": alert.rule, "identifier": alert.identifier.masked,
-                         "districts": alert.districts})  # fmt: skip
-            # Assign, never mutate in place: only assignment reaches the changelog.
-            state_by_token[token] = outcome.state.model_dump(mode="json")
-            metrics.events.labels(outcome="changed").inc()
+            earlier, later = (_cluster_of(tables, case) for case in (link.earlier, link.later))
+            merged = merge(earlier, later, link, now=datetime.now(UTC))
+            if merged is not None:
+                await _raise(topics.alerts, (merged.alert,) if merged.alert else (), metrics)
+                # Live cluster first, then the forwarding pointer, then the two shortcuts:
+                # a crash between any two leaves every lookup still finding the live cluster.
+                tables.clusters[merged.kept.cluster_id] = merged.kept.model_dump(mode="json")
+                tables.clusters[merged.absorbed.cluster_id] = merged.absorbed.model_dump(
+                    mode="json"
+                )
+                for case in (link.earlier, link.later):
+                    tables.cluster_of_case[case_key(case)] = merged.kept.cluster_id
             _record_position(metrics, event)
 
 
-async def _publish(alerts_topic: faust.TopicT, alert: AlertRaised) -> None:
-    """Send an alert and wait for the broker to hold it, before the state that records it.
+def _cluster_of(tables: MatcherTables, case: CaseRef) -> ClusterState:
+    """The live cluster of a complaint, following forwarding pointers of merged clusters."""
+    cluster_id = tables.cluster_of_case.get(case_key(case))
+    while cluster_id is not None:
+        cluster = ClusterState.model_validate(tables.clusters[cluster_id])
+        if cluster.merged_into is None:
+            return cluster
+        cluster_id = cluster.merged_into
+    return singleton(case)
 
-    If the alert cannot be written, the process exits at once: faust would otherwise commit
-    the event's offset, and a state saying "alerted" without the alert loses it for good.
-    Restarted, the worker reads the event again and raises the same alert id.
+
+async def _raise(
+    alerts_topic: faust.TopicT,
+    alerts: tuple[AlertRaised, ...],
+    metrics: MatcherMetrics,
+    links: tuple[tuple[faust.TopicT, ComplaintsLinked], ...] = (),
+) -> None:
+    """Publish an event's alerts (and links) and wait until the broker holds all of them."""
+    await _publish(
+        [(alerts_topic, alert.alert_id, alert) for alert in alerts]
+        + [(topic, link.link_id, link) for topic, link in links]
+    )
+    for alert in alerts:
+        metrics.alerts.labels(kind=alert.kind, rule=alert.rule).inc()
+        log.info("alert raised", extra={"alert_id": alert.alert_id, "kind": alert.kind,
+                 "rule": alert.rule, "identifier": alert.identifier.masked,
+                 "districts": alert.districts})  # fmt: skip
+
+
+async def _publish(records: list[tuple[faust.TopicT, str, BaseModel]]) -> None:
+    """Send records and wait for the broker to hold every one, before the state recording them.
+
+    If one cannot be written, the process exits at once: faust would otherwise commit the
+    input's offset, and a state saying "sent" without the record loses it for good. Restarted,
+    the worker reads the input again and sends the same records (same ids) again.
     """
-    value = alert.model_dump_json().encode()
     try:
-        await (await alerts_topic.send(key=alert.alert_id.encode(), value=value))
+        sent = [
+            await topic.send(key=key.encode(), value=event.model_dump_json().encode())
+            for topic, key, event in records
+        ]
+        await asyncio.gather(*sent)
     except Exception as error:
-        log.critical("could not publish an alert; exiting so that it is raised again on restart",
-                     extra={"alert_id": alert.alert_id, "error": type(error).__name__})  # fmt: skip
+        log.critical("could not publish; exiting so that it is sent again on restart",
+                     extra={"error": type(error).__name__})  # fmt: skip
         logging.shutdown()
-        os._exit(EXIT_ALERT_NOT_PUBLISHED)
+        os._exit(EXIT_NOT_PUBLISHED)
 
 
 def _record_position(metrics: MatcherMetrics, event: Any) -> None:
@@ -111,7 +180,9 @@ def _state(state_by_token: TableT[str, Any], token: str) -> TokenState:
     return TokenState() if stored is None else TokenState.model_validate(stored)
 
 
-async def _dead_letter(topic: faust.TopicT, event: Any, error: ValidationError) -> None:
+async def _dead_letter(
+    topic: faust.TopicT, event: Any, error: ValidationError, metrics: MatcherMetrics
+) -> None:
     message = event.message
     reason = f"undecodable record on {message.topic}: {error.error_count()} error(s)"
     log.error("record sent to dead-letter topic", extra={"reason": reason, "topic": message.topic,
@@ -121,3 +192,5 @@ async def _dead_letter(topic: faust.TopicT, event: Any, error: ValidationError) 
         value=event.value,
         headers={"crosslink-error": reason.encode(), "crosslink-source": b"matcher"},
     )
+    metrics.events.labels(outcome="dead_lettered").inc()
+    _record_position(metrics, event)

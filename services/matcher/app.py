@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from crosslink.provisioning import provision_topics
 from schemas.topics import (
     ALERT_RAISED,
+    CLUSTER_TABLE,
+    CLUSTERS_TABLE,
+    COMPLAINTS_LINKED,
     DEAD_LETTER,
     IDENTIFIER_SIGHTED,
     MATCHER_APP_ID,
     REGISTRY_ENTRY_ADDED,
     STATE_TABLE,
 )
-from services.matcher.agents import register_agents
+from services.matcher.agents import MatcherTables, MatcherTopics, register_agents
 from services.matcher.config import MatcherSettings
 from services.matcher.faust_fixes import seek_before_resuming_after_recovery
 from services.matcher.metrics import MatcherMetrics
@@ -28,6 +33,14 @@ def _raw_topic(app: faust.App, *names: str) -> faust.TopicT:
     return app.topic(
         *names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
     )
+
+
+def _json_table(app: faust.App, name: str, partitions: int, help: str) -> Any:
+    """A table of JSON values keyed by text, partitioned like the topic of its agent."""
+    schema: faust.Schema[str, Any] = faust.Schema(
+        key_type=str, key_serializer="raw", value_serializer="json"
+    )
+    return app.Table(name, default=None, partitions=partitions, schema=schema, help=help)
 
 
 def create_app(settings: MatcherSettings) -> faust.App:
@@ -48,20 +61,35 @@ def create_app(settings: MatcherSettings) -> faust.App:
         topic_partitions=IDENTIFIER_SIGHTED.partitions,
         autodiscover=False,
     )
-    state_by_token = app.Table(
-        STATE_TABLE,
-        default=None,
-        partitions=IDENTIFIER_SIGHTED.partitions,
-        schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"),
-        help="What the matcher knows per identifier token (services/matcher/matching.py).",
-    )
     registry = CollectorRegistry()
     register_agents(
         app,
-        source=_raw_topic(app, IDENTIFIER_SIGHTED.name, REGISTRY_ENTRY_ADDED.name),
-        alerts_topic=_raw_topic(app, ALERT_RAISED.name),
-        dead_letter_topic=_raw_topic(app, DEAD_LETTER.name),
-        state_by_token=state_by_token,
+        topics=MatcherTopics(
+            source=_raw_topic(app, IDENTIFIER_SIGHTED.name, REGISTRY_ENTRY_ADDED.name),
+            links=_raw_topic(app, COMPLAINTS_LINKED.name),
+            alerts=_raw_topic(app, ALERT_RAISED.name),
+            dead_letter=_raw_topic(app, DEAD_LETTER.name),
+        ),
+        tables=MatcherTables(
+            state_by_token=_json_table(
+                app,
+                STATE_TABLE,
+                IDENTIFIER_SIGHTED.partitions,
+                "What the matcher knows per identifier token.",
+            ),
+            cluster_of_case=_json_table(
+                app,
+                CLUSTER_TABLE,
+                COMPLAINTS_LINKED.partitions,
+                "The cluster each linked complaint belongs to.",
+            ),
+            clusters=_json_table(
+                app,
+                CLUSTERS_TABLE,
+                COMPLAINTS_LINKED.partitions,
+                "Each cluster's members and path, or where it was merged.",
+            ),
+        ),
         rules=settings.rules(),
         metrics=MatcherMetrics(registry),
     )

@@ -18,6 +18,7 @@ from schemas.events import (
     AlertKind,
     AlertRaised,
     CaseRef,
+    ComplaintsLinked,
     IdentifierRef,
     IdentifierSighted,
     RegistryEntryAdded,
@@ -50,6 +51,7 @@ class TokenState(BaseModel):
 class Outcome:
     state: TokenState
     alerts: tuple[AlertRaised, ...] = ()
+    links: tuple[ComplaintsLinked, ...] = ()
 
 
 def on_sighting(
@@ -71,7 +73,25 @@ def on_sighting(
         alerts.append(_shared_alert(identifier, case, earlier, rules, now))
     if state.registry:
         alerts.append(_registry_alert(identifier, case, state.registry, now))
-    return Outcome(counted.model_copy(update={"cases": (*state.cases, case)}), tuple(alerts))
+    updated = counted.model_copy(update={"cases": (*state.cases, case)})
+    return Outcome(updated, tuple(alerts), _links(identifier, earlier, case))
+
+
+def _links(
+    identifier: IdentifierRef, earlier: tuple[CaseRef, ...], case: CaseRef
+) -> tuple[ComplaintsLinked, ...]:
+    """Links for clustering: earlier complaints of a strong identifier are already one cluster,
+    so one link joins the new complaint to it; a weak one's matches may not be, so each links."""
+    targets = earlier[:1] if identifier.strength is Strength.STRONG else earlier
+    return tuple(
+        ComplaintsLinked(
+            link_id=stable_id("link", identifier.token, *target.key, *case.key),
+            identifier=identifier,
+            earlier=target,
+            later=case,
+        )
+        for target in targets
+    )
 
 
 def on_registry_entry(

@@ -46,6 +46,7 @@ def _payload(alert: AlertRaised, district: str) -> bytes:
         "other_cases": [case for case in cases if case["district"] != district],
         "trigger": alert.trigger.model_dump(mode="json") if alert.trigger else None,
         "registry": [entry.model_dump(mode="json") for entry in alert.registry],
+        "cluster": alert.cluster.model_dump(mode="json") if alert.cluster else None,
     }
     envelope = {
         "type": f"alert.{alert.kind}",

@@ -49,8 +49,14 @@ def synthetic_complaints(seed: int) -> list[dict[str, Any]]:
     ]
 
 
+# Cluster alerts are left out: which clusters merge first depends on how partitions
+# interleave, so their ids are not a function of the complaints alone (their membership is).
+ORACLE_KINDS = {"shared_identifier", "hub_identifier"}
+
+
 def raised_ids(bootstrap: str) -> set[str]:
-    return {json.loads(r.value)["alert_id"] for r in read_topic(bootstrap, ALERT_RAISED.name)}
+    alerts = [json.loads(r.value) for r in read_topic(bootstrap, ALERT_RAISED.name)]
+    return {alert["alert_id"] for alert in alerts if alert["kind"] in ORACLE_KINDS}
 
 
 def post_all(url: str, complaints: list[dict[str, Any]], posted: threading.Semaphore) -> None:

@@ -106,3 +106,26 @@ def test_the_same_sighting_delivered_again_raises_nothing_new(pipeline: Pipeline
     pipeline.wait_until_idle()
 
     assert len(alerts_on_topic(pipeline, second["complaint_id"])) == 1
+
+
+def test_a_chain_of_shared_identifiers_across_three_districts_alerts_each_with_the_path(
+    pipeline: Pipeline,
+) -> None:
+    phone, upi = unique_mobile(), unique_upi()
+    mumbai = complaint_body("MH-MUM", ("phone", phone))
+    bhopal = complaint_body("MP-BPL", ("phone", phone), ("upi", upi))
+    kolkata = complaint_body("WB-KOL", ("upi", upi))
+
+    for complaint in (mumbai, bhopal, kolkata):
+        pipeline.post(complaint)
+
+    for district, complaint in (("MH-MUM", mumbai), ("MP-BPL", bhopal), ("WB-KOL", kolkata)):
+        alert = pipeline.wait_for_alert(district, complaint["complaint_id"], "cluster_linked")
+        assert alert["cluster"]["size"] == 3
+        assert alert["cluster"]["districts"] == ["MH-MUM", "MP-BPL", "WB-KOL"]
+        steps = {(s["earlier"]["complaint_id"], s["later"]["complaint_id"], s["identifier_type"])
+                 for s in alert["cluster"]["path"]}  # fmt: skip
+        assert steps == {
+            (mumbai["complaint_id"], bhopal["complaint_id"], "phone"),
+            (bhopal["complaint_id"], kolkata["complaint_id"], "upi"),
+        }

@@ -201,3 +201,25 @@ def test_a_second_registry_source_does_not_alert_the_same_complaints_again() -> 
     assert second is not None
     assert second.alerts == ()
     assert len(second.state.registry) == 2
+
+
+def test_a_strong_identifier_links_a_new_complaint_to_one_earlier_complaint() -> None:
+    _, [_, _, third] = sight_all(case("MH-MUM", "1"), case("MP-BPL", "2"), case("WB-KOL", "3"))
+
+    [link] = third.links
+    assert (link.earlier.complaint_id, link.later.complaint_id) == ("1", "3")
+
+
+def test_a_weak_identifier_links_to_each_complaint_within_the_window() -> None:
+    a, b = case("MH-MUM", "1", NOW), case("MP-BPL", "2", NOW + timedelta(hours=2))
+    c = case("WB-KOL", "3", NOW + timedelta(hours=3))
+
+    _, [_, _, third] = sight_all(a, b, c, identifier=IP)
+
+    assert [link.earlier.complaint_id for link in third.links] == ["1", "2"]
+
+
+def test_no_links_past_the_hub_threshold() -> None:
+    _, outcomes = sight_all(*[case("MH-MUM", str(n)) for n in range(5)])
+
+    assert [len(o.links) for o in outcomes] == [0, 1, 1, 0, 0]
