@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from schemas.api import ComplaintSubmission, FieldProblem, IdentifierSubmission
 from schemas.events import CaseRef, IdentifierRef, IdentifierSighted
 from schemas.identifiers import CanonicalIdentifier, InvalidIdentifier, canonicalise
 from schemas.pseudonyms import PseudonymKey, pseudonym_token, stable_id
 from services.intake.errors import InvalidComplaint, WrongDistrict
+
+Submitted = TypeVar("Submitted", bound=IdentifierSubmission)
+Converted = TypeVar("Converted")
 
 
 def sightings_for(
@@ -37,19 +42,29 @@ def sightings_for(
 
 def _canonical_identifiers(complaint: ComplaintSubmission) -> list[CanonicalIdentifier]:
     """Canonicalise every identifier, reporting all bad ones at once rather than the first."""
-    result: list[CanonicalIdentifier] = []
-    problems: list[FieldProblem] = []
-    for index, submitted in enumerate(complaint.identifiers):
-        try:
-            result.extend(canonical_identifiers_of(submitted))
-        except InvalidIdentifier as error:
-            problems.append(
-                FieldProblem(field=f"identifiers[{index}].value", code=error.code,
-                             reason=f"{submitted.type.value}: {error.message}")
-            )  # fmt: skip
+    result, problems = convert_each(complaint.identifiers, "identifiers", canonical_identifiers_of)
     if problems:
         raise InvalidComplaint(f"{len(problems)} identifier(s) are invalid", problems)
     return result
+
+
+def convert_each(
+    submitted: Sequence[Submitted],
+    field: str,
+    convert: Callable[[Submitted], Iterable[Converted]],
+) -> tuple[list[Converted], list[FieldProblem]]:
+    """Apply `convert` to every submitted identifier; collect its results and every refusal."""
+    results: list[Converted] = []
+    problems: list[FieldProblem] = []
+    for index, item in enumerate(submitted):
+        try:
+            results.extend(convert(item))
+        except InvalidIdentifier as error:
+            problems.append(
+                FieldProblem(field=f"{field}[{index}].value", code=error.code,
+                             reason=f"{item.type.value}: {error.message}")
+            )  # fmt: skip
+    return results, problems
 
 
 def canonical_identifiers_of(submitted: IdentifierSubmission) -> tuple[CanonicalIdentifier, ...]:

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from schemas.api import FieldProblem, RegistryEntrySubmission
+from schemas.api import RegistryEntrySubmission
 from schemas.events import RegistryEntryAdded, RegistryRef
-from schemas.identifiers import InvalidIdentifier
 from schemas.pseudonyms import PseudonymKey, stable_id
-from services.intake.complaints import canonical_identifiers_of, identifier_ref
+from services.intake.complaints import canonical_identifiers_of, convert_each, identifier_ref
 from services.intake.errors import InvalidRegistryEntries
 
 
@@ -40,16 +39,9 @@ def registry_events_for_all(
     entries: Sequence[RegistryEntrySubmission], *, key: PseudonymKey, added_at: datetime
 ) -> list[RegistryEntryAdded]:
     """Events of every entry, or InvalidRegistryEntries naming each bad one (none published)."""
-    events: list[RegistryEntryAdded] = []
-    problems: list[FieldProblem] = []
-    for index, entry in enumerate(entries):
-        try:
-            events.extend(registry_events_for(entry, key=key, added_at=added_at))
-        except InvalidIdentifier as error:
-            problems.append(
-                FieldProblem(field=f"entries[{index}].value", code=error.code,
-                             reason=f"{entry.type.value}: {error.message}")
-            )  # fmt: skip
+    events, problems = convert_each(
+        entries, "entries", lambda entry: registry_events_for(entry, key=key, added_at=added_at)
+    )
     if problems:
         raise InvalidRegistryEntries(f"{len(problems)} registry entries are invalid", problems)
     return events
