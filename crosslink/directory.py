@@ -87,11 +87,6 @@ class DistrictsDirectory(BaseModel):
     def get(self, code: str) -> District | None:
         return next((d for d in self.districts if d.code == code), None)
 
-    def district_for_api_key(self, api_key: str) -> District | None:
-        """The district an integrator key may post for, or None for an unknown key."""
-        caller = self.caller_for_api_key(api_key)
-        return caller.district if caller else None
-
     def caller_for_api_key(self, api_key: str) -> Caller | None:
         """Who holds `api_key`, or None for an unknown key."""
         digest = hash_api_key(api_key)

@@ -76,8 +76,7 @@ def register_agents(
                 await _dead_letter(topics.dead_letter, event, error, metrics)
                 continue
             if outcome is not None:
-                links = tuple((topics.links, link) for link in outcome.links)
-                await _raise(topics.alerts, outcome.alerts, metrics, links)
+                await _raise(topics, outcome.alerts, metrics, outcome.links)
                 # Assign, never mutate in place: only assignment reaches the changelog.
                 tables.state_by_token[token] = outcome.state.model_dump(mode="json")
             metrics.events.labels(outcome="unchanged" if outcome is None else "changed").inc()
@@ -94,7 +93,7 @@ def register_agents(
             earlier, later = (_cluster_of(tables, case) for case in (link.earlier, link.later))
             merged = merge(earlier, later, link, now=datetime.now(UTC))
             if merged is not None:
-                await _raise(topics.alerts, (merged.alert,) if merged.alert else (), metrics)
+                await _raise(topics, (merged.alert,) if merged.alert else (), metrics)
                 # Live cluster first, then the forwarding pointer, then the two shortcuts:
                 # a crash between any two leaves every lookup still finding the live cluster.
                 tables.clusters[merged.kept.cluster_id] = merged.kept.model_dump(mode="json")
@@ -118,15 +117,15 @@ def _cluster_of(tables: MatcherTables, case: CaseRef) -> ClusterState:
 
 
 async def _raise(
-    alerts_topic: faust.TopicT,
+    topics: MatcherTopics,
     alerts: tuple[AlertRaised, ...],
     metrics: MatcherMetrics,
-    links: tuple[tuple[faust.TopicT, ComplaintsLinked], ...] = (),
+    links: tuple[ComplaintsLinked, ...] = (),
 ) -> None:
     """Publish an event's alerts (and links) and wait until the broker holds all of them."""
     await _publish(
-        [(alerts_topic, alert.alert_id, alert) for alert in alerts]
-        + [(topic, link.link_id, link) for topic, link in links]
+        [(topics.alerts, alert.alert_id, alert) for alert in alerts]
+        + [(topics.links, link.link_id, link) for link in links]
     )
     for alert in alerts:
         metrics.alerts.labels(kind=alert.kind, rule=alert.rule).inc()

@@ -19,18 +19,20 @@ def test_an_integrator_key_resolves_to_its_district(tmp_path: Path) -> None:
 
     directory = load_directory(path)
 
-    district = directory.district_for_api_key(api_key("MP-BPL"))
-    assert district is not None
-    assert district.code == "MP-BPL"
-    assert directory.district_for_api_key("unknown") is None
+    caller = directory.caller_for_api_key(api_key("MP-BPL"))
+    assert caller is not None
+    assert caller.district is not None
+    assert caller.district.code == "MP-BPL"
+    assert directory.caller_for_api_key("unknown") is None
 
 
 def test_the_demo_directory_is_valid_and_has_the_demo_keys() -> None:
     directory = load_directory(DEMO_DISTRICTS_FILE)
 
-    district = directory.district_for_api_key("demo-key-MH-MUM")
-    assert district is not None
-    assert district.code == "MH-MUM"
+    caller = directory.caller_for_api_key("demo-key-MH-MUM")
+    assert caller is not None
+    assert caller.district is not None
+    assert caller.district.code == "MH-MUM"
     assert len(directory.districts) >= 5
 
 
@@ -80,7 +82,6 @@ def test_a_registry_admin_key_resolves_to_an_admin_without_a_district(tmp_path: 
     assert caller is not None
     assert caller.registry_admin
     assert caller.district is None
-    assert directory.district_for_api_key(REGISTRY_ADMIN_KEY) is None
 
 
 def test_a_webhook_secret_that_is_not_base64_is_refused(tmp_path: Path) -> None:
