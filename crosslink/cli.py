@@ -88,7 +88,7 @@ def hash_key(api_key: str) -> None:
 def demo_receiver(port: int = 9000) -> None:
     """Receive webhooks for every district in the directory and print each alert."""
     directory = load_directory(CommonSettings().districts_file)
-    secrets = {district.code: district.webhook_secret for district in directory.districts}
+    secrets = {d.code: d.webhook.secrets[0] for d in directory.districts if d.webhook}
     receiver = WebhookReceiver(secrets, port=port, on_webhook=_print_webhook).start()
     console.print(f"demo receiver on http://127.0.0.1:{port}/webhooks/<district>")
     try:

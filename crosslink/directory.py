@@ -31,51 +31,75 @@ class DirectoryError(ValueError):
     """The districts file is missing or malformed; the message names the file and the problem."""
 
 
+WebhookSecret = Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,}$")]
+ContactAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+KeyHash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Webhook(BaseModel):
+    """Where a district's case-management system receives alerts, and the secrets to sign with.
+
+    Every secret listed signs each webhook: during a rotation list the new and the old one, so
+    the receiver verifies with whichever it holds, then drop the old one (docs/webhooks.md).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: HttpUrl
+    secrets: Annotated[tuple[WebhookSecret, ...], Field(min_length=1, max_length=3)]
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets_are_base64(cls, secrets: tuple[str, ...]) -> tuple[str, ...]:
+        for secret in secrets:
+            try:
+                key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+            except binascii.Error:
+                raise ValueError("a webhook secret must be whsec_ followed by base64") from None
+            if len(key) < 16:
+                raise ValueError("a webhook secret must hold at least 16 bytes of key")
+        return secrets
+
+
 class District(BaseModel):
+    """A district cyber cell. Without a webhook or email it still has its inbox (the notifier)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: Annotated[str, Field(pattern=DISTRICT_CODE_PATTERN)]
     name: str
     state: str
-    webhook_url: HttpUrl
-    webhook_secret: Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,}$")]
-    api_key_sha256: tuple[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")], ...] = ()
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _secret_is_base64(cls, secret: str) -> str:
-        try:
-            key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
-        except binascii.Error:
-            raise ValueError("webhook_secret must be whsec_ followed by base64") from None
-        if len(key) < 16:
-            raise ValueError("webhook_secret must hold at least 16 bytes of key")
-        return secret
+    webhook: Webhook | None = None
+    email: tuple[ContactAddress, ...] = ()
+    api_key_sha256: tuple[KeyHash, ...] = ()
 
 
-class RegistryAdmin(BaseModel):
-    """A key holder who may add entries to the suspect registry (not tied to a district)."""
+class KeyHolder(BaseModel):
+    """A key holder not tied to a district: a registry administrator or an operator."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    api_key_sha256: tuple[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")], ...]
+    api_key_sha256: tuple[KeyHash, ...]
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who an API key belongs to: a district's integrator, or a registry administrator."""
+    """Who an API key belongs to: a district's integrator, a registry administrator or an
+    operator (who reads operations data, never a district's alerts)."""
 
     name: str
     district: District | None = None
     registry_admin: bool = False
+    operator: bool = False
 
 
 class DistrictsDirectory(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     districts: tuple[District, ...]
-    registry_admins: tuple[RegistryAdmin, ...] = ()
+    registry_admins: tuple[KeyHolder, ...] = ()
+    operators: tuple[KeyHolder, ...] = ()
 
     @model_validator(mode="after")
     def _codes_are_unique(self) -> DistrictsDirectory:
@@ -96,6 +120,9 @@ class DistrictsDirectory(BaseModel):
         for admin in self.registry_admins:
             if _matches(digest, admin.api_key_sha256):
                 return Caller(name=admin.name, registry_admin=True)
+        for operator in self.operators:
+            if _matches(digest, operator.api_key_sha256):
+                return Caller(name=operator.name, operator=True)
         return None
 
 

@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -21,12 +21,32 @@ PATH_PREFIX = "/webhooks/"
 
 
 @dataclass(frozen=True)
+class Reply:
+    """How the receiver answers one request; tests script failures with these."""
+
+    status: int = 204
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0  # wait this long before answering (a slow or hung endpoint)
+    before: Callable[[], None] | None = None  # run after processing, before answering
+    after: Callable[[], None] | None = None  # run once the answer is sent
+
+
+@dataclass(frozen=True)
 class ReceivedWebhook:
     district: str
     webhook_id: str
     payload: dict[str, Any] | None
     verified: bool
     duplicate: bool
+    status: int = 204
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    at: float = 0.0  # time.monotonic() on arrival
+
+    @property
+    def processed(self) -> bool:
+        """Verified, answered 2xx, and the first time this webhook-id was answered so."""
+        return self.verified and not self.duplicate and 200 <= self.status < 300
 
 
 class WebhookReceiver:
@@ -43,6 +63,7 @@ class WebhookReceiver:
         self._on_webhook = on_webhook
         self._lock = threading.Lock()
         self._seen: set[str] = set()
+        self._scripts: dict[str, list[Reply]] = {}
         self.received: list[ReceivedWebhook] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -57,7 +78,19 @@ class WebhookReceiver:
     def processed(self) -> list[ReceivedWebhook]:
         """Webhooks that verified, each webhook-id once."""
         with self._lock:
-            return [w for w in self.received if w.verified and not w.duplicate]
+            return [w for w in self.received if w.processed]
+
+    def script(self, webhook_id: str, *replies: Reply) -> None:
+        """Answer the next requests carrying `webhook_id` with `replies`, then 204 again."""
+        with self._lock:
+            self._scripts.setdefault(webhook_id, []).extend(replies)
+
+    def processed_once(self, webhook_id: str) -> bool:
+        return sum(w.processed for w in self.requests_for(webhook_id)) == 1
+
+    def requests_for(self, webhook_id: str) -> list[ReceivedWebhook]:
+        with self._lock:
+            return [w for w in self.received if w.webhook_id == webhook_id]
 
     def start(self) -> WebhookReceiver:
         self._thread.start()
@@ -68,21 +101,28 @@ class WebhookReceiver:
         self._server.server_close()
         self._thread.join()
 
-    def _record(self, district: str, headers: Mapping[str, str], body: bytes) -> int:
+    def _record(self, district: str, headers: Mapping[str, str], body: bytes) -> Reply:
         secret = self._secrets.get(district)
         if secret is None:
-            return 404
+            return Reply(404)
+        at = time.monotonic()
         webhook_id = headers.get("webhook-id", "")
         try:
             verify(secret, headers, body, now=int(time.time()))
         except InvalidSignature:
-            self._store(ReceivedWebhook(district, webhook_id, None, False, False))
-            return 401
+            self._store(ReceivedWebhook(district, webhook_id, None, False, False, 401, headers,
+                                        body, at))  # fmt: skip
+            return Reply(401)
         with self._lock:
+            script = self._scripts.get(webhook_id)
+            reply = script.pop(0) if script else Reply()
             duplicate = webhook_id in self._seen
-            self._seen.add(webhook_id)
-        self._store(ReceivedWebhook(district, webhook_id, json.loads(body), True, duplicate))
-        return 204
+            if 200 <= reply.status < 300:
+                self._seen.add(webhook_id)
+        payload = json.loads(body)
+        self._store(ReceivedWebhook(district, webhook_id, payload, True, duplicate, reply.status,
+                                    headers, body, at))  # fmt: skip
+        return reply
 
     def _store(self, webhook: ReceivedWebhook) -> None:
         with self._lock:
@@ -102,14 +142,23 @@ class WebhookReceiver:
                 body = self.rfile.read(int(length))
                 district = self.path.removeprefix(PATH_PREFIX)
                 headers = {key.lower(): value for key, value in self.headers.items()}
-                status = (
+                reply = (
                     receiver._record(district, headers, body)
                     if self.path.startswith(PATH_PREFIX)
-                    else 404
+                    else Reply(404)
                 )
-                self.send_response(status)
+                if reply.delay_s:
+                    time.sleep(reply.delay_s)
+                if reply.before:
+                    reply.before()
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
                 self.send_header("content-length", "0")
                 self.end_headers()
+                self.wfile.flush()
+                if reply.after:
+                    reply.after()
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Silence per-request stderr lines; the receiver reports through on_webhook."""

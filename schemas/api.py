@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from schemas.events import AlertKind, CaseRef, ClusterSummary, IdentifierRef, RegistryRef
 from schemas.identifiers import IdentifierType
 
 MAX_IDENTIFIERS_PER_COMPLAINT = 100
@@ -89,3 +90,83 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[FieldProblem] = []
+
+
+class DistrictAlert(BaseModel):
+    """An alert as one district sees it (webhook `data`, email, inbox): its cases first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    alert_id: str
+    kind: AlertKind
+    rule: str
+    reason: str
+    district: str
+    raised_at: AwareDatetime
+    identifier: IdentifierRef
+    your_cases: list[CaseRef]
+    other_cases: list[CaseRef]
+    trigger: CaseRef | None
+    registry: list[RegistryRef]
+    cluster: ClusterSummary | None
+
+
+InboxStatus = Literal["new", "acknowledged", "actioned", "closed"]
+NOTE_MAX_LENGTH = 2000
+
+
+class InboxStatusChange(_Body):
+    """Move an alert on in the district's workflow. Actioned and closed need a note."""
+
+    status: Literal["acknowledged", "actioned", "closed"]
+    note: Annotated[str, Field(min_length=1, max_length=NOTE_MAX_LENGTH)] | None = None
+
+    @model_validator(mode="after")
+    def _note_for_actioned_and_closed(self) -> InboxStatusChange:
+        if self.status != "acknowledged" and not (self.note and self.note.strip()):
+            raise ValueError(f"a note saying what was done is required to mark it {self.status}")
+        return self
+
+
+class DeliveryState(BaseModel):
+    """How one channel's delivery of an alert (or of its reminder) to the district went."""
+
+    channel: Literal["webhook", "email"]
+    purpose: Literal["alert", "reminder"]
+    status: Literal["pending", "delivered", "held", "dead"]
+    attempts: int
+    last_outcome: str | None
+
+
+class InboxAlert(BaseModel):
+    """One alert in a district's inbox, with where the district's officers are on it."""
+
+    alert_id: str
+    kind: AlertKind
+    status: InboxStatus
+    note: str | None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    acknowledged_at: AwareDatetime | None
+    reminders: int
+    alert: DistrictAlert
+    deliveries: list[DeliveryState]
+
+
+class InboxPage(BaseModel):
+    """A page of a district's inbox, newest first; pass `next` as `cursor` for the next page."""
+
+    items: list[InboxAlert]
+    next: str | None
+
+
+class OperatorAlert(BaseModel):
+    """Something the operations team must look at (not a district's alert)."""
+
+    operator_alert_id: str
+    kind: str
+    reason: str
+    district: str | None
+    alert_id: str | None
+    delivery_id: str | None
+    raised_at: AwareDatetime

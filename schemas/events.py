@@ -75,6 +75,7 @@ class ComplaintsLinked(_Event):
     identifier: IdentifierRef
     earlier: CaseRef
     later: CaseRef
+    received_at: AwareDatetime | None = None  # when what caused the link reached crosslink
 
 
 class PathStep(_Event):
@@ -112,6 +113,9 @@ class AlertRaised(_Event):
     reason: str
     audience: Literal["districts", "operators"] = "districts"
     raised_at: AwareDatetime
+    # When intake received the complaint or registry entry that caused this alert: the start
+    # of the end-to-end latency the notifier measures to each delivery.
+    received_at: AwareDatetime | None = None
     identifier: IdentifierRef
     trigger: CaseRef | None
     cases: tuple[CaseRef, ...]

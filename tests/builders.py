@@ -1,10 +1,15 @@
-"""Test data builders: complaint bodies as integrators send them."""
+"""Test data builders: complaint bodies as integrators send them, alerts as the matcher
+publishes them."""
 
 from __future__ import annotations
 
 import random
 import uuid
+from datetime import UTC, datetime
 from typing import Any
+
+from schemas.events import AlertKind, AlertRaised, CaseRef, IdentifierRef
+from schemas.identifiers import IdentifierType
 
 
 def complaint_body(
@@ -36,3 +41,29 @@ def unique_upi() -> str:
 def unique_public_ip() -> str:
     """An address in 49.0.0.0/8 (allocated to Indian carriers): public, so the canon accepts it."""
     return f"49.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+
+def alert_raised(*districts: str, kind: AlertKind = "shared_identifier") -> AlertRaised:
+    """An alert as the matcher publishes it, with one case in each of `districts`."""
+    now = datetime.now(UTC)
+    cases = tuple(
+        CaseRef(complaint_id=f"C-{uuid.uuid4().hex[:8]}", district=district,
+                police_station=f"Cyber PS {district}", registered_at=now)
+        for district in districts
+    )  # fmt: skip
+    return AlertRaised(
+        alert_id=f"alert_{uuid.uuid4().hex[:16]}",
+        kind=kind,
+        rule=kind,
+        reason=f"The same phone was named in complaints in {', '.join(districts)}.",
+        raised_at=now,
+        received_at=now,
+        identifier=IdentifierRef(
+            type=IdentifierType.PHONE,
+            token=f"tok_{uuid.uuid4().hex}",
+            key_id="k1",
+            masked="+91 98•••••210",
+        ),
+        trigger=cases[-1],
+        cases=cases,
+    )

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -16,8 +16,10 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from prometheus_client.parser import text_string_to_metric_families
 
+from crosslink.directory import hash_api_key
 from crosslink.localbroker import LocalBroker, configured_bootstrap, free_port
 from crosslink.provisioning import provision_topics
+from tests.postgres import LocalPostgres, postgres_bin
 
 
 def docker_engine_available() -> bool:
@@ -51,6 +53,16 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("no Kafka: set CROSSLINK_KAFKA_BOOTSTRAP, install java and mvn, or run Docker")
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """A PostgreSQL server from Debian's package, started for this test session."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.fail("no PostgreSQL server: `apt-get install postgresql` (make install does it)")
+    with LocalPostgres(bin_dir) as server:
+        yield server
+
+
 def api_key(district: str) -> str:
     return f"test-key-{district}"
 
@@ -60,24 +72,34 @@ def webhook_secret(district: str) -> str:
 
 
 REGISTRY_ADMIN_KEY = "test-key-registry-admin"
+OPERATOR_KEY = "test-key-operator"
 
 
-def write_districts_file(path: Path, webhook_urls: dict[str, str]) -> Path:
-    """A districts directory with one test key and secret per district, and a registry admin."""
+def contact_address(district: str) -> str:
+    return f"cybercell.{district.lower()}@police.example"
+
+
+def write_districts_file(
+    path: Path, webhook_urls: Mapping[str, str | None], *, email: Iterable[str] = ()
+) -> Path:
+    """A districts directory with one test key and secret per district (no webhook where the
+    URL is None), contact addresses for the `email` districts, a registry admin, an operator."""
     districts = [
         {
             "code": code,
             "name": code,
             "state": code[:2],
-            "webhook_url": url,
-            "webhook_secret": webhook_secret(code),
-            "api_key_sha256": [hashlib.sha256(api_key(code).encode()).hexdigest()],
+            "api_key_sha256": [hash_api_key(api_key(code))],
+            **({"webhook": {"url": url, "secrets": [webhook_secret(code)]}} if url else {}),
+            **({"email": [contact_address(code)]} if code in set(email) else {}),
         }
         for code, url in webhook_urls.items()
     ]
-    admin_key = hashlib.sha256(REGISTRY_ADMIN_KEY.encode()).hexdigest()
-    admins = [{"name": "NCRB registry desk", "api_key_sha256": [admin_key]}]
-    path.write_text(yaml.safe_dump({"districts": districts, "registry_admins": admins}))
+    admins = [{"name": "NCRB registry desk", "api_key_sha256": [hash_api_key(REGISTRY_ADMIN_KEY)]}]
+    operators = [{"name": "Ops desk", "api_key_sha256": [hash_api_key(OPERATOR_KEY)]}]
+    path.write_text(
+        yaml.safe_dump({"districts": districts, "registry_admins": admins, "operators": operators})
+    )
     return path
 
 
@@ -122,6 +144,17 @@ def wait_until_processed(
             return
         assert time.monotonic() < deadline, f"matcher behind on {topic} (position, end): {behind}"
         time.sleep(0.2)
+
+
+def metric_value(base_url: str, name: str, **labels: str) -> float:
+    """The sum of a service's samples named `name` whose labels include `labels`."""
+    text = httpx.get(f"{base_url}/metrics", timeout=5, follow_redirects=True).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )
 
 
 def _matcher_positions(matcher_url: str, topic: str) -> dict[int, float]:

@@ -8,9 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from crosslink.directory import Caller, District, DistrictsDirectory
+from crosslink.auth import DistrictDep, RegistryAdminDep
 from schemas.api import (
     ComplaintAccepted,
     ComplaintSubmission,
@@ -21,7 +20,6 @@ from schemas.api import (
 from schemas.topics import IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
-from services.intake.errors import NotPermitted, Unauthenticated
 from services.intake.metrics import IntakeMetrics
 from services.intake.publisher import KafkaPublisher
 from services.intake.registry import registry_events_for_all
@@ -30,7 +28,6 @@ router = APIRouter()
 COMPLAINTS_PATH = "/v1/complaints"
 REGISTRY_PATH = "/v1/registry"
 log = logging.getLogger(__name__)
-_bearer = HTTPBearer(auto_error=False)
 
 
 def _state(request: Request, name: str) -> object:
@@ -49,36 +46,9 @@ def get_metrics(request: Request) -> IntakeMetrics:
     return _state(request, "metrics")  # type: ignore[return-value]
 
 
-def get_caller(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
-    """Who the API key of this request belongs to."""
-    directory: DistrictsDirectory = request.app.state.directory
-    caller = directory.caller_for_api_key(credentials.credentials) if credentials else None
-    if caller is None:
-        raise Unauthenticated("send 'Authorization: Bearer <api key>' with a key crosslink knows")
-    return caller
-
-
-def get_integrator(caller: Annotated[Caller, Depends(get_caller)]) -> District:
-    """The district of an integrator key; other keys may not post complaints."""
-    if caller.district is None:
-        raise NotPermitted("only a district's integrator key may post complaints")
-    return caller.district
-
-
-def get_registry_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
-    if not caller.registry_admin:
-        raise NotPermitted("only a registry administrator's key may add registry entries")
-    return caller
-
-
 SettingsDep = Annotated[IntakeSettings, Depends(get_settings)]
 PublisherDep = Annotated[KafkaPublisher, Depends(get_publisher)]
 MetricsDep = Annotated[IntakeMetrics, Depends(get_metrics)]
-IntegratorDep = Annotated[District, Depends(get_integrator)]
-RegistryAdminDep = Annotated[Caller, Depends(get_registry_admin)]
 
 _PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
@@ -94,7 +64,7 @@ _PROBLEMS: dict[int | str, dict[str, object]] = {
 )
 async def submit_complaint(
     complaint: ComplaintSubmission,
-    caller: IntegratorDep,
+    caller: DistrictDep,
     settings: SettingsDep,
     publisher: PublisherDep,
     metrics: MetricsDep,

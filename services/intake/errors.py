@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from crosslink.problems import ProblemError
-
-
-class Unauthenticated(ProblemError):
-    status, slug, title = 401, "unauthenticated", "Missing or unknown API key"
-    default_headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
 class WrongDistrict(ProblemError):
     status, slug, title = 403, "wrong-district", "This key may not post for that district"
-
-
-class NotPermitted(ProblemError):
-    status, slug, title = 403, "not-permitted", "This key may not do that"
 
 
 class InvalidRegistryEntries(ProblemError):

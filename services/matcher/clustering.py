@@ -114,6 +114,7 @@ def _cluster_alert(cluster: ClusterState, link: ComplaintsLinked, now: datetime)
         rule="cluster_linked",
         reason=reason,
         raised_at=now,
+        received_at=link.received_at,
         identifier=link.identifier,
         trigger=link.later,
         cases=cluster.recent,

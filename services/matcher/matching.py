@@ -58,6 +58,31 @@ def on_sighting(
     state: TokenState, sighting: IdentifierSighted, *, rules: MatchingRules, now: datetime
 ) -> Outcome | None:
     """A complaint named the identifier. None when nothing changes (benign, or seen before)."""
+    return _caused_by(_sighting_outcome(state, sighting, rules, now), sighting.received_at)
+
+
+def on_registry_entry(
+    state: TokenState, entry: RegistryEntryAdded, *, now: datetime
+) -> Outcome | None:
+    """The identifier entered the suspect registry: alert every complaint that already named it."""
+    return _caused_by(_registry_outcome(state, entry, now), entry.added_at)
+
+
+def _caused_by(outcome: Outcome | None, received_at: datetime) -> Outcome | None:
+    """Stamp alerts and links with when crosslink received what caused them (for latency)."""
+    if outcome is None:
+        return None
+    stamp = {"received_at": received_at}
+    return Outcome(
+        outcome.state,
+        tuple(alert.model_copy(update=stamp) for alert in outcome.alerts),
+        tuple(link.model_copy(update=stamp) for link in outcome.links),
+    )
+
+
+def _sighting_outcome(
+    state: TokenState, sighting: IdentifierSighted, rules: MatchingRules, now: datetime
+) -> Outcome | None:
     case, identifier = sighting.case, sighting.identifier
     if identifier.benign or any(known.key == case.key for known in state.cases):
         return None
@@ -94,10 +119,9 @@ def _links(
     )
 
 
-def on_registry_entry(
-    state: TokenState, entry: RegistryEntryAdded, *, now: datetime
+def _registry_outcome(
+    state: TokenState, entry: RegistryEntryAdded, now: datetime
 ) -> Outcome | None:
-    """The identifier entered the suspect registry: alert every complaint that already named it."""
     if entry.identifier.benign or entry.registry in state.registry:
         return None
     updated = state.model_copy(update={"registry": (*state.registry, entry.registry)})

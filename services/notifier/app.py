@@ -1,74 +1,149 @@
-"""The notifier's composition root: an HTTP app (health, metrics) that runs the alert consumer."""
+"""The notifier's composition root: database, channels, consumer, dispatcher, housekeeping, API."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, make_asgi_app
 
-from crosslink.directory import load_directory
+from crosslink.directory import DistrictsDirectory, load_directory
 from crosslink.problems import install_problem_handlers
 from crosslink.provisioning import provision_topics
+from services.notifier.api import router
+from services.notifier.channels import DeliveryChannel
+from services.notifier.channels.email import EmailChannel, SmtpServer
+from services.notifier.channels.webhook import WebhookChannel, webhook_client
 from services.notifier.config import NotifierSettings
 from services.notifier.consumer import AlertConsumer
-from services.notifier.delivery import AlertDeliverer
+from services.notifier.dispatcher import Dispatcher, utc_now
+from services.notifier.housekeeping import Housekeeping
 from services.notifier.metrics import NotifierMetrics
-from services.notifier.webhooks import WebhookChannel, webhook_client
+from services.notifier.retries import RetryPolicy
+from services.notifier.routing import deliveries_for
+from services.notifier.store.database import open_database
+from services.notifier.store.inbox import Inbox
+from services.notifier.store.outbox import Outbox
 
 log = logging.getLogger(__name__)
+RESTART_DELAY_S = 5.0
 
 
 def create_app(settings: NotifierSettings) -> FastAPI:
     registry = CollectorRegistry()
     metrics = NotifierMetrics(registry)
     directory = load_directory(settings.districts_file)
-    running = asyncio.Event()
-
-    async def consume_forever() -> None:
-        """Keep one consumer running; after a failure, log it and start a new one."""
-        while True:
-            async with webhook_client(settings.webhook_timeout_s) as client:
-                deliverer = AlertDeliverer(
-                    directory=directory,
-                    channel=WebhookChannel(client),
-                    settings=settings,
-                    metrics=metrics,
-                )
-                try:
-                    await asyncio.to_thread(provision_topics, settings.kafka_bootstrap)
-                    running.set()
-                    await AlertConsumer(settings.kafka_bootstrap, deliverer, metrics).run()
-                except Exception:
-                    running.clear()
-                    log.exception("alert consumer failed; restarting in 5 s")
-                    await asyncio.sleep(5)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(consume_forever())
-        yield
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = await open_database(settings.database_url)
+            stack.push_async_callback(engine.dispose)
+            client = await stack.enter_async_context(webhook_client(settings.webhook_timeout_s))
+            outbox, inbox = Outbox(engine), Inbox(engine)
+            dispatcher = _dispatcher(settings, directory, outbox, metrics, WebhookChannel(client))
+            await dispatcher.reconcile_endpoints()
+            app.state.outbox, app.state.inbox, app.state.dispatcher = outbox, inbox, dispatcher
+            email = settings.smtp_host is not None
+            housekeeping = Housekeeping(
+                outbox=outbox,
+                inbox=inbox,
+                dispatcher=dispatcher,
+                plan_reminder=lambda alert, district: deliveries_for(
+                    alert, directory, email_enabled=email, purpose="reminder", districts=[district]
+                ),
+                metrics=metrics,
+                escalate_after_s=settings.escalate_after_s,
+                interval_s=settings.housekeeping_interval_s,
+                clock=utc_now,
+            )
+
+            async def consume() -> None:
+                await asyncio.to_thread(provision_topics, settings.kafka_bootstrap)
+                consumer = AlertConsumer(
+                    settings.kafka_bootstrap,
+                    group_id=settings.notifier_group_id,
+                    outbox=outbox,
+                    plan=partial(deliveries_for, directory=directory, email_enabled=email),
+                    stored=dispatcher.wake,
+                    metrics=metrics,
+                    commit_interval_s=settings.commit_interval_s,
+                )
+                app.state.consuming.set()
+                try:
+                    await consumer.run()
+                finally:
+                    app.state.consuming.clear()
+
+            tasks = [
+                asyncio.create_task(_forever("alert consumer", consume)),
+                asyncio.create_task(_forever("dispatcher", dispatcher.run)),
+                asyncio.create_task(_forever("housekeeping", housekeeping.run)),
+            ]
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     app = FastAPI(title="crosslink notifier", version="1", lifespan=lifespan)
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    async def readyz() -> JSONResponse:
-        ready = running.is_set()
-        return JSONResponse(
-            {"status": "ready" if ready else "consumer not running"},
-            status_code=200 if ready else 503,
-        )
-
+    app.state.settings = settings
+    app.state.directory = directory
+    app.state.consuming = asyncio.Event()
+    app.include_router(router)
     app.mount("/metrics", make_asgi_app(registry))
     install_problem_handlers(app)
     return app
+
+
+def _dispatcher(
+    settings: NotifierSettings,
+    directory: DistrictsDirectory,
+    outbox: Outbox,
+    metrics: NotifierMetrics,
+    webhooks: WebhookChannel,
+) -> Dispatcher:
+    channels: dict[str, DeliveryChannel] = {"webhook": webhooks}
+    if settings.smtp_host is not None:
+        channels["email"] = EmailChannel(
+            SmtpServer(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                starttls=settings.smtp_starttls,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                timeout_s=settings.smtp_timeout_s,
+                sender=settings.email_from,
+            )
+        )
+    policy = RetryPolicy(
+        schedule_s=settings.retry_schedule_s,
+        jitter=settings.retry_jitter,
+        retry_after_cap_s=settings.retry_after_cap_s,
+    )
+    # A lease outlives the slowest attempt, so no two attempts of one delivery overlap.
+    lease_s = max(settings.webhook_timeout_s, settings.smtp_timeout_s) + 5.0
+    return Dispatcher(
+        outbox=outbox,
+        directory=directory,
+        channels=channels,
+        policy=policy,
+        metrics=metrics,
+        lease_s=lease_s,
+        concurrency=settings.max_concurrent_deliveries,
+    )
+
+
+async def _forever(name: str, run: Callable[[], Awaitable[None]]) -> None:
+    """Keep `run` going; after a failure, log it and start it again."""
+    while True:
+        try:
+            await run()
+        except Exception:
+            log.exception(f"{name} failed; restarting in {RESTART_DELAY_S:.0f} s")
+            await asyncio.sleep(RESTART_DELAY_S)

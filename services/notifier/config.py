@@ -1,19 +1,55 @@
-"""Notifier settings (CROSSLINK_* environment variables)."""
+"""Notifier settings (CROSSLINK_* environment variables), documented in docs/configuration.md."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
-from crosslink.settings import CommonSettings
+from pydantic import Field, field_validator
+
+from crosslink.settings import REPO_ROOT, CommonSettings
+
+DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / '.crosslink' / 'notifier' / 'outbox.db'}"
+# Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about 28 hours before a dead letter.
+DEFAULT_RETRY_SCHEDULE_S = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
+
+Seconds = Annotated[float, Field(ge=0)]
 
 
 class NotifierSettings(CommonSettings):
     notifier_host: str = "127.0.0.1"
     notifier_port: int = 8002
-    webhook_timeout_s: float = 10.0
-    # Delay before retry n is min(cap, first * 2**n), with full jitter.
-    webhook_retry_first_s: float = 1.0
-    webhook_retry_cap_s: float = 60.0
+    # Notifiers sharing a group share the alert partitions (and must share the database).
+    notifier_group_id: str = "crosslink-notifier"
+    # sqlite:///path (default, embedded) or postgresql://user:password@host:port/database.
+    database_url: str = DEFAULT_DATABASE_URL
+    # Delay before each attempt of one delivery; after the last one it is dead-lettered.
+    retry_schedule_s: Annotated[tuple[Seconds, ...], Field(min_length=1)] = DEFAULT_RETRY_SCHEDULE_S
+    retry_jitter: Annotated[float, Field(ge=0, le=0.5)] = 0.2  # each delay varies by ±20 %
+    retry_after_cap_s: Seconds = 36000.0  # a receiver's Retry-After is honoured up to this
+    webhook_timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    max_concurrent_deliveries: Annotated[int, Field(ge=1)] = 16
+    # Offsets of stored alerts are committed at most this often; a repeat is ignored by key.
+    commit_interval_s: Seconds = 1.0
+    # An alert nobody acknowledged within this time is re-notified once (escalation).
+    escalate_after_s: Annotated[float, Field(gt=0)] = 4 * 3600.0
+    housekeeping_interval_s: Annotated[float, Field(gt=0)] = 15.0
+    # Email is off until an SMTP host is set.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    email_from: str = "crosslink <alerts@crosslink.invalid>"
+    inbox_page_size_max: Annotated[int, Field(ge=1, le=500)] = 100
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if not url.startswith(("sqlite:", "postgresql:", "postgres:")):
+            raise ValueError("CROSSLINK_DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+        return url
 
 
 @lru_cache

@@ -1,26 +1,76 @@
-"""Notifier's Prometheus metrics. District codes are bounded by the directory; no identifiers."""
+"""Notifier's Prometheus metrics. Labels are bounded (channels, outcomes, kinds, district codes
+from the directory); none carries an identifier. docs/metrics.md lists them all."""
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 4 * 3600, 86400)
 
 
 class NotifierMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.alerts = Counter(
             "crosslink_notifier_alerts_total",
-            "Alerts consumed: delivered (to every district), operator_<kind> (logged for "
-            "operators), or dead_lettered (undecodable).",
+            "Alerts consumed: stored (for districts), operator (stored for the operations "
+            "team), or dead_lettered (undecodable, sent to the dead-letter topic).",
             ["outcome"],
             registry=registry,
         )
-        self.attempts = Counter(
-            "crosslink_notifier_webhook_attempts_total",
-            "Webhook POST attempts, by district and outcome (delivered, http_<status>, error).",
-            ["district", "outcome"],
+        self.deliveries = Counter(
+            "crosslink_notifier_deliveries_total",
+            "Deliveries finished, by channel and result: delivered, dead (retries exhausted "
+            "or refused) or held (the endpoint answered 410 Gone).",
+            ["channel", "result"],
             registry=registry,
         )
-        self.latency = Histogram(
-            "crosslink_notifier_alert_delivery_seconds",
-            "From the alert being raised to its last district's webhook being accepted.",
-            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+        self.attempts = Counter(
+            "crosslink_notifier_delivery_attempts_total",
+            "Delivery attempts by channel, district and outcome (delivered, http_<status>, "
+            "smtp_<code>, or the transport error's name).",
+            ["channel", "district", "outcome"],
+            registry=registry,
+        )
+        self.delivery_latency = Histogram(
+            "crosslink_notifier_delivery_latency_seconds",
+            "From the alert being raised by the matcher to its delivery, by channel.",
+            ["channel"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.end_to_end_latency = Histogram(
+            "crosslink_notifier_end_to_end_latency_seconds",
+            "From intake receiving the complaint (or registry entry) that caused an alert to "
+            "the alert's delivery, by channel. Reminders are not counted.",
+            ["channel"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.reminders = Counter(
+            "crosslink_notifier_escalations_total",
+            "Alerts re-notified to a district because nobody acknowledged them in time.",
+            registry=registry,
+        )
+        self.operator_alerts = Counter(
+            "crosslink_notifier_operator_alerts_total",
+            "Operator alerts raised, by kind (hub_identifier, delivery_dead_lettered, "
+            "webhook_endpoint_gone, unknown_district).",
+            ["kind"],
+            registry=registry,
+        )
+        self.outbox = Gauge(
+            "crosslink_notifier_outbox_deliveries",
+            "Deliveries in the outbox by channel and status (pending, delivered, held, dead).",
+            ["channel", "status"],
+            registry=registry,
+        )
+        self.oldest_unacknowledged = Gauge(
+            "crosslink_notifier_oldest_unacknowledged_alert_age_seconds",
+            "Age of the oldest alert no district officer has acknowledged (0 if none).",
+            registry=registry,
+        )
+        self.housekeeping_runs = Counter(
+            "crosslink_notifier_housekeeping_runs_total",
+            "Completed runs of the housekeeping loop (escalations and outbox gauges).",
             registry=registry,
         )

@@ -14,8 +14,8 @@ from crosslink.localbroker import free_port
 from crosslink.processes import ServiceProcess
 from crosslink.receiver import ReceivedWebhook, WebhookReceiver
 from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED
-from services.notifier.consumer import GROUP_ID as NOTIFIER_GROUP
 from tests.conftest import (
+    OPERATOR_KEY,
     REGISTRY_ADMIN_KEY,
     api_key,
     wait_until_consumed,
@@ -25,6 +25,7 @@ from tests.conftest import (
 )
 
 DISTRICTS = ("MH-MUM", "MP-BPL", "WB-KOL")
+NOTIFIER_GROUP = "crosslink-notifier-e2e"
 HUB_THRESHOLD = 5
 WEAK_WINDOW_HOURS = 24
 
@@ -33,6 +34,7 @@ WEAK_WINDOW_HOURS = 24
 class Pipeline:
     intake: ServiceProcess
     matcher: ServiceProcess
+    notifier: ServiceProcess
     receivers: dict[str, WebhookReceiver]
     bootstrap: str
 
@@ -58,9 +60,21 @@ class Pipeline:
         return arrived()[0]
 
     def wait_until_idle(self) -> None:
-        """Every sighting is processed by the matcher and every alert by the notifier."""
+        """Every sighting is processed by the matcher, every alert stored by the notifier, and
+        no delivery is left pending in its outbox."""
         wait_until_processed(self.bootstrap, self.matcher.base_url, IDENTIFIER_SIGHTED.name)
         wait_until_consumed(self.bootstrap, NOTIFIER_GROUP, ALERT_RAISED.name)
+        wait_for(lambda: self._pending_deliveries() == 0)
+
+    def _pending_deliveries(self) -> int:
+        response = httpx.get(
+            f"{self.notifier.base_url}/v1/operator/outbox",
+            headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        counts: dict[str, dict[str, int]] = response.json()["deliveries"]
+        return sum(statuses.get("pending", 0) for statuses in counts.values())
 
     def _post(self, path: str, body: dict[str, Any], key: str) -> None:
         response = httpx.post(
@@ -98,6 +112,9 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "CROSSLINK_MATCHER_DATA_DIR": str(workdir / "matcher"),
         "CROSSLINK_HUB_THRESHOLD": str(HUB_THRESHOLD),
         "CROSSLINK_WEAK_WINDOW_HOURS": str(WEAK_WINDOW_HOURS),
+        "CROSSLINK_DATABASE_URL": f"sqlite:///{workdir / 'notifier' / 'outbox.db'}",
+        "CROSSLINK_NOTIFIER_GROUP_ID": NOTIFIER_GROUP,
+        "CROSSLINK_COMMIT_INTERVAL_S": "0.2",
     }
     services = [
         ServiceProcess(name, free_port(), env, log_path=workdir / f"{name}.log").start()
@@ -107,7 +124,8 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
         for service in services:
             service.wait_healthy()
         services[0].wait_healthy("/readyz")
-        yield Pipeline(services[0], services[1], receivers, kafka_bootstrap)
+        intake, matcher, notifier = services
+        yield Pipeline(intake, matcher, notifier, receivers, kafka_bootstrap)
     finally:
         for service in services:
             service.stop()

@@ -9,7 +9,7 @@ import yaml
 
 from crosslink.directory import DirectoryError, hash_api_key, load_directory
 from crosslink.settings import DEMO_DISTRICTS_FILE
-from tests.conftest import REGISTRY_ADMIN_KEY, api_key, write_districts_file
+from tests.conftest import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key, write_districts_file
 
 
 def test_an_integrator_key_resolves_to_its_district(tmp_path: Path) -> None:
@@ -87,8 +87,28 @@ def test_a_registry_admin_key_resolves_to_an_admin_without_a_district(tmp_path: 
 def test_a_webhook_secret_that_is_not_base64_is_refused(tmp_path: Path) -> None:
     path = write_districts_file(tmp_path / "d.yaml", {"MH-MUM": "http://x/1"})
     content = yaml.safe_load(path.read_text())
-    content["districts"][0]["webhook_secret"] = "whsec_" + "A" * 17
+    content["districts"][0]["webhook"]["secrets"].append("whsec_" + "A" * 17)
     path.write_text(yaml.safe_dump(content))
 
     with pytest.raises(DirectoryError, match="base64"):
         load_directory(path)
+
+
+def test_an_operator_key_resolves_to_an_operator_without_a_district(tmp_path: Path) -> None:
+    directory = load_directory(write_districts_file(tmp_path / "d.yaml", {"MH-MUM": "http://x/1"}))
+
+    caller = directory.caller_for_api_key(OPERATOR_KEY)
+
+    assert caller is not None
+    assert caller.operator
+    assert not caller.registry_admin
+    assert caller.district is None
+
+
+def test_a_district_without_a_webhook_or_email_is_valid(tmp_path: Path) -> None:
+    directory = load_directory(write_districts_file(tmp_path / "d.yaml", {"MH-MUM": None}))
+
+    district = directory.get("MH-MUM")
+    assert district is not None
+    assert district.webhook is None
+    assert district.email == ()

@@ -1,0 +1,60 @@
+"""Who is calling: a bearer API key resolved through the districts directory. Shared by the
+intake and notifier APIs, which read the directory from `app.state.directory`."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from crosslink.directory import Caller, District, DistrictsDirectory
+from crosslink.problems import ProblemError
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+class Unauthenticated(ProblemError):
+    status, slug, title = 401, "unauthenticated", "Missing or unknown API key"
+    default_headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
+
+
+class NotPermitted(ProblemError):
+    status, slug, title = 403, "not-permitted", "This key may not do that"
+
+
+def get_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """Who the API key of this request belongs to."""
+    directory: DistrictsDirectory = request.app.state.directory
+    caller = directory.caller_for_api_key(credentials.credentials) if credentials else None
+    if caller is None:
+        raise Unauthenticated("send 'Authorization: Bearer <api key>' with a key crosslink knows")
+    return caller
+
+
+def get_district(caller: Annotated[Caller, Depends(get_caller)]) -> District:
+    """The district of an integrator key; no other key acts for a district."""
+    if caller.district is None:
+        raise NotPermitted("only a district's integrator key may do this")
+    return caller.district
+
+
+def get_registry_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    if not caller.registry_admin:
+        raise NotPermitted("only a registry administrator's key may add registry entries")
+    return caller
+
+
+def get_operator(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    if not caller.operator:
+        raise NotPermitted("only an operator's key may read operations data")
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+DistrictDep = Annotated[District, Depends(get_district)]
+RegistryAdminDep = Annotated[Caller, Depends(get_registry_admin)]
+OperatorDep = Annotated[Caller, Depends(get_operator)]

@@ -1,0 +1,145 @@
+"""The notifier's HTTP API: each district's inbox, the operators' view, health. Thin: parse,
+authenticate, call the store, answer. Every inbox route is scoped to the caller's district."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from crosslink.auth import DistrictDep, OperatorDep
+from crosslink.problems import ProblemError
+from schemas.api import (
+    InboxAlert,
+    InboxPage,
+    InboxStatus,
+    InboxStatusChange,
+    OperatorAlert,
+    Problem,
+)
+from schemas.events import AlertKind
+from services.notifier.dispatcher import Dispatcher, utc_now
+from services.notifier.lifecycle import StatusConflict
+from services.notifier.store.inbox import BadCursor, Inbox, InboxQuery
+from services.notifier.store.outbox import Outbox
+
+router = APIRouter()
+
+
+class AlertNotFound(ProblemError):
+    status, slug, title = 404, "alert-not-found", "No such alert in your district's inbox"
+
+
+class StatusConflictProblem(ProblemError):
+    status, slug, title = 409, "status-conflict", "The alert has moved on"
+
+
+class InvalidCursor(ProblemError):
+    status, slug, title = 422, "invalid-cursor", "The paging cursor is invalid"
+
+
+def get_inbox(request: Request) -> Inbox:
+    return request.app.state.inbox  # type: ignore[no-any-return]
+
+
+def get_outbox(request: Request) -> Outbox:
+    return request.app.state.outbox  # type: ignore[no-any-return]
+
+
+def get_dispatcher(request: Request) -> Dispatcher:
+    return request.app.state.dispatcher  # type: ignore[no-any-return]
+
+
+InboxDep = Annotated[Inbox, Depends(get_inbox)]
+OutboxDep = Annotated[Outbox, Depends(get_outbox)]
+DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
+_PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}}
+    for code in (401, 403, 404, 409, 422)
+}
+
+
+@router.get("/v1/inbox/alerts", response_model=InboxPage, responses=_PROBLEMS)
+async def list_alerts(
+    request: Request,
+    district: DistrictDep,
+    inbox: InboxDep,
+    status: InboxStatus | None = None,
+    kind: AlertKind | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> InboxPage:
+    """Your district's alerts, newest first, optionally of one status and kind."""
+    limit = min(limit, request.app.state.settings.inbox_page_size_max)
+    try:
+        items, after = await inbox.page(district.code, InboxQuery(status, kind, limit, cursor))
+    except BadCursor as error:
+        raise InvalidCursor(str(error)) from None
+    return InboxPage(items=items, next=after)
+
+
+@router.get("/v1/inbox/alerts/{alert_id}", response_model=InboxAlert, responses=_PROBLEMS)
+async def get_alert(alert_id: str, district: DistrictDep, inbox: InboxDep) -> InboxAlert:
+    """One alert in your district's inbox; another district's alert id answers 404."""
+    item = await inbox.get(district.code, alert_id)
+    if item is None:
+        raise AlertNotFound(f"your district's inbox has no alert {alert_id}")
+    return item
+
+
+@router.post("/v1/inbox/alerts/{alert_id}/status", response_model=InboxAlert, responses=_PROBLEMS)
+async def change_status(
+    alert_id: str, change: InboxStatusChange, district: DistrictDep, inbox: InboxDep
+) -> InboxAlert:
+    """Acknowledge an alert, or mark it actioned or closed with a note saying what was done."""
+    try:
+        item = await inbox.move(district.code, alert_id, change.status, change.note, now=utc_now())
+    except StatusConflict as error:
+        raise StatusConflictProblem(str(error)) from None
+    if item is None:
+        raise AlertNotFound(f"your district's inbox has no alert {alert_id}")
+    return item
+
+
+@router.get("/v1/operator/alerts", response_model=list[OperatorAlert], responses=_PROBLEMS)
+async def operator_alerts(
+    _: OperatorDep, outbox: OutboxDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[OperatorAlert]:
+    """Recent operator alerts: hub identifiers, dead letters, endpoints gone, unknown districts."""
+    return await outbox.operator_alerts(limit=limit)
+
+
+@router.get("/v1/operator/outbox", responses=_PROBLEMS)
+async def outbox_status(_: OperatorDep, outbox: OutboxDep) -> dict[str, object]:
+    """Deliveries by channel and status, and the webhook endpoints disabled after a 410."""
+    counts: dict[str, dict[str, int]] = {}
+    for (channel, status), count in (await outbox.counts()).items():
+        counts.setdefault(channel, {})[status] = count
+    return {"deliveries": counts, "disabled_endpoints": await outbox.disabled_endpoints()}
+
+
+@router.post("/v1/operator/endpoints/{district}/enable", responses=_PROBLEMS)
+async def enable_endpoint(
+    district: str, _: OperatorDep, outbox: OutboxDep, dispatcher: DispatcherDep
+) -> dict[str, int]:
+    """Use a district's webhook endpoint again after a 410; its held webhooks go out at once."""
+    resumed = await outbox.enable_endpoint(district, now=utc_now())
+    dispatcher.wake()
+    return {"resumed": resumed}
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up and serving."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when the alert consumer is running."""
+    ready = request.app.state.consuming.is_set()
+    return JSONResponse(
+        {"status": "ready" if ready else "consumer not running"},
+        status_code=200 if ready else 503,
+    )

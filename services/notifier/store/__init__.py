@@ -1,0 +1,1 @@
+"""The notifier's database: the delivery outbox, the districts' inboxes, operator alerts."""

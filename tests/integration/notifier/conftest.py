@@ -1,0 +1,217 @@
+"""The notifier as a real process on the real broker, with a real webhook receiver, a real SMTP
+server and a real database: SQLite and PostgreSQL, each module's tests run on both."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from kafka import KafkaProducer
+
+from crosslink.localbroker import free_port
+from crosslink.processes import ServiceProcess
+from crosslink.receiver import WebhookReceiver
+from schemas.events import AlertRaised
+from schemas.topics import ALERT_RAISED
+from tests.conftest import OPERATOR_KEY, api_key, webhook_secret, write_districts_file
+from tests.postgres import LocalPostgres
+
+# Districts no other test tier uses, so alerts left on the topic by other tests stay apart.
+WEBHOOK_DISTRICTS = ("KA-BLR", "TN-CHE", "GJ-AMD", "RJ-JAI", "KL-TVM")
+EMAIL_DISTRICT = "DL-NDL"  # contact addresses, no webhook: a small cell without a server
+DOWN_DISTRICT = "UP-LKO"  # a webhook URL where nothing listens
+ROTATING_DISTRICT = "TN-CHE"  # signs with a new and an old secret during a rotation
+NEW_SECRET = "whsec_" + "bmV3LXNlY3JldC1mb3ItdGhlLXJvdGF0aW9uLXRlc3Q="
+FAST_RETRIES = "[0, 0.3, 0.3, 0.3]"  # four attempts, then a dead letter
+
+
+@dataclass
+class Mailbox:
+    """An aiosmtpd handler keeping every message it accepts."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.content if isinstance(envelope.content, bytes) else b""
+        parsed = email.message_from_bytes(content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 OK"
+
+
+@dataclass
+class Notifier:
+    process: ServiceProcess
+    receiver: WebhookReceiver
+    mailbox: Mailbox
+    bootstrap: str
+
+    def publish(self, *alerts: AlertRaised) -> None:
+        producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        try:
+            for alert in alerts:
+                producer.send(
+                    ALERT_RAISED.name,
+                    key=alert.alert_id.encode(),
+                    value=alert.model_dump_json().encode(),
+                ).get(timeout=30)
+        finally:
+            producer.close()
+
+    def get(self, path: str, key: str, **params: Any) -> httpx.Response:
+        return httpx.get(
+            f"{self.process.base_url}{path}", params=params, headers=_bearer(key), timeout=10
+        )
+
+    def post(self, path: str, key: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        return httpx.post(
+            f"{self.process.base_url}{path}", json=body, headers=_bearer(key), timeout=10
+        )
+
+    def operator_alerts(self, alert_id: str) -> list[dict[str, Any]]:
+        response = self.get("/v1/operator/alerts", OPERATOR_KEY)
+        assert response.status_code == 200, response.text
+        return [a for a in response.json() if a["alert_id"] == alert_id]
+
+    def inbox_item(self, district: str, alert_id: str) -> httpx.Response:
+        return self.get(f"/v1/inbox/alerts/{alert_id}", api_key(district))
+
+    def wait_for_inbox(self, district: str, alert_id: str) -> dict[str, Any]:
+        wait_for(lambda: self.inbox_item(district, alert_id).status_code == 200)
+        item: dict[str, Any] = self.inbox_item(district, alert_id).json()
+        return item
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def wait_for(condition: Callable[[], object], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the notifier"
+        time.sleep(0.05)
+
+
+def write_notifier_districts(path: Path, receiver: WebhookReceiver) -> Path:
+    urls: dict[str, str | None] = {code: receiver.url_for(code) for code in WEBHOOK_DISTRICTS}
+    urls[DOWN_DISTRICT] = f"http://127.0.0.1:{free_port()}/webhooks/{DOWN_DISTRICT}"
+    urls[EMAIL_DISTRICT] = None
+    write_districts_file(path, urls, email=(EMAIL_DISTRICT,))
+    content = yaml.safe_load(path.read_text())
+    for district in content["districts"]:
+        if district["code"] == ROTATING_DISTRICT:
+            district["webhook"]["secrets"].insert(0, NEW_SECRET)
+    path.write_text(yaml.safe_dump(content))
+    return path
+
+
+def notifier_env(
+    bootstrap: str, database_url: str, districts: Path, smtp_port: int, **overrides: str
+) -> dict[str, str]:
+    return {
+        "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
+        "CROSSLINK_DISTRICTS_FILE": str(districts),
+        "CROSSLINK_DATABASE_URL": database_url,
+        "CROSSLINK_NOTIFIER_GROUP_ID": f"notifier-test-{uuid.uuid4().hex[:8]}",
+        "CROSSLINK_RETRY_SCHEDULE_S": FAST_RETRIES,
+        "CROSSLINK_WEBHOOK_TIMEOUT_S": "1",
+        "CROSSLINK_SMTP_TIMEOUT_S": "2",
+        "CROSSLINK_SMTP_HOST": "127.0.0.1",
+        "CROSSLINK_SMTP_PORT": str(smtp_port),
+        "CROSSLINK_COMMIT_INTERVAL_S": "0.2",
+        "CROSSLINK_HOUSEKEEPING_INTERVAL_S": "0.2",
+        "CROSSLINK_ESCALATE_AFTER_S": "3600",
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A new, empty notifier database on each backend (one per test module)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('outbox') / 'outbox.db'}"
+    server: LocalPostgres = request.getfixturevalue("postgres")
+    return server.create_database()
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield box, controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver({code: webhook_secret(code) for code in WEBHOOK_DISTRICTS}).start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+@dataclass
+class NotifierFactory:
+    """Starts notifiers on one database and receiver; stops them all at the end."""
+
+    bootstrap: str
+    database: str
+    receiver: WebhookReceiver
+    mailbox: tuple[Mailbox, int]
+    workdir: Path
+    started: list[ServiceProcess] = field(default_factory=list)
+
+    def start(self, **overrides: str) -> Notifier:
+        districts = write_notifier_districts(self.workdir / "districts.yaml", self.receiver)
+        box, smtp_port = self.mailbox
+        env = notifier_env(self.bootstrap, self.database, districts, smtp_port, **overrides)
+        process = ServiceProcess(
+            "notifier", free_port(), env, log_path=self.workdir / "notifier.log"
+        ).start()
+        self.started.append(process)
+        process.wait_healthy("/readyz")
+        return Notifier(process, self.receiver, box, self.bootstrap)
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            process.stop()
+
+
+@pytest.fixture(scope="module")
+def notifiers(
+    kafka_bootstrap: str,
+    database: str,
+    receiver: WebhookReceiver,
+    mailbox: tuple[Mailbox, int],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[NotifierFactory]:
+    factory = NotifierFactory(
+        kafka_bootstrap, database, receiver, mailbox, tmp_path_factory.mktemp("notifier")
+    )
+    try:
+        yield factory
+    finally:
+        factory.stop_all()
+
+
+@pytest.fixture(scope="module")
+def notifier(notifiers: NotifierFactory) -> Notifier:
+    """One notifier per module and database backend, with fast retries."""
+    return notifiers.start()

@@ -1,0 +1,103 @@
+"""Webhooks are retried on the schedule, honour Retry-After, stop at a 410, and end in a dead
+letter with an operator alert when the receiver stays down: nothing fails silently."""
+
+from __future__ import annotations
+
+import pytest
+
+from crosslink.receiver import Reply
+from services.notifier.routing import delivery_id
+from tests.builders import alert_raised
+from tests.conftest import OPERATOR_KEY
+from tests.integration.notifier.conftest import DOWN_DISTRICT, Notifier, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def webhook_id(alert_id: str, district: str) -> str:
+    return delivery_id("webhook", alert_id, district, "alert")
+
+
+def test_a_500_then_200_is_delivered_once_after_a_retry(notifier: Notifier) -> None:
+    alert = alert_raised("KA-BLR", "GJ-AMD")
+    sent = webhook_id(alert.alert_id, "KA-BLR")
+    notifier.receiver.script(sent, Reply(500))
+
+    notifier.publish(alert)
+
+    wait_for(lambda: len(notifier.receiver.requests_for(sent)) == 2)
+    statuses = [r.status for r in notifier.receiver.requests_for(sent)]
+    assert statuses == [500, 204]
+    item = notifier.wait_for_inbox("KA-BLR", alert.alert_id)
+    webhook = next(d for d in item["deliveries"] if d["channel"] == "webhook")
+    assert (webhook["status"], webhook["attempts"]) == ("delivered", 2)
+
+
+def test_a_receiver_that_times_out_is_retried(notifier: Notifier) -> None:
+    alert = alert_raised("KA-BLR")
+    sent = webhook_id(alert.alert_id, "KA-BLR")
+    notifier.receiver.script(sent, Reply(503, delay_s=2.5))  # the notifier waits 1 s
+
+    notifier.publish(alert)
+
+    wait_for(lambda: notifier.receiver.processed_once(sent))
+    item = notifier.wait_for_inbox("KA-BLR", alert.alert_id)
+    assert item["deliveries"][0]["status"] == "delivered"
+    assert item["deliveries"][0]["attempts"] == 2
+
+
+def test_retry_after_is_honoured(notifier: Notifier) -> None:
+    alert = alert_raised("GJ-AMD")
+    sent = webhook_id(alert.alert_id, "GJ-AMD")
+    notifier.receiver.script(sent, Reply(503, headers={"Retry-After": "2"}))
+
+    notifier.publish(alert)
+
+    wait_for(lambda: len(notifier.receiver.requests_for(sent)) == 2)
+    first, second = notifier.receiver.requests_for(sent)
+    # The schedule alone would retry after about 0.3 s.
+    assert second.at - first.at >= 2.0
+    assert second.processed
+
+
+def test_a_410_disables_the_endpoint_holds_its_webhooks_and_alerts_operators(
+    notifier: Notifier,
+) -> None:
+    gone, held = alert_raised("RJ-JAI"), alert_raised("RJ-JAI")
+    notifier.receiver.script(webhook_id(gone.alert_id, "RJ-JAI"), Reply(410))
+
+    notifier.publish(gone)
+    wait_for(lambda: notifier.operator_alerts(gone.alert_id))
+    notifier.publish(held)
+    item = notifier.wait_for_inbox("RJ-JAI", held.alert_id)
+
+    [operator_alert] = notifier.operator_alerts(gone.alert_id)
+    assert operator_alert["kind"] == "webhook_endpoint_gone"
+    assert operator_alert["district"] == "RJ-JAI"
+    assert item["deliveries"][0]["status"] == "held"
+    assert notifier.receiver.requests_for(webhook_id(held.alert_id, "RJ-JAI")) == []
+    outbox = notifier.get("/v1/operator/outbox", OPERATOR_KEY).json()
+    assert "RJ-JAI" in outbox["disabled_endpoints"]
+
+    enabled = notifier.post("/v1/operator/endpoints/RJ-JAI/enable", OPERATOR_KEY)
+
+    assert enabled.status_code == 200
+    assert enabled.json()["resumed"] >= 2
+    sent = [webhook_id(alert.alert_id, "RJ-JAI") for alert in (gone, held)]
+    wait_for(lambda: all(notifier.receiver.processed_once(webhook) for webhook in sent))
+
+
+def test_a_receiver_down_past_the_last_retry_is_dead_lettered_with_an_operator_alert(
+    notifier: Notifier,
+) -> None:
+    alert = alert_raised(DOWN_DISTRICT)
+
+    notifier.publish(alert)
+
+    wait_for(lambda: notifier.operator_alerts(alert.alert_id))
+    [operator_alert] = notifier.operator_alerts(alert.alert_id)
+    assert operator_alert["kind"] == "delivery_dead_lettered"
+    assert "4 time(s)" in operator_alert["reason"]
+    item = notifier.wait_for_inbox(DOWN_DISTRICT, alert.alert_id)
+    assert item["deliveries"][0]["status"] == "dead"
+    assert item["deliveries"][0]["attempts"] == 4
