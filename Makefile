@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install up test lint typecheck unit integration bench lock clean
+.PHONY: install postgres up test lint typecheck unit integration bench lock clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
+postgres:  ## Debian's PostgreSQL server, for the tests that run the notifier on PostgreSQL
+	deploy/postgres/ensure-installed.sh
+
 up: install  ## broker, intake, matcher, notifier and the demo receiver, until Ctrl-C
 	$(BIN)/crosslink up
 
-test: lint typecheck  ## the whole suite, against a broker the tests start themselves
+test: lint typecheck postgres  ## the whole suite, against a broker and a database the tests start
 	$(BIN)/pytest
 
 lint: install
@@ -30,7 +33,7 @@ typecheck: install
 unit: install  ## pure logic only: no broker, no network
 	$(BIN)/pytest tests/unit
 
-integration: install
+integration: install postgres
 	$(BIN)/pytest -m integration
 
 bench: install  ## benchmarks against bare baselines; results in docs/bench/ (not part of `make test`)

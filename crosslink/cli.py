@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import signal
 import threading
+from email.message import EmailMessage
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from crosslink.directory import hash_api_key, load_directory
 from crosslink.localbroker import STATE_DIR, LocalBroker, configured_bootstrap, fetch_jars
@@ -95,6 +97,21 @@ def demo_receiver(port: int = 9000) -> None:
         _wait_for_ctrl_c()
     finally:
         receiver.stop()
+
+
+@app.command()
+def demo_mail(port: int = 2525) -> None:
+    """Catch the notifier's alert emails on 127.0.0.1 and print who got which subject."""
+    from crosslink.mailcatcher import MailCatcher
+
+    with MailCatcher(port, on_message=_print_mail):
+        console.print(f"demo mail catcher on smtp://127.0.0.1:{port}")
+        _wait_for_ctrl_c()
+
+
+def _print_mail(message: EmailMessage) -> None:
+    subject = escape(" ".join(message["Subject"].split()))
+    console.print(f"[cyan]email to {message['To']}:[/] {subject}")
 
 
 def _print_webhook(webhook: ReceivedWebhook) -> None:

@@ -1,4 +1,4 @@
-"""`make up`: the broker, the three services and the demo receiver, in the foreground.
+"""`make up`: the broker, the three services, the demo receiver and the demo mail catcher.
 
 Ctrl-C (or SIGTERM) stops the services first, then the broker; nothing is left running.
 """
@@ -19,6 +19,7 @@ from crosslink.processes import ServiceProcess
 from crosslink.provisioning import provision_topics
 
 DEFAULT_PORTS = {"intake": 8000, "matcher": 6066, "notifier": 8002}
+DEMO_MAIL_PORT = 2525
 console = Console(stderr=True, soft_wrap=True)
 
 
@@ -37,19 +38,29 @@ def run_stack(*, with_demo_receiver: bool = True) -> None:
             bootstrap = broker.bootstrap
         provision_topics(bootstrap)
         children: list[subprocess.Popen[bytes]] = []
+        env = {"CROSSLINK_KAFKA_BOOTSTRAP": bootstrap}
         if with_demo_receiver:
             demo = [sys.executable, "-m", "crosslink.cli", "demo-receiver"]
             children.append(_spawn_prefixed("receiver", demo, stack))
+            mail = [
+                sys.executable,
+                "-m",
+                "crosslink.cli",
+                "demo-mail",
+                "--port",
+                str(DEMO_MAIL_PORT),
+            ]
+            children.append(_spawn_prefixed("mail", mail, stack))
+            env |= {"CROSSLINK_SMTP_HOST": "127.0.0.1", "CROSSLINK_SMTP_PORT": str(DEMO_MAIL_PORT)}
         for name, port in DEFAULT_PORTS.items():
-            service = ServiceProcess(
-                name, port, env={"CROSSLINK_KAFKA_BOOTSTRAP": bootstrap}
-            ).start()
+            service = ServiceProcess(name, port, env=env).start()
             stack.callback(service.stop)
             _relay(name, service.process.stdout)
             children.append(service.process)
         console.print(
             "[bold green]crosslink is up:[/] intake http://127.0.0.1:8000/docs, matcher "
-            ":6066/metrics, notifier :8002/metrics, demo receiver :9000. Ctrl-C stops all."
+            ":6066/metrics, notifier :8002/docs (inbox), demo receiver :9000, demo mail :2525. "
+            "Ctrl-C stops all."
         )
         _wait(stop, children)
         console.print("[bold]stopping crosslink ...")

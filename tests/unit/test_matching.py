@@ -223,3 +223,16 @@ def test_no_links_past_the_hub_threshold() -> None:
     _, outcomes = sight_all(*[case("MH-MUM", str(n)) for n in range(5)])
 
     assert [len(o.links) for o in outcomes] == [0, 1, 1, 0, 0]
+
+
+def test_alerts_and_links_carry_when_their_cause_reached_intake() -> None:
+    received = NOW + timedelta(minutes=3)
+    first = on_sighting(TokenState(), sighting(case("MH-MUM", "1")), rules=RULES, now=NOW)
+    assert first is not None
+    later = sighting(case("MP-BPL", "2")).model_copy(update={"received_at": received})
+
+    outcome = on_sighting(first.state, later, rules=RULES, now=NOW)
+
+    assert outcome is not None
+    assert [a.received_at for a in outcome.alerts] == [received]
+    assert [link.received_at for link in outcome.links] == [received]

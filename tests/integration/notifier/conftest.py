@@ -3,24 +3,20 @@ server and a real database: SQLite and PostgreSQL, each module's tests run on bo
 
 from __future__ import annotations
 
-import email
-import email.policy
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from kafka import KafkaProducer
 
 from crosslink.localbroker import free_port
+from crosslink.mailcatcher import MailCatcher
 from crosslink.processes import ServiceProcess
 from crosslink.receiver import WebhookReceiver
 from schemas.events import AlertRaised
@@ -38,24 +34,10 @@ FAST_RETRIES = "[0, 0.3, 0.3, 0.3]"  # four attempts, then a dead letter
 
 
 @dataclass
-class Mailbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.content if isinstance(envelope.content, bytes) else b""
-        parsed = email.message_from_bytes(content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-
-@dataclass
 class Notifier:
     process: ServiceProcess
     receiver: WebhookReceiver
-    mailbox: Mailbox
+    mailbox: MailCatcher
     bootstrap: str
 
     def publish(self, *alerts: AlertRaised) -> None:
@@ -148,14 +130,9 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield box, controller.port
-    finally:
-        controller.stop()
+def mailbox() -> Iterator[MailCatcher]:
+    with MailCatcher(free_port()) as catcher:
+        yield catcher
 
 
 @pytest.fixture(scope="module")
@@ -174,20 +151,19 @@ class NotifierFactory:
     bootstrap: str
     database: str
     receiver: WebhookReceiver
-    mailbox: tuple[Mailbox, int]
+    mailbox: MailCatcher
     workdir: Path
     started: list[ServiceProcess] = field(default_factory=list)
 
     def start(self, **overrides: str) -> Notifier:
         districts = write_notifier_districts(self.workdir / "districts.yaml", self.receiver)
-        box, smtp_port = self.mailbox
-        env = notifier_env(self.bootstrap, self.database, districts, smtp_port, **overrides)
+        env = notifier_env(self.bootstrap, self.database, districts, self.mailbox.port, **overrides)
         process = ServiceProcess(
             "notifier", free_port(), env, log_path=self.workdir / "notifier.log"
         ).start()
         self.started.append(process)
         process.wait_healthy("/readyz")
-        return Notifier(process, self.receiver, box, self.bootstrap)
+        return Notifier(process, self.receiver, self.mailbox, self.bootstrap)
 
     def stop_all(self) -> None:
         for process in self.started:
@@ -199,7 +175,7 @@ def notifiers(
     kafka_bootstrap: str,
     database: str,
     receiver: WebhookReceiver,
-    mailbox: tuple[Mailbox, int],
+    mailbox: MailCatcher,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[NotifierFactory]:
     factory = NotifierFactory(
