@@ -106,6 +106,16 @@ class DistrictsDirectory(BaseModel):
         codes = [district.code for district in self.districts]
         if len(codes) != len(set(codes)):
             raise ValueError("district codes must be unique")
+        hashes = [
+            *(digest for district in self.districts for digest in district.api_key_sha256),
+            *(
+                digest
+                for h in (*self.registry_admins, *self.operators)
+                for digest in h.api_key_sha256
+            ),
+        ]
+        if len(hashes) != len(set(hashes)):
+            raise ValueError("an api_key_sha256 appears twice: each key belongs to one holder")
         return self
 
     def get(self, code: str) -> District | None:

@@ -41,10 +41,10 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            engine = await open_database(settings.database_url)
-            stack.push_async_callback(engine.dispose)
+            database = await open_database(settings.database_url)
+            stack.push_async_callback(database.dispose)
             client = await stack.enter_async_context(webhook_client(settings.webhook_timeout_s))
-            outbox, inbox = Outbox(engine), Inbox(engine)
+            outbox, inbox = Outbox(database), Inbox(database)
             dispatcher = _dispatcher(settings, directory, outbox, metrics, WebhookChannel(client))
             await dispatcher.reconcile_endpoints()
             app.state.outbox, app.state.inbox, app.state.dispatcher = outbox, inbox, dispatcher
@@ -126,15 +126,18 @@ def _dispatcher(
         jitter=settings.retry_jitter,
         retry_after_cap_s=settings.retry_after_cap_s,
     )
-    # A lease outlives the slowest attempt, so no two attempts of one delivery overlap.
-    lease_s = max(settings.webhook_timeout_s, settings.smtp_timeout_s) + 5.0
     return Dispatcher(
         outbox=outbox,
         directory=directory,
         channels=channels,
         policy=policy,
         metrics=metrics,
-        lease_s=lease_s,
+        # httpx and aiosmtplib time each step (connect, write, read) separately: the whole
+        # attempt gets a few steps' worth, and the lease outlives it.
+        attempt_limits_s={
+            "webhook": 3 * settings.webhook_timeout_s,
+            "email": 3 * settings.smtp_timeout_s,
+        },
         concurrency=settings.max_concurrent_deliveries,
     )
 

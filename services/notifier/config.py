@@ -44,6 +44,13 @@ class NotifierSettings(CommonSettings):
     email_from: str = "crosslink <alerts@crosslink.invalid>"
     inbox_page_size_max: Annotated[int, Field(ge=1, le=500)] = 100
 
+    @field_validator("retry_schedule_s")
+    @classmethod
+    def _first_attempt_at_once(cls, schedule: tuple[float, ...]) -> tuple[float, ...]:
+        if schedule[0] != 0:
+            raise ValueError("the retry schedule starts with 0: the first attempt is immediate")
+        return schedule
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:

@@ -7,13 +7,22 @@ a commit re-consumes a few alerts, whose repeats the outbox ignores by key.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AsyncExitStack, suppress
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 
 from schemas.events import AlertRaised
 from schemas.topics import ALERT_RAISED, DEAD_LETTER
@@ -23,6 +32,7 @@ from services.notifier.routing import PlannedDelivery
 from services.notifier.store.outbox import NewOperatorAlert, Outbox
 
 log = logging.getLogger(__name__)
+FINAL_COMMIT_TIMEOUT_S = 10.0
 
 
 class AlertConsumer:
@@ -43,7 +53,6 @@ class AlertConsumer:
         self._metrics = metrics
         self._commit_interval_s = commit_interval_s
         self._consumer = AIOKafkaConsumer(
-            ALERT_RAISED.name,
             bootstrap_servers=bootstrap,
             group_id=group_id,
             client_id=group_id,
@@ -58,23 +67,25 @@ class AlertConsumer:
 
     async def run(self) -> None:
         """Consume until cancelled; on a clean stop, commit what is stored."""
-        await self._producer.start()
-        await self._consumer.start()
-        try:
-            while True:
-                batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
-                records = [record for batch in batches.values() for record in batch]
-                if records:
-                    await self._store(records)
-                    self._stored()
-                if time.monotonic() - self._last_commit >= self._commit_interval_s:
-                    await self._commit()
-        finally:
+        async with AsyncExitStack() as stack:
+            await self._producer.start()
+            stack.push_async_callback(self._producer.stop)
+            await self._consumer.start()
+            stack.push_async_callback(self._consumer.stop)
+            self._consumer.subscribe([ALERT_RAISED.name], listener=_CommitOnRevoke(self))
             try:
-                await self._commit()
+                while True:
+                    batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
+                    records = [record for batch in batches.values() for record in batch]
+                    if records:
+                        await self._store(records)
+                        self._stored()
+                    if time.monotonic() - self._last_commit >= self._commit_interval_s:
+                        await self._commit()
             finally:
-                await self._consumer.stop()
-                await self._producer.stop()
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(FINAL_COMMIT_TIMEOUT_S):
+                        await self._commit()
 
     async def _store(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         batch = []
@@ -85,23 +96,46 @@ class AlertConsumer:
             if alert.audience == "operators":
                 await self._store_operator_alert(alert)
             else:
-                batch.append((alert, self._plan(alert)))
-                self._metrics.alerts.labels(outcome="stored").inc()
-        await self._outbox.store(batch, now=utc_now())
+                batch.append((record, alert))
+        try:
+            await self._outbox.store([(a, self._plan(a)) for _, a in batch], now=utc_now())
+        except DataError:
+            await self._store_one_by_one(batch)
+        self._metrics.alerts.labels(outcome="stored").inc(len(batch))
         for record in records:
             self._uncommitted[TopicPartition(record.topic, record.partition)] = record.offset + 1
 
-    async def _commit(self) -> None:
+    async def _store_one_by_one(
+        self, batch: list[tuple[ConsumerRecord[bytes, bytes], AlertRaised]]
+    ) -> None:
+        """The database refused a value in the batch: find it, dead-letter it, store the rest."""
+        for record, alert in batch:
+            try:
+                await self._outbox.store([(alert, self._plan(alert))], now=utc_now())
+            except DataError:
+                await self._dead_letter(record, "alert the database cannot store")
+
+    async def _commit(self, partitions: Collection[TopicPartition] | None = None) -> None:
+        """Commit the stored positions of `partitions` (default: all assigned ones)."""
         self._last_commit = time.monotonic()
-        if not self._uncommitted:
+        owned = self._consumer.assignment()
+        chosen = owned if partitions is None else set(partitions)
+        offsets = {tp: o for tp, o in self._uncommitted.items() if tp in chosen}
+        # Positions of partitions no longer ours are dropped: their new owner re-consumes.
+        self._uncommitted = {
+            tp: o for tp, o in self._uncommitted.items() if tp not in chosen and tp in owned
+        }
+        if not offsets:
             return
-        offsets, self._uncommitted = self._uncommitted, {}
         try:
             await self._consumer.commit(offsets)
-        except CommitFailedError:
-            # A rebalance moved the partitions: their new owner re-consumes, and the outbox
-            # ignores the repeats.
+        except (CommitFailedError, IllegalStateError):
+            # The partitions moved in a rebalance: their new owner re-consumes from the last
+            # commit, and the outbox ignores the repeats.
             log.warning("offset commit refused after a rebalance; alerts will be re-consumed")
+
+    async def commit_revoked(self, revoked: Collection[TopicPartition]) -> None:
+        await self._commit(revoked)
 
     async def _decode(self, record: ConsumerRecord[bytes, bytes]) -> AlertRaised | None:
         try:
@@ -133,3 +167,16 @@ class AlertConsumer:
             headers=[("crosslink-error", reason.encode()), ("crosslink-source", b"notifier")],
         )
         self._metrics.alerts.labels(outcome="dead_lettered").inc()
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Before partitions move to another notifier, commit what was stored from them."""
+
+    def __init__(self, consumer: AlertConsumer) -> None:
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: Collection[TopicPartition]) -> None:
+        await self._consumer.commit_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: Collection[TopicPartition]) -> None:
+        """Nothing to do: positions come from the committed offsets."""

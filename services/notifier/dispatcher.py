@@ -12,16 +12,25 @@ import random
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
+from functools import partial
 
 from crosslink.directory import DistrictsDirectory
 from schemas.pseudonyms import stable_id
 from services.notifier.channels import DeliveryChannel
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.retries import AttemptResult, Done, RetryAt, RetryPolicy, Verdict
-from services.notifier.store.outbox import DueDelivery, NewOperatorAlert, Outbox
+from services.notifier.store.outbox import (
+    DueDelivery,
+    Finish,
+    NewOperatorAlert,
+    Outbox,
+    UndecodableDelivery,
+)
 
 log = logging.getLogger(__name__)
 IDLE_RECHECK_S = 30.0  # also look now and then, should a wake-up be missed
+DATABASE_RETRY_S = 5.0
+LEASE_MARGIN_S = 5.0
 
 
 def utc_now() -> datetime:
@@ -37,7 +46,7 @@ class Dispatcher:
         channels: Mapping[str, DeliveryChannel],
         policy: RetryPolicy,
         metrics: NotifierMetrics,
-        lease_s: float,
+        attempt_limits_s: Mapping[str, float],
         concurrency: int,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -46,38 +55,39 @@ class Dispatcher:
         self._channels = channels
         self._policy = policy
         self._metrics = metrics
-        self._lease_s = lease_s
+        self._attempt_limits_s = attempt_limits_s
+        self._lease_s = max(attempt_limits_s.values()) + LEASE_MARGIN_S
         self._concurrency = concurrency
         self._clock = clock
         self._rng = random.Random()  # noqa: S311  (jitter, not cryptography)
         self._wake = asyncio.Event()
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
 
     def wake(self) -> None:
         """New deliveries are stored: look for due ones now."""
         self._wake.set()
 
     async def run(self) -> None:
-        """Send due deliveries until cancelled."""
+        """Send due deliveries until cancelled. A database error pauses the loop; deliveries
+        already in flight carry on."""
         try:
             while True:
                 self._wake.clear()
-                free = self._concurrency - len(self._in_flight)
-                claimed = []
-                if free > 0:
-                    claimed = await self._outbox.claim_due(
-                        now=self._clock(), lease_s=self._lease_s, limit=free
-                    )
-                    for delivery in claimed:
-                        self._start(delivery)
-                if free > 0 and len(claimed) == free:
-                    continue  # there may be more due: claim again once a slot is free
+                try:
+                    wait_s = await self._claim_and_start()
+                except UndecodableDelivery as error:
+                    await self._undecodable(error.delivery_id)
+                    continue
+                except Exception:
+                    log.exception("cannot read the outbox; trying again shortly")
+                    wait_s = DATABASE_RETRY_S
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), await self._idle_wait_s())
+                    async with asyncio.timeout(wait_s):
+                        await self._wake.wait()
         finally:
-            for task in self._in_flight:
+            for task in self._in_flight.values():
                 task.cancel()
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
 
     async def reconcile_endpoints(self) -> None:
         """Re-enable each disabled endpoint whose district now has another webhook URL."""
@@ -88,22 +98,28 @@ class Dispatcher:
                 log.warning("webhook endpoint re-enabled: the directory has a new URL",
                             extra={"district": code, "resumed": resumed})  # fmt: skip
 
-    def _start(self, delivery: DueDelivery) -> None:
-        task = asyncio.create_task(self._attempt(delivery))
-        self._in_flight.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.discard(task)
-        self._wake.set()
-
-    async def _idle_wait_s(self) -> float:
-        if len(self._in_flight) >= self._concurrency:
-            return IDLE_RECHECK_S
+    async def _claim_and_start(self) -> float:
+        """Start every due delivery a slot is free for; how long to wait before looking again."""
+        free = self._concurrency - len(self._in_flight)
+        if free <= 0:
+            return IDLE_RECHECK_S  # a finishing attempt wakes the loop
+        claimed = await self._outbox.claim_due(
+            now=self._clock(), lease_s=self._lease_s, limit=free, busy=list(self._in_flight)
+        )
+        for delivery in claimed:
+            task = asyncio.create_task(self._attempt(delivery))
+            self._in_flight[delivery.delivery_id] = task
+            task.add_done_callback(partial(self._finished, delivery.delivery_id))
+        if len(claimed) == free:
+            return 0.0  # there may be more due
         due = await self._outbox.next_due_at()
         if due is None:
             return IDLE_RECHECK_S
         return min(max((due - self._clock()).total_seconds(), 0.0), IDLE_RECHECK_S)
+
+    def _finished(self, delivery_id: str, _: asyncio.Task[None]) -> None:
+        self._in_flight.pop(delivery_id, None)
+        self._wake.set()
 
     async def _attempt(self, delivery: DueDelivery) -> None:
         try:
@@ -112,27 +128,100 @@ class Dispatcher:
             step = self._policy.after(
                 result, attempts_made=delivery.attempts + 1, now=now, rng=self._rng
             )
-            await self._outbox.record(delivery, step, outcome=result.outcome, now=now)
-            self._metrics.attempts.labels(
-                channel=delivery.channel, district=delivery.district, outcome=result.outcome
-            ).inc()
-            await self._after(delivery, result, step, now)
+            finish = self._consequences(delivery, result, step)
+            recorded, raised = await self._outbox.record(
+                delivery, step, outcome=result.outcome, now=now, finish=finish
+            )
         except Exception:
-            # The lease runs out and the delivery is tried again: nothing is lost.
-            log.exception("delivery attempt failed unexpectedly; it will be retried",
+            # Nothing was recorded: the lease runs out and the delivery is tried again.
+            log.exception("cannot record a delivery attempt; it will be retried",
                           extra=_context(delivery))  # fmt: skip
+            return
+        if not recorded:
+            log.warning("attempt outlived its lease; its result is discarded",
+                        extra=_context(delivery))  # fmt: skip
+            return
+        self._metrics.attempts.labels(
+            channel=delivery.channel, district=delivery.district, outcome=result.outcome
+        ).inc()
+        if raised and finish.operator_alert:
+            self._operator_alert_raised(finish.operator_alert)
+        self._report(delivery, result, step, now)
 
     async def _send(self, delivery: DueDelivery) -> AttemptResult:
+        """One attempt, within its time limit; any failure becomes a result the policy retries."""
         district = self._directory.get(delivery.district)
         if district is None:
-            await self._raise(delivery, "unknown_district",
-                              f"alerts for district {delivery.district} cannot be delivered: it "
-                              "is missing from the districts directory; they are retried until "
-                              "it is added", once_per_district=True)  # fmt: skip
             return AttemptResult(Verdict.RETRY, "unknown_district")
-        return await self._channels[delivery.channel].send(delivery, district)
+        channel = self._channels.get(delivery.channel)
+        if channel is None:
+            return AttemptResult(Verdict.RETRY, f"{delivery.channel}_channel_off")
+        try:
+            async with asyncio.timeout(self._attempt_limits_s[delivery.channel]):
+                return await channel.send(delivery, district)
+        except TimeoutError:
+            return AttemptResult(Verdict.RETRY, "attempt_time_limit")
+        except Exception as error:
+            log.exception("delivery channel failed unexpectedly", extra=_context(delivery))
+            return AttemptResult(Verdict.RETRY, f"internal_{type(error).__name__}")
 
-    async def _after(
+    def _consequences(
+        self, delivery: DueDelivery, result: AttemptResult, step: RetryAt | Done
+    ) -> Finish:
+        """The operator alert and endpoint change this result brings, recorded with it."""
+        district, alert_id = delivery.district, delivery.alert.alert_id
+        if isinstance(step, Done) and step.status == "dead":
+            reason = (
+                f"{delivery.channel} delivery of alert {alert_id} to {district} failed "
+                f"{delivery.attempts + 1} time(s), last with {result.outcome}; it is dead-lettered"
+            )
+            return Finish(self._operator_alert(delivery, "delivery_dead_lettered", reason))
+        if isinstance(step, Done) and step.status == "held":
+            configured = self._directory.get(district)
+            url = str(configured.webhook.url) if configured and configured.webhook else ""
+            reason = (
+                f"the webhook endpoint of {district} answered 410 Gone and is disabled; its "
+                "webhooks are held until an operator re-enables it or the directory gives "
+                "another URL"
+            )
+            return Finish(self._operator_alert(delivery, "webhook_endpoint_gone", reason), url)
+        if result.outcome == "unknown_district" and delivery.attempts == 0:
+            reason = (
+                f"alert {alert_id} is for district {district}, which is missing from the "
+                "districts directory; it is retried on the schedule, then dead-lettered"
+            )
+            return Finish(self._operator_alert(delivery, "unknown_district", reason))
+        return Finish()
+
+    def _operator_alert(self, delivery: DueDelivery, kind: str, reason: str) -> NewOperatorAlert:
+        return NewOperatorAlert(
+            operator_alert_id=stable_id("operator", kind, delivery.delivery_id),
+            kind=kind,
+            reason=reason,
+            district=delivery.district,
+            alert_id=delivery.alert.alert_id,
+            delivery_id=delivery.delivery_id,
+        )
+
+    def _operator_alert_raised(self, alert: NewOperatorAlert) -> None:
+        self._metrics.operator_alerts.labels(kind=alert.kind).inc()
+        log.error("operator alert raised", extra={"kind": alert.kind, "reason": alert.reason,
+                  "alert_id": alert.alert_id, "district": alert.district})  # fmt: skip
+
+    async def _undecodable(self, delivery_id: str) -> None:
+        log.error("a stored alert does not decode; its delivery is dead-lettered",
+                  extra={"delivery_id": delivery_id})  # fmt: skip
+        await self._outbox.mark_undecodable(delivery_id, now=self._clock())
+        alert = NewOperatorAlert(
+            operator_alert_id=stable_id("operator", "undecodable_alert", delivery_id),
+            kind="undecodable_alert",
+            reason=f"the stored alert of delivery {delivery_id} no longer decodes",
+            delivery_id=delivery_id,
+        )
+        if await self._outbox.raise_operator_alert(alert, now=self._clock()):
+            self._operator_alert_raised(alert)
+
+    def _report(
         self, delivery: DueDelivery, result: AttemptResult, step: RetryAt | Done, now: datetime
     ) -> None:
         context = {**_context(delivery), "outcome": result.outcome}
@@ -146,38 +235,8 @@ class Dispatcher:
             log.info("alert delivered", extra=context)
         elif step.status == "dead":
             log.error("delivery dead-lettered: retries exhausted or refused", extra=context)
-            await self._raise(delivery, "delivery_dead_lettered",
-                              f"{delivery.channel} delivery of alert {delivery.alert.alert_id} to "
-                              f"{delivery.district} failed {delivery.attempts + 1} time(s), last "
-                              f"with {result.outcome}; it is dead-lettered")  # fmt: skip
         else:
-            await self._endpoint_gone(delivery, now)
-
-    async def _endpoint_gone(self, delivery: DueDelivery, now: datetime) -> None:
-        district = self._directory.get(delivery.district)
-        url = str(district.webhook.url) if district and district.webhook else ""
-        await self._outbox.disable_endpoint(delivery.district, url, now=now)
-        log.error("webhook endpoint answered 410 Gone; disabled", extra=_context(delivery))
-        await self._raise(delivery, "webhook_endpoint_gone",
-                          f"the webhook endpoint of {delivery.district} answered 410 Gone and is "
-                          "disabled; its webhooks are held until it is re-enabled or the "
-                          "directory gives another URL", once_per_district=True)  # fmt: skip
-
-    async def _raise(
-        self, delivery: DueDelivery, kind: str, reason: str, *, once_per_district: bool = False
-    ) -> None:
-        key = (delivery.district,) if once_per_district else (delivery.delivery_id,)
-        alert = NewOperatorAlert(
-            operator_alert_id=stable_id("operator", kind, *key),
-            kind=kind,
-            reason=reason,
-            district=delivery.district,
-            alert_id=delivery.alert.alert_id,
-            delivery_id=delivery.delivery_id,
-        )
-        if await self._outbox.raise_operator_alert(alert, now=self._clock()):
-            self._metrics.operator_alerts.labels(kind=kind).inc()
-            log.error("operator alert raised", extra={"kind": kind, "reason": reason})
+            log.error("webhook endpoint answered 410 Gone; disabled", extra=context)
 
     def _observe_latency(self, delivery: DueDelivery, now: datetime) -> None:
         channel = delivery.channel

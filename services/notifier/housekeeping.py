@@ -4,14 +4,16 @@ gauges an on-call operator watches (outbox by status, oldest unacknowledged aler
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.metrics import NotifierMetrics
+from services.notifier.routing import CHANNELS
 from services.notifier.store.inbox import Inbox
-from services.notifier.store.outbox import Outbox, Planner
+from services.notifier.store.outbox import STATUSES, Outbox, Planner
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +59,16 @@ class Housekeeping:
         if reminded:
             self._metrics.reminders.inc(len(reminded))
             self._dispatcher.wake()
-        for (channel, status), count in (await self._outbox.counts()).items():
-            self._metrics.outbox.labels(channel=channel, status=status).set(count)
+        resumed = await self._outbox.release_orphaned_holds(now=now)
+        if resumed:
+            log.warning("held webhooks resumed: their endpoint is enabled",
+                        extra={"resumed": resumed})  # fmt: skip
+            self._dispatcher.wake()
+        counts = await self._outbox.counts()
+        for channel, status in itertools.product(CHANNELS, STATUSES):
+            self._metrics.outbox.labels(channel=channel, status=status).set(
+                counts.get((channel, status), 0)
+            )
         oldest = await self._inbox.oldest_unacknowledged()
         age = (now - oldest).total_seconds() if oldest else 0.0
         self._metrics.oldest_unacknowledged.set(max(age, 0.0))

@@ -17,6 +17,7 @@ from schemas.events import AlertRaised
 from schemas.pseudonyms import stable_id
 
 Channel = Literal["webhook", "email"]
+CHANNELS: tuple[Channel, ...] = ("webhook", "email")
 Purpose = Literal["alert", "reminder"]  # a reminder re-notifies an unacknowledged alert
 
 

@@ -112,3 +112,13 @@ def test_a_district_without_a_webhook_or_email_is_valid(tmp_path: Path) -> None:
     assert district is not None
     assert district.webhook is None
     assert district.email == ()
+
+
+def test_a_key_hash_given_to_two_holders_is_refused(tmp_path: Path) -> None:
+    path = write_districts_file(tmp_path / "d.yaml", {"MH-MUM": None, "MP-BPL": None})
+    content = yaml.safe_load(path.read_text())
+    content["districts"][1]["api_key_sha256"] = content["districts"][0]["api_key_sha256"]
+    path.write_text(yaml.safe_dump(content))
+
+    with pytest.raises(DirectoryError, match="appears twice"):
+        load_directory(path)

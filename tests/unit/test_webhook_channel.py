@@ -36,3 +36,13 @@ def test_retry_after_as_an_http_date() -> None:
 
 def test_an_unreadable_retry_after_is_ignored() -> None:
     assert retry_after_seconds("soon") is None
+
+
+def test_a_retry_after_date_in_unknown_zone_is_read_as_utc() -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+    assert retry_after_seconds("Mon, 23 Nov 2026 12:00:30 -0000", now=now) == 30
+
+
+def test_a_retry_after_of_non_ascii_digits_is_ignored() -> None:
+    assert retry_after_seconds("²") is None

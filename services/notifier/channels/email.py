@@ -5,6 +5,7 @@ A permanent refusal (5xx) dead-letters the delivery at once; anything else is re
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -14,6 +15,8 @@ from services.notifier.emails import alert_email
 from services.notifier.retries import AttemptResult, Verdict
 from services.notifier.routing import district_view
 from services.notifier.store.outbox import DueDelivery
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class EmailChannel:
         )
         server = self._server
         try:
-            await aiosmtplib.send(
+            refused, _ = await aiosmtplib.send(
                 message,
                 hostname=server.host,
                 port=server.port,
@@ -52,11 +55,20 @@ class EmailChannel:
                 password=server.password,
                 timeout=server.timeout_s,
             )
-        except aiosmtplib.SMTPRecipientsRefused:
-            return AttemptResult(Verdict.REFUSED, "smtp_recipients_refused")
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            # Every address refused: permanently if every refusal is 5xx; a 4xx (greylisting,
+            # a full mailbox) is retried.
+            codes = [refusal.code for refusal in error.recipients]
+            permanent = all(500 <= code < 600 for code in codes)
+            verdict = Verdict.REFUSED if permanent else Verdict.RETRY
+            return AttemptResult(verdict, f"smtp_{max(codes, default=550)}")
         except aiosmtplib.SMTPResponseException as error:
             verdict = Verdict.REFUSED if 500 <= error.code < 600 else Verdict.RETRY
             return AttemptResult(verdict, f"smtp_{error.code}")
         except (aiosmtplib.SMTPException, OSError) as error:
             return AttemptResult(Verdict.RETRY, type(error).__name__)
+        if refused:
+            # Delivered to the district's other addresses: not retried, but not silent.
+            log.warning("some of a district's contact addresses refused an alert email",
+                        extra={"district": district.code, "refused": len(refused)})  # fmt: skip
         return AttemptResult(Verdict.DELIVERED, "delivered")

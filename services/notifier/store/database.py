@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Connection, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
 from services.notifier.store.tables import metadata
+
+
+@dataclass(frozen=True)
+class Database:
+    """Transactions that write, and connections that only read.
+
+    On SQLite they come from two engines: writers take the write lock when they begin, so
+    the consumer, the dispatcher and the API wait their turn instead of failing with
+    SQLITE_BUSY; readers keep WAL's concurrent reads. On PostgreSQL both are one engine.
+    """
+
+    writer: AsyncEngine
+    reader: AsyncEngine
+
+    @property
+    def dialect(self) -> str:
+        return self.writer.dialect.name
+
+    def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self.writer.begin()
+
+    def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self.reader.connect()
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
 
 
 def async_url(url: str) -> str:
@@ -22,21 +52,34 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-async def open_database(url: str) -> AsyncEngine:
-    """An engine on `url` with the notifier's tables created if they are missing."""
+async def open_database(url: str) -> Database:
+    """The database at `url`, with the notifier's tables created if they are missing."""
     parsed = make_url(async_url(url))
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(parsed, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        database = Database(_sqlite_engine(parsed, "BEGIN IMMEDIATE"), _sqlite_engine(parsed))
     else:
-        engine = create_async_engine(parsed, pool_pre_ping=True)
-    async with engine.begin() as connection:
+        engine = create_async_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        database = Database(engine, engine)
+    async with database.write() as connection:
         await connection.run_sync(metadata.create_all)
+    return database
+
+
+def _sqlite_engine(url: URL, begin: str = "BEGIN") -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    def on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql(begin)
+
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", on_begin)
     return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    # The driver's own BEGIN is turned off: each engine emits its own (see Database).
+    dbapi_connection.isolation_level = None
     # WAL lets the inbox API read while the dispatcher writes; FULL sync makes a commit
     # durable before the consumer commits the Kafka offset past it.
     cursor = dbapi_connection.cursor()
@@ -46,8 +89,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
-def insert_ignoring_repeats(engine: AsyncEngine, table: Table) -> Insert:
+def insert_ignoring_repeats(database: Database, table: Table) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING: a repeated row (same key) is silently skipped."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if database.dialect == "postgresql" else sqlite
     statement: Insert = dialect.insert(table).on_conflict_do_nothing()
     return statement

@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.api import DeliveryState, InboxAlert, InboxStatus
 from schemas.events import AlertKind, AlertRaised
 from services.notifier.lifecycle import UNACKNOWLEDGED, may_move
 from services.notifier.routing import district_view
+from services.notifier.store.database import Database
 from services.notifier.store.tables import alerts, deliveries, inbox_items
 
 
@@ -32,8 +33,8 @@ class InboxQuery:
 
 
 class Inbox:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     async def page(self, district: str, query: InboxQuery) -> tuple[list[InboxAlert], str | None]:
         """Newest first; the cursor for the next page, or None on the last one."""
@@ -56,7 +57,7 @@ class Inbox:
             .order_by(inbox_items.c.created_at.desc(), inbox_items.c.alert_id.desc())
             .limit(query.limit + 1)
         )
-        async with self._engine.connect() as db:
+        async with self._db.read() as db:
             rows = (await db.execute(statement)).mappings().all()
             states = await _delivery_states(db, district, [r["alert_id"] for r in rows])
         items = [_inbox_alert(row, states) for row in rows[: query.limit]]
@@ -64,7 +65,7 @@ class Inbox:
         return items, encode_cursor(items[-1]) if more else None
 
     async def get(self, district: str, alert_id: str) -> InboxAlert | None:
-        async with self._engine.connect() as db:
+        async with self._db.read() as db:
             row = (await db.execute(_items().where(*_key(district, alert_id)))).mappings().first()
             states = await _delivery_states(db, district, [alert_id])
         return _inbox_alert(row, states) if row else None
@@ -73,8 +74,11 @@ class Inbox:
         self, district: str, alert_id: str, status: InboxStatus, note: str | None, *, now: datetime
     ) -> InboxAlert | None:
         """Move the item on (StatusConflict if that would move it back); None if no such item."""
-        async with self._engine.begin() as db:
-            row = (await db.execute(_items().where(*_key(district, alert_id)))).mappings().first()
+        async with self._db.write() as db:
+            # Locked until the transaction ends (PostgreSQL; SQLite's writers are serialised),
+            # so two officers acting at once are applied one after the other.
+            locked = _items().where(*_key(district, alert_id)).with_for_update(of=inbox_items)
+            row = (await db.execute(locked)).mappings().first()
             if row is None:
                 return None
             if may_move(row["status"], status) or (note and note != row["note"]):
@@ -83,11 +87,8 @@ class Inbox:
                     values["note"] = note
                 if row["acknowledged_at"] is None:
                     values["acknowledged_at"] = now
-                # Guarded by the status read above: a concurrent change makes this a no-op.
                 await db.execute(
-                    update(inbox_items)
-                    .where(*_key(district, alert_id), inbox_items.c.status == row["status"])
-                    .values(**values)
+                    update(inbox_items).where(*_key(district, alert_id)).values(**values)
                 )
             row = (await db.execute(_items().where(*_key(district, alert_id)))).mappings().one()
             states = await _delivery_states(db, district, [alert_id])
@@ -97,7 +98,7 @@ class Inbox:
         query = select(func.min(inbox_items.c.created_at)).where(
             inbox_items.c.status == UNACKNOWLEDGED
         )
-        async with self._engine.connect() as db:
+        async with self._db.read() as db:
             when: datetime | None = (await db.execute(query)).scalar_one_or_none()
         return when
 

@@ -1,25 +1,28 @@
 """The delivery outbox: every delivery owed, stored before the alert's offset is committed.
 
-Deliveries are claimed with a lease (their next attempt is pushed past the attempt's
-timeout), so a notifier that dies mid-attempt leaves the delivery due again once the lease
-runs out, with the same id: at-least-once, and receivers deduplicate on the id.
+Deliveries are claimed with a lease (their next attempt is pushed past the attempt's time
+limit), so a notifier that dies mid-attempt leaves the delivery due again once the lease runs
+out, with the same id: at-least-once, and receivers deduplicate on the id. An attempt's result
+is recorded only while its lease holds, together with its consequences (endpoint disabled,
+operator alert) in one transaction, so no outcome is half-recorded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.api import OperatorAlert
 from schemas.events import AlertRaised
 from services.notifier.retries import Done, RetryAt
 from services.notifier.routing import Channel, PlannedDelivery, Purpose
-from services.notifier.store.database import insert_ignoring_repeats
+from services.notifier.store.database import Database, insert_ignoring_repeats
 from services.notifier.store.tables import (
     alerts,
     deliveries,
@@ -37,7 +40,7 @@ class DueDelivery:
     purpose: Purpose
     attempts: int  # made before this one
     alert: AlertRaised
-    received_at: datetime | None
+    lease_until: datetime
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,21 @@ class NewOperatorAlert:
     delivery_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Finish:
+    """What an attempt's result changes besides the delivery itself."""
+
+    operator_alert: NewOperatorAlert | None = None
+    disable_url: str | None = None  # the district's webhook endpoint answered 410
+
+
 Planner = Callable[[AlertRaised, str], Sequence[PlannedDelivery]]
+STATUSES = ("pending", "delivered", "held", "dead")
 
 
 class Outbox:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     async def store(
         self, batch: Sequence[tuple[AlertRaised, Sequence[PlannedDelivery]]], *, now: datetime
@@ -64,29 +76,33 @@ class Outbox:
         ignored by key, so re-consuming an alert after a crash stores nothing twice."""
         if not batch:
             return
-        async with self._engine.begin() as db:
-            disabled = await self._disabled_districts(db)
+        async with self._db.write() as db:
             await db.execute(
-                insert_ignoring_repeats(self._engine, alerts),
+                insert_ignoring_repeats(self._db, alerts),
                 [_alert_row(alert, now) for alert, _ in batch],
             )
             items = [_inbox_row(a, d, now) for a, _ in batch for d in a.districts]
             if items:
-                await db.execute(insert_ignoring_repeats(self._engine, inbox_items), items)
-            await self._insert_deliveries(db, [p for _, ps in batch for p in ps], disabled, now)
+                await db.execute(insert_ignoring_repeats(self._db, inbox_items), items)
+            await self._insert_deliveries(db, [p for _, ps in batch for p in ps], now)
 
-    async def claim_due(self, *, now: datetime, lease_s: float, limit: int) -> list[DueDelivery]:
-        """Deliveries due now, each leased to this caller alone until `lease_s` has passed."""
+    async def claim_due(
+        self, *, now: datetime, lease_s: float, limit: int, busy: Collection[str] = ()
+    ) -> list[DueDelivery]:
+        """Deliveries due now (except `busy` ones), each leased to this caller alone until
+        `lease_s` has passed."""
         query = (
-            select(deliveries, alerts.c.event, alerts.c.received_at)
+            select(deliveries, alerts.c.event)
             .join(alerts, alerts.c.alert_id == deliveries.c.alert_id)
-            .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
-            .order_by(deliveries.c.next_attempt_at)
+            .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
+                   deliveries.c.delivery_id.not_in(list(busy)))
+            .order_by(deliveries.c.next_attempt_at, deliveries.c.delivery_id)
             .limit(limit)
-        )
+            .with_for_update(of=deliveries, skip_locked=True)
+        )  # fmt: skip
         lease_until = now + timedelta(seconds=lease_s)
         claimed = []
-        async with self._engine.begin() as db:
+        async with self._db.write() as db:
             for row in (await db.execute(query)).mappings().all():
                 lease = (
                     update(deliveries)
@@ -96,78 +112,94 @@ class Outbox:
                     .values(next_attempt_at=lease_until)
                 )  # fmt: skip
                 if (await db.execute(lease)).rowcount == 1:
-                    claimed.append(_due(row))
+                    claimed.append(_due(row, lease_until))
         return claimed
 
     async def next_due_at(self) -> datetime | None:
         query = select(func.min(deliveries.c.next_attempt_at)).where(
             deliveries.c.status == "pending"
         )
-        async with self._engine.connect() as db:
+        async with self._db.read() as db:
             when: datetime | None = (await db.execute(query)).scalar_one_or_none()
         return when
 
     async def record(
-        self, delivery: DueDelivery, step: RetryAt | Done, *, outcome: str, now: datetime
-    ) -> None:
-        """Record an attempt's result: delivered, dead, held, or the time of the next attempt."""
+        self,
+        delivery: DueDelivery,
+        step: RetryAt | Done,
+        *,
+        outcome: str,
+        now: datetime,
+        finish: Finish = Finish(),
+    ) -> tuple[bool, bool]:
+        """Record an attempt's result and its consequences, if the lease still holds.
+
+        Returns (recorded, operator alert raised): not recorded means the lease ran out and
+        another attempt owns the delivery now, so this result must change nothing.
+        """
         values: dict[str, Any] = {"attempts": delivery.attempts + 1, "last_outcome": outcome}
         if isinstance(step, RetryAt):
             values["next_attempt_at"] = step.at
         else:
             values |= {"status": step.status, "finished_at": now}
-        async with self._engine.begin() as db:
-            await db.execute(
+        async with self._db.write() as db:
+            result = await db.execute(
                 update(deliveries)
-                .where(deliveries.c.delivery_id == delivery.delivery_id)
+                .where(deliveries.c.delivery_id == delivery.delivery_id,
+                       deliveries.c.status == "pending",
+                       deliveries.c.next_attempt_at == delivery.lease_until)
                 .values(**values)
-            )
+            )  # fmt: skip
+            if result.rowcount != 1:
+                return False, False
+            if finish.disable_url is not None:
+                await self._disable_endpoint(db, delivery.district, finish.disable_url, now)
+            raised = False
+            if finish.operator_alert is not None:
+                raised = await self._raise(db, finish.operator_alert, now)
+        return True, raised
 
-    async def disable_endpoint(self, district: str, url: str, *, now: datetime) -> None:
-        """Stop using a district's webhook endpoint: its pending webhooks are held, not lost."""
-        async with self._engine.begin() as db:
-            await db.execute(
-                insert_ignoring_repeats(self._engine, disabled_endpoints),
-                [{"district": district, "url": url, "disabled_at": now}],
-            )
+    async def mark_undecodable(self, delivery_id: str, *, now: datetime) -> None:
+        """A stored alert no longer decodes (e.g. after a schema change): stop trying it."""
+        async with self._db.write() as db:
             await db.execute(
                 update(deliveries)
-                .where(_webhooks_of(district), deliveries.c.status == "pending")
-                .values(status="held")
+                .where(deliveries.c.delivery_id == delivery_id)
+                .values(status="dead", last_outcome="undecodable_alert", finished_at=now)
             )
 
     async def enable_endpoint(self, district: str, *, now: datetime) -> int:
         """Use the district's endpoint again; its held webhooks are due at once. Their number."""
-        async with self._engine.begin() as db:
+        async with self._db.write() as db:
             await db.execute(
                 disabled_endpoints.delete().where(disabled_endpoints.c.district == district)
             )
-            resumed = await db.execute(
-                update(deliveries)
-                .where(_webhooks_of(district), deliveries.c.status == "held")
-                .values(status="pending", next_attempt_at=now)
-            )
-        return int(resumed.rowcount)
+            return await self._resume_held(db, _webhooks_of(district), now)
+
+    async def release_orphaned_holds(self, *, now: datetime) -> int:
+        """Resume held webhooks of districts whose endpoint is no longer disabled (a delivery
+        stored while the endpoint was being re-enabled)."""
+        still_disabled = select(disabled_endpoints.c.district)
+        async with self._db.write() as db:
+            orphaned = and_(deliveries.c.channel == "webhook",
+                            deliveries.c.district.not_in(still_disabled))  # fmt: skip
+            return await self._resume_held(db, orphaned, now)
 
     async def disabled_endpoints(self) -> dict[str, str]:
         """District code -> the URL that was disabled."""
-        async with self._engine.connect() as db:
+        async with self._db.read() as db:
             rows = await db.execute(select(disabled_endpoints.c.district, disabled_endpoints.c.url))
             return {district: url for district, url in rows.tuples()}
 
     async def raise_operator_alert(self, alert: NewOperatorAlert, *, now: datetime) -> bool:
         """Store an operator alert; False if one with the same id was raised before."""
-        async with self._engine.begin() as db:
-            result = await db.execute(
-                insert_ignoring_repeats(self._engine, operator_alerts),
-                [{**alert.__dict__, "raised_at": now}],
-            )
-        return bool(result.rowcount)
+        async with self._db.write() as db:
+            return await self._raise(db, alert, now)
 
     async def operator_alerts(self, *, limit: int) -> list[OperatorAlert]:
         """The most recent operator alerts, newest first."""
         query = select(operator_alerts).order_by(operator_alerts.c.raised_at.desc()).limit(limit)
-        async with self._engine.connect() as db:
+        async with self._db.read() as db:
             rows = (await db.execute(query)).mappings().all()
         return [OperatorAlert.model_validate(dict(row)) for row in rows]
 
@@ -176,26 +208,25 @@ class Outbox:
     ) -> list[tuple[str, str]]:
         """Re-notify, once, each inbox item still new since before `unacknowledged_since`.
         Returns the (alert id, district) pairs reminded."""
+        waiting = (inbox_items.c.status == "new", inbox_items.c.reminders == 0)
         query = (
             select(inbox_items.c.alert_id, inbox_items.c.district, alerts.c.event)
             .join(alerts, alerts.c.alert_id == inbox_items.c.alert_id)
-            .where(inbox_items.c.status == "new", inbox_items.c.reminders == 0,
-                   inbox_items.c.created_at <= unacknowledged_since)
+            .where(*waiting, inbox_items.c.created_at <= unacknowledged_since)
             .limit(500)
-        )  # fmt: skip
+        )
         reminded = []
-        async with self._engine.begin() as db:
-            disabled = await self._disabled_districts(db)
+        async with self._db.write() as db:
             for alert_id, district, event in (await db.execute(query)).tuples():
                 claim = (
                     update(inbox_items)
                     .where(inbox_items.c.alert_id == alert_id, inbox_items.c.district == district,
-                           inbox_items.c.reminders == 0)
+                           *waiting)
                     .values(reminders=1)
                 )  # fmt: skip
                 if (await db.execute(claim)).rowcount == 1:
                     planned = plan(AlertRaised.model_validate_json(event), district)
-                    await self._insert_deliveries(db, planned, disabled, now)
+                    await self._insert_deliveries(db, planned, now)
                     reminded.append((alert_id, district))
         return reminded
 
@@ -204,27 +235,55 @@ class Outbox:
         query = select(deliveries.c.channel, deliveries.c.status, func.count()).group_by(
             deliveries.c.channel, deliveries.c.status
         )
-        async with self._engine.connect() as db:
+        async with self._db.read() as db:
             return {(c, s): n for c, s, n in (await db.execute(query)).tuples()}
 
-    async def _disabled_districts(self, db: AsyncConnection) -> set[str]:
-        return set((await db.execute(select(disabled_endpoints.c.district))).scalars())
+    async def _disable_endpoint(
+        self, db: AsyncConnection, district: str, url: str, now: datetime
+    ) -> None:
+        await db.execute(
+            insert_ignoring_repeats(self._db, disabled_endpoints),
+            [{"district": district, "url": url, "disabled_at": now}],
+        )
+        await db.execute(
+            update(deliveries)
+            .where(_webhooks_of(district), deliveries.c.status == "pending")
+            .values(status="held")
+        )
+
+    async def _resume_held(self, db: AsyncConnection, which: Any, now: datetime) -> int:
+        resumed = await db.execute(
+            update(deliveries)
+            .where(which, deliveries.c.status == "held")
+            .values(status="pending", next_attempt_at=now)
+        )
+        return int(resumed.rowcount)
+
+    async def _raise(self, db: AsyncConnection, alert: NewOperatorAlert, now: datetime) -> bool:
+        result = await db.execute(
+            insert_ignoring_repeats(self._db, operator_alerts),
+            [{**alert.__dict__, "raised_at": now}],
+        )
+        return bool(result.rowcount)
 
     async def _insert_deliveries(
-        self,
-        db: AsyncConnection,
-        planned: Sequence[PlannedDelivery],
-        disabled: set[str],
-        now: datetime,
+        self, db: AsyncConnection, planned: Sequence[PlannedDelivery], now: datetime
     ) -> None:
         if not planned:
             return
+        disabled = set((await db.execute(select(disabled_endpoints.c.district))).scalars())
         rows = [
             {**p.__dict__, "created_at": now, "next_attempt_at": now, "attempts": 0,
              "status": "held" if p.channel == "webhook" and p.district in disabled else "pending"}
             for p in planned
         ]  # fmt: skip
-        await db.execute(insert_ignoring_repeats(self._engine, deliveries), rows)
+        await db.execute(insert_ignoring_repeats(self._db, deliveries), rows)
+
+
+class UndecodableDelivery(ValueError):
+    def __init__(self, delivery_id: str) -> None:
+        super().__init__(f"stored alert of delivery {delivery_id} does not decode")
+        self.delivery_id = delivery_id
 
 
 def _webhooks_of(district: str) -> Any:
@@ -254,13 +313,17 @@ def _inbox_row(alert: AlertRaised, district: str, now: datetime) -> dict[str, An
     }
 
 
-def _due(row: Any) -> DueDelivery:
+def _due(row: Any, lease_until: datetime) -> DueDelivery:
+    try:
+        alert = AlertRaised.model_validate_json(row["event"])
+    except ValidationError:
+        raise UndecodableDelivery(row["delivery_id"]) from None
     return DueDelivery(
         delivery_id=row["delivery_id"],
         district=row["district"],
         channel=row["channel"],
         purpose=row["purpose"],
         attempts=row["attempts"],
-        alert=AlertRaised.model_validate_json(row["event"]),
-        received_at=row["received_at"],
+        alert=alert,
+        lease_until=lease_until,
     )

@@ -8,7 +8,7 @@ import pytest
 from crosslink.receiver import Reply
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised
-from tests.conftest import OPERATOR_KEY
+from tests.conftest import OPERATOR_KEY, metric_value
 from tests.integration.notifier.conftest import DOWN_DISTRICT, Notifier, wait_for
 
 pytestmark = pytest.mark.integration
@@ -101,3 +101,26 @@ def test_a_receiver_down_past_the_last_retry_is_dead_lettered_with_an_operator_a
     item = notifier.wait_for_inbox(DOWN_DISTRICT, alert.alert_id)
     assert item["deliveries"][0]["status"] == "dead"
     assert item["deliveries"][0]["attempts"] == 4
+    dead = metric_value(
+        notifier.process.base_url, "crosslink_notifier_deliveries_total", result="dead"
+    )
+    assert dead >= 1
+
+
+def test_deliveries_latency_and_unacknowledged_age_are_measured(notifier: Notifier) -> None:
+    alert = alert_raised("KL-TVM")
+    notifier.publish(alert)
+    sent = webhook_id(alert.alert_id, "KL-TVM")
+    wait_for(lambda: notifier.receiver.processed_once(sent))
+    url = notifier.process.base_url
+
+    def measured(name: str, **labels: str) -> float:
+        return metric_value(url, name, **labels)
+
+    wait_for(lambda: measured("crosslink_notifier_oldest_unacknowledged_alert_age_seconds") > 0)
+    assert measured("crosslink_notifier_deliveries_total", channel="webhook", result="delivered")
+    assert measured("crosslink_notifier_end_to_end_latency_seconds_count", channel="webhook")
+    assert measured("crosslink_notifier_delivery_latency_seconds_count", channel="webhook")
+    assert measured(
+        "crosslink_notifier_delivery_attempts_total", channel="webhook", outcome="delivered"
+    )
