@@ -124,3 +124,20 @@ def test_deliveries_latency_and_unacknowledged_age_are_measured(notifier: Notifi
     assert measured(
         "crosslink_notifier_delivery_attempts_total", channel="webhook", outcome="delivered"
     )
+
+
+def test_an_alert_for_a_district_missing_from_the_directory_alerts_operators(
+    notifier: Notifier,
+) -> None:
+    alert = alert_raised("AP-VJA")  # no such district in the directory
+
+    notifier.publish(alert)
+
+    def kinds() -> set[str]:
+        return {a["kind"] for a in notifier.operator_alerts(alert.alert_id)}
+
+    wait_for(lambda: kinds() == {"unknown_district", "delivery_dead_lettered"})
+    [unknown] = [
+        a for a in notifier.operator_alerts(alert.alert_id) if a["kind"] == "unknown_district"
+    ]
+    assert unknown["district"] == "AP-VJA"
