@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install postgres up test lint typecheck unit integration bench lock clean
+.PHONY: install system-packages up test lint typecheck unit integration bench lock clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +14,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
-postgres:  ## Debian's PostgreSQL server, for the tests that run the notifier on PostgreSQL
-	deploy/postgres/ensure-installed.sh
+system-packages:  ## Debian's PostgreSQL and Prometheus, which the tests run for real
+	deploy/ensure-system-packages.sh
 
 up: install  ## broker, intake, matcher, notifier and the demo receiver, until Ctrl-C
 	$(BIN)/crosslink up
 
-test: lint typecheck postgres  ## the whole suite, against a broker and a database the tests start
+test: lint typecheck system-packages  ## the whole suite, against a broker, PostgreSQL and Prometheus the tests start
 	$(BIN)/pytest
 
 lint: install
@@ -33,7 +33,7 @@ typecheck: install
 unit: install  ## pure logic only: no broker, no network
 	$(BIN)/pytest tests/unit
 
-integration: install postgres
+integration: install system-packages
 	$(BIN)/pytest -m integration
 
 bench: install  ## benchmarks against bare baselines; results in docs/bench/ (not part of `make test`)

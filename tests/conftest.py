@@ -58,7 +58,7 @@ def postgres() -> Iterator[LocalPostgres]:
     """A PostgreSQL server from Debian's package, started for this test session."""
     bin_dir = postgres_bin()
     if bin_dir is None:
-        pytest.fail("no PostgreSQL server: `apt-get install postgresql` (make install does it)")
+        pytest.fail("no PostgreSQL server: `apt-get install postgresql` (make test does it)")
     with LocalPostgres(bin_dir) as server:
         yield server
 

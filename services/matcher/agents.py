@@ -27,7 +27,7 @@ from schemas.events import (
     IdentifierSighted,
     RegistryEntryAdded,
 )
-from schemas.topics import REGISTRY_ENTRY_ADDED
+from schemas.topics import COMPLAINTS_LINKED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from services.matcher.clustering import ClusterState, case_key, merge, singleton
 from services.matcher.matching import (
     MatchingRules,
@@ -40,6 +40,8 @@ from services.matcher.metrics import MatcherMetrics
 
 log = logging.getLogger(__name__)
 EXIT_NOT_PUBLISHED = 75  # EX_TEMPFAIL: restart me
+LAG_INTERVAL_S = 5.0
+LAGGING_TOPICS = {IDENTIFIER_SIGHTED.name, REGISTRY_ENTRY_ADDED.name, COMPLAINTS_LINKED.name}
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,19 @@ def register_agents(
     rules: MatchingRules,
     metrics: MatcherMetrics,
 ) -> None:
-    """Attach the matching and clustering agents to `app`."""
+    """Attach the matching and clustering agents, and the lag reporter, to `app`."""
+
+    @app.timer(LAG_INTERVAL_S)  # type: ignore[untyped-decorator]
+    async def report_lag() -> None:
+        """Lag from the consumer's known end offsets and our position gauge: it keeps growing
+        while the agents are stuck, which per-event reporting would not show."""
+        for tp in app.consumer.assignment():
+            highwater = app.consumer.highwater(tp)
+            labels = {"topic": tp.topic, "partition": str(tp.partition)}
+            if highwater is None or tp.topic not in LAGGING_TOPICS:
+                continue
+            position = metrics.positions.get((tp.topic, tp.partition), 0)
+            metrics.lag.labels(**labels).set(max(highwater - position, 0))
 
     @app.agent(topics.source, name="match_identifiers")
     async def match_identifiers(stream: AsyncIterable[Any]) -> None:
@@ -156,6 +170,7 @@ async def _publish(records: list[tuple[faust.TopicT, str, BaseModel]]) -> None:
 
 def _record_position(metrics: MatcherMetrics, event: Any) -> None:
     message = event.message
+    metrics.positions[(message.topic, message.partition)] = message.offset + 1
     metrics.position.labels(topic=message.topic, partition=str(message.partition)).set(
         message.offset + 1
     )

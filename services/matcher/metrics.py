@@ -5,6 +5,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 class MatcherMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
+        self.positions: dict[tuple[str, int], int] = {}  # (topic, partition) -> position
         self.events = Counter(
             "crosslink_matcher_events_total",
             "Sightings and registry entries processed: changed (state updated), unchanged "
@@ -17,6 +18,13 @@ class MatcherMetrics:
             "Offset after the last event the matcher finished, per input partition. Compare "
             "with the committed offset: faust may stall commits after a restart (see "
             "docs/matching.md); processing goes on, and this shows how far.",
+            ["topic", "partition"],
+            registry=registry,
+        )
+        self.lag = Gauge(
+            "crosslink_matcher_consumer_lag",
+            "Records on an input partition not yet processed by the matcher (the partition's "
+            "end offset minus the position), refreshed every few seconds.",
             ["topic", "partition"],
             registry=registry,
         )

@@ -82,6 +82,7 @@ class AlertConsumer:
                         self._stored()
                     if time.monotonic() - self._last_commit >= self._commit_interval_s:
                         await self._commit()
+                        await self._report_lag()
             finally:
                 with suppress(TimeoutError):
                     async with asyncio.timeout(FINAL_COMMIT_TIMEOUT_S):
@@ -133,6 +134,14 @@ class AlertConsumer:
             # The partitions moved in a rebalance: their new owner re-consumes from the last
             # commit, and the outbox ignores the repeats.
             log.warning("offset commit refused after a rebalance; alerts will be re-consumed")
+
+    async def _report_lag(self) -> None:
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                position = await self._consumer.position(tp)
+                lag = self._metrics.consumer_lag.labels(partition=str(tp.partition))
+                lag.set(max(highwater - position, 0))
 
     async def commit_revoked(self, revoked: Collection[TopicPartition]) -> None:
         await self._commit(revoked)

@@ -17,6 +17,13 @@ class NotifierMetrics:
             ["outcome"],
             registry=registry,
         )
+        self.consumer_lag = Gauge(
+            "crosslink_notifier_consumer_lag",
+            "Alerts on a partition of the alert topic not yet stored by the notifier (end "
+            "offset minus position).",
+            ["partition"],
+            registry=registry,
+        )
         self.deliveries = Counter(
             "crosslink_notifier_deliveries_total",
             "Deliveries finished, by channel and result: delivered, dead (retries exhausted "

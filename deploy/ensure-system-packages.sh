@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite runs for real if they are missing:
+# - postgresql: the tests start a throwaway server (tests/postgres.py) to run the notifier's
+#   tests on PostgreSQL as on SQLite;
+# - prometheus: promtool checks and unit-tests the alert rules, and a test scrapes the services
+#   with a real Prometheus server.
+# The tests start and stop their own servers; nothing here starts one.
+set -euo pipefail
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
+if [[ ${#missing[@]} -eq 0 ]]; then
+    exit 0
+fi
+if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    echo "missing Debian packages: ${missing[*]}; install them (as root) and re-run" >&2
+    exit 1
+fi
+echo "installing Debian packages for the tests: ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
