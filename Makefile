@@ -39,9 +39,11 @@ integration: install system-packages
 bench: install  ## benchmarks against bare baselines; results in docs/bench/ (not part of `make test`)
 	$(BIN)/python -m bench.canon
 
-lock:  ## re-resolve requirements.lock from pyproject.toml (needs `make install` once)
+lock:  ## re-resolve both locks from pyproject.toml (needs `make install` once)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 -c requirements.lock -o requirements-runtime.lock
 
 clean:
 	rm -rf $(VENV) .crosslink .mypy_cache .ruff_cache .pytest_cache

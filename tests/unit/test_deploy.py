@@ -1,13 +1,107 @@
-"""Deployment files agree with each other."""
+"""Deployment files agree with each other, with the Compose Specification and with the
+documented settings."""
 
+from __future__ import annotations
+
+import json
+import re
 from pathlib import Path
+from typing import Any
 
+import jsonschema
+import pytest
 import yaml
 
 from crosslink.localbroker import REPO_ROOT, kafka_version
+from crosslink.settings import CommonSettings
+from services.intake.config import IntakeSettings
+from services.matcher.config import MatcherSettings
+from services.notifier.config import NotifierSettings
+
+DEPLOY = REPO_ROOT / "deploy"
+COMPOSE = DEPLOY / "docker-compose.yml"
+CONFIGURATION = REPO_ROOT / "docs" / "configuration.md"
+
+
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return loaded
+
+
+def documented_variables() -> set[str]:
+    """Every variable in the configuration table; `A_B_HOST` / `_PORT` names A_B_PORT too."""
+    names = set()
+    for row in re.findall(r"^\| (`CROSSLINK_[^|]+)\|", CONFIGURATION.read_text(), re.MULTILINE):
+        first, *others = re.findall(r"`([A-Z_]+)`", row)
+        names.add(first)
+        names |= {first.rsplit("_", 1)[0] + suffix for suffix in others}
+    return names
 
 
 def test_the_compose_broker_runs_the_same_kafka_version_as_the_local_broker() -> None:
-    compose = yaml.safe_load(Path(REPO_ROOT / "deploy" / "docker-compose.yml").read_text())
+    assert compose()["services"]["kafka"]["image"] == f"apache/kafka:{kafka_version()}"
 
-    assert compose["services"]["kafka"]["image"] == f"apache/kafka:{kafka_version()}"
+
+def test_the_compose_file_follows_the_compose_specification() -> None:
+    schema = json.loads((REPO_ROOT / "tests" / "fixtures" / "compose_spec.json").read_text())
+    # The schema names its draft with a non-canonical URL; it is written for 2019-09.
+    validator = jsonschema.Draft201909Validator(schema)
+
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(compose())]
+
+    assert errors == []
+
+
+def test_every_image_compose_builds_comes_from_the_one_dockerfile() -> None:
+    built = {name: s["build"] for name, s in compose()["services"].items() if "build" in s}
+
+    assert set(built) >= {"topics", "intake", "matcher", "notifier"}
+    for build in built.values():
+        assert (COMPOSE.parent / build["context"] / build["dockerfile"]).resolve() == (
+            DEPLOY / "Dockerfile"
+        )
+    services = {name: b.get("args", {}).get("SERVICE") for name, b in built.items()}
+    assert {services["intake"], services["matcher"], services["notifier"]} == {
+        "intake", "matcher", "notifier"
+    }  # fmt: skip
+
+
+def test_the_image_runs_as_a_non_root_user() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+
+    assert re.search(r"^USER crosslink$", dockerfile, re.MULTILINE)
+
+
+def test_every_variable_compose_and_the_image_set_is_documented() -> None:
+    variables = {
+        name
+        for service in compose()["services"].values()
+        for name in service.get("environment", {})
+        if name.startswith("CROSSLINK_")
+    }
+    variables |= set(re.findall(r"\b(CROSSLINK_[A-Z_]+)=", (DEPLOY / "Dockerfile").read_text()))
+
+    assert variables
+    assert variables <= documented_variables(), variables - documented_variables()
+
+
+@pytest.mark.parametrize(
+    "settings", [CommonSettings, IntakeSettings, MatcherSettings, NotifierSettings]
+)
+def test_every_setting_is_documented(settings: type[CommonSettings]) -> None:
+    variables = {f"CROSSLINK_{field.upper()}" for field in settings.model_fields}
+
+    assert variables <= documented_variables(), variables - documented_variables()
+
+
+def test_the_runtime_lock_pins_the_same_versions_as_the_full_lock() -> None:
+    def pins(path: Path) -> dict[str, str]:
+        return dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", path.read_text(), re.MULTILINE))
+
+    runtime, full = (
+        pins(REPO_ROOT / "requirements-runtime.lock"),
+        pins(REPO_ROOT / "requirements.lock"),
+    )
+
+    assert runtime
+    assert {name: full.get(name) for name in runtime} == runtime
