@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system-packages up test lint typecheck unit integration bench lock clean
+.PHONY: install system-packages up test lint typecheck unit integration bench lock contracts clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ lock:  ## re-resolve both locks from pyproject.toml (needs `make install` once)
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 -c requirements.lock -o requirements-runtime.lock
+
+contracts: install  ## regenerate docs/api/ (AsyncAPI of the topics, OpenAPI of intake and notifier)
+	$(BIN)/crosslink contracts
 
 clean:
 	rm -rf $(VENV) .crosslink .mypy_cache .ruff_cache .pytest_cache

@@ -100,6 +100,16 @@ def demo_receiver(port: int = 9000) -> None:
 
 
 @app.command()
+def contracts() -> None:
+    """Regenerate docs/api/: the AsyncAPI document of the topics, the OpenAPI documents of
+    intake and the notifier."""
+    from crosslink.contracts import write_contracts
+
+    for path in write_contracts():
+        console.print(f"wrote {path}")
+
+
+@app.command()
 def demo_mail(port: int = 2525) -> None:
     """Catch the notifier's alert emails on 127.0.0.1 and print who got which subject."""
     from crosslink.mailcatcher import MailCatcher

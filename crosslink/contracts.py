@@ -1,0 +1,141 @@
+"""crosslink's published contracts, generated from the code: the AsyncAPI 3 document of every
+event topic (from the pydantic event models) and the OpenAPI documents of intake and the
+notifier (from their FastAPI apps). `crosslink contracts` writes them to docs/api/; a test
+regenerates them and fails if the committed ones are stale."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from crosslink.settings import REPO_ROOT
+from schemas.events import AlertRaised, ComplaintsLinked, IdentifierSighted, RegistryEntryAdded
+from schemas.topics import (
+    ALERT_RAISED,
+    COMPLAINTS_LINKED,
+    DEAD_LETTER,
+    IDENTIFIER_SIGHTED,
+    REGISTRY_ENTRY_ADDED,
+    TopicSpec,
+)
+
+CONTRACTS_DIR = REPO_ROOT / "docs" / "api"
+SCHEMA_REF = "#/components/schemas/{model}"
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    topic: TopicSpec
+    model: type[BaseModel] | None  # None: records of any topic, kept as they came
+    key: str
+    producers: tuple[str, ...]
+    consumers: tuple[str, ...]
+    description: str
+
+
+CHANNELS = (
+    Channel("identifierSighted", IDENTIFIER_SIGHTED, IdentifierSighted, "pseudonym token",
+            ("intake",), ("matcher",),
+            "One event per identifier a complaint names, in pseudonymous form."),
+    Channel("registryEntryAdded", REGISTRY_ENTRY_ADDED, RegistryEntryAdded, "pseudonym token",
+            ("intake",), ("matcher",),
+            "A known perpetrator identifier entered the suspect registry."),
+    Channel("complaintsLinked", COMPLAINTS_LINKED, ComplaintsLinked, "link id",
+            ("matcher",), ("matcher",),
+            "Two complaints share an identifier; the clustering agent joins them into gangs."),
+    Channel("alertRaised", ALERT_RAISED, AlertRaised, "alert id",
+            ("matcher",), ("notifier",),
+            "Something a district (or an operator) must know, with the rule and the reason."),
+    Channel("deadLetter", DEAD_LETTER, None, "the original record's key",
+            ("matcher", "notifier"), (),
+            "Records that could not be decoded, as they came, with headers crosslink-error "
+            "(why) and crosslink-source (which service)."),
+)  # fmt: skip
+
+
+def asyncapi_document() -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of crosslink's event topics."""
+    models = [channel.model for channel in CHANNELS if channel.model is not None]
+    keyed, definitions = models_json_schema(
+        [(model, "serialization") for model in models], ref_template=SCHEMA_REF
+    )
+    channels, operations, messages = {}, {}, {}
+    for channel in CHANNELS:
+        name = channel.model.__name__ if channel.model else "DeadLetterRecord"
+        payload = (
+            keyed[(channel.model, "serialization")]
+            if channel.model
+            else {"description": "the original bytes, unchanged"}
+        )
+        messages[name] = {
+            "name": name,
+            "title": name,
+            "contentType": "application/json",
+            "payload": payload,
+            "bindings": {"kafka": {"key": {"type": "string", "description": channel.key}}},
+        }
+        channels[channel.id] = {
+            "address": channel.topic.name,
+            "description": f"{channel.description} {channel.topic.partitions} partition(s).",
+            "messages": {name: {"$ref": f"#/components/messages/{name}"}},
+            "bindings": {"kafka": {"partitions": channel.topic.partitions}},
+        }
+        for action, services in (("send", channel.producers), ("receive", channel.consumers)):
+            for service in services:
+                operations[f"{service}{action.title()}s{channel.id[0].upper()}{channel.id[1:]}"] = {
+                    "action": action,
+                    "channel": {"$ref": f"#/channels/{channel.id}"},
+                    "summary": f"{service} {action}s {channel.topic.name}",
+                }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "crosslink events",
+            "version": "1",
+            "description": "The Kafka topics between crosslink's services. Every event carries "
+            "schema_version; none carries a raw identifier (tokens and masked forms only).",
+        },
+        "defaultContentType": "application/json",
+        "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka"}},
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages, "schemas": definitions.get("$defs", {})},
+    }
+
+
+def openapi_documents() -> dict[str, dict[str, Any]]:
+    """File name -> the OpenAPI document of each HTTP service, as the running service serves it."""
+    from services.intake.app import create_app as intake_app
+    from services.intake.config import IntakeSettings
+    from services.notifier.app import create_app as notifier_app
+    from services.notifier.config import NotifierSettings
+
+    return {
+        "intake.openapi.json": intake_app(IntakeSettings()).openapi(),
+        "notifier.openapi.json": notifier_app(NotifierSettings()).openapi(),
+    }
+
+
+def rendered() -> dict[str, str]:
+    """File name -> content of every contract document."""
+    documents = {"asyncapi.yaml": yaml.safe_dump(asyncapi_document(), sort_keys=False, width=100)}
+    for name, document in openapi_documents().items():
+        documents[name] = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return documents
+
+
+def write_contracts(directory: Path = CONTRACTS_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in rendered().items():
+        path = directory / name
+        path.write_text(content)
+        written.append(path)
+    return written
