@@ -11,15 +11,20 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from crosslink import operator_cli
 from crosslink.directory import hash_api_key, load_directory
-from crosslink.localbroker import STATE_DIR, LocalBroker, configured_bootstrap, fetch_jars
-from crosslink.provisioning import provision_topics
+from crosslink.localbroker import STATE_DIR, LocalBroker, fetch_jars
 from crosslink.receiver import ReceivedWebhook, WebhookReceiver
 from crosslink.settings import CommonSettings
 
 app = typer.Typer(
     help="crosslink: links sextortion complaints across districts.", no_args_is_help=True
 )
+app.add_typer(operator_cli.topics, name="topics")
+app.add_typer(operator_cli.dead_letters, name="dead-letters")
+app.add_typer(operator_cli.directory, name="directory")
+app.add_typer(operator_cli.deliveries, name="deliveries")
+app.command()(operator_cli.demo)
 console = Console(soft_wrap=True)
 
 
@@ -56,14 +61,6 @@ def broker(
 def fetch_broker() -> None:
     """Download Kafka's server jars from Maven Central (once)."""
     console.print(f"Kafka jars in {fetch_jars()}")
-
-
-@app.command()
-def topics(bootstrap: str = typer.Option(None, help="default: CROSSLINK_KAFKA_BOOTSTRAP")) -> None:
-    """Create crosslink's topics with their partition counts (idempotent)."""
-    target = bootstrap or configured_bootstrap() or CommonSettings().kafka_bootstrap
-    created = provision_topics(target)
-    console.print(f"created: {', '.join(created) or 'nothing (all topics exist)'}")
 
 
 @app.command()

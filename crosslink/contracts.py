@@ -56,7 +56,8 @@ CHANNELS = (
     Channel("deadLetter", DEAD_LETTER, None, "the original record's key",
             ("matcher", "notifier"), (),
             "Records that could not be decoded, as they came, with headers crosslink-error "
-            "(why) and crosslink-source (which service)."),
+            "(why), crosslink-source (which service) and crosslink-topic (where it was read; "
+            "`crosslink dead-letters replay` sends it back there)."),
 )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -25,11 +26,6 @@ from pydantic import (
 )
 
 from schemas.api import DISTRICT_CODE_PATTERN
-
-
-class DirectoryError(ValueError):
-    """The districts file is missing or malformed; the message names the file and the problem."""
-
 
 WebhookSecret = Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,}$")]
 ContactAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
@@ -144,12 +140,61 @@ def hash_api_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class DirectoryProblem:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field or 'file'}: {self.message}"
+
+
+class DirectoryError(ValueError):
+    """The districts file is missing or malformed; the message names the file and each problem
+    with its line."""
+
+    def __init__(self, message: str, problems: Sequence[DirectoryProblem] = ()) -> None:
+        super().__init__(message + "".join(f"\n  {problem}" for problem in problems))
+        self.problems = list(problems)
+
+
 def load_directory(path: Path) -> DistrictsDirectory:
     """Read and validate the districts file, or raise DirectoryError saying what is wrong."""
     try:
-        raw = yaml.safe_load(path.read_text())
-        return DistrictsDirectory.model_validate(raw)
+        text = path.read_text()
     except OSError as error:
         raise DirectoryError(f"cannot read districts file {path}: {error.strerror}") from None
-    except (yaml.YAMLError, ValidationError) as error:
-        raise DirectoryError(f"districts file {path} is invalid: {error}") from None
+    try:
+        return DistrictsDirectory.model_validate(yaml.safe_load(text))
+    except yaml.MarkedYAMLError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else 1
+        problem = DirectoryProblem(line, "", f"not valid YAML: {error.problem}")
+        raise DirectoryError(f"districts file {path} is invalid:", [problem]) from None
+    except ValidationError as error:
+        root = yaml.compose(text)
+        problems = [
+            DirectoryProblem(_line_of(root, e["loc"]), _dotted(e["loc"]), e["msg"])
+            for e in error.errors()
+        ]
+        raise DirectoryError(f"districts file {path} is invalid:", problems) from None
+
+
+def _line_of(node: yaml.Node | None, loc: Sequence[int | str]) -> int:
+    """The line of the deepest YAML node on the path `loc` (1 if the document is empty)."""
+    if node is None:
+        return 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            child = node.value[part] if part < len(node.value) else None
+        if child is None:
+            break
+        node = child
+    return int(node.start_mark.line) + 1
+
+
+def _dotted(loc: Sequence[int | str]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -60,3 +61,37 @@ def _check_partitions(admin: KafkaAdminClient, specs: list[TopicSpec]) -> None:
                 f"topic {spec.name} has {described.get(spec.name)} partitions, crosslink needs "
                 f"{spec.partitions}; recreate it or migrate its data"
             )
+
+
+@dataclass(frozen=True)
+class TopicState:
+    name: str
+    partitions_needed: int
+    partitions: int | None  # None: the topic does not exist
+    records: int  # end offsets summed over partitions (records ever written, less none deleted)
+
+
+def describe_topics(bootstrap: str, specs: Iterable[TopicSpec] = ALL_TOPICS) -> list[TopicState]:
+    """Each crosslink topic as the broker has it."""
+    specs = list(specs)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="crosslink-provisioning")
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        existing = set(admin.list_topics())
+        present = [spec.name for spec in specs if spec.name in existing]
+        partitions = {t["name"]: len(t["partitions"]) for t in admin.describe_topics(present)}
+        ends = consumer.end_offsets(
+            [TopicPartition(name, p) for name in present for p in range(partitions[name])]
+        )
+        return [
+            TopicState(
+                spec.name,
+                spec.partitions,
+                partitions.get(spec.name),
+                sum(offset for tp, offset in ends.items() if tp.topic == spec.name),
+            )
+            for spec in specs
+        ]
+    finally:
+        consumer.close()
+        admin.close()

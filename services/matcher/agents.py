@@ -204,7 +204,11 @@ async def _dead_letter(
     await topic.send(
         key=event.key,
         value=event.value,
-        headers={"crosslink-error": reason.encode(), "crosslink-source": b"matcher"},
+        headers={
+            "crosslink-error": reason.encode(),
+            "crosslink-source": b"matcher",
+            "crosslink-topic": message.topic.encode(),
+        },
     )
     metrics.events.labels(outcome="dead_lettered").inc()
     _record_position(metrics, event)

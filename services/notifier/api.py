@@ -3,7 +3,7 @@ authenticate, call the store, answer. Every inbox route is scoped to the caller'
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from crosslink.auth import DistrictDep, OperatorDep
 from crosslink.problems import ProblemError
 from schemas.api import (
+    DISTRICT_CODE_PATTERN,
     InboxAlert,
     InboxPage,
     InboxStatus,
@@ -127,6 +128,20 @@ async def enable_endpoint(
     resumed = await outbox.enable_endpoint(district, now=utc_now())
     dispatcher.wake()
     return {"resumed": resumed}
+
+
+@router.post("/v1/operator/deliveries/replay", responses=_PROBLEMS)
+async def replay_dead_deliveries(
+    _: OperatorDep,
+    outbox: OutboxDep,
+    dispatcher: DispatcherDep,
+    district: Annotated[str | None, Query(pattern=DISTRICT_CODE_PATTERN)] = None,
+    channel: Literal["webhook", "email"] | None = None,
+) -> dict[str, int]:
+    """Send dead-lettered deliveries again, on a fresh retry schedule, once the cause is fixed."""
+    replayed = await outbox.replay_dead(now=utc_now(), district=district, channel=channel)
+    dispatcher.wake()
+    return {"replayed": replayed}
 
 
 @router.get("/healthz")

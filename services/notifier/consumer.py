@@ -173,7 +173,11 @@ class AlertConsumer:
             DEAD_LETTER.name,
             key=record.key,
             value=record.value,
-            headers=[("crosslink-error", reason.encode()), ("crosslink-source", b"notifier")],
+            headers=[
+                ("crosslink-error", reason.encode()),
+                ("crosslink-source", b"notifier"),
+                ("crosslink-topic", record.topic.encode()),
+            ],
         )
         self._metrics.alerts.labels(outcome="dead_lettered").inc()
 

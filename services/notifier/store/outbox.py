@@ -176,6 +176,23 @@ class Outbox:
             )
             return await self._resume_held(db, _webhooks_of(district), now)
 
+    async def replay_dead(
+        self, *, now: datetime, district: str | None = None, channel: str | None = None
+    ) -> int:
+        """Give dead-lettered deliveries a fresh schedule (the cause is fixed). Their number."""
+        which = [deliveries.c.status == "dead"]
+        if district:
+            which.append(deliveries.c.district == district)
+        if channel:
+            which.append(deliveries.c.channel == channel)
+        async with self._db.write() as db:
+            replayed = await db.execute(
+                update(deliveries)
+                .where(*which)
+                .values(status="pending", attempts=0, next_attempt_at=now, finished_at=None)
+            )
+        return int(replayed.rowcount)
+
     async def release_orphaned_holds(self, *, now: datetime) -> int:
         """Resume held webhooks of districts whose endpoint is no longer disabled (a delivery
         stored while the endpoint was being re-enabled)."""

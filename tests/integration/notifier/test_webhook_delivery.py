@@ -3,12 +3,17 @@ letter with an operator alert when the receiver stays down: nothing fails silent
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from crosslink.receiver import Reply
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from crosslink.cli import app
+from crosslink.receiver import Reply, WebhookReceiver
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised
-from tests.conftest import OPERATOR_KEY, metric_value
+from tests.conftest import OPERATOR_KEY, metric_value, webhook_secret
 from tests.integration.notifier.conftest import DOWN_DISTRICT, Notifier, wait_for
 
 pytestmark = pytest.mark.integration
@@ -141,3 +146,30 @@ def test_an_alert_for_a_district_missing_from_the_directory_alerts_operators(
         a for a in notifier.operator_alerts(alert.alert_id) if a["kind"] == "unknown_district"
     ]
     assert unknown["district"] == "AP-VJA"
+
+
+def test_a_dead_letter_is_delivered_once_an_operator_replays_it_after_the_receiver_is_back(
+    notifier: Notifier,
+) -> None:
+    alert = alert_raised(DOWN_DISTRICT)
+    notifier.publish(alert)
+    wait_for(lambda: notifier.operator_alerts(alert.alert_id))
+    directory = yaml.safe_load(Path(notifier.process.env["CROSSLINK_DISTRICTS_FILE"]).read_text())
+    [down] = [d for d in directory["districts"] if d["code"] == DOWN_DISTRICT]
+    port = int(str(down["webhook"]["url"]).split(":")[2].split("/")[0])
+    back = WebhookReceiver({DOWN_DISTRICT: webhook_secret(DOWN_DISTRICT)}, port=port).start()
+    try:
+        replayed = CliRunner().invoke(
+            app,
+            ["deliveries", "replay", "--notifier", notifier.process.base_url,
+             "--district", DOWN_DISTRICT],
+            env={"CROSSLINK_OPERATOR_KEY": OPERATOR_KEY},
+        )  # fmt: skip
+
+        assert replayed.exit_code == 0, replayed.output
+        sent = webhook_id(alert.alert_id, DOWN_DISTRICT)
+        wait_for(lambda: back.processed_once(sent))
+    finally:
+        back.stop()
+    item = notifier.inbox_item(DOWN_DISTRICT, alert.alert_id).json()
+    assert item["deliveries"][0]["status"] == "delivered"

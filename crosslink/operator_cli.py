@@ -1,0 +1,159 @@
+"""Operator commands of `crosslink`: topics, dead letters, the districts directory, deliveries
+and the demo stream. Each prints for a person (rich) and exits non-zero when something is
+wrong, so scripts can rely on it."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from crosslink.deadletters import read_dead_letters, replay
+from crosslink.directory import DirectoryError, load_directory
+from crosslink.localbroker import configured_bootstrap
+from crosslink.provisioning import describe_topics, provision_topics
+from crosslink.settings import CommonSettings
+from crosslink.synthetic import complaint_stream
+
+console = Console(soft_wrap=True)
+BootstrapOption = typer.Option(None, help="default: CROSSLINK_KAFKA_BOOTSTRAP")
+
+topics = typer.Typer(help="Create and describe crosslink's Kafka topics.", no_args_is_help=True)
+dead_letters = typer.Typer(help="Inspect and replay the dead-letter topic.", no_args_is_help=True)
+directory = typer.Typer(help="Check the districts directory.", no_args_is_help=True)
+deliveries = typer.Typer(help="Act on the notifier's outbox.", no_args_is_help=True)
+
+
+def _bootstrap(option: str | None) -> str:
+    return option or configured_bootstrap() or CommonSettings().kafka_bootstrap
+
+
+@topics.command("create")
+def create_topics(bootstrap: str = BootstrapOption) -> None:
+    """Create crosslink's topics with their partition counts (idempotent)."""
+    created = provision_topics(_bootstrap(bootstrap))
+    console.print(f"created: {', '.join(created) or 'nothing (all topics exist)'}")
+
+
+@topics.command("describe")
+def describe(bootstrap: str = BootstrapOption) -> None:
+    """Each topic: partitions needed and found, records written."""
+    table = Table("topic", "partitions", "records")
+    wrong = False
+    for state in describe_topics(_bootstrap(bootstrap)):
+        found = "missing" if state.partitions is None else str(state.partitions)
+        ok = state.partitions == state.partitions_needed
+        wrong |= not ok
+        style = "" if ok else "red"
+        table.add_row(state.name, f"[{style}]{found} (needs {state.partitions_needed})[/]"
+                      if style else found, str(state.records))  # fmt: skip
+    console.print(table)
+    raise typer.Exit(1 if wrong else 0)
+
+
+@dead_letters.command("list")
+def list_dead_letters(bootstrap: str = BootstrapOption, start: int = 0) -> None:
+    """Records set aside because they did not decode: where from, why, how big."""
+    letters = read_dead_letters(_bootstrap(bootstrap), start=start)
+    table = Table("offset", "source", "topic", "error", "bytes")
+    for letter in letters:
+        table.add_row(str(letter.offset), letter.source, letter.topic or "?", letter.error,
+                      str(len(letter.value)))  # fmt: skip
+    console.print(table)
+    console.print(f"{len(letters)} dead letter(s)")
+
+
+@dead_letters.command("replay")
+def replay_dead_letters(
+    bootstrap: str = BootstrapOption,
+    offset: Annotated[
+        list[int] | None, typer.Option(help="only these offsets (repeatable); default all")
+    ] = None,
+    start: int = 0,
+) -> None:
+    """Send dead letters back to the topic they came from (after fixing the cause)."""
+    target = _bootstrap(bootstrap)
+    letters = [
+        letter
+        for letter in read_dead_letters(target, start=start)
+        if not offset or letter.offset in offset
+    ]
+    skipped = replay(target, letters)
+    console.print(f"replayed {len(letters) - len(skipped)} dead letter(s)")
+    for letter in skipped:
+        console.print(f"[yellow]offset {letter.offset}: no crosslink-topic header; not replayed")
+    raise typer.Exit(1 if skipped else 0)
+
+
+@directory.command("check")
+def check_directory(
+    path: Annotated[Path | None, typer.Argument(help="default: CROSSLINK_DISTRICTS_FILE")] = None,
+) -> None:
+    """Validate a districts file; print each problem with its line."""
+    target = path or CommonSettings().districts_file
+    try:
+        loaded = load_directory(target)
+    except DirectoryError as error:
+        console.print(f"[red]{target}: {len(error.problems) or 1} problem(s)")
+        console.print("\n".join(f"  {p}" for p in error.problems) or f"  {error}")
+        raise typer.Exit(1) from None
+    webhooks = sum(d.webhook is not None for d in loaded.districts)
+    emails = sum(bool(d.email) for d in loaded.districts)
+    console.print(
+        f"[green]{target}: valid.[/] {len(loaded.districts)} districts ({webhooks} with a "
+        f"webhook, {emails} with email), {len(loaded.registry_admins)} registry admin(s), "
+        f"{len(loaded.operators)} operator(s)"
+    )
+
+
+@deliveries.command("replay")
+def replay_deliveries(
+    notifier: str = typer.Option("http://127.0.0.1:8002", help="the notifier's base URL"),
+    district: str = typer.Option(None, help="only this district's deliveries"),
+    channel: str = typer.Option(None, help="webhook or email"),
+) -> None:
+    """Send dead-lettered deliveries again (needs CROSSLINK_OPERATOR_KEY)."""
+    key = os.environ.get("CROSSLINK_OPERATOR_KEY")
+    if not key:
+        console.print("[red]set CROSSLINK_OPERATOR_KEY to an operator's key")
+        raise typer.Exit(2)
+    params = {k: v for k, v in {"district": district, "channel": channel}.items() if v}
+    response = httpx.post(
+        f"{notifier}/v1/operator/deliveries/replay",
+        params=params,
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
+    if response.status_code != 200:
+        console.print(f"[red]notifier answered {response.status_code}: {response.text}")
+        raise typer.Exit(1)
+    console.print(f"replayed {response.json()['replayed']} delivery(ies)")
+
+
+def demo(
+    intake: str = typer.Option("http://127.0.0.1:8000", help="intake's base URL"),
+    count: int = typer.Option(50, min=1, help="complaints to post"),
+    rate: float = typer.Option(5.0, min=0.1, help="complaints per second"),
+    seed: int = typer.Option(1, help="the same seed posts the same complaints"),
+    key_prefix: str = typer.Option("demo-key-", help="integrator key = prefix + district code"),
+) -> None:
+    """Post a realistic stream of complaints from the directory's districts to intake."""
+    districts = [d.code for d in load_directory(CommonSettings().districts_file).districts]
+    stream = itertools.islice(complaint_stream(districts, seed=seed), count)
+    refused = 0
+    with httpx.Client(base_url=intake, timeout=30) as client:
+        for body in track(stream, total=count, description="posting complaints", console=console):
+            headers = {"Authorization": f"Bearer {key_prefix}{body['district']}"}
+            response = client.post("/v1/complaints", json=body, headers=headers)
+            refused += response.status_code != 202
+            time.sleep(1 / rate)
+    console.print(f"posted {count} complaint(s), {refused} not accepted")
+    raise typer.Exit(1 if refused else 0)

@@ -1,0 +1,269 @@
+"""Every `crosslink` command, run the way an operator runs it, against the real broker."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import smtplib
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from kafka import KafkaProducer
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from crosslink.cli import app
+from crosslink.contracts import CONTRACTS_DIR
+from crosslink.localbroker import free_port
+from crosslink.processes import ServiceProcess
+from schemas.topics import ALL_TOPICS, DEAD_LETTER, REGISTRY_ENTRY_ADDED
+from services.notifier.signing import signed_headers
+from tests.conftest import read_topic, write_districts_file
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+COMMANDS = {
+    "up", "broker", "fetch-broker", "registry-import", "hash-key", "demo-receiver", "demo-mail",
+    "contracts", "demo", "topics", "dead-letters", "directory", "deliveries",
+}  # fmt: skip
+
+
+def crosslink(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env=env)
+    return result.exit_code, result.output
+
+
+class Background:
+    """`crosslink ARGS` as a process, read line by line, stopped with Ctrl-C (SIGINT)."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "crosslink.cli", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {}), "COLUMNS": "200"},
+            text=True,
+        )
+
+    def wait_for_line(self, pattern: str, timeout_s: float = 120) -> str:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout_s
+        for line in self.process.stdout:
+            if re.search(pattern, line):
+                return line
+            assert time.monotonic() < deadline, f"no line matching {pattern!r}"
+        raise AssertionError(f"exited (code {self.process.wait()}) before printing {pattern!r}")
+
+    def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(60)
+        finally:
+            if self.process.stdout:
+                self.process.stdout.close()
+        return code
+
+
+def answers_200(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_help_lists_every_command() -> None:
+    assert set(get_command(app).commands) == COMMANDS  # type: ignore[attr-defined]
+
+
+def test_hash_key_prints_the_sha256_the_directory_stores() -> None:
+    code, output = crosslink("hash-key", "abc")
+
+    assert code == 0
+    assert output.strip() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_fetch_broker_says_where_the_jars_are() -> None:
+    code, output = crosslink("fetch-broker")
+
+    assert code == 0
+    assert "Kafka jars in" in output
+
+
+def test_contracts_rewrites_docs_api_unchanged() -> None:
+    before = {path.name: path.read_text() for path in CONTRACTS_DIR.iterdir()}
+
+    code, output = crosslink("contracts")
+
+    assert code == 0
+    assert output.count("wrote") == 3
+    assert {path.name: path.read_text() for path in CONTRACTS_DIR.iterdir()} == before
+
+
+def test_topics_create_then_describe_shows_every_topic(kafka_bootstrap: str) -> None:
+    created, _ = crosslink("topics", "create", "--bootstrap", kafka_bootstrap)
+    code, output = crosslink("topics", "describe", "--bootstrap", kafka_bootstrap)
+
+    assert created == 0
+    assert code == 0
+    for topic in ALL_TOPICS:
+        assert topic.name in output
+
+
+def test_registry_import_imports_a_file_and_exits_0(kafka_bootstrap: str, tmp_path: Path) -> None:
+    path = tmp_path / "registry.csv"
+    path.write_text("type,value,source,reference\nupi,clitest.one@ybl,NCRP,CLI-1\n")
+
+    code, output = crosslink("registry-import", str(path), "--bootstrap", kafka_bootstrap)
+
+    assert code == 0, output
+    assert "imported 1 of 1 rows" in output
+    values = [r.value for r in read_topic(kafka_bootstrap, REGISTRY_ENTRY_ADDED.name)]
+    assert any(b"CLI-1" in value for value in values)
+
+
+def test_dead_letters_are_listed_and_replayed_to_their_topic(kafka_bootstrap: str) -> None:
+    marker = f"cli-dead-letter-{time.time_ns()}".encode()
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    metadata = producer.send(
+        DEAD_LETTER.name,
+        key=b"k",
+        value=marker,
+        headers=[("crosslink-error", b"undecodable: test"), ("crosslink-source", b"matcher"),
+                 ("crosslink-topic", REGISTRY_ENTRY_ADDED.name.encode())],
+    ).get(timeout=30)  # fmt: skip
+    producer.close()
+
+    listed, listing = crosslink("dead-letters", "list", "--bootstrap", kafka_bootstrap)
+    replayed, output = crosslink(
+        "dead-letters", "replay", "--bootstrap", kafka_bootstrap,
+        "--offset", str(metadata.offset),
+    )  # fmt: skip
+
+    assert listed == 0
+    assert "undecodable: test" in listing
+    assert replayed == 0
+    assert "replayed 1 dead letter(s)" in output
+    values = [r.value for r in read_topic(kafka_bootstrap, REGISTRY_ENTRY_ADDED.name)]
+    assert marker in values
+
+
+def test_directory_check_accepts_a_valid_file_and_names_each_problems_line(
+    tmp_path: Path,
+) -> None:
+    good = write_districts_file(tmp_path / "good.yaml", {"MH-MUM": "http://x/1", "MP-BPL": None})
+    bad = tmp_path / "bad.yaml"
+    content = yaml.safe_load(good.read_text())
+    content["districts"][1]["code"] = "bhopal"
+    bad.write_text(yaml.safe_dump(content))
+
+    ok, summary = crosslink("directory", "check", str(good))
+    refused, problems = crosslink("directory", "check", str(bad))
+
+    assert ok == 0
+    assert "2 districts (1 with a webhook" in summary
+    assert refused == 1
+    line = next(n for n, text in enumerate(bad.read_text().splitlines(), 1) if "bhopal" in text)
+    assert f"line {line}: districts[1].code" in problems
+
+
+def test_demo_posts_a_stream_every_complaint_accepted(
+    intake: ServiceProcess, tmp_path: Path
+) -> None:
+    directory = write_districts_file(tmp_path / "d.yaml", {"MH-MUM": None, "MP-BPL": None})
+
+    code, output = crosslink(
+        "demo", "--intake", intake.base_url, "--count", "20", "--rate", "100",
+        "--key-prefix", "test-key-", env={"CROSSLINK_DISTRICTS_FILE": str(directory)},
+    )  # fmt: skip
+
+    assert code == 0, output
+    assert "posted 20 complaint(s), 0 not accepted" in output
+
+
+def test_deliveries_replay_needs_an_operator_key() -> None:
+    code, output = crosslink("deliveries", "replay", env={"CROSSLINK_OPERATOR_KEY": ""})
+
+    assert code == 2
+    assert "CROSSLINK_OPERATOR_KEY" in output
+
+
+def test_broker_runs_until_ctrl_c(tmp_path: Path) -> None:
+    broker = Background(
+        "broker", "--port", str(free_port()), "--controller-port", str(free_port()),
+        "--home", str(tmp_path / "broker"),
+    )  # fmt: skip
+
+    broker.wait_for_line("broker ready")
+
+    assert broker.interrupt() == 0
+
+
+def test_demo_receiver_prints_a_verified_webhook(tmp_path: Path) -> None:
+    directory = write_districts_file(tmp_path / "d.yaml", {"MH-MUM": "http://x/1"})
+    secret = yaml.safe_load(directory.read_text())["districts"][0]["webhook"]["secrets"][0]
+    port = free_port()
+    receiver = Background(
+        "demo-receiver", "--port", str(port), env={"CROSSLINK_DISTRICTS_FILE": str(directory)}
+    )
+    receiver.wait_for_line("demo receiver on")
+    data = {"identifier": {"type": "phone", "masked": "+91 98•••••210"},
+            "your_cases": [{"complaint_id": "MUM-1"}],
+            "other_cases": [{"district": "MP-BPL", "complaint_id": "BPL-7"}]}  # fmt: skip
+    body = json.dumps({"type": "alert.shared_identifier", "data": data}).encode()
+    headers = signed_headers([secret], msg_id="msg_cli", timestamp=int(time.time()), body=body)
+
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/webhooks/MH-MUM", content=body, headers=headers, timeout=10
+    )
+    line = receiver.wait_for_line("MH-MUM")
+
+    assert response.status_code == 204
+    assert "signature verified" in line
+    assert "MP-BPL/BPL-7" in line
+    assert receiver.interrupt() == 0
+
+
+def test_demo_mail_prints_each_email() -> None:
+    port = free_port()
+    catcher = Background("demo-mail", "--port", str(port))
+    catcher.wait_for_line("demo mail catcher on")
+    message = EmailMessage()
+    message["From"], message["To"] = "alerts@crosslink.invalid", "cell@police.example"
+    message["Subject"] = "[crosslink] test"
+    message.set_content("body")
+
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+        smtp.send_message(message)
+    line = catcher.wait_for_line("cell@police.example")
+
+    assert "[crosslink] test" in line
+    assert catcher.interrupt() == 0
+
+
+def test_up_runs_the_whole_system_until_ctrl_c(kafka_bootstrap: str, tmp_path: Path) -> None:
+    env = {
+        "CROSSLINK_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "CROSSLINK_DATABASE_URL": f"sqlite:///{tmp_path / 'outbox.db'}",
+        "CROSSLINK_MATCHER_DATA_DIR": str(tmp_path / "matcher"),
+        "CROSSLINK_NOTIFIER_GROUP_ID": "crosslink-notifier-up-test",
+    }
+    stack = Background("up", env=env)
+
+    stack.wait_for_line("crosslink is up")
+    for url in ("http://127.0.0.1:8000/readyz", "http://127.0.0.1:8002/readyz"):
+        deadline = time.monotonic() + 90
+        while not answers_200(url):
+            assert time.monotonic() < deadline, f"{url} never became ready"
+            time.sleep(0.2)
+
+    assert stack.interrupt() == 0
+    with pytest.raises(httpx.ConnectError):
+        httpx.get("http://127.0.0.1:8000/healthz", timeout=5)
