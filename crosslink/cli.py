@@ -28,11 +28,13 @@ app.command()(operator_cli.demo)
 console = Console(soft_wrap=True)
 
 
-def _wait_for_ctrl_c() -> None:
+def _ctrl_c() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM; installed before starting anything, so a stop that
+    comes early is never lost."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    return stop
 
 
 @app.command()
@@ -48,11 +50,12 @@ def broker(
     port: int = 9092, controller_port: int = 9093, home: Path = STATE_DIR / "broker"
 ) -> None:
     """Run the local KRaft broker in the foreground until Ctrl-C."""
+    stop = _ctrl_c()
     local = LocalBroker(home=home, port=port, controller_port=controller_port)
     local.start()
     console.print(f"broker ready on {local.bootstrap}; Ctrl-C stops it")
     try:
-        _wait_for_ctrl_c()
+        stop.wait()
     finally:
         local.stop()
 
@@ -86,12 +89,13 @@ def hash_key(api_key: str) -> None:
 @app.command()
 def demo_receiver(port: int = 9000) -> None:
     """Receive webhooks for every district in the directory and print each alert."""
+    stop = _ctrl_c()
     directory = load_directory(CommonSettings().districts_file)
     secrets = {d.code: d.webhook.secrets[0] for d in directory.districts if d.webhook}
     receiver = WebhookReceiver(secrets, port=port, on_webhook=_print_webhook).start()
     console.print(f"demo receiver on http://127.0.0.1:{port}/webhooks/<district>")
     try:
-        _wait_for_ctrl_c()
+        stop.wait()
     finally:
         receiver.stop()
 
@@ -111,9 +115,10 @@ def demo_mail(port: int = 2525) -> None:
     """Catch the notifier's alert emails on 127.0.0.1 and print who got which subject."""
     from crosslink.mailcatcher import MailCatcher
 
+    stop = _ctrl_c()
     with MailCatcher(port, on_message=_print_mail):
         console.print(f"demo mail catcher on smtp://127.0.0.1:{port}")
-        _wait_for_ctrl_c()
+        stop.wait()
 
 
 def _print_mail(message: EmailMessage) -> None:

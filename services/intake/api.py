@@ -80,6 +80,8 @@ async def submit_complaint(
         await publisher.publish([(IDENTIFIER_SIGHTED.name, e.identifier.token, e) for e in events])
     for event in events:
         metrics.identifiers.labels(type=event.identifier.type.value).inc()
+    log.info("complaint accepted", extra={"complaint_id": complaint.complaint_id,
+             "district": complaint.district, "identifiers": len(events)})  # fmt: skip
     return ComplaintAccepted(
         complaint_id=complaint.complaint_id,
         district=complaint.district,

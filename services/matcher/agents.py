@@ -143,9 +143,12 @@ async def _raise(
     )
     for alert in alerts:
         metrics.alerts.labels(kind=alert.kind, rule=alert.rule).inc()
+        trigger = alert.trigger
         log.info("alert raised", extra={"alert_id": alert.alert_id, "kind": alert.kind,
                  "rule": alert.rule, "identifier": alert.identifier.masked,
-                 "districts": alert.districts})  # fmt: skip
+                 "districts": alert.districts,
+                 "complaint_id": trigger.complaint_id if trigger else None,
+                 "district": trigger.district if trigger else None})  # fmt: skip
 
 
 async def _publish(records: list[tuple[faust.TopicT, str, BaseModel]]) -> None:

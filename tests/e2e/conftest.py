@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -65,6 +66,13 @@ class Pipeline:
         wait_until_processed(self.bootstrap, self.matcher.base_url, IDENTIFIER_SIGHTED.name)
         wait_until_consumed(self.bootstrap, NOTIFIER_GROUP, ALERT_RAISED.name)
         wait_for(lambda: self._pending_deliveries() == 0)
+
+    def log_lines(self, service: str) -> list[dict[str, Any]]:
+        """Every JSON log line `service` has written so far."""
+        process = {"intake": self.intake, "matcher": self.matcher, "notifier": self.notifier}
+        path = process[service].log_path
+        assert path is not None
+        return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
 
     def _pending_deliveries(self) -> int:
         response = httpx.get(

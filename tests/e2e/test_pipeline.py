@@ -5,6 +5,7 @@ Real HTTP receivers stand in for the case-management systems of Mumbai, Bhopal a
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -82,3 +83,28 @@ def test_no_topic_carries_a_raw_identifier(pipeline: Pipeline) -> None:
             )
             scanned += 1
     assert scanned > 0
+
+
+def test_logs_follow_a_complaint_to_its_alert_and_never_hold_a_raw_identifier(
+    pipeline: Pipeline,
+) -> None:
+    number = unique_mobile()
+    digits = number.replace(" ", "").removeprefix("+91")
+    first = complaint_body("MH-MUM", ("phone", number))
+    second = complaint_body("MP-BPL", ("phone", f"0{digits}"))
+    pipeline.post(first)
+    pipeline.post(second)
+    alert = pipeline.wait_for_alert("MP-BPL", second["complaint_id"], "shared_identifier")
+    pipeline.wait_until_idle()
+
+    logs = {name: pipeline.log_lines(name) for name in ("intake", "matcher", "notifier")}
+
+    accepted = [e for e in logs["intake"] if e.get("complaint_id") == second["complaint_id"]]
+    raised = [e for e in logs["matcher"] if e.get("alert_id") == alert["alert_id"]]
+    delivered = [e for e in logs["notifier"] if e.get("alert_id") == alert["alert_id"]]
+    assert [e["event"] for e in accepted] == ["complaint accepted"]
+    assert raised[0]["complaint_id"] == second["complaint_id"]
+    assert {e["event"] for e in delivered} == {"alert delivered"}
+    for service, entries in logs.items():
+        assert {e["service"] for e in entries} == {service}
+        assert not [e for e in entries if digits in json.dumps(e)], f"raw number in {service} log"
