@@ -1,5 +1,5 @@
-"""Who is calling: a bearer API key resolved through the districts directory. Shared by the
-intake and notifier APIs, which read the directory from `app.state.directory`."""
+"""Who is calling: a bearer API key resolved through the districts directory as it is now, and
+held to its rate limit. Shared by the intake and notifier APIs (see crosslink.guards)."""
 
 from __future__ import annotations
 
@@ -28,10 +28,11 @@ def get_caller(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """Who the API key of this request belongs to."""
-    directory: DistrictsDirectory = request.app.state.directory
+    directory: DistrictsDirectory = request.app.state.directory.current()
     caller = directory.caller_for_api_key(credentials.credentials) if credentials else None
     if caller is None:
         raise Unauthenticated("send 'Authorization: Bearer <api key>' with a key crosslink knows")
+    request.app.state.rate_limiter.take(caller.name)
     return caller
 
 

@@ -78,7 +78,7 @@ def asyncapi_document() -> dict[str, Any]:
         messages[name] = {
             "name": name,
             "title": name,
-            "contentType": "application/json",
+            "contentType": "application/json" if channel.model else "application/octet-stream",
             "payload": payload,
             "bindings": {"kafka": {"key": {"type": "string", "description": channel.key}}},
         }

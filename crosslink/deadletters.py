@@ -4,6 +4,7 @@ record that was in fact processed changes nothing."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from schemas.topics import DEAD_LETTER
 
-READ_TIMEOUT_MS = 2000
+READ_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -25,20 +26,34 @@ class DeadLetter:
     error: str
 
 
-def read_dead_letters(bootstrap: str, *, start: int = 0) -> list[DeadLetter]:
-    """Every dead letter from offset `start` to the end of the topic."""
+class ReadIncomplete(RuntimeError):
+    """The dead-letter topic could not be read to its end in time."""
+
+
+def read_dead_letters(
+    bootstrap: str, *, start: int = 0, timeout_s: float = READ_TIMEOUT_S
+) -> list[DeadLetter]:
+    """Every dead letter from offset `start` (or the oldest one kept) to the end of the topic;
+    ReadIncomplete if the broker does not deliver them all within `timeout_s`."""
     partition = TopicPartition(DEAD_LETTER.name, 0)
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     try:
         consumer.assign([partition])
         end = consumer.end_offsets([partition])[partition]
-        consumer.seek(partition, start)
+        oldest = consumer.beginning_offsets([partition])[partition]
+        consumer.seek(partition, max(start, oldest))
         letters: list[DeadLetter] = []
+        deadline = time.monotonic() + timeout_s
         while consumer.position(partition) < end:
-            batch = consumer.poll(timeout_ms=READ_TIMEOUT_MS).get(partition, [])
+            if time.monotonic() > deadline:
+                raise ReadIncomplete(
+                    f"read {len(letters)} dead letters up to offset "
+                    f"{consumer.position(partition)} of {end} before the time ran out"
+                )
+            batch = consumer.poll(timeout_ms=1000).get(partition, [])
             letters += [_letter(record) for record in batch if record.offset < end]
-            if not batch:
-                break
         return letters
     finally:
         consumer.close()

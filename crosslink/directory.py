@@ -9,7 +9,9 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -30,6 +32,9 @@ from schemas.api import DISTRICT_CODE_PATTERN
 WebhookSecret = Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,}$")]
 ContactAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 KeyHash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+log = logging.getLogger(__name__)
 
 
 class Webhook(BaseModel):
@@ -94,6 +99,8 @@ class DistrictsDirectory(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     districts: tuple[District, ...]
+    # The demo directory says so: its keys and secrets are public, production refuses it.
+    demo: bool = False
     registry_admins: tuple[KeyHolder, ...] = ()
     operators: tuple[KeyHolder, ...] = ()
 
@@ -162,15 +169,19 @@ class DirectoryError(ValueError):
 def load_directory(path: Path) -> DistrictsDirectory:
     """Read and validate the districts file, or raise DirectoryError saying what is wrong."""
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise DirectoryError(f"cannot read districts file {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise DirectoryError(f"districts file {path} is not UTF-8 text") from None
     try:
         return DistrictsDirectory.model_validate(yaml.safe_load(text))
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else 1
         problem = DirectoryProblem(line, "", f"not valid YAML: {error.problem}")
         raise DirectoryError(f"districts file {path} is invalid:", [problem]) from None
+    except yaml.YAMLError as error:
+        raise DirectoryError(f"districts file {path} is not valid YAML: {error}") from None
     except ValidationError as error:
         root = yaml.compose(text)
         problems = [
@@ -198,3 +209,52 @@ def _line_of(node: yaml.Node | None, loc: Sequence[int | str]) -> int:
 
 def _dotted(loc: Sequence[int | str]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+class LiveDirectory:
+    """The districts directory as the file says now: reloaded when the file changes (looked at
+    most once every `check_interval_s`) or when `reload()` is called (SIGHUP). A revoked key is
+    refused within seconds, without a restart. A file that does not load keeps the last good
+    directory in force and logs why, so a typo never locks every district out."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        check_interval_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._path = path
+        self._interval = check_interval_s
+        self._clock = clock
+        self._directory = load_directory(path)
+        self._stamp = _stamp(path)
+        self._checked = clock()
+
+    def current(self) -> DistrictsDirectory:
+        if self._clock() - self._checked >= self._interval:
+            self._checked = self._clock()
+            if _stamp(self._path) != self._stamp:
+                self.reload()
+        return self._directory
+
+    def reload(self) -> bool:
+        """Load the file again; False (and the old directory kept) if it is invalid."""
+        self._stamp = _stamp(self._path)
+        try:
+            self._directory = load_directory(self._path)
+        except DirectoryError as error:
+            problems = [str(p) for p in error.problems] or [str(error)]
+            log.error("districts file not reloaded; the previous one stays in force",
+                      extra={"problems": problems})  # fmt: skip
+            return False
+        log.warning("districts file reloaded", extra={"districts": len(self._directory.districts)})
+        return True
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size, status.st_ino)

@@ -63,12 +63,13 @@ def describe(bootstrap: str = BootstrapOption) -> None:
 def list_dead_letters(bootstrap: str = BootstrapOption, start: int = 0) -> None:
     """Records set aside because they did not decode: where from, why, how big."""
     letters = read_dead_letters(_bootstrap(bootstrap), start=start)
+    end = letters[-1].offset + 1 if letters else start
     table = Table("offset", "source", "topic", "error", "bytes")
     for letter in letters:
         table.add_row(str(letter.offset), letter.source, letter.topic or "?", letter.error,
                       str(len(letter.value)))  # fmt: skip
     console.print(table)
-    console.print(f"{len(letters)} dead letter(s)")
+    console.print(f"{len(letters)} dead letter(s); the next one will be at offset {end} or later")
 
 
 @dead_letters.command("replay")
@@ -77,13 +78,18 @@ def replay_dead_letters(
     offset: Annotated[
         list[int] | None, typer.Option(help="only these offsets (repeatable); default all")
     ] = None,
-    start: int = 0,
+    start: Annotated[int | None, typer.Option(help="replay from this offset on")] = None,
 ) -> None:
-    """Send dead letters back to the topic they came from (after fixing the cause)."""
+    """Send dead letters back to the topic they came from (after fixing the cause). Name the
+    ones to send, by --offset or from --start: a replayed record that fails again becomes a
+    new dead letter, so replaying everything from 0 each time would send it again."""
+    if not offset and start is None:
+        console.print("[red]name the dead letters to replay: --offset N (repeatable) or --start N")
+        raise typer.Exit(2)
     target = _bootstrap(bootstrap)
     letters = [
         letter
-        for letter in read_dead_letters(target, start=start)
+        for letter in read_dead_letters(target, start=start or 0)
         if not offset or letter.offset in offset
     ]
     skipped = replay(target, letters)

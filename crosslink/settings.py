@@ -7,9 +7,9 @@ ones (demo districts file, demo pseudonym key) are refused at start-up with a cl
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +23,10 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     districts_file: Path = DEMO_DISTRICTS_FILE
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
+    rate_limit_per_minute: Annotated[float, Field(gt=0)] = 600.0
+    rate_limit_burst: Annotated[int, Field(ge=1)] = 120
+    directory_check_interval_s: Annotated[float, Field(gt=0)] = 1.0
 
     @model_validator(mode="after")
     def _refuse_demo_directory_in_production(self) -> Self:

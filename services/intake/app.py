@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, make_asgi_app
 
-from crosslink.directory import load_directory
+from crosslink.guards import install_guards, reload_on_sighup
 from crosslink.problems import install_problem_handlers
 from services.intake.api import COMPLAINTS_PATH, router
 from services.intake.config import IntakeSettings
@@ -25,6 +25,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        reload_on_sighup(directory)
         await publisher.start()
         yield
         await publisher.stop()
@@ -38,7 +39,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     registry = CollectorRegistry()
     metrics = IntakeMetrics(registry)
     app.state.settings = settings
-    app.state.directory = load_directory(settings.districts_file)
+    directory = install_guards(app, settings)
     app.state.publisher = publisher
     app.state.metrics = metrics
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 from collections.abc import AsyncIterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -73,13 +74,18 @@ def register_agents(
     async def report_lag() -> None:
         """Lag from the consumer's known end offsets and our position gauge: it keeps growing
         while the agents are stuck, which per-event reporting would not show."""
+        assigned = {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
+        for topic, partition in set(metrics.positions) - assigned:  # moved in a rebalance
+            del metrics.positions[(topic, partition)]
+            with suppress(KeyError):
+                metrics.lag.remove(topic, str(partition))
         for tp in app.consumer.assignment():
             highwater = app.consumer.highwater(tp)
-            labels = {"topic": tp.topic, "partition": str(tp.partition)}
-            if highwater is None or tp.topic not in LAGGING_TOPICS:
-                continue
-            position = metrics.positions.get((tp.topic, tp.partition), 0)
-            metrics.lag.labels(**labels).set(max(highwater - position, 0))
+            position = metrics.positions.get((tp.topic, tp.partition))
+            if highwater is None or position is None or tp.topic not in LAGGING_TOPICS:
+                continue  # not known yet: no figure rather than a wrong one
+            lag = metrics.lag.labels(topic=tp.topic, partition=str(tp.partition))
+            lag.set(max(highwater - position, 0))
 
     @app.agent(topics.source, name="match_identifiers")
     async def match_identifiers(stream: AsyncIterable[Any]) -> None:

@@ -34,3 +34,7 @@ class MatcherMetrics:
             ["kind", "rule"],
             registry=registry,
         )
+        # Series the alert rules read with increase() exist from the start at 0 (a series
+        # first seen at 1 would hide its first event from increase()).
+        self.alerts.labels(kind="hub_identifier", rule="hub_identifier")
+        self.events.labels(outcome="dead_lettered")

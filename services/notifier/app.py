@@ -6,12 +6,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from functools import partial
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, make_asgi_app
 
-from crosslink.directory import DistrictsDirectory, load_directory
+from crosslink.directory import LiveDirectory
+from crosslink.guards import install_guards, reload_on_sighup
 from crosslink.problems import install_problem_handlers
 from crosslink.provisioning import provision_topics
 from services.notifier.api import router
@@ -36,10 +36,10 @@ RESTART_DELAY_S = 5.0
 def create_app(settings: NotifierSettings) -> FastAPI:
     registry = CollectorRegistry()
     metrics = NotifierMetrics(registry)
-    directory = load_directory(settings.districts_file)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        reload_on_sighup(directory)
         async with AsyncExitStack() as stack:
             database = await open_database(settings.database_url)
             stack.push_async_callback(database.dispose)
@@ -54,7 +54,11 @@ def create_app(settings: NotifierSettings) -> FastAPI:
                 inbox=inbox,
                 dispatcher=dispatcher,
                 plan_reminder=lambda alert, district: deliveries_for(
-                    alert, directory, email_enabled=email, purpose="reminder", districts=[district]
+                    alert,
+                    directory.current(),
+                    email_enabled=email,
+                    purpose="reminder",
+                    districts=[district],
                 ),
                 metrics=metrics,
                 escalate_after_s=settings.escalate_after_s,
@@ -68,7 +72,9 @@ def create_app(settings: NotifierSettings) -> FastAPI:
                     settings.kafka_bootstrap,
                     group_id=settings.notifier_group_id,
                     outbox=outbox,
-                    plan=partial(deliveries_for, directory=directory, email_enabled=email),
+                    plan=lambda alert: deliveries_for(
+                        alert, directory.current(), email_enabled=email
+                    ),
                     stored=dispatcher.wake,
                     metrics=metrics,
                     commit_interval_s=settings.commit_interval_s,
@@ -93,7 +99,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
 
     app = FastAPI(title="crosslink notifier", version="1", lifespan=lifespan)
     app.state.settings = settings
-    app.state.directory = directory
+    directory = install_guards(app, settings)
     app.state.consuming = asyncio.Event()
     app.include_router(router)
     app.mount("/metrics", make_asgi_app(registry))
@@ -103,7 +109,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
 
 def _dispatcher(
     settings: NotifierSettings,
-    directory: DistrictsDirectory,
+    directory: LiveDirectory,
     outbox: Outbox,
     metrics: NotifierMetrics,
     webhooks: WebhookChannel,

@@ -63,6 +63,7 @@ class AlertConsumer:
             bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, client_id=group_id
         )
         self._uncommitted: dict[TopicPartition, int] = {}
+        self._lag_partitions: set[int] = set()
         self._last_commit = time.monotonic()
 
     async def run(self) -> None:
@@ -136,7 +137,11 @@ class AlertConsumer:
             log.warning("offset commit refused after a rebalance; alerts will be re-consumed")
 
     async def _report_lag(self) -> None:
-        for tp in self._consumer.assignment():
+        assigned = self._consumer.assignment()
+        for partition in self._lag_partitions - {tp.partition for tp in assigned}:
+            self._metrics.consumer_lag.remove(str(partition))
+        self._lag_partitions = {tp.partition for tp in assigned}
+        for tp in assigned:
             highwater = self._consumer.highwater(tp)
             if highwater is not None:
                 position = await self._consumer.position(tp)

@@ -14,7 +14,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from functools import partial
 
-from crosslink.directory import DistrictsDirectory
+from crosslink.directory import LiveDirectory
 from schemas.pseudonyms import stable_id
 from services.notifier.channels import DeliveryChannel
 from services.notifier.metrics import NotifierMetrics
@@ -42,7 +42,7 @@ class Dispatcher:
         self,
         *,
         outbox: Outbox,
-        directory: DistrictsDirectory,
+        directory: LiveDirectory,
         channels: Mapping[str, DeliveryChannel],
         policy: RetryPolicy,
         metrics: NotifierMetrics,
@@ -92,7 +92,7 @@ class Dispatcher:
     async def reconcile_endpoints(self) -> None:
         """Re-enable each disabled endpoint whose district now has another webhook URL."""
         for code, url in (await self._outbox.disabled_endpoints()).items():
-            district = self._directory.get(code)
+            district = self._directory.current().get(code)
             if district and district.webhook and str(district.webhook.url) != url:
                 resumed = await self._outbox.enable_endpoint(code, now=self._clock())
                 log.warning("webhook endpoint re-enabled: the directory has a new URL",
@@ -150,7 +150,7 @@ class Dispatcher:
 
     async def _send(self, delivery: DueDelivery) -> AttemptResult:
         """One attempt, within its time limit; any failure becomes a result the policy retries."""
-        district = self._directory.get(delivery.district)
+        district = self._directory.current().get(delivery.district)
         if district is None:
             return AttemptResult(Verdict.RETRY, "unknown_district")
         channel = self._channels.get(delivery.channel)
@@ -177,7 +177,7 @@ class Dispatcher:
             )
             return Finish(self._operator_alert(delivery, "delivery_dead_lettered", reason))
         if isinstance(step, Done) and step.status == "held":
-            configured = self._directory.get(district)
+            configured = self._directory.current().get(district)
             url = str(configured.webhook.url) if configured and configured.webhook else ""
             reason = (
                 f"the webhook endpoint of {district} answered 410 Gone and is disabled; its "

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+OPERATOR_ALERT_KINDS = ("hub_identifier", "delivery_dead_lettered", "webhook_endpoint_gone",
+                        "unknown_district", "undecodable_alert")  # fmt: skip
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 4 * 3600, 86400)
 
 
@@ -76,6 +78,14 @@ class NotifierMetrics:
             "Age of the oldest alert no district officer has acknowledged (0 if none).",
             registry=registry,
         )
+        # Series the alert rules read with increase() exist from the start at 0: a series
+        # first seen at 1 would hide its first (often only) event from increase().
+        for channel in ("webhook", "email"):
+            for result in ("delivered", "dead", "held"):
+                self.deliveries.labels(channel=channel, result=result)
+        for kind in OPERATOR_ALERT_KINDS:
+            self.operator_alerts.labels(kind=kind)
+        self.alerts.labels(outcome="dead_lettered")
         self.housekeeping_runs = Counter(
             "crosslink_notifier_housekeeping_runs_total",
             "Completed runs of the housekeeping loop (escalations and outbox gauges).",

@@ -14,7 +14,7 @@ from tests.conftest import write_districts_file
 DISTRICTS = {"MH-MUM": "http://127.0.0.1:9/unused", "MP-BPL": "http://127.0.0.1:9/unused"}
 
 
-def start_intake(bootstrap: str, workdir: Path) -> ServiceProcess:
+def start_intake(bootstrap: str, workdir: Path, **env: str) -> ServiceProcess:
     districts_file = write_districts_file(workdir / "districts.yaml", DISTRICTS)
     intake = ServiceProcess(
         "intake",
@@ -23,6 +23,7 @@ def start_intake(bootstrap: str, workdir: Path) -> ServiceProcess:
             "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
             "CROSSLINK_DISTRICTS_FILE": str(districts_file),
             "CROSSLINK_PUBLISH_TIMEOUT_S": "5",
+            **env,
         },
         log_path=workdir / "intake.log",
     ).start()

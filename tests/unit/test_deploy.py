@@ -3,6 +3,7 @@ documented settings."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -34,7 +35,7 @@ def documented_variables() -> set[str]:
     for row in re.findall(r"^\| (`CROSSLINK_[^|]+)\|", CONFIGURATION.read_text(), re.MULTILINE):
         first, *others = re.findall(r"`([A-Z_]+)`", row)
         names.add(first)
-        names |= {first.rsplit("_", 1)[0] + suffix for suffix in others}
+        names |= {o if o.startswith("CROSSLINK_") else first.rsplit("_", 1)[0] + o for o in others}
     return names
 
 
@@ -105,3 +106,10 @@ def test_the_runtime_lock_pins_the_same_versions_as_the_full_lock() -> None:
 
     assert runtime
     assert {name: full.get(name) for name in runtime} == runtime
+
+
+def test_the_compose_broker_has_a_cluster_id_kafka_accepts() -> None:
+    cluster_id = compose()["services"]["kafka"]["environment"]["CLUSTER_ID"]
+
+    assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+    assert len(cluster_id) == 22

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from pydantic import ValidationError
 
+from crosslink.guards import DemoDirectoryRefused, install_guards
+from crosslink.settings import DEMO_DISTRICTS_FILE, CommonSettings
 from services.intake.config import IntakeSettings
 
 
@@ -32,3 +35,12 @@ def test_settings_come_from_crosslink_environment_variables(
     monkeypatch.setenv("CROSSLINK_KAFKA_BOOTSTRAP", "broker-1:9092")
 
     assert IntakeSettings().kafka_bootstrap == "broker-1:9092"
+
+
+def test_production_refuses_a_demo_directory_under_any_path(tmp_path: Path) -> None:
+    copy = tmp_path / "districts.yaml"
+    copy.write_text(DEMO_DISTRICTS_FILE.read_text())
+    settings = CommonSettings(env="production", districts_file=copy)
+
+    with pytest.raises(DemoDirectoryRefused, match="demo directory"):
+        install_guards(FastAPI(), settings)

@@ -179,18 +179,38 @@ class Outbox:
     async def replay_dead(
         self, *, now: datetime, district: str | None = None, channel: str | None = None
     ) -> int:
-        """Give dead-lettered deliveries a fresh schedule (the cause is fixed). Their number."""
-        which = [deliveries.c.status == "dead"]
+        """Give dead-lettered deliveries a fresh schedule (the cause is fixed). Their number.
+
+        Not replayed: alerts that no longer decode, and reminders of alerts acknowledged since.
+        Webhooks of a district whose endpoint is disabled are held, not sent to it again.
+        """
+        acknowledged = select(inbox_items.c.alert_id).where(
+            inbox_items.c.alert_id == deliveries.c.alert_id,
+            inbox_items.c.district == deliveries.c.district,
+            inbox_items.c.status != "new",
+        )
+        which = [
+            deliveries.c.status == "dead",
+            deliveries.c.last_outcome != "undecodable_alert",
+            ~and_(deliveries.c.purpose == "reminder", acknowledged.exists()),
+        ]
         if district:
             which.append(deliveries.c.district == district)
         if channel:
             which.append(deliveries.c.channel == channel)
+        disabled = select(disabled_endpoints.c.district)
         async with self._db.write() as db:
             replayed = await db.execute(
                 update(deliveries)
                 .where(*which)
                 .values(status="pending", attempts=0, next_attempt_at=now, finished_at=None)
             )
+            await db.execute(
+                update(deliveries)
+                .where(deliveries.c.status == "pending", deliveries.c.channel == "webhook",
+                       deliveries.c.district.in_(disabled))
+                .values(status="held")
+            )  # fmt: skip
         return int(replayed.rowcount)
 
     async def release_orphaned_holds(self, *, now: datetime) -> int:

@@ -1,0 +1,110 @@
+"""Limits every crosslink API enforces: request body size (413) and requests per key (429).
+
+Both answer with a problem document and change nothing. The rate limit is a token bucket per
+credential, in the process's memory: each instance of a service limits on its own.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from crosslink.problems import ProblemError, problem_response
+
+
+class RateLimited(ProblemError):
+    status, slug, title = 429, "rate-limited", "Too many requests for this key"
+
+    def __init__(self, retry_after_s: float) -> None:
+        seconds = max(1, math.ceil(retry_after_s))
+        super().__init__(
+            f"this key sent more requests than allowed; retry in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float
+
+
+class RateLimiter:
+    """`per_minute` requests a minute per key on average, in bursts of up to `burst`."""
+
+    def __init__(
+        self, *, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._rate = per_minute / 60.0
+        self._burst = float(burst)
+        self._clock = clock
+        self._buckets: dict[str, _Bucket] = {}
+
+    def take(self, key: str) -> None:
+        """Spend one request of `key`'s allowance, or raise RateLimited with when to retry."""
+        now = self._clock()
+        bucket = self._buckets.setdefault(key, _Bucket(self._burst, now))
+        bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.at) * self._rate)
+        bucket.at = now
+        if bucket.tokens < 1:
+            raise RateLimited((1 - bucket.tokens) / self._rate)
+        bucket.tokens -= 1
+
+
+class BodySizeLimit:
+    """Refuse with 413 any request whose body is larger than `max_bytes`, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self._app = app
+        self._max = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self._max:
+            await self._refuse(scope, receive, send)
+            return
+        # Bodies here are small: read the whole body first, then hand it on unchanged.
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self._app(scope, _replay([message]), send)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > self._max:
+                await self._refuse(scope, receive, send)
+                return
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self._app(scope, _replay([body], then=receive), send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            status=413,
+            slug="body-too-large",
+            title="Request body too large",
+            detail=f"the request body must be at most {self._max} bytes",
+        )
+        await response(scope, receive, send)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    """A receive() that returns `messages`, then defers to `then` (e.g. for a disconnect)."""
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is None:
+            return {"type": "http.disconnect"}
+        return await then()
+
+    return receive
