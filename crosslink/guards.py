@@ -1,6 +1,6 @@
 """What every crosslink API puts in front of its routes: the live districts directory (keys
-revoked without a restart), a rate limit per key and a body size limit. One place, so intake
-and the notifier guard themselves the same way."""
+revoked without a restart), a rate limit per key, a body size limit and Idempotency-Key.
+One place, so intake and the notifier guard themselves the same way."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 from fastapi import FastAPI
 
 from crosslink.directory import LiveDirectory
+from crosslink.idempotency import IdempotencyKeys
 from crosslink.limits import BodySizeLimit, RateLimiter
 from crosslink.settings import CommonSettings
 
@@ -32,6 +33,8 @@ def install_guards(app: FastAPI, settings: CommonSettings) -> LiveDirectory:
     app.state.rate_limiter = RateLimiter(
         per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
     )
+    # Added last, so outermost: a body too large is refused before anything else reads it.
+    app.add_middleware(IdempotencyKeys, ttl_s=settings.idempotency_ttl_s)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return directory
 

@@ -18,6 +18,7 @@ from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED
 from tests.conftest import (
     OPERATOR_KEY,
     REGISTRY_ADMIN_KEY,
+    UNLIMITED,
     api_key,
     wait_until_consumed,
     wait_until_processed,
@@ -123,6 +124,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "CROSSLINK_DATABASE_URL": f"sqlite:///{workdir / 'notifier' / 'outbox.db'}",
         "CROSSLINK_NOTIFIER_GROUP_ID": NOTIFIER_GROUP,
         "CROSSLINK_COMMIT_INTERVAL_S": "0.2",
+        **UNLIMITED,
     }
     services = [
         ServiceProcess(name, free_port(), env, log_path=workdir / f"{name}.log").start()

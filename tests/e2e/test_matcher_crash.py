@@ -18,7 +18,13 @@ from crosslink.provisioning import provision_topics
 from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED
 from services.intake.config import IntakeSettings
 from tests.builders import complaint_body
-from tests.conftest import api_key, read_topic, wait_until_processed, write_districts_file
+from tests.conftest import (
+    UNLIMITED,
+    api_key,
+    read_topic,
+    wait_until_processed,
+    write_districts_file,
+)
 from tests.e2e.conftest import wait_for
 from tests.oracle import expected_alert_ids
 
@@ -82,6 +88,7 @@ def test_a_matcher_killed_mid_stream_raises_exactly_the_oracles_alerts(tmp_path:
             "CROSSLINK_MATCHER_DATA_DIR": str(tmp_path / "matcher"),
             "CROSSLINK_MATCHER_SESSION_TIMEOUT_S": "6",
             "CROSSLINK_HUB_THRESHOLD": str(HUB_THRESHOLD),
+            **UNLIMITED,
         }
         intake = ServiceProcess("intake", free_port(), env, log_path=tmp_path / "intake.log")
         matcher_port = free_port()

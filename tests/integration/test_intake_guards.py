@@ -3,7 +3,9 @@ restart, an oversized body gets 413, and a key over its rate gets 429 while othe
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +14,9 @@ import pytest
 import yaml
 
 from crosslink.processes import ServiceProcess
-from tests.builders import complaint_body, unique_mobile
-from tests.conftest import api_key
+from schemas.topics import IDENTIFIER_SIGHTED
+from tests.builders import complaint_body, unique_mobile, unique_upi
+from tests.conftest import api_key, read_topic
 from tests.integration.conftest import start_intake
 
 pytestmark = pytest.mark.integration
@@ -67,6 +70,28 @@ def test_a_key_over_its_rate_gets_429_and_other_keys_are_unaffected(
     assert int(limited.headers["Retry-After"]) >= 1
     assert limited.json()["type"].endswith("/rate-limited")
     assert post(guarded, "MH-MUM").status_code == 202
+
+
+def test_a_replayed_idempotency_key_publishes_one_set_of_events(
+    guarded: ServiceProcess, kafka_bootstrap: str
+) -> None:
+    body = complaint_body("MH-MUM", ("phone", unique_mobile()), ("upi", unique_upi()))
+    headers = {"Authorization": f"Bearer {api_key('MH-MUM')}", "Idempotency-Key": uuid.uuid4().hex}
+    url = f"{guarded.base_url}/v1/complaints"
+
+    first = httpx.post(url, json=body, headers=headers, timeout=30)
+    again = httpx.post(url, json=body, headers=headers, timeout=30)
+    other = httpx.post(url, json={**body, "police_station": "another"}, headers=headers, timeout=30)
+
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert other.status_code == 422
+    events = [
+        record for record in read_topic(kafka_bootstrap, IDENTIFIER_SIGHTED.name)
+        if json.loads(record.value)["case"]["complaint_id"] == body["complaint_id"]
+    ]  # fmt: skip
+    assert len(events) == 2
 
 
 def test_a_revoked_key_is_refused_within_seconds_without_a_restart(guarded: ServiceProcess) -> None:
