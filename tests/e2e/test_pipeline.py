@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
 import pytest
 from kafka import KafkaAdminClient
 
@@ -60,7 +61,7 @@ def test_a_complaint_with_an_unrelated_number_raises_no_alert(pipeline: Pipeline
     assert not [w for w in everything if lone["complaint_id"] in case_ids(w)]
 
 
-def test_no_topic_carries_a_raw_identifier(pipeline: Pipeline) -> None:
+def test_no_topic_log_metric_or_webhook_carries_a_raw_identifier(pipeline: Pipeline) -> None:
     raw_forms = ["9876543210", "98765 43210", "98765-43210", "fastloan", "quickcash"]
     body = complaint_body("MH-MUM", ("phone", "+91 98765 43210"), ("upi", "quickcash@ybl"))
     pipeline.post(body)
@@ -83,6 +84,20 @@ def test_no_topic_carries_a_raw_identifier(pipeline: Pipeline) -> None:
             )
             scanned += 1
     assert scanned > 0
+    elsewhere = {
+        f"{name} metrics": httpx.get(f"{url}/metrics", timeout=10, follow_redirects=True).text
+        for name, url in (("intake", pipeline.intake.base_url),
+                          ("matcher", pipeline.matcher.base_url),
+                          ("notifier", pipeline.notifier.base_url))
+    }  # fmt: skip
+    for service in ("intake", "matcher", "notifier"):
+        elsewhere[f"{service} log"] = json.dumps(pipeline.log_lines(service))
+    elsewhere["webhooks"] = "".join(
+        w.body.decode() for receiver in pipeline.receivers.values() for w in receiver.received
+    )
+    assert all(len(text) > 100 for text in elsewhere.values())  # each place has content
+    for where, text in elsewhere.items():
+        assert not [raw for raw in raw_forms if raw in text.lower()], f"raw identifier in {where}"
 
 
 def test_logs_follow_a_complaint_to_its_alert_and_never_hold_a_raw_identifier(

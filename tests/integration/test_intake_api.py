@@ -154,6 +154,24 @@ def test_posting_the_same_complaint_twice_publishes_identical_events(
     assert first.identifier == second.identifier
 
 
+def test_the_answer_does_not_reveal_whether_an_identifier_is_already_known(
+    intake: ServiceProcess,
+) -> None:
+    known = unique_mobile()
+    assert (
+        post(intake, complaint_body("MH-MUM", ("phone", known)), api_key("MH-MUM")).status_code
+        == 202
+    )
+
+    matching = post(intake, complaint_body("MP-BPL", ("phone", known)), api_key("MP-BPL"))
+    fresh = post(intake, complaint_body("MP-BPL", ("phone", unique_mobile())), api_key("MP-BPL"))
+
+    assert matching.status_code == fresh.status_code == 202
+    assert set(matching.headers) - {"date"} == set(fresh.headers) - {"date"}
+    shown = [{k: v for k, v in r.json().items() if k != "complaint_id"} for r in (matching, fresh)]
+    assert shown[0] == shown[1]
+
+
 def answered(intake: ServiceProcess, status: int) -> float:
     for line in httpx.get(f"{intake.base_url}/metrics/", timeout=5).text.splitlines():
         if line.startswith(f'crosslink_intake_complaints_total{{status="{status}"}}'):
