@@ -60,6 +60,19 @@ def problem_response(
     )
 
 
+# Every guarded route may answer these (crosslink.guards): a body that is not JSON, too large,
+# or too many requests for the key.
+GUARD_STATUSES = (400, 413, 429)
+
+
+def documented_problems(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI `responses` for a route that may answer `statuses` (and the guards') as problems."""
+    return {
+        status: {"model": Problem, "content": {PROBLEM_JSON: {}}}
+        for status in sorted({*statuses, *GUARD_STATUSES})
+    }
+
+
 def field_path(loc: Sequence[int | str]) -> str:
     """('body', 'identifiers', 1, 'value') -> 'identifiers[1].value'."""
     path = ""

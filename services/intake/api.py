@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
 from crosslink.auth import DistrictDep, RegistryAdminDep
+from crosslink.problems import documented_problems
 from schemas.api import (
     ComplaintAccepted,
     ComplaintSubmission,
-    Problem,
     RegistryAccepted,
     RegistrySubmission,
 )
@@ -50,10 +50,7 @@ SettingsDep = Annotated[IntakeSettings, Depends(get_settings)]
 PublisherDep = Annotated[KafkaPublisher, Depends(get_publisher)]
 MetricsDep = Annotated[IntakeMetrics, Depends(get_metrics)]
 
-_PROBLEMS: dict[int | str, dict[str, object]] = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (401, 403, 422, 503)
-}
+_PROBLEMS = documented_problems(401, 403, 422, 503)
 
 
 @router.post(

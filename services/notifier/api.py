@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from crosslink.auth import DistrictDep, OperatorDep
-from crosslink.problems import ProblemError
+from crosslink.problems import ProblemError, documented_problems
 from schemas.api import (
     DISTRICT_CODE_PATTERN,
     InboxAlert,
@@ -17,7 +17,6 @@ from schemas.api import (
     InboxStatus,
     InboxStatusChange,
     OperatorAlert,
-    Problem,
 )
 from schemas.events import AlertKind
 from services.notifier.dispatcher import Dispatcher, utc_now
@@ -55,10 +54,7 @@ def get_dispatcher(request: Request) -> Dispatcher:
 InboxDep = Annotated[Inbox, Depends(get_inbox)]
 OutboxDep = Annotated[Outbox, Depends(get_outbox)]
 DispatcherDep = Annotated[Dispatcher, Depends(get_dispatcher)]
-_PROBLEMS: dict[int | str, dict[str, object]] = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (401, 403, 404, 409, 422)
-}
+_PROBLEMS = documented_problems(401, 403, 404, 409, 422)
 
 
 @router.get("/v1/inbox/alerts", response_model=InboxPage, responses=_PROBLEMS)
