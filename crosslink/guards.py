@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from crosslink.directory import LiveDirectory
 from crosslink.idempotency import IdempotencyKeys
-from crosslink.limits import BodySizeLimit, RateLimiter
+from crosslink.limits import BodySizeLimit, RateLimiter, RequestTimeout
 from crosslink.settings import CommonSettings
 
 
@@ -34,6 +34,7 @@ def install_guards(app: FastAPI, settings: CommonSettings) -> LiveDirectory:
         per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
     )
     # Added last, so outermost: a body too large is refused before anything else reads it.
+    app.add_middleware(RequestTimeout, timeout_s=settings.request_timeout_s)
     app.add_middleware(IdempotencyKeys, ttl_s=settings.idempotency_ttl_s)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return directory

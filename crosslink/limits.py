@@ -1,4 +1,5 @@
-"""Limits every crosslink API enforces: request body size (413) and requests per key (429).
+"""Limits every crosslink API enforces: request body size (413), requests per key (429) and
+time per request (503).
 
 Both answer with a problem document and change nothing. The rate limit is a token bucket per
 credential, in the process's memory: each instance of a service limits on its own.
@@ -6,6 +7,7 @@ credential, in the process's memory: each instance of a service limits on its ow
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -53,6 +55,42 @@ class RateLimiter:
         if bucket.tokens < 1:
             raise RateLimited((1 - bucket.tokens) / self._rate)
         bucket.tokens -= 1
+
+
+class RequestTimeout:
+    """Answer 503 (with Retry-After) to a request still unanswered after `timeout_s`, so a
+    stuck dependency never holds a client, or a connection, indefinitely."""
+
+    def __init__(self, app: ASGIApp, *, timeout_s: float, retry_after_s: int = 5) -> None:
+        self._app = app
+        self._timeout_s = timeout_s
+        self._retry_after_s = retry_after_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = False
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                await self._app(scope, receive, watching_send)
+        except TimeoutError:
+            if started:
+                raise
+            response = problem_response(
+                status=503,
+                slug="request-timeout",
+                title="The request took too long",
+                detail=f"no answer within {self._timeout_s:g} s; nothing was accepted, retry",
+                headers={"Retry-After": str(self._retry_after_s)},
+            )
+            await response(scope, receive, send)
 
 
 class BodySizeLimit:

@@ -62,7 +62,7 @@ def problem_response(
 
 # Every guarded route may answer these (crosslink.guards): a body that is not JSON, too large,
 # or too many requests for the key.
-GUARD_STATUSES = (400, 413, 429)
+GUARD_STATUSES = (400, 413, 429, 503)
 
 
 def documented_problems(*statuses: int) -> dict[int | str, dict[str, object]]:

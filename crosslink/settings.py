@@ -28,6 +28,7 @@ class CommonSettings(BaseSettings):
     rate_limit_burst: Annotated[int, Field(ge=1)] = 120
     directory_check_interval_s: Annotated[float, Field(gt=0)] = 1.0
     idempotency_ttl_s: Annotated[float, Field(gt=0)] = 24 * 3600.0
+    request_timeout_s: Annotated[float, Field(gt=0)] = 30.0
 
     @model_validator(mode="after")
     def _refuse_demo_directory_in_production(self) -> Self:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Self
 
 from pydantic import SecretStr, model_validator
@@ -17,9 +18,24 @@ class IntakeSettings(CommonSettings):
     intake_host: str = "127.0.0.1"
     intake_port: int = 8000
     pseudonym_key: SecretStr = SecretStr(DEV_PSEUDONYM_KEY)
+    # A file holding the key (e.g. a mounted secret) wins over CROSSLINK_PSEUDONYM_KEY.
+    pseudonym_key_file: Path | None = None
     pseudonym_key_id: str = "dev"
     publish_timeout_s: float = 10.0
     retry_after_s: int = 5
+
+    @model_validator(mode="after")
+    def _read_key_file(self) -> Self:
+        if self.pseudonym_key_file is not None:
+            try:
+                key = self.pseudonym_key_file.read_text().strip()
+            except OSError as error:
+                raise ValueError(
+                    f"cannot read CROSSLINK_PSEUDONYM_KEY_FILE {self.pseudonym_key_file}: "
+                    f"{error.strerror}"
+                ) from None
+            self.pseudonym_key = SecretStr(key)
+        return self
 
     @model_validator(mode="after")
     def _refuse_demo_key_in_production(self) -> Self:

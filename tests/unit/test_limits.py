@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import yaml
 from fastapi import FastAPI, Request
 
 from crosslink.directory import LiveDirectory
-from crosslink.limits import BodySizeLimit, RateLimited, RateLimiter
+from crosslink.limits import BodySizeLimit, RateLimited, RateLimiter, RequestTimeout
 from tests.conftest import api_key, write_districts_file
 
 
@@ -107,3 +108,21 @@ def test_an_invalid_file_keeps_the_last_good_directory(tmp_path: Path) -> None:
 
     assert not live.reload()
     assert live.current().get("MH-MUM") is not None
+
+
+async def test_a_request_past_its_time_gets_503_with_retry_after() -> None:
+    app = FastAPI()
+
+    @app.post("/slow")
+    async def slow() -> dict[str, str]:
+        await asyncio.sleep(30)
+        return {"late": "yes"}
+
+    guarded = RequestTimeout(app, timeout_s=0.05)
+    transport = httpx.ASGITransport(app=guarded)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post("/slow")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json()["type"].endswith("/request-timeout")

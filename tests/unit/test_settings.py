@@ -44,3 +44,18 @@ def test_production_refuses_a_demo_directory_under_any_path(tmp_path: Path) -> N
 
     with pytest.raises(DemoDirectoryRefused, match="demo directory"):
         install_guards(FastAPI(), settings)
+
+
+def test_the_pseudonym_key_can_come_from_a_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "pseudonym.key"
+    key_file.write_text("a-real-secret-of-more-than-32-characters\n")
+
+    settings = IntakeSettings(env="production", pseudonym_key_file=key_file,
+                              districts_file=tmp_path / "districts.yaml")  # fmt: skip
+
+    assert settings.pseudonym().secret == b"a-real-secret-of-more-than-32-characters"
+
+
+def test_an_unreadable_key_file_is_refused_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="PSEUDONYM_KEY_FILE"):
+        IntakeSettings(pseudonym_key_file=tmp_path / "missing.key")
