@@ -70,6 +70,24 @@ class Notifier:
     def inbox_item(self, district: str, alert_id: str) -> httpx.Response:
         return self.get(f"/v1/inbox/alerts/{alert_id}", api_key(district))
 
+    def wait_for_delivery(
+        self, district: str, alert_id: str, status: str, channel: str = "webhook"
+    ) -> dict[str, Any]:
+        """The alert's delivery on `channel` once the notifier has recorded it as `status` (a
+        receiver sees a webhook a moment before the notifier records the answer)."""
+
+        def delivery() -> dict[str, Any] | None:
+            response = self.inbox_item(district, alert_id)
+            if response.status_code != 200:
+                return None
+            found = [d for d in response.json()["deliveries"] if d["channel"] == channel]
+            return found[0] if found and found[0]["status"] == status else None
+
+        wait_for(delivery)
+        recorded = delivery()
+        assert recorded is not None
+        return recorded
+
     def wait_for_inbox(self, district: str, alert_id: str) -> dict[str, Any]:
         wait_for(lambda: self.inbox_item(district, alert_id).status_code == 200)
         item: dict[str, Any] = self.inbox_item(district, alert_id).json()

@@ -43,9 +43,6 @@ def test_an_alert_arrives_by_email_with_its_subject_and_no_raw_identifier(
         assert alert.identifier.token not in content
         assert alert.cases[1].complaint_id in content  # the other district's case, to follow up
 
-    def deliveries() -> list[tuple[str, str]]:
-        item = notifier.inbox_item(EMAIL_DISTRICT, alert.alert_id).json()
-        return [(d["channel"], d["status"]) for d in item["deliveries"]]
-
-    # The server has the message a moment before the notifier records its 250.
-    wait_for(lambda: deliveries() == [("email", "delivered")])
+    notifier.wait_for_delivery(EMAIL_DISTRICT, alert.alert_id, "delivered", channel="email")
+    item = notifier.inbox_item(EMAIL_DISTRICT, alert.alert_id).json()
+    assert [d["channel"] for d in item["deliveries"]] == ["email"]

@@ -56,5 +56,6 @@ def test_a_notifier_killed_after_a_2xx_resends_the_same_webhook_id_and_stores_on
 
     assert [r.processed for r in second.receiver.requests_for(sent)] == [True, False]
     assert second.receiver.requests_for(sent)[1].duplicate
-    item = second.wait_for_inbox("KA-BLR", alert.alert_id)
+    second.wait_for_delivery("KA-BLR", alert.alert_id, "delivered")
+    item = second.inbox_item("KA-BLR", alert.alert_id).json()
     assert [(d["channel"], d["status"]) for d in item["deliveries"]] == [("webhook", "delivered")]
