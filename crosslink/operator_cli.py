@@ -47,16 +47,14 @@ def create_topics(bootstrap: str = BootstrapOption) -> None:
 def describe(bootstrap: str = BootstrapOption) -> None:
     """Each topic: partitions needed and found, records written."""
     table = Table("topic", "partitions", "records")
-    wrong = False
-    for state in describe_topics(_bootstrap(bootstrap)):
-        found = "missing" if state.partitions is None else str(state.partitions)
-        ok = state.partitions == state.partitions_needed
-        wrong |= not ok
-        style = "" if ok else "red"
-        table.add_row(state.name, f"[{style}]{found} (needs {state.partitions_needed})[/]"
-                      if style else found, str(state.records))  # fmt: skip
+    states = describe_topics(_bootstrap(bootstrap))
+    for state in states:
+        partitions = "missing" if state.partitions is None else str(state.partitions)
+        if state.partitions != state.partitions_needed:
+            partitions = f"[red]{partitions} (needs {state.partitions_needed})[/]"
+        table.add_row(state.name, partitions, str(state.records))
     console.print(table)
-    raise typer.Exit(1 if wrong else 0)
+    raise typer.Exit(0 if all(s.partitions == s.partitions_needed for s in states) else 1)
 
 
 @dead_letters.command("list")
