@@ -38,6 +38,7 @@ integration: install system-packages
 
 bench: install  ## benchmarks against bare baselines; results in docs/bench/ (not part of `make test`)
 	$(BIN)/python -m bench.canon
+	$(BIN)/python -m bench.matcher
 
 lock:  ## re-resolve both locks from pyproject.toml (needs `make install` once)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from crosslink.localbroker import REPO_ROOT
 
@@ -25,6 +26,17 @@ SERVICES = {
 
 class ServiceFailed(RuntimeError):
     """A service process exited, or did not become healthy in time."""
+
+
+def metric_value(base_url: str, name: str, **labels: str) -> float:
+    """The sum of a service's samples named `name` whose labels include `labels`."""
+    text = httpx.get(f"{base_url}/metrics", timeout=5, follow_redirects=True).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and labels.items() <= sample.labels.items()
+    )
 
 
 @dataclass

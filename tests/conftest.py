@@ -148,17 +148,6 @@ def wait_until_processed(
         time.sleep(0.2)
 
 
-def metric_value(base_url: str, name: str, **labels: str) -> float:
-    """The sum of a service's samples named `name` whose labels include `labels`."""
-    text = httpx.get(f"{base_url}/metrics", timeout=5, follow_redirects=True).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == name and labels.items() <= sample.labels.items()
-    )
-
-
 def _matcher_positions(matcher_url: str, topic: str) -> dict[int, float]:
     text = httpx.get(f"{matcher_url}/metrics", timeout=5).text
     positions = {}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from crosslink.processes import metric_value
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised
-from tests.conftest import api_key, metric_value
+from tests.conftest import api_key
 from tests.integration.notifier.conftest import Notifier, NotifierFactory, wait_for
 
 pytestmark = pytest.mark.integration

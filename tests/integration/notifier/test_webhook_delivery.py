@@ -10,10 +10,11 @@ import yaml
 from typer.testing import CliRunner
 
 from crosslink.cli import app
+from crosslink.processes import metric_value
 from crosslink.receiver import Reply, WebhookReceiver
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised
-from tests.conftest import OPERATOR_KEY, metric_value, webhook_secret
+from tests.conftest import OPERATOR_KEY, webhook_secret
 from tests.integration.notifier.conftest import DOWN_DISTRICT, Notifier, wait_for
 
 pytestmark = pytest.mark.integration

@@ -1,0 +1,59 @@
+"""The matcher's bare baseline: consume -> decode -> dict lookup -> produce, nothing else.
+
+Run as its own process by bench/matcher.py, on the same broker and with the same Kafka
+settings as the matcher (acks=all, idempotent producer, one awaited send per output). It reads
+`--topic` from the start, keeps the cases seen per key in a dict, and for each record whose
+key was seen before sends one small record (as the matcher sends an alert). It prints
+`ready` once assigned and `done` when it has processed `--expect` records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+OUTPUT_TOPIC = "bench.bare-out"
+
+
+async def run(bootstrap: str, topic: str, expect: int) -> None:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id="bench-bare", auto_offset_reset="earliest",
+        enable_auto_commit=True,
+    )  # fmt: skip
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    await consumer.start()
+    seen: dict[bytes, list[str]] = {}
+    processed = 0
+    try:
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=100)
+        print("ready", flush=True)
+        async for record in consumer:
+            event = json.loads(record.value or b"{}")
+            cases = seen.setdefault(record.key or b"", [])
+            if cases:
+                await producer.send_and_wait(OUTPUT_TOPIC, key=record.key, value=b"match")
+            cases.append(event["case"]["complaint_id"])
+            processed += 1
+            if processed == expect:
+                print("done", flush=True)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--expect", type=int, required=True)
+    arguments = parser.parse_args()
+    asyncio.run(run(arguments.bootstrap, arguments.topic, arguments.expect))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""Matcher events per second and per CPU-second, against a bare aiokafka loop in the same run.
+
+For each match rate, on a fresh local broker: the sightings of a synthetic complaint stream are
+produced by this process (the load generator) as fast as the broker takes them, once to the
+matcher's input topic and once to a copy the bare loop (bench/bare_loop.py) reads. Each
+consumer runs in its own process, started and assigned before the load begins; its time is from
+the first record produced to its last record processed, and its CPU is read from /proc.
+Run with `make bench`; results in docs/bench/matcher.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from crosslink.localbroker import LocalBroker, free_port
+from crosslink.processes import ServiceProcess, metric_value
+from crosslink.provisioning import provision_topics
+from crosslink.synthetic import complaint_stream
+from schemas.api import ComplaintSubmission
+from schemas.topics import IDENTIFIER_SIGHTED, TopicSpec
+from services.intake.complaints import sightings_for
+from services.intake.config import IntakeSettings
+
+EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
+COPY = TopicSpec("bench.sightings", partitions=IDENTIFIER_SIGHTED.partitions)
+OUTPUT = TopicSpec("bench.bare-out", partitions=1)
+STATES = ["MH", "MP", "WB", "RJ", "JH", "UP", "KA", "TN", "GJ", "DL"]
+DISTRICTS = [f"{s}-{c}" for s, c in itertools.product(STATES, ["AAA", "BBB", "CCC", "DDD"])]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    cpu_seconds: float
+
+    def per_second(self, events: int) -> float:
+        return events / self.seconds
+
+    def per_cpu_second(self, events: int) -> float:
+        return events / self.cpu_seconds
+
+
+def sightings(overlap: float) -> list[tuple[bytes, bytes]]:
+    """(token, event JSON) for about EVENTS sightings of a seeded complaint stream."""
+    key, now, records = IntakeSettings().pseudonym(), datetime.now(UTC), []
+    for body in complaint_stream(DISTRICTS, seed=11, overlap=overlap):
+        complaint = ComplaintSubmission.model_validate(body)
+        for event in sightings_for(complaint, caller_district=complaint.district, key=key,
+                                   received_at=now):  # fmt: skip
+            records.append((event.identifier.token.encode(), event.model_dump_json().encode()))
+        if len(records) >= EVENTS:
+            return records[:EVENTS]
+    raise AssertionError("unreachable: the stream is endless")
+
+
+async def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+                                linger_ms=5)  # fmt: skip
+    await producer.start()
+    try:
+        sent = [await producer.send(topic, key=key, value=value) for key, value in records]
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def bare(bootstrap: str, records: list[tuple[bytes, bytes]]) -> Run:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.bare_loop", "--bootstrap", bootstrap, "--topic", COPY.name,
+         "--expect", str(len(records))],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        cpu, start = cpu_seconds(process.pid), time.perf_counter()
+        asyncio.run(produce(bootstrap, COPY.name, records))
+        assert process.stdout.readline().strip() == "done"
+        return Run(time.perf_counter() - start, cpu_seconds(process.pid) - cpu)
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def matcher(bootstrap: str, records: list[tuple[bytes, bytes]], workdir: Path) -> Run:
+    env = {"CROSSLINK_KAFKA_BOOTSTRAP": bootstrap, "CROSSLINK_MATCHER_DATA_DIR": str(workdir),
+           "CROSSLINK_LOG_LEVEL": "WARNING"}  # fmt: skip
+    service = ServiceProcess("matcher", free_port(), env, log_path=workdir / "matcher.log")
+    service.start().wait_healthy()
+    try:
+        warm_up = records[:1]  # assigned and running before the clock starts
+        asyncio.run(produce(bootstrap, IDENTIFIER_SIGHTED.name, warm_up))
+        _wait_position(service, 1)
+        cpu, start = cpu_seconds(service.process.pid), time.perf_counter()
+        asyncio.run(produce(bootstrap, IDENTIFIER_SIGHTED.name, records[1:]))
+        _wait_position(service, len(records))
+        return Run(time.perf_counter() - start, cpu_seconds(service.process.pid) - cpu)
+    finally:
+        service.stop()
+
+
+def _wait_position(service: ServiceProcess, total: int, timeout_s: float = 900) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            done = metric_value(service.base_url, "crosslink_matcher_position",
+                                topic=IDENTIFIER_SIGHTED.name)  # fmt: skip
+        except httpx.HTTPError:
+            done = 0
+        if done >= total:
+            return
+        assert time.monotonic() < deadline, f"matcher stuck at {done} of {total}"
+        time.sleep(0.05)
+
+
+def scenario(overlap: float) -> tuple[Run, Run, float]:
+    """(matcher, bare loop, share of events that match an earlier one)."""
+    records = sightings(overlap)
+    keys = [key for key, _ in records]
+    matching = 1 - len(set(keys)) / len(keys)
+    with (
+        tempfile.TemporaryDirectory(prefix="crosslink-bench-") as tmp,
+        LocalBroker(Path(tmp) / "kafka", free_port(), free_port()) as broker,
+    ):
+        provision_topics(broker.bootstrap)
+        provision_topics(broker.bootstrap, [COPY, OUTPUT])
+        measured = matcher(broker.bootstrap, records, Path(tmp))
+        return measured, bare(broker.bootstrap, records), matching
+
+
+def main() -> None:
+    rows = []
+    for name, overlap in (("high match rate", 0.9), ("low match rate", 0.05)):
+        matched, baseline, matching = scenario(overlap)
+        rows.append((name, matching, matched, baseline))
+        print(
+            f"{name}: matcher {matched.per_second(EVENTS):.0f}/s, bare "
+            f"{baseline.per_second(EVENTS):.0f}/s"
+        )
+    write_report(rows)
+
+
+def write_report(rows: list[tuple[str, float, Run, Run]]) -> None:
+    lines = [
+        "| scenario | events | matching an earlier one | matcher events/s | bare loop events/s "
+        "| ratio | matcher events/CPU-s | bare events/CPU-s | ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, matching, m, b in rows:
+        lines.append(
+            f"| {name} | {EVENTS} | {matching:.0%} | {m.per_second(EVENTS):.0f} | "
+            f"{b.per_second(EVENTS):.0f} | {m.per_second(EVENTS) / b.per_second(EVENTS):.2f}x | "
+            f"{m.per_cpu_second(EVENTS):.0f} | {b.per_cpu_second(EVENTS):.0f} | "
+            f"{m.per_cpu_second(EVENTS) / b.per_cpu_second(EVENTS):.2f}x |"
+        )
+    MATCHER_TABLE.write_text("\n".join(lines) + "\n")
+
+
+MATCHER_TABLE = Path(__file__).resolve().parent.parent / "docs" / "bench" / "matcher.md"
+
+if __name__ == "__main__":
+    main()
