@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crosslink.limits import read_body
 from crosslink.problems import problem_response
 
 HEADER = b"idempotency-key"
@@ -62,7 +63,7 @@ class IdempotencyKeys:
                            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
                            scope, receive, send)  # fmt: skip
             return
-        body, receive = await _read_body(receive)
+        body, receive = await read_body(receive)
         slot = _digest(headers.get(b"authorization", b""), scope["method"].encode(),
                        scope["path"].encode(), key)  # fmt: skip
         fingerprint = _digest(body)
@@ -122,28 +123,6 @@ def _digest(*parts: bytes) -> str:
     for part in parts:
         hasher.update(len(part).to_bytes(8, "big") + part)
     return hasher.hexdigest()
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole request body, and a receive() that hands it on to the app."""
-    chunks, more = [], True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    body = b"".join(chunks)
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
 
 
 async def _problem(

@@ -109,20 +109,12 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send)
             return
         # Bodies here are small: read the whole body first, then hand it on unchanged.
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self._app(scope, _replay([message]), send)
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            more = message.get("more_body", False)
-            if size > self._max:
-                await self._refuse(scope, receive, send)
-                return
-        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self._app(scope, _replay([body], then=receive), send)
+        try:
+            _, receive_body = await read_body(receive, limit=self._max)
+        except BodyTooLarge:
+            await self._refuse(scope, receive, send)
+            return
+        await self._app(scope, receive_body, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
@@ -134,15 +126,40 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
-    """A receive() that returns `messages`, then defers to `then` (e.g. for a disconnect)."""
-    pending = list(messages)
+class BodyTooLarge(Exception):
+    """The request body went past the limit read_body() was given."""
+
+
+async def read_body(receive: Receive, *, limit: int | None = None) -> tuple[bytes, Receive]:
+    """The whole request body, and a receive() that hands it on to the app as one message.
+
+    BodyTooLarge past `limit` bytes. A client that goes away mid-body leaves an empty body and
+    a receive() that gives the app its disconnect, never a cut body.
+    """
+    chunks: list[bytes] = []
+    size, more = 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"", _replay(message, then=receive)
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        more = message.get("more_body", False)
+        if limit is not None and size > limit:
+            raise BodyTooLarge
+    body = b"".join(chunks)
+    return body, _replay({"type": "http.request", "body": body, "more_body": False}, then=receive)
+
+
+def _replay(first: Message, *, then: Receive) -> Receive:
+    """A receive() that returns `first`, then defers to `then`."""
+    sent = False
 
     async def receive() -> Message:
-        if pending:
-            return pending.pop(0)
-        if then is None:
-            return {"type": "http.disconnect"}
-        return await then()
+        nonlocal sent
+        if sent:
+            return await then()
+        sent = True
+        return first
 
     return receive

@@ -10,10 +10,11 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
 from crosslink.localbroker import REPO_ROOT
 
@@ -28,15 +29,38 @@ class ServiceFailed(RuntimeError):
     """A service process exited, or did not become healthy in time."""
 
 
-def metric_value(base_url: str, name: str, **labels: str) -> float:
-    """The sum of a service's samples named `name` whose labels include `labels`."""
+def wait_until_answering(
+    url: str, process: subprocess.Popen[Any], *, name: str, timeout_s: float
+) -> None:
+    """Poll GET `url` until it answers 200; ServiceFailed at once if `process` exits, or when
+    `timeout_s` has passed."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServiceFailed(f"{name} exited with code {process.returncode}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise ServiceFailed(f"{name} did not answer 200 on {url} within {timeout_s:.0f}s")
+
+
+def metric_samples(base_url: str, name: str, **labels: str) -> list[Sample]:
+    """A service's samples named `name` whose labels include `labels`."""
     text = httpx.get(f"{base_url}/metrics", timeout=5, follow_redirects=True).text
-    return sum(
-        sample.value
+    return [
+        sample
         for family in text_string_to_metric_families(text)
         for sample in family.samples
         if sample.name == name and labels.items() <= sample.labels.items()
-    )
+    ]
+
+
+def metric_value(base_url: str, name: str, **labels: str) -> float:
+    """The sum of a service's samples named `name` whose labels include `labels`."""
+    return sum(sample.value for sample in metric_samples(base_url, name, **labels))
 
 
 @dataclass
@@ -78,17 +102,9 @@ class ServiceProcess:
 
     def wait_healthy(self, path: str = "/healthz", timeout_s: float = 60.0) -> None:
         """Poll GET `path` until it answers 200, failing fast if the process exits."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServiceFailed(f"{self.name} exited with code {self.process.returncode}")
-            try:
-                if httpx.get(f"{self.base_url}{path}", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise ServiceFailed(f"{self.name} did not answer 200 on {path} within {timeout_s:.0f}s")
+        wait_until_answering(
+            f"{self.base_url}{path}", self.process, name=self.name, timeout_s=timeout_s
+        )
 
     def stop(self, timeout_s: float = 20.0) -> None:
         """SIGTERM, then SIGKILL if it has not exited within `timeout_s`."""

@@ -6,18 +6,17 @@ import base64
 import hashlib
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
-from prometheus_client.parser import text_string_to_metric_families
 
 from crosslink.directory import hash_api_key
 from crosslink.localbroker import LocalBroker, configured_bootstrap, free_port
+from crosslink.processes import metric_samples
 from crosslink.provisioning import provision_topics
 from tests.postgres import LocalPostgres, postgres_bin
 
@@ -105,6 +104,14 @@ def write_districts_file(
     return path
 
 
+def wait_for(condition: Callable[[], object], timeout_s: float = 60) -> None:
+    """Poll `condition` until it holds; fail the test after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout_s:.0f} s"
+        time.sleep(0.05)
+
+
 def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
     """Every record currently on `topic`, from the first offset to the end of each partition."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
@@ -149,13 +156,8 @@ def wait_until_processed(
 
 
 def _matcher_positions(matcher_url: str, topic: str) -> dict[int, float]:
-    text = httpx.get(f"{matcher_url}/metrics", timeout=5).text
-    positions = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "crosslink_matcher_position" and sample.labels["topic"] == topic:
-                positions[int(sample.labels["partition"])] = sample.value
-    return positions
+    samples = metric_samples(matcher_url, "crosslink_matcher_position", topic=topic)
+    return {int(sample.labels["partition"]): sample.value for sample in samples}
 
 
 def wait_until_consumed(bootstrap: str, group: str, topic: str, timeout_s: float = 90) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -15,6 +14,7 @@ import httpx
 import yaml
 
 from crosslink.localbroker import free_port
+from crosslink.processes import ServiceFailed, wait_until_answering
 from crosslink.settings import REPO_ROOT
 
 RULES = REPO_ROOT / "deploy" / "prometheus" / "alerts.yml"
@@ -61,21 +61,14 @@ class LocalPrometheus:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        self._wait_ready()
+        try:
+            wait_until_answering(f"{self.url}/-/ready", self._process, name="prometheus",
+                                 timeout_s=60)  # fmt: skip
+        except ServiceFailed as failed:
+            raise AssertionError(
+                f"{failed}\n{(self._dir / 'prometheus.log').read_text()}"
+            ) from None
         return self
-
-    def _wait_ready(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            assert self._process is not None
-            assert self._process.poll() is None, (self._dir / "prometheus.log").read_text()
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError("Prometheus did not become ready")
 
     def __exit__(
         self,

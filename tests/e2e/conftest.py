@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ from tests.conftest import (
     REGISTRY_ADMIN_KEY,
     UNLIMITED,
     api_key,
+    wait_for,
     wait_until_consumed,
     wait_until_processed,
     webhook_secret,
@@ -28,6 +28,7 @@ from tests.conftest import (
 
 DISTRICTS = ("MH-MUM", "MP-BPL", "WB-KOL")
 NOTIFIER_GROUP = "crosslink-notifier-e2e"
+PIPELINE_TIMEOUT_S = 90
 HUB_THRESHOLD = 5
 WEAK_WINDOW_HOURS = 24
 
@@ -58,7 +59,7 @@ class Pipeline:
         def arrived() -> list[dict[str, Any]]:
             return [a for a in self.alerts_for(district, complaint_id) if a["kind"] == kind]
 
-        wait_for(lambda: bool(arrived()))
+        wait_for(lambda: bool(arrived()), PIPELINE_TIMEOUT_S)
         return arrived()[0]
 
     def wait_until_idle(self) -> None:
@@ -66,7 +67,7 @@ class Pipeline:
         no delivery is left pending in its outbox."""
         wait_until_processed(self.bootstrap, self.matcher.base_url, IDENTIFIER_SIGHTED.name)
         wait_until_consumed(self.bootstrap, NOTIFIER_GROUP, ALERT_RAISED.name)
-        wait_for(lambda: self._pending_deliveries() == 0)
+        wait_for(lambda: self._pending_deliveries() == 0, PIPELINE_TIMEOUT_S)
 
     def log_lines(self, service: str) -> list[dict[str, Any]]:
         """Every JSON log line `service` has written so far."""
@@ -93,13 +94,6 @@ class Pipeline:
             timeout=30,
         )
         assert response.status_code == 202, response.text
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the pipeline"
-        time.sleep(0.1)
 
 
 def case_ids(webhook: ReceivedWebhook) -> set[str]:

@@ -22,10 +22,10 @@ from tests.conftest import (
     UNLIMITED,
     api_key,
     read_topic,
+    wait_for,
     wait_until_processed,
     write_districts_file,
 )
-from tests.e2e.conftest import wait_for
 from tests.oracle import expected_alert_ids
 
 pytestmark = [

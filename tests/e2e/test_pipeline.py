@@ -14,8 +14,8 @@ from kafka import KafkaAdminClient
 
 from crosslink.receiver import ReceivedWebhook
 from tests.builders import complaint_body, unique_mobile
-from tests.conftest import read_topic
-from tests.e2e.conftest import Pipeline, case_ids, wait_for
+from tests.conftest import read_topic, wait_for
+from tests.e2e.conftest import PIPELINE_TIMEOUT_S, Pipeline, case_ids
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -37,7 +37,7 @@ def test_complaints_in_two_districts_sharing_a_number_alert_both_districts_once(
     def alerts_naming_both(district: str) -> list[ReceivedWebhook]:
         return [w for w in pipeline.receivers[district].processed() if both <= case_ids(w)]
 
-    wait_for(lambda: all(alerts_naming_both(d) for d in ("MH-MUM", "MP-BPL")))
+    wait_for(lambda: all(alerts_naming_both(d) for d in ("MH-MUM", "MP-BPL")), PIPELINE_TIMEOUT_S)
     for district, own, other in (("MH-MUM", mumbai, bhopal), ("MP-BPL", bhopal, mumbai)):
         [webhook] = alerts_naming_both(district)
         data = webhook.payload["data"] if webhook.payload else {}

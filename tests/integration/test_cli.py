@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from crosslink.cli import app
 from crosslink.contracts import CONTRACTS_DIR
 from crosslink.localbroker import free_port
-from crosslink.processes import ServiceProcess
+from crosslink.processes import ServiceProcess, wait_until_answering
 from crosslink.provisioning import provision_topics
 from schemas.topics import ALL_TOPICS, DEAD_LETTER, REGISTRY_ENTRY_ADDED, TopicSpec
 from services.notifier.signing import signed_headers
@@ -71,13 +71,6 @@ class Background:
             if self.process.stdout:
                 self.process.stdout.close()
         return code
-
-
-def answers_200(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=5).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def test_help_lists_every_command() -> None:
@@ -262,10 +255,7 @@ def test_up_runs_the_whole_system_until_ctrl_c(kafka_bootstrap: str, tmp_path: P
 
     stack.wait_for_line("crosslink is up")
     for url in ("http://127.0.0.1:8000/readyz", "http://127.0.0.1:8002/readyz"):
-        deadline = time.monotonic() + 90
-        while not answers_200(url):
-            assert time.monotonic() < deadline, f"{url} never became ready"
-            time.sleep(0.2)
+        wait_until_answering(url, stack.process, name="crosslink up", timeout_s=90)
 
     assert stack.interrupt() == 0
     with pytest.raises(httpx.ConnectError):

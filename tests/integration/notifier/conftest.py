@@ -3,9 +3,8 @@ server and a real database: SQLite and PostgreSQL, each module's tests run on bo
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,13 @@ from crosslink.processes import ServiceProcess
 from crosslink.receiver import WebhookReceiver
 from schemas.events import AlertRaised
 from schemas.topics import ALERT_RAISED
-from tests.conftest import OPERATOR_KEY, api_key, webhook_secret, write_districts_file
+from tests.conftest import (
+    OPERATOR_KEY,
+    api_key,
+    wait_for,
+    webhook_secret,
+    write_districts_file,
+)
 from tests.postgres import LocalPostgres
 
 # Districts no other test tier uses, so alerts left on the topic by other tests stay apart.
@@ -96,13 +101,6 @@ class Notifier:
 
 def _bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
-
-
-def wait_for(condition: Callable[[], object], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the notifier"
-        time.sleep(0.05)
 
 
 def write_notifier_districts(path: Path, receiver: WebhookReceiver) -> Path:

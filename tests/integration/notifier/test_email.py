@@ -7,8 +7,8 @@ from email.message import EmailMessage
 import pytest
 
 from tests.builders import alert_raised
-from tests.conftest import contact_address
-from tests.integration.notifier.conftest import EMAIL_DISTRICT, Notifier, wait_for
+from tests.conftest import contact_address, wait_for
+from tests.integration.notifier.conftest import EMAIL_DISTRICT, Notifier
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ import pytest
 from crosslink.processes import metric_value
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised
-from tests.conftest import api_key
-from tests.integration.notifier.conftest import Notifier, NotifierFactory, wait_for
+from tests.conftest import api_key, wait_for
+from tests.integration.notifier.conftest import Notifier, NotifierFactory
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,8 @@ from crosslink.receiver import Reply
 from schemas.topics import ALERT_RAISED
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised
-from tests.conftest import wait_until_consumed
-from tests.integration.notifier.conftest import NotifierFactory, wait_for
+from tests.conftest import wait_for, wait_until_consumed
+from tests.integration.notifier.conftest import NotifierFactory
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised
-from tests.conftest import webhook_secret
-from tests.integration.notifier.conftest import NEW_SECRET, ROTATING_DISTRICT, Notifier, wait_for
+from tests.conftest import wait_for, webhook_secret
+from tests.integration.notifier.conftest import NEW_SECRET, ROTATING_DISTRICT, Notifier
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from crosslink.processes import metric_value
 from crosslink.receiver import Reply, WebhookReceiver
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised
-from tests.conftest import OPERATOR_KEY, webhook_secret
-from tests.integration.notifier.conftest import DOWN_DISTRICT, Notifier, wait_for
+from tests.conftest import OPERATOR_KEY, wait_for, webhook_secret
+from tests.integration.notifier.conftest import DOWN_DISTRICT, Notifier
 
 pytestmark = pytest.mark.integration
 
