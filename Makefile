@@ -36,9 +36,8 @@ unit: install  ## pure logic only: no broker, no network
 integration: install system-packages
 	$(BIN)/pytest -m integration
 
-bench: install  ## benchmarks against bare baselines; results in docs/bench/ (not part of `make test`)
-	$(BIN)/python -m bench.canon
-	$(BIN)/python -m bench.matcher
+bench: install  ## benchmarks against bare baselines; rewrites docs/benchmarks.md and docs/bench/ (not part of `make test`)
+	$(BIN)/python -m bench
 
 lock:  ## re-resolve both locks from pyproject.toml (needs `make install` once)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \

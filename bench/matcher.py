@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from bench.report import Figure, Result, bar_chart, publish
 from crosslink.localbroker import LocalBroker, free_port
 from crosslink.processes import ServiceProcess, metric_value
 from crosslink.provisioning import provision_topics
@@ -148,47 +148,38 @@ def scenario(overlap: float) -> tuple[Run, Run, float]:
 
 
 def main() -> None:
-    rows = []
+    figures: list[Figure] = []
     for name, overlap in (("high match rate", 0.9), ("low match rate", 0.05)):
         matched, baseline, matching = scenario(overlap)
-        rows.append((name, matching, matched, baseline))
-        print(
-            f"{name}: matcher {matched.per_second(EVENTS):.0f}/s, bare "
-            f"{baseline.per_second(EVENTS):.0f}/s"
-        )
-    write_report(rows)
+        label = f"{name} ({matching:.0%} match)"
+        figures += [
+            Figure(label, "events/s", matched.per_second(EVENTS), "bare aiokafka loop",
+                   baseline.per_second(EVENTS), target=0.5),
+            Figure(label, "events per CPU-second", matched.per_cpu_second(EVENTS),
+                   "bare aiokafka loop", baseline.per_cpu_second(EVENTS)),
+        ]  # fmt: skip
+    throughput = [f for f in figures if f.metric == "events/s"]
+    plot = bar_chart(
+        "matcher.png", title="Matcher throughput against a bare aiokafka loop",
+        ylabel="events/s", groups=[f.scenario for f in throughput],
+        series={"matcher": [f.value for f in throughput],
+                "bare aiokafka loop": [f.baseline_value for f in throughput]},
+    )  # fmt: skip
+    title = "Matcher throughput against a bare aiokafka loop"
+    publish(Result(name="matcher", title=title, method=METHOD, figures=figures, plots=[plot],
+                   parameters={"events": EVENTS}))  # fmt: skip
 
 
-def write_report(rows: list[tuple[str, float, Run, Run]]) -> None:
-    lines = [
-        "# Matcher throughput against a bare aiokafka loop",
-        "",
-        f"Measured by `make bench` (bench/matcher.py) on {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, a local Kafka broker, "
-        f"{EVENTS} sightings per scenario from `crosslink.synthetic` (40 districts in 10 states, "
-        "seed 11). The load is produced by the benchmark process as fast as the broker takes "
-        "it; each consumer runs in its own process, is assigned before the load starts, and is "
-        "timed from the first record produced to its last record processed. CPU is the "
-        "consumer process's user and system time. The bare loop (bench/bare_loop.py) consumes, "
-        "decodes, looks the key up in a dict and, for a key seen before, sends one record and "
-        "waits for its acknowledgement (acks=all, idempotent), as the matcher does for an alert.",
-        "",
-        "| scenario | events | matching an earlier one | matcher events/s | bare loop events/s "
-        "| ratio | matcher events/CPU-s | bare events/CPU-s | ratio |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, matching, m, b in rows:
-        lines.append(
-            f"| {name} | {EVENTS} | {matching:.0%} | {m.per_second(EVENTS):.0f} | "
-            f"{b.per_second(EVENTS):.0f} | {m.per_second(EVENTS) / b.per_second(EVENTS):.2f}x | "
-            f"{m.per_cpu_second(EVENTS):.0f} | {b.per_cpu_second(EVENTS):.0f} | "
-            f"{m.per_cpu_second(EVENTS) / b.per_cpu_second(EVENTS):.2f}x |"
-        )
-    MATCHER_TABLE.parent.mkdir(parents=True, exist_ok=True)
-    MATCHER_TABLE.write_text("\n".join(lines) + "\n")
-
-
-MATCHER_TABLE = Path(__file__).resolve().parent.parent / "docs" / "bench" / "matcher.md"
+METHOD = (
+    f"{EVENTS} sightings per scenario from `crosslink.synthetic` (40 districts in 10 states, "
+    "seed 11), on a fresh local broker per scenario. The load is produced by the benchmark "
+    "process as fast as the broker takes it; each consumer runs in its own process, is assigned "
+    "before the load starts, and is timed from the first record produced to its last record "
+    "processed. CPU is the consumer process's user and system time, read from /proc. The bare "
+    "loop (bench/bare_loop.py) consumes, decodes, looks the key up in a dict and, for a key "
+    "seen before, sends one record and waits for its acknowledgement (acks=all, idempotent), as "
+    "the matcher does for an alert."
+)
 
 if __name__ == "__main__":
     main()

@@ -1,5 +1,10 @@
 """Who is calling: a bearer API key resolved through the districts directory as it is now, and
-held to its rate limit. Shared by the intake and notifier APIs (see crosslink.guards)."""
+held to its rate limit. Shared by the intake and notifier APIs (see crosslink.guards).
+
+The dependencies are `async def` although none awaits: FastAPI runs a plain `def` dependency
+in a worker thread, and those hand-offs were a fifth of intake's CPU per request
+(docs/bench/tuning.md).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ class NotPermitted(ProblemError):
     status, slug, title = 403, "not-permitted", "This key may not do that"
 
 
-def get_caller(
+async def get_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
@@ -36,20 +41,20 @@ def get_caller(
     return caller
 
 
-def get_district(caller: Annotated[Caller, Depends(get_caller)]) -> District:
+async def get_district(caller: Annotated[Caller, Depends(get_caller)]) -> District:
     """The district of an integrator key; no other key acts for a district."""
     if caller.district is None:
         raise NotPermitted("only a district's integrator key may do this")
     return caller.district
 
 
-def get_registry_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+async def get_registry_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
     if not caller.registry_admin:
         raise NotPermitted("only a registry administrator's key may add registry entries")
     return caller
 
 
-def get_operator(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+async def get_operator(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
     if not caller.operator:
         raise NotPermitted("only an operator's key may read operations data")
     return caller

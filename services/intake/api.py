@@ -34,15 +34,15 @@ def _state(request: Request, name: str) -> object:
     return getattr(request.app.state, name)
 
 
-def get_settings(request: Request) -> IntakeSettings:
+async def get_settings(request: Request) -> IntakeSettings:
     return _state(request, "settings")  # type: ignore[return-value]
 
 
-def get_publisher(request: Request) -> KafkaPublisher:
+async def get_publisher(request: Request) -> KafkaPublisher:
     return _state(request, "publisher")  # type: ignore[return-value]
 
 
-def get_metrics(request: Request) -> IntakeMetrics:
+async def get_metrics(request: Request) -> IntakeMetrics:
     return _state(request, "metrics")  # type: ignore[return-value]
 
 

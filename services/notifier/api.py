@@ -39,15 +39,15 @@ class InvalidCursor(ProblemError):
     status, slug, title = 422, "invalid-cursor", "The paging cursor is invalid"
 
 
-def get_inbox(request: Request) -> Inbox:
+async def get_inbox(request: Request) -> Inbox:
     return request.app.state.inbox  # type: ignore[no-any-return]
 
 
-def get_outbox(request: Request) -> Outbox:
+async def get_outbox(request: Request) -> Outbox:
     return request.app.state.outbox  # type: ignore[no-any-return]
 
 
-def get_dispatcher(request: Request) -> Dispatcher:
+async def get_dispatcher(request: Request) -> Dispatcher:
     return request.app.state.dispatcher  # type: ignore[no-any-return]
 
 

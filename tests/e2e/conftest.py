@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -104,16 +106,26 @@ def case_ids(webhook: ReceivedWebhook) -> set[str]:
 
 @pytest.fixture(scope="session")
 def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    workdir = tmp_path_factory.mktemp("pipeline")
-    receivers = {code: WebhookReceiver({code: webhook_secret(code)}).start() for code in DISTRICTS}
-    districts = write_districts_file(
+    with running_pipeline(
+        kafka_bootstrap, tmp_path_factory.mktemp("pipeline"), DISTRICTS
+    ) as running:
+        yield running
+
+
+@contextmanager
+def running_pipeline(
+    bootstrap: str, workdir: Path, districts: Sequence[str], *, hub_threshold: int = HUB_THRESHOLD
+) -> Iterator[Pipeline]:
+    """Intake, matcher and notifier on `bootstrap`, one webhook receiver per district."""
+    receivers = {code: WebhookReceiver({code: webhook_secret(code)}).start() for code in districts}
+    directory = write_districts_file(
         workdir / "districts.yaml", {code: r.url_for(code) for code, r in receivers.items()}
     )
     env = {
-        "CROSSLINK_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "CROSSLINK_DISTRICTS_FILE": str(districts),
+        "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
+        "CROSSLINK_DISTRICTS_FILE": str(directory),
         "CROSSLINK_MATCHER_DATA_DIR": str(workdir / "matcher"),
-        "CROSSLINK_HUB_THRESHOLD": str(HUB_THRESHOLD),
+        "CROSSLINK_HUB_THRESHOLD": str(hub_threshold),
         "CROSSLINK_WEAK_WINDOW_HOURS": str(WEAK_WINDOW_HOURS),
         "CROSSLINK_DATABASE_URL": f"sqlite:///{workdir / 'notifier' / 'outbox.db'}",
         "CROSSLINK_NOTIFIER_GROUP_ID": NOTIFIER_GROUP,
@@ -129,7 +141,7 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
             service.wait_healthy()
         services[0].wait_healthy("/readyz")
         intake, matcher, notifier = services
-        yield Pipeline(intake, matcher, notifier, receivers, kafka_bootstrap)
+        yield Pipeline(intake, matcher, notifier, receivers, bootstrap)
     finally:
         for service in services:
             service.stop()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-import random
 import shutil
 import threading
 from pathlib import Path
@@ -12,12 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from crosslink import oracle
 from crosslink.localbroker import LocalBroker, free_port
 from crosslink.processes import ServiceProcess
 from crosslink.provisioning import provision_topics
+from crosslink.synthetic import DISTRICTS, complaint_stream
 from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED
 from services.intake.config import IntakeSettings
-from tests.builders import complaint_body
 from tests.conftest import (
     UNLIMITED,
     api_key,
@@ -26,33 +27,20 @@ from tests.conftest import (
     wait_until_processed,
     write_districts_file,
 )
-from tests.oracle import expected_alert_ids
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.integration,
     pytest.mark.skipif(shutil.which("java") is None, reason="runs its own local broker"),
 ]
-DISTRICTS = ("MH-MUM", "MP-BPL", "WB-KOL", "JH-JAM")
 COMPLAINTS = 2000
 HUB_THRESHOLD = 25
 KILL_AFTER = 600
 
 
 def synthetic_complaints(seed: int) -> list[dict[str, Any]]:
-    """Complaints reusing phones from a pool of 300 and UPI IDs from a pool of 60 (many hubs)."""
-    rng = random.Random(seed)
-    phones = [f"9{rng.randrange(10**8, 10**9)}" for _ in range(300)]
-    upis = [f"gang{n}@ybl" for n in range(60)]
-    return [
-        complaint_body(
-            rng.choice(DISTRICTS),
-            ("phone", rng.choice(phones)),
-            ("upi", rng.choice(upis)),
-            complaint_id=f"CRASH-{seed}-{n}",
-        )
-        for n in range(COMPLAINTS)
-    ]
+    """Forty gangs, most complaints naming one: many shared identifiers, a few hubs."""
+    return list(itertools.islice(complaint_stream(seed=seed, gangs=40, overlap=0.8), COMPLAINTS))
 
 
 # Cluster alerts are left out: which clusters merge first depends on how partitions
@@ -76,9 +64,10 @@ def post_all(url: str, complaints: list[dict[str, Any]], posted: threading.Semap
 
 def test_a_matcher_killed_mid_stream_raises_exactly_the_oracles_alerts(tmp_path: Path) -> None:
     complaints = synthetic_complaints(seed=7)
-    expected = expected_alert_ids(
+    owed = oracle.expected(
         complaints, key=IntakeSettings().pseudonym(), hub_threshold=HUB_THRESHOLD
     )
+    expected = owed.ids(*ORACLE_KINDS)
     with LocalBroker(tmp_path / "kafka", free_port(), free_port()) as broker:
         provision_topics(broker.bootstrap)
         urls = {code: "http://127.0.0.1:9/unused" for code in DISTRICTS}

@@ -5,16 +5,28 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from crosslink.synthetic import complaint_stream
+from crosslink.synthetic import (
+    HELPLINES,
+    complaint_stream,
+    gangs_of,
+    registry_rows,
+    write_registry_file,
+)
 from schemas.api import ComplaintSubmission
+from schemas.identifiers import CanonicalIdentifier, IdentifierType, canonicalise
+from schemas.pseudonyms import pseudonym_token
 from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
+from services.intake.registry_import import events_of_row, read_rows
 
 DISTRICTS = ["MH-MUM", "MP-BPL", "WB-KOL", "RJ-JAI"]
+KEY = IntakeSettings().pseudonym()
 
 
-def first(n: int, **options: float) -> list[dict[str, object]]:
+def first(n: int, **options: float) -> list[dict[str, Any]]:
     return list(itertools.islice(complaint_stream(DISTRICTS, seed=3, **options), n))  # type: ignore[arg-type]
 
 
@@ -45,3 +57,66 @@ def test_gangs_reuse_identifiers_across_districts() -> None:
 
     shared = Counter(len(districts) for districts in districts_by_token.values())
     assert sum(count for size, count in shared.items() if size >= 2) >= 5
+
+
+def test_complaints_come_from_at_least_forty_districts_in_ten_states() -> None:
+    districts = {body["district"] for body in itertools.islice(complaint_stream(seed=1), 2000)}
+
+    assert len(districts) >= 40
+    assert len({district.split("-")[0] for district in districts}) >= 10
+
+
+def test_each_written_form_of_a_gang_identifier_gives_the_gangs_token() -> None:
+    gang_tokens = {
+        token for gang in gangs_of(3) for row in gang.identifiers() for token in tokens(row)
+    }
+    complaint_tokens = {
+        token
+        for body in first(500, overlap=1.0, benign=0.0)
+        for row in body["identifiers"]
+        for token in tokens(row)
+    }
+
+    assert complaint_tokens <= gang_tokens
+    written = {row["value"] for body in first(500, overlap=1.0) for row in body["identifiers"]}
+    assert len(written) > len(gang_tokens)  # the same identifier, typed in several ways
+
+
+def test_some_complaints_name_a_helpline_which_is_benign() -> None:
+    helplines = [
+        row for body in first(400, benign=0.1) for row in body["identifiers"]
+        if row["value"] in HELPLINES
+    ]  # fmt: skip
+
+    assert 20 <= len(helplines) <= 70
+    assert all(identifier.benign for row in helplines for identifier in canonical(row))
+
+
+def test_the_registry_file_is_importable_and_names_identifiers_the_gangs_use(
+    tmp_path: Path,
+) -> None:
+    rows = registry_rows(seed=3, unrelated=5)
+    path = write_registry_file(tmp_path / "registry.csv", rows)
+
+    events = [
+        events_of_row(line, row, key=KEY, added_at=datetime.now(UTC))
+        for line, row in read_rows(path)
+    ]
+
+    accepted = [found for found in events if isinstance(found, list)]
+    assert len(accepted) == len(rows), events
+    registered = {event.identifier.token for found in accepted for event in found}
+    gang_tokens = {
+        token for gang in gangs_of(3) for row in gang.identifiers() for token in tokens(row)
+    }
+    assert len(registered & gang_tokens) >= 5
+    assert len(registered - gang_tokens) >= 5
+
+
+def tokens(row: dict[str, str]) -> list[str]:
+    return [pseudonym_token(identifier, KEY) for identifier in canonical(row)]
+
+
+def canonical(row: dict[str, str]) -> tuple[CanonicalIdentifier, ...]:
+    qualifiers = {name: row[name] for name in ("platform", "ifsc") if name in row}
+    return canonicalise(IdentifierType(row["type"]), row["value"], **qualifiers)

@@ -1,0 +1,65 @@
+"""Build docs/benchmarks.md from the results each benchmark published under docs/bench/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.__main__ import BENCHMARKS
+from bench.report import DOCS, load, table
+
+PAGE = DOCS.parent / "benchmarks.md"
+INTRO = """\
+# Benchmarks
+
+`make bench` runs every benchmark below and rewrites this page, the pages under `bench/` and
+their plots. Each figure is measured against a bare baseline in the same run, on the same
+machine, so the ratio is what crosslink's own work costs; absolute figures vary by about 20 %
+from run to run on a 2-core machine, ratios less. Benchmarks are not part of `make test`, and no
+test asserts on time. What was changed to improve the figures, and what the profiles showed, is
+in the [tuning log](bench/tuning.md).
+
+Run them all with `make bench`; one alone with `.venv/bin/python -m bench.<name>`, then
+`.venv/bin/python -m bench.summary` to rebuild this page. `BENCH_EVENTS` sets the sightings per
+matcher scenario (default 20,000).
+"""
+
+
+def main() -> None:
+    lines = [INTRO, "## Targets", ""]
+    lines += [
+        "The goals issue 8 sets, each as a ratio against its baseline from the same run.",
+        "",
+        "| benchmark | scenario | metric | ratio | target | |",
+        "|---|---|---|---:|---|---|",
+    ]
+    sections: list[str] = []
+    for name in BENCHMARKS:
+        if not (DOCS / f"{name}.json").exists():
+            sections += [f"## {name}", "", "Not measured yet: run `make bench`.", ""]
+            continue
+        record, figures = load(name)
+        for figure in figures:
+            if figure.target is not None:
+                sign = "≥" if figure.higher_is_better else "≤"
+                lines.append(
+                    f"| [{name}](bench/{name}.md) | {figure.scenario} | {figure.metric} | "
+                    f"{figure.ratio:.2f}x | {sign} {figure.target:g}x | "
+                    f"{'met' if figure.meets_target else '**not met**'} |"
+                )
+        sections += [
+            f"## {record['title']}",
+            "",
+            f"[Method and notes](bench/{name}.md). Measured {record['measured_at']} on "
+            f"{record['machine']}.",
+            "",
+            *table(figures),
+            "",
+        ]
+        for plot in record["plots"]:  # type: ignore[attr-defined]
+            sections += [f"![{record['title']}](bench/{plot})", ""]
+    PAGE.write_text("\n".join([*lines, "", *sections]).rstrip() + "\n")
+    print(f"wrote {Path(PAGE).relative_to(Path.cwd())}")
+
+
+if __name__ == "__main__":
+    main()
