@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("canon", "matcher", "intake")
+BENCHMARKS = ("canon", "matcher", "intake", "latency")
 
 
 def main() -> None:

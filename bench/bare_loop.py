@@ -1,10 +1,12 @@
 """The matcher's bare baseline: consume -> decode -> dict lookup -> produce, nothing else.
 
 Run as its own process by bench/matcher.py, on the same broker and with the same Kafka
-settings as the matcher (acks=all, idempotent producer, one awaited send per output). It reads
-`--topic` from the start, keeps the cases seen per key in a dict, and for each record whose
-key was seen before sends one small record (as the matcher sends an alert). It prints
-`ready` once assigned and `done` when it has processed `--expect` records.
+settings as the matcher (acks=all, idempotent producer). It reads `--topic` from the start in
+batches of up to 500 records (as the matcher does), keeps the cases seen per key in a dict,
+for each record whose key was seen before sends one small record (as the matcher sends an
+alert), and waits until the broker holds a batch's outputs before taking the next. It keeps
+no durable state: the matcher also writes each changed token's state to its changelog. It
+prints `ready` once assigned and `done` when it has processed `--expect` records.
 """
 
 from __future__ import annotations
@@ -32,15 +34,18 @@ async def run(bootstrap: str, topic: str, expect: int) -> None:
         while not consumer.assignment():
             await consumer.getmany(timeout_ms=100)
         print("ready", flush=True)
-        async for record in consumer:
-            event = json.loads(record.value or b"{}")
-            cases = seen.setdefault(record.key or b"", [])
-            if cases:
-                await producer.send_and_wait(OUTPUT_TOPIC, key=record.key, value=b"match")
-            cases.append(event["case"]["complaint_id"])
-            processed += 1
-            if processed == expect:
-                print("done", flush=True)
+        while processed < expect:
+            batches = await consumer.getmany(timeout_ms=100, max_records=500)
+            sent = []
+            for record in (r for records in batches.values() for r in records):
+                event = json.loads(record.value or b"{}")
+                cases = seen.setdefault(record.key or b"", [])
+                if cases:
+                    sent.append(await producer.send(OUTPUT_TOPIC, key=record.key, value=b"match"))
+                cases.append(event["case"]["complaint_id"])
+                processed += 1
+            await asyncio.gather(*sent)  # the broker holds the batch's outputs
+        print("done", flush=True)
     finally:
         await consumer.stop()
         await producer.stop()

@@ -176,9 +176,11 @@ METHOD = (
     "process as fast as the broker takes it; each consumer runs in its own process, is assigned "
     "before the load starts, and is timed from the first record produced to its last record "
     "processed. CPU is the consumer process's user and system time, read from /proc. The bare "
-    "loop (bench/bare_loop.py) consumes, decodes, looks the key up in a dict and, for a key "
-    "seen before, sends one record and waits for its acknowledgement (acks=all, idempotent), as "
-    "the matcher does for an alert."
+    "loop (bench/bare_loop.py) consumes in batches of up to 500, decodes, looks the key up in "
+    "a dict and, for a key seen before, sends one record (acks=all, idempotent), waiting until "
+    "the broker holds a batch's outputs before the next, as the matcher does with its alerts. "
+    "It keeps no durable state, where the matcher also writes each changed token's state to "
+    "its changelog and clusters the complaints it links."
 )
 
 if __name__ == "__main__":

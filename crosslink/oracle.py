@@ -11,7 +11,7 @@ interleave. Cluster membership is: `Expectation.clusters` holds each gang's comp
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,6 +45,36 @@ class Expectation:
 
     def cluster_of(self, case: Case) -> frozenset[Case]:
         return next((c for c in self.clusters if case in c), frozenset({case}))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What arrived against what was owed: the figures of docs/reliability.md."""
+
+    expected: int
+    delivered: int  # owed deliveries that arrived
+    lost: int  # owed, never arrived
+    misrouted: int  # arrived at a district it was not owed to (or never owed at all)
+    duplicated: int  # one alert processed more than once by one district
+
+    @property
+    def clean(self) -> bool:
+        return self.lost == self.misrouted == self.duplicated == 0
+
+
+def tally(owed: set[tuple[str, str]], processed: Iterable[tuple[str, str]]) -> Tally:
+    """Compare (alert id, district) deliveries owed with those a receiver processed. A webhook
+    re-sent under the same webhook-id and deduplicated by the receiver is not processed twice;
+    the same alert processed twice (two webhook-ids) is."""
+    counts = Counter(processed)
+    arrived = set(counts)
+    return Tally(
+        expected=len(owed),
+        delivered=len(owed & arrived),
+        lost=len(owed - arrived),
+        misrouted=len(arrived - owed),
+        duplicated=sum(1 for n in counts.values() if n > 1),
+    )
 
 
 @dataclass

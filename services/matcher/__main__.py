@@ -18,6 +18,10 @@ def main() -> None:
         logging_config=logging_config("matcher", settings.log_level),
         redirect_stdouts=False,
     )
+    # At WARNING and above faust keeps its terminal spinner, which sets the root logger to
+    # DEBUG so that every record spins it: faust and aiokafka then build a debug record for
+    # each event sent. Without the spinner the root logger keeps our level.
+    worker.spinner = None
     worker.execute_from_commandline()
 
 

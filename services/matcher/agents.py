@@ -1,9 +1,10 @@
 """The matcher's faust agents. Thin: decode, read state, apply a pure rule, publish, write back.
 
 `match_identifiers` reads sightings and registry entries (two topics keyed by the same token)
-so every change to a token's state is made by one coroutine, one event at a time. It sends
-the links it finds to a one-partition topic, where `cluster_complaints` joins complaints into
-gangs. Every alert and link is held by the broker before the state recording it is written.
+so every change to a token's state is made by one coroutine, one event at a time, in batches
+of events taken together. It sends the links it finds to a one-partition topic, where
+`cluster_complaints` joins complaints into gangs. Every alert and link is held by the broker
+before the state recording it is written.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import faust
-from faust.types import TableT
-from pydantic import BaseModel, ValidationError
+from faust.types import EventT, TableT
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from schemas.events import (
     AlertRaised,
@@ -30,6 +31,7 @@ from schemas.events import (
 )
 from schemas.topics import COMPLAINTS_LINKED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from services.matcher.clustering import ClusterState, case_key, merge, singleton
+from services.matcher.faust_fixes import as_current_event
 from services.matcher.matching import (
     MatchingRules,
     Outcome,
@@ -54,6 +56,14 @@ class MatcherTopics:
 
 
 @dataclass(frozen=True)
+class Batching:
+    """How many events `match_identifiers` takes at once, and how long it waits to fill a batch."""
+
+    size: int
+    wait_s: float
+
+
+@dataclass(frozen=True)
 class MatcherTables:
     state_by_token: TableT[str, Any]
     cluster_of_case: TableT[str, Any]
@@ -67,6 +77,7 @@ def register_agents(
     tables: MatcherTables,
     rules: MatchingRules,
     metrics: MatcherMetrics,
+    batching: Batching,
 ) -> None:
     """Attach the matching and clustering agents, and the lag reporter, to `app`."""
 
@@ -88,52 +99,130 @@ def register_agents(
             lag.set(max(highwater - position, 0))
 
     @app.agent(topics.source, name="match_identifiers")
-    async def match_identifiers(stream: AsyncIterable[Any]) -> None:
-        async for event in stream.events():  # type: ignore[attr-defined]
+    async def match_identifiers(stream: Any) -> None:
+        # One wait for the broker per batch rather than one per event that raised an alert.
+        async for events in stream.take_events(batching.size, within=batching.wait_s):
             try:
-                outcome, token = _apply(event, tables.state_by_token, rules)
-            except ValidationError as error:
-                await _dead_letter(topics.dead_letter, event, error, metrics)
-                continue
-            if outcome is not None:
-                await _raise(topics, outcome.alerts, metrics, outcome.links)
-                # Assign, never mutate in place: only assignment reaches the changelog.
-                tables.state_by_token[token] = outcome.state.model_dump(mode="json")
-            metrics.events.labels(outcome="unchanged" if outcome is None else "changed").inc()
-            _record_position(metrics, event)
+                await _match_batch(events, topics, tables.state_by_token, rules, metrics)
+            except Exception as error:  # a bug, not bad input: that goes to the dead letters
+                _exit_unprocessed("a batch of events could not be processed", error)
 
     @app.agent(topics.links, name="cluster_complaints")
     async def cluster_complaints(stream: AsyncIterable[Any]) -> None:
         async for event in stream.events():  # type: ignore[attr-defined]
             try:
-                link = ComplaintsLinked.model_validate_json(event.value)
-            except ValidationError as error:
-                await _dead_letter(topics.dead_letter, event, error, metrics)
-                continue
-            earlier, later = (_cluster_of(tables, case) for case in (link.earlier, link.later))
-            merged = merge(earlier, later, link, now=datetime.now(UTC))
-            if merged is not None:
-                await _raise(topics, (merged.alert,) if merged.alert else (), metrics)
-                # Live cluster first, then the forwarding pointer, then the two shortcuts:
-                # a crash between any two leaves every lookup still finding the live cluster.
-                tables.clusters[merged.kept.cluster_id] = merged.kept.model_dump(mode="json")
-                tables.clusters[merged.absorbed.cluster_id] = merged.absorbed.model_dump(
-                    mode="json"
-                )
-                for case in (link.earlier, link.later):
-                    tables.cluster_of_case[case_key(case)] = merged.kept.cluster_id
-            _record_position(metrics, event)
+                await _cluster_link(event, topics, tables, metrics)
+            except Exception as error:  # a bug, not bad input: that goes to the dead letters
+                _exit_unprocessed("a link could not be processed", error)
 
 
-def _cluster_of(tables: MatcherTables, case: CaseRef) -> ClusterState:
-    """The live cluster of a complaint, following forwarding pointers of merged clusters."""
-    cluster_id = tables.cluster_of_case.get(case_key(case))
+async def _cluster_link(
+    event: EventT[Any], topics: MatcherTopics, tables: MatcherTables, metrics: MatcherMetrics
+) -> None:
+    """Join the clusters of a link's two complaints, raising a cluster alert if it is news."""
+    try:
+        link = ComplaintsLinked.model_validate_json(event.value)
+    except ValidationError as error:
+        await _dead_letter(topics.dead_letter, event, error, metrics)
+        _record_position(metrics, event)
+        return
+    pair = _clusters_to_merge(tables, link)
+    merged = None if pair is None else merge(*pair, link, now=datetime.now(UTC))
+    if merged is not None:
+        await _raise(topics, (merged.alert,) if merged.alert else (), metrics)
+        # Live cluster first, then the forwarding pointer, then the two shortcuts:
+        # a crash between any two leaves every lookup still finding the live cluster.
+        tables.clusters[merged.kept.cluster_id] = merged.kept.model_dump_json().encode()
+        absorbed = merged.absorbed
+        tables.clusters[absorbed.cluster_id] = absorbed.model_dump_json().encode()
+        for case in (link.earlier, link.later):
+            tables.cluster_of_case[case_key(case)] = merged.kept.cluster_id
+    _record_position(metrics, event)
+
+
+async def _match_batch(
+    events: Sequence[EventT[Any]],
+    topics: MatcherTopics,
+    state_by_token: TableT[str, Any],
+    rules: MatchingRules,
+    metrics: MatcherMetrics,
+) -> None:
+    """Apply a batch of events in order, each seeing the states left by those before it; wait
+    until the broker holds every alert and link they raised; only then write the new states.
+
+    faust acks the batch's offsets after this returns, so a crash at any point replays the
+    whole batch, which raises the same alert ids again.
+    """
+    # token -> (the last event that changed it, its new state)
+    changed: dict[str, tuple[EventT[Any], TokenState]] = {}
+
+    def state_of(token: str) -> TokenState:
+        return changed[token][1] if token in changed else _state(state_by_token, token)
+
+    alerts: list[AlertRaised] = []
+    links: list[ComplaintsLinked] = []
+    unchanged = changes = 0
+    for event in events:
+        try:
+            with as_current_event(event):  # the table reads this event's partition
+                outcome, token = _apply(event, state_of, rules)
+        except ValidationError as error:
+            await _dead_letter(topics.dead_letter, event, error, metrics)
+            continue
+        if outcome is None:
+            unchanged += 1
+            continue
+        changes += 1
+        changed[token] = (event, outcome.state)
+        alerts += outcome.alerts
+        links += outcome.links
+    await _raise(topics, tuple(alerts), metrics, tuple(links))
+    for token, (event, state) in changed.items():
+        with as_current_event(event):  # to this event's partition, in the store and changelog
+            # Assign, never mutate in place: only assignment reaches the changelog.
+            state_by_token[token] = state.model_dump_json().encode()
+    metrics.unchanged.inc(unchanged)
+    metrics.changed.inc(changes)
+    for event in events:
+        _record_position(metrics, event)
+
+
+class _Forwarding(BaseModel):
+    """A cluster row read for its forwarding pointer only. Decoding a whole row (up to 100
+    complaints and path steps) was the clustering agent's main cost, mostly for links whose
+    complaints were already in one cluster."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    merged_into: str | None = None
+
+
+def _clusters_to_merge(
+    tables: MatcherTables, link: ComplaintsLinked
+) -> tuple[ClusterState, ClusterState] | None:
+    """The live clusters of a link's two complaints; None if they are already one cluster."""
+    earlier, later = (_live_cluster_id(tables, case) for case in (link.earlier, link.later))
+    if earlier is not None and earlier == later:
+        return None
+    return _cluster(tables, earlier, link.earlier), _cluster(tables, later, link.later)
+
+
+def _live_cluster_id(tables: MatcherTables, case: CaseRef) -> str | None:
+    """The id of a complaint's live cluster, following forwarding pointers of merged clusters;
+    None for a complaint no link has reached yet."""
+    cluster_id: str | None = tables.cluster_of_case.get(case_key(case))
     while cluster_id is not None:
-        cluster = ClusterState.model_validate(tables.clusters[cluster_id])
-        if cluster.merged_into is None:
-            return cluster
-        cluster_id = cluster.merged_into
-    return singleton(case)
+        merged_into = _Forwarding.model_validate_json(tables.clusters[cluster_id]).merged_into
+        if merged_into is None:
+            return cluster_id
+        cluster_id = merged_into
+    return None
+
+
+def _cluster(tables: MatcherTables, cluster_id: str | None, case: CaseRef) -> ClusterState:
+    if cluster_id is None:
+        return singleton(case)
+    return ClusterState.model_validate_json(tables.clusters[cluster_id])
 
 
 async def _raise(
@@ -171,36 +260,44 @@ async def _publish(records: list[tuple[faust.TopicT, str, BaseModel]]) -> None:
         ]
         await asyncio.gather(*sent)
     except Exception as error:
-        log.critical("could not publish; exiting so that it is sent again on restart",
-                     extra={"error": type(error).__name__})  # fmt: skip
-        logging.shutdown()
-        os._exit(EXIT_NOT_PUBLISHED)
+        _exit_unprocessed("could not publish", error)
+
+
+def _exit_unprocessed(what: str, error: Exception) -> NoReturn:
+    """Exit at once, before faust commits offsets past events whose effects are not all out.
+
+    faust acks the events of a batch (or the one event) whose processing raised, and would
+    commit past them; restarted, the worker reads them again and raises the same ids again.
+    An error that repeats on every restart stops the partition where it happened, which
+    crosslink_matcher_consumer_lag and this log line show, rather than losing the events.
+    """
+    log.critical(f"{what}; exiting so that it is processed again on restart",
+                 extra={"error": type(error).__name__, "detail": str(error)[:500]})  # fmt: skip
+    logging.shutdown()
+    os._exit(EXIT_NOT_PUBLISHED)
 
 
 def _record_position(metrics: MatcherMetrics, event: Any) -> None:
     message = event.message
-    metrics.positions[(message.topic, message.partition)] = message.offset + 1
-    metrics.position.labels(topic=message.topic, partition=str(message.partition)).set(
-        message.offset + 1
-    )
+    metrics.record_position(message.topic, message.partition, message.offset + 1)
 
 
 def _apply(
-    event: Any, state_by_token: TableT[str, Any], rules: MatchingRules
+    event: EventT[Any], state_of: Callable[[str], TokenState], rules: MatchingRules
 ) -> tuple[Outcome | None, str]:
     now = datetime.now(UTC)
     if event.message.topic == REGISTRY_ENTRY_ADDED.name:
         entry = RegistryEntryAdded.model_validate_json(event.value)
         token = entry.identifier.token
-        return on_registry_entry(_state(state_by_token, token), entry, now=now), token
+        return on_registry_entry(state_of(token), entry, now=now), token
     sighting = IdentifierSighted.model_validate_json(event.value)
     token = sighting.identifier.token
-    return on_sighting(_state(state_by_token, token), sighting, rules=rules, now=now), token
+    return on_sighting(state_of(token), sighting, rules=rules, now=now), token
 
 
 def _state(state_by_token: TableT[str, Any], token: str) -> TokenState:
     stored = state_by_token.get(token)
-    return TokenState() if stored is None else TokenState.model_validate(stored)
+    return TokenState() if stored is None else TokenState.model_validate_json(stored)
 
 
 async def _dead_letter(
@@ -219,5 +316,4 @@ async def _dead_letter(
             "crosslink-topic": message.topic.encode(),
         },
     )
-    metrics.events.labels(outcome="dead_lettered").inc()
-    _record_position(metrics, event)
+    metrics.dead_lettered.inc()

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field
 
 from crosslink.settings import REPO_ROOT, CommonSettings
+from services.matcher.agents import Batching
 from services.matcher.matching import MatchingRules
 
 
@@ -21,8 +22,15 @@ class MatcherSettings(CommonSettings):
     matcher_data_dir: Path = REPO_ROOT / ".crosslink" / "matcher"
     # How soon the group notices a worker that died without leaving (SIGKILL, power loss).
     matcher_session_timeout_s: float = Field(30.0, ge=6)
+    # Events matched together: their alerts are sent at once and awaited once. A batch that
+    # does not fill is taken when the wait is up, which is the delay a lone event can get.
+    matcher_batch_size: int = Field(500, ge=1)
+    matcher_batch_wait_s: float = Field(0.01, gt=0)
     hub_threshold: int = Field(25, ge=2)
     weak_window_hours: float = Field(24.0, gt=0)
+
+    def batching(self) -> Batching:
+        return Batching(size=self.matcher_batch_size, wait_s=self.matcher_batch_wait_s)
 
     def rules(self) -> MatchingRules:
         return MatchingRules(

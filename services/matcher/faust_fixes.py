@@ -1,4 +1,7 @@
-"""A workaround for a faust-streaming 0.15 race that can skip events after a restart.
+"""Where the matcher reaches into faust-streaming 0.15 internals, and why.
+
+`seek_before_resuming_after_recovery`: a workaround for a race that can skip events after a
+restart.
 
 After table recovery, faust resumes fetching the source partitions and only then seeks them
 to their committed offsets. Records fetched in between move faust's read position past the
@@ -13,9 +16,14 @@ during `Recovery.on_recovery_completed` are held back and applied when it return
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from faust.streams import _current_event
 from faust.tables.recovery import Recovery
+from faust.types import EventT
 
 _original_on_recovery_completed = Recovery.on_recovery_completed
 
@@ -35,3 +43,19 @@ async def _seek_before_resuming(self: Recovery, generation_id: int = 0) -> None:
 def seek_before_resuming_after_recovery() -> None:
     """Install the workaround (idempotent); call before the faust app starts."""
     Recovery.on_recovery_completed = _seek_before_resuming  # type: ignore[method-assign]
+
+
+@contextmanager
+def as_current_event(event: EventT[Any]) -> Iterator[None]:
+    """Make `event` faust's current event in this task while the block runs.
+
+    A table reads and writes the partition of the current event (its RocksDB store and its
+    changelog). Events from `Stream.take_events` are processed after faust has moved on, so
+    each one is set around its own table reads and writes. Only this task's context changes:
+    the stream's own attribute, read by the task filling the batch, is left alone.
+    """
+    reset = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(reset)

@@ -6,7 +6,7 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
-from crosslink.oracle import Expectation, expected
+from crosslink.oracle import Expectation, Tally, expected, tally
 from crosslink.synthetic import complaint_stream, registry_rows
 from schemas.api import ComplaintSubmission, RegistryEntrySubmission
 from services.intake.complaints import sightings_for
@@ -129,3 +129,14 @@ def _run_matching_rules(
                 table[token] = outcome.state
                 raised |= {alert.alert_id for alert in outcome.alerts}
     return raised
+
+
+def test_a_tally_counts_lost_misrouted_and_doubled_deliveries() -> None:
+    owed = {("a1", "MH-PUN"), ("a1", "MP-BPL"), ("a2", "WB-KOL")}
+    processed = [("a1", "MH-PUN"), ("a1", "MH-PUN"), ("a1", "JH-JAM"), ("a2", "WB-KOL")]
+
+    assert tally(owed, processed) == Tally(
+        expected=3, delivered=2, lost=1, misrouted=1, duplicated=1
+    )
+    assert not tally(owed, processed).clean
+    assert tally(owed, sorted(owed)).clean

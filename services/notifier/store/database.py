@@ -20,9 +20,11 @@ from services.notifier.store.tables import metadata
 class Database:
     """Transactions that write, and connections that only read.
 
-    On SQLite they come from two engines: writers take the write lock when they begin, so
-    the consumer, the dispatcher and the API wait their turn instead of failing with
-    SQLITE_BUSY; readers keep WAL's concurrent reads. On PostgreSQL both are one engine.
+    On SQLite they come from two engines. Writers take the write lock when they begin, and
+    share one connection: they queue for it in the event loop and are woken the moment it is
+    free, where with several connections each would wait in SQLite's busy handler, which
+    sleeps in steps of up to 100 ms (a third of the end-to-end p99, docs/bench/tuning.md).
+    Readers keep WAL's concurrent reads. On PostgreSQL both are one engine.
     """
 
     writer: AsyncEngine
@@ -57,7 +59,8 @@ async def open_database(url: str) -> Database:
     parsed = make_url(async_url(url))
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        database = Database(_sqlite_engine(parsed, "BEGIN IMMEDIATE"), _sqlite_engine(parsed))
+        writer = _sqlite_engine(parsed, "BEGIN IMMEDIATE", pool_size=1, max_overflow=0)
+        database = Database(writer, _sqlite_engine(parsed))
     else:
         engine = create_async_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
         database = Database(engine, engine)
@@ -66,8 +69,8 @@ async def open_database(url: str) -> Database:
     return database
 
 
-def _sqlite_engine(url: URL, begin: str = "BEGIN") -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+def _sqlite_engine(url: URL, begin: str = "BEGIN", **pool: int) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_timeout=30, **pool)
 
     def on_begin(connection: Connection) -> None:
         connection.exec_driver_sql(begin)
