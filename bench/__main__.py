@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("canon", "matcher", "intake", "latency")
+BENCHMARKS = ("canon", "matcher", "intake", "latency", "growth")
 
 
 def main() -> None:

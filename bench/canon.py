@@ -1,17 +1,16 @@
 """Identifiers normalised per second, per type, against a bare baseline in the same run.
 
 The baseline is the least any normaliser does (strip and lower-case the same inputs), so the
-ratio says what validation, parsing and checksums cost. Run with `make bench`; results are
-written to docs/bench/canon.md.
+ratio says what validation, parsing and checksums cost. Run with `make bench`; results in
+docs/bench/canon.md.
 """
 
 from __future__ import annotations
 
-import platform
 import time
 from collections.abc import Callable
-from pathlib import Path
 
+from bench.report import Figure, Result, publish
 from schemas.identifiers import IdentifierType, canonicalise
 
 T = IdentifierType
@@ -32,7 +31,6 @@ SAMPLES: dict[IdentifierType, list[tuple[str, dict[str, str]]]] = {
                       ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", {})],
 }  # fmt: skip
 ROUNDS = 2000
-REPORT = Path(__file__).resolve().parent.parent / "docs" / "bench" / "canon.md"
 
 
 def rate(run: Callable[[], None], items: int) -> float:
@@ -62,21 +60,19 @@ def measure(kind: IdentifierType) -> tuple[float, float]:
 
 
 def main() -> None:
-    rows = ["| type | canon (identifiers/s) | baseline strip+lower (/s) | baseline / canon |",
-            "|---|---:|---:|---:|"]  # fmt: skip
+    figures = []
     for kind in IdentifierType:
         canon, baseline = measure(kind)
-        rows.append(f"| {kind.value} | {canon:,.0f} | {baseline:,.0f} | {baseline / canon:,.0f}x |")
-        print(rows[-1])
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(
-        "# Identifier canon throughput\n\n"
-        f"Measured by `make bench` (bench/canon.py) on {platform.machine()}, "
-        f"Python {platform.python_version()}, one core, best of 5 runs of {ROUNDS} identifiers "
-        "per type. The baseline strips and lower-cases the same inputs in the same run.\n\n"
-        + "\n".join(rows)
-        + "\n"
-    )
+        figures.append(Figure(kind.value, "identifiers/s", canon, "strip + lower-case", baseline))
+    publish(Result(
+        name="canon", title="Identifier canon throughput", figures=figures,
+        method=(f"One core, best of 5 runs of {ROUNDS} identifiers per type, in the benchmark "
+                "process. The baseline strips and lower-cases the same inputs in the same run: "
+                "the least any normaliser does, so the ratio is what validation, parsing and "
+                "checksums cost. Normalising is a small part of intake's time per complaint "
+                "(see the intake benchmark)."),
+        parameters={"rounds": ROUNDS},
+    ))  # fmt: skip
 
 
 if __name__ == "__main__":

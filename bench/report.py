@@ -84,9 +84,14 @@ def table(figures: Sequence[Figure]) -> list[str]:
             goal = f"{sign} {figure.target:g}x: " + ("met" if figure.meets_target else "not met")
         lines.append(
             f"| {figure.scenario} | {figure.metric} | {_number(figure.value)} | "
-            f"{figure.baseline} | {_number(figure.baseline_value)} | {figure.ratio:.2f}x | {goal} |"
+            f"{figure.baseline} | {_number(figure.baseline_value)} | {ratio(figure)} | {goal} |"
         )
     return lines
+
+
+def ratio(figure: Figure) -> str:
+    """Two decimals, or two significant digits for a ratio far below 1 (0.0038x, not 0.00x)."""
+    return f"{figure.ratio:.2f}x" if figure.ratio >= 0.1 else f"{figure.ratio:.2g}x"
 
 
 def _number(value: float) -> str:
@@ -161,12 +166,15 @@ def line_chart(
     series: Mapping[str, Sequence[float]],
     logx: bool = False,
     logy: bool = False,
+    ymin: float | None = None,  # 0 keeps a 10 % change from looking like a cliff
 ) -> str:
     figure, axes = plt.subplots(figsize=(7, 4), dpi=110)
     for label, values in series.items():
         axes.plot(x, values, marker="o", label=label)
     if logx:
         axes.set_xscale("log")
+    if ymin is not None:
+        axes.set_ylim(bottom=ymin)
     axes.set_xlabel(xlabel)
     _finish(axes, title=title, ylabel=ylabel, log=logy)
     return _save(figure, file_name)
