@@ -3,7 +3,8 @@ held to its rate limit. Shared by the intake and notifier APIs (see crosslink.gu
 
 The dependencies are `async def` although none awaits: FastAPI runs a plain `def` dependency
 in a worker thread, and those hand-offs were a fifth of intake's CPU per request
-(docs/bench/tuning.md).
+(docs/bench/tuning.md). Each asks caller_of() itself rather than depending on get_caller:
+FastAPI's cost is per dependency solved, not per line of the function.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ class NotPermitted(ProblemError):
     status, slug, title = 403, "not-permitted", "This key may not do that"
 
 
-async def get_caller(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
-    """Who the API key of this request belongs to."""
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def caller_of(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    """Who the API key of this request belongs to, once it is within its rate limit."""
     directory: DistrictsDirectory = request.app.state.directory.current()
     caller = directory.caller_for_api_key(credentials.credentials) if credentials else None
     if caller is None:
@@ -41,20 +42,27 @@ async def get_caller(
     return caller
 
 
-async def get_district(caller: Annotated[Caller, Depends(get_caller)]) -> District:
+async def get_caller(request: Request, credentials: BearerDep) -> Caller:
+    return caller_of(request, credentials)
+
+
+async def get_district(request: Request, credentials: BearerDep) -> District:
     """The district of an integrator key; no other key acts for a district."""
+    caller = caller_of(request, credentials)
     if caller.district is None:
         raise NotPermitted("only a district's integrator key may do this")
     return caller.district
 
 
-async def get_registry_admin(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+async def get_registry_admin(request: Request, credentials: BearerDep) -> Caller:
+    caller = caller_of(request, credentials)
     if not caller.registry_admin:
         raise NotPermitted("only a registry administrator's key may add registry entries")
     return caller
 
 
-async def get_operator(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+async def get_operator(request: Request, credentials: BearerDep) -> Caller:
+    caller = caller_of(request, credentials)
     if not caller.operator:
         raise NotPermitted("only an operator's key may read operations data")
     return caller

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schemas.api import FieldProblem, Problem
 
@@ -123,24 +124,47 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=dict(error.headers) if error.headers else None,
         )
 
-    @app.middleware("http")
-    async def _unexpected(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # A middleware, not an exception handler: Starlette re-raises from those, and the
-        # server would then log a traceback whose messages may quote request data.
+    app.add_middleware(AnswerUnexpectedErrors)
+
+
+class AnswerUnexpectedErrors:
+    """Any unhandled error becomes a 500 problem, logged by type and place only.
+
+    A middleware, not an exception handler: Starlette re-raises from those, and the server would
+    then log a traceback whose messages may quote request data. A plain ASGI one, not
+    `@app.middleware("http")`: that runs the app in a task group with streamed responses, and
+    cost intake a third of its CPU per complaint (docs/bench/tuning.md).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            return await call_next(request)
+            await self.app(scope, receive, watching_send)
         except Exception as error:
+            if started:
+                raise
             where = traceback.extract_tb(error.__traceback__)[-1]
             log.error(  # the type and place only: an exception message may quote the input
                 "unhandled error",
-                extra={"path": request.url.path, "error": type(error).__name__,
+                extra={"path": scope["path"], "error": type(error).__name__,
                        "where": f"{where.filename}:{where.lineno}"},
             )  # fmt: skip
-            return problem_response(
+            response = problem_response(
                 status=500,
                 slug="internal",
                 title="Internal error",
                 detail="crosslink could not handle this request; it has been logged",
             )
+            await response(scope, receive, send)

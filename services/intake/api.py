@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -17,9 +18,9 @@ from schemas.api import (
     RegistryAccepted,
     RegistrySubmission,
 )
+from schemas.pseudonyms import PseudonymKey
 from schemas.topics import IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from services.intake.complaints import sightings_for
-from services.intake.config import IntakeSettings
 from services.intake.metrics import IntakeMetrics
 from services.intake.publisher import KafkaPublisher
 from services.intake.registry import registry_events_for_all
@@ -30,25 +31,21 @@ REGISTRY_PATH = "/v1/registry"
 log = logging.getLogger(__name__)
 
 
-def _state(request: Request, name: str) -> object:
-    return getattr(request.app.state, name)
+@dataclass(frozen=True)
+class Intake:
+    """What intake's routes work with, built once by create_app (services/intake/app.py)."""
+
+    key: PseudonymKey
+    publisher: KafkaPublisher
+    metrics: IntakeMetrics
 
 
-async def get_settings(request: Request) -> IntakeSettings:
-    return _state(request, "settings")  # type: ignore[return-value]
+async def get_intake(request: Request) -> Intake:
+    # One dependency rather than one per part: FastAPI solves (and caches) each separately.
+    return request.app.state.intake  # type: ignore[no-any-return]
 
 
-async def get_publisher(request: Request) -> KafkaPublisher:
-    return _state(request, "publisher")  # type: ignore[return-value]
-
-
-async def get_metrics(request: Request) -> IntakeMetrics:
-    return _state(request, "metrics")  # type: ignore[return-value]
-
-
-SettingsDep = Annotated[IntakeSettings, Depends(get_settings)]
-PublisherDep = Annotated[KafkaPublisher, Depends(get_publisher)]
-MetricsDep = Annotated[IntakeMetrics, Depends(get_metrics)]
+IntakeDep = Annotated[Intake, Depends(get_intake)]
 
 _PROBLEMS = documented_problems(401, 403, 422, 503)
 
@@ -62,21 +59,20 @@ _PROBLEMS = documented_problems(401, 403, 422, 503)
 async def submit_complaint(
     complaint: ComplaintSubmission,
     caller: DistrictDep,
-    settings: SettingsDep,
-    publisher: PublisherDep,
-    metrics: MetricsDep,
+    intake: IntakeDep,
 ) -> ComplaintAccepted:
     """Accept a complaint: 202 means every identifier event is durably in Kafka."""
     events = sightings_for(
         complaint,
         caller_district=caller.code,
-        key=settings.pseudonym(),
+        key=intake.key,
         received_at=datetime.now(UTC),
     )
-    with metrics.publish_seconds.time():
-        await publisher.publish([(IDENTIFIER_SIGHTED.name, e.identifier.token, e) for e in events])
+    records = [(IDENTIFIER_SIGHTED.name, e.identifier.token, e) for e in events]
+    with intake.metrics.publish_seconds.time():
+        await intake.publisher.publish(records)
     for event in events:
-        metrics.identifiers.labels(type=event.identifier.type.value).inc()
+        intake.metrics.identifiers.labels(type=event.identifier.type.value).inc()
     log.info("complaint accepted", extra={"complaint_id": complaint.complaint_id,
              "district": complaint.district, "identifiers": len(events)})  # fmt: skip
     return ComplaintAccepted(
@@ -95,14 +91,12 @@ async def submit_complaint(
 async def add_registry_entries(
     submission: RegistrySubmission,
     admin: RegistryAdminDep,
-    settings: SettingsDep,
-    publisher: PublisherDep,
+    intake: IntakeDep,
 ) -> RegistryAccepted:
     """Add known perpetrator identifiers to the suspect registry (registry administrators)."""
-    events = registry_events_for_all(
-        submission.entries, key=settings.pseudonym(), added_at=datetime.now(UTC)
-    )
-    await publisher.publish([(REGISTRY_ENTRY_ADDED.name, e.identifier.token, e) for e in events])
+    events = registry_events_for_all(submission.entries, key=intake.key, added_at=datetime.now(UTC))
+    records = [(REGISTRY_ENTRY_ADDED.name, e.identifier.token, e) for e in events]
+    await intake.publisher.publish(records)
     log.info("registry entries added", extra={"by": admin.name, "entries": len(events)})
     return RegistryAccepted(entries_accepted=len(submission.entries))
 
@@ -114,9 +108,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(publisher: PublisherDep) -> JSONResponse:
+async def readyz(intake: IntakeDep) -> JSONResponse:
     """Ready when the broker answers a metadata request."""
-    ready = await publisher.broker_reachable()
+    ready = await intake.publisher.broker_reachable()
     return JSONResponse(
         {"status": "ready" if ready else "broker unreachable"},
         status_code=200 if ready else 503,

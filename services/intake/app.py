@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crosslink.guards import install_guards, reload_on_sighup
 from crosslink.problems import install_problem_handlers
-from services.intake.api import COMPLAINTS_PATH, router
+from services.intake.api import COMPLAINTS_PATH, Intake, router
 from services.intake.config import IntakeSettings
 from services.intake.metrics import IntakeMetrics
 from services.intake.publisher import KafkaPublisher
@@ -39,10 +39,8 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     )
     registry = CollectorRegistry()
     metrics = IntakeMetrics(registry)
-    app.state.settings = settings
     directory = install_guards(app, settings)
-    app.state.publisher = publisher
-    app.state.metrics = metrics
+    app.state.intake = Intake(key=settings.pseudonym(), publisher=publisher, metrics=metrics)
 
     app.add_middleware(CountComplaintAnswers, metrics=metrics)
     app.include_router(router)
