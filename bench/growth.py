@@ -160,9 +160,9 @@ def matcher(
 def _warm_up(service: ServiceProcess, broker: Broker, warm: Sequence[Sighting]) -> int:
     """Send `warm` every second until the matcher processes sightings; how many it skipped.
 
-    A matcher whose group has no committed offset yet, started while its table is recovered
-    from the changelog, skips the sightings that arrive during the recovery: one round is not
-    always enough. Once a later one is processed, its position is past the skipped ones.
+    A matcher whose group had no committed offset yet used to skip sightings that arrived
+    while it recovered its table (fixed in services/matcher/faust_fixes.py, tested by
+    tests/e2e/test_matcher_recovery.py). The count stays as a check: it must be 0.
     """
     deadline, rounds = time.monotonic() + 600, 0
     while True:

@@ -19,9 +19,9 @@ from schemas.topics import (
     REGISTRY_ENTRY_ADDED,
     STATE_TABLE,
 )
+from services.matcher import faust_fixes
 from services.matcher.agents import MatcherTables, MatcherTopics, register_agents
 from services.matcher.config import MatcherSettings
-from services.matcher.faust_fixes import seek_before_resuming_after_recovery
 from services.matcher.metrics import MatcherMetrics
 
 # aiohttp sets the charset itself and refuses a content type that names one.
@@ -57,7 +57,7 @@ def _table(app: faust.App, name: str, partitions: int, help: str, *, raw: bool =
 
 def create_app(settings: MatcherSettings) -> faust.App:
     """A faust app with the sightings table and the matching agent; not started."""
-    seek_before_resuming_after_recovery()
+    faust_fixes.install()
     app = faust.App(
         MATCHER_APP_ID,
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
