@@ -67,7 +67,7 @@ class FloorReceiver:
     def __init__(self) -> None:
         self.arrivals: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -121,3 +121,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # as crosslink.receiver's: the default 5 drops connections

@@ -75,7 +75,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
                     plan=lambda alert: deliveries_for(
                         alert, directory.current(), email_enabled=email
                     ),
-                    stored=dispatcher.wake,
+                    dispatcher=dispatcher,
                     metrics=metrics,
                     commit_interval_s=settings.commit_interval_s,
                 )

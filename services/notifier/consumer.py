@@ -26,7 +26,7 @@ from sqlalchemy.exc import DataError
 
 from schemas.events import AlertRaised
 from schemas.topics import ALERT_RAISED, DEAD_LETTER
-from services.notifier.dispatcher import utc_now
+from services.notifier.dispatcher import Dispatcher, utc_now
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.routing import PlannedDelivery
 from services.notifier.store.outbox import NewOperatorAlert, Outbox
@@ -43,13 +43,13 @@ class AlertConsumer:
         group_id: str,
         outbox: Outbox,
         plan: Callable[[AlertRaised], Sequence[PlannedDelivery]],
-        stored: Callable[[], None],
+        dispatcher: Dispatcher,
         metrics: NotifierMetrics,
         commit_interval_s: float,
     ) -> None:
         self._outbox = outbox
         self._plan = plan
-        self._stored = stored
+        self._dispatcher = dispatcher
         self._metrics = metrics
         self._commit_interval_s = commit_interval_s
         self._consumer = AIOKafkaConsumer(
@@ -80,7 +80,6 @@ class AlertConsumer:
                     records = [record for batch in batches.values() for record in batch]
                     if records:
                         await self._store(records)
-                        self._stored()
                     if time.monotonic() - self._last_commit >= self._commit_interval_s:
                         await self._commit()
                         await self._report_lag()
@@ -99,10 +98,16 @@ class AlertConsumer:
                 await self._store_operator_alert(alert)
             else:
                 batch.append((record, alert))
+        planned = [(alert, self._plan(alert)) for _, alert in batch]
         try:
-            await self._outbox.store([(a, self._plan(a)) for _, a in batch], now=utc_now())
+            # The deliveries' first attempts start the moment they are stored.
+            await self._dispatcher.store_and_attempt(
+                lambda lease: self._outbox.store(planned, now=utc_now(), lease=lease),
+                planned=sum(len(deliveries) for _, deliveries in planned),
+            )
         except DataError:
             await self._store_one_by_one(batch)
+            self._dispatcher.wake()
         self._metrics.alerts.labels(outcome="stored").inc(len(batch))
         for record in records:
             self._uncommitted[TopicPartition(record.topic, record.partition)] = record.offset + 1

@@ -1,5 +1,6 @@
-"""Sends what the outbox owes: claims due deliveries, sends each on its channel, records the
-result, and raises an operator alert for every delivery that ends anywhere but delivered.
+"""Sends what the outbox owes: attempts new deliveries as they are stored (leased to it in the
+same transaction) and claims the others as they fall due, sends each on its channel, records
+the result, and raises an operator alert for every delivery that ends anywhere but delivered.
 
 A slow district holds one of `concurrency` slots, never the others' deliveries.
 """
@@ -9,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from crosslink.directory import LiveDirectory
@@ -20,11 +21,12 @@ from services.notifier.channels import DeliveryChannel
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.retries import AttemptResult, Done, RetryAt, RetryPolicy, Verdict
 from services.notifier.store.outbox import (
+    Attempted,
     DueDelivery,
     Finish,
+    Lease,
     NewOperatorAlert,
     Outbox,
-    UndecodableDelivery,
 )
 
 log = logging.getLogger(__name__)
@@ -61,11 +63,32 @@ class Dispatcher:
         self._clock = clock
         self._rng = random.Random()  # noqa: S311  (jitter, not cryptography)
         self._wake = asyncio.Event()
-        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._in_flight: dict[str, asyncio.Task[None]] = {}  # from the claim to the record
+        self._sending: set[str] = set()  # the slots: from the claim to the attempt's result
+        self._reserved = 0  # slots held for deliveries being stored already leased
+        self._to_record: list[tuple[Attempted, asyncio.Future[tuple[bool, bool]]]] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """New deliveries are stored: look for due ones now."""
         self._wake.set()
+
+    async def store_and_attempt(
+        self, store: Callable[[Lease], Awaitable[list[DueDelivery]]], *, planned: int
+    ) -> None:
+        """Store `planned` new deliveries through `store`, as many as there are free slots
+        leased to this dispatcher: those are attempted at once, without a claim (a write
+        transaction and a wake-up less on each alert's way). The loop claims any others."""
+        free = self._concurrency - len(self._sending) - self._reserved
+        lease = Lease(self._clock() + timedelta(seconds=self._lease_s), max(free, 0))
+        self._reserved += lease.limit
+        try:
+            leased = await store(lease)
+        finally:
+            self._reserved -= lease.limit
+        self._start(leased)
+        if len(leased) < planned:
+            self._wake.set()
 
     async def run(self) -> None:
         """Send due deliveries until cancelled. A database error pauses the loop; deliveries
@@ -75,9 +98,6 @@ class Dispatcher:
                 self._wake.clear()
                 try:
                     wait_s = await self._claim_and_start()
-                except UndecodableDelivery as error:
-                    await self._undecodable(error.delivery_id)
-                    continue
                 except Exception:
                     log.exception("cannot read the outbox; trying again shortly")
                     wait_s = DATABASE_RETRY_S
@@ -85,9 +105,10 @@ class Dispatcher:
                     async with asyncio.timeout(wait_s):
                         await self._wake.wait()
         finally:
-            for task in self._in_flight.values():
+            tasks = [*self._in_flight.values(), *([self._recorder] if self._recorder else [])]
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def reconcile_endpoints(self) -> None:
         """Re-enable each disabled endpoint whose district now has another webhook URL."""
@@ -100,37 +121,83 @@ class Dispatcher:
 
     async def _claim_and_start(self) -> float:
         """Start every due delivery a slot is free for; how long to wait before looking again."""
-        free = self._concurrency - len(self._in_flight)
+        free = self._concurrency - len(self._sending) - self._reserved
         if free <= 0:
             return IDLE_RECHECK_S  # a finishing attempt wakes the loop
-        claimed = await self._outbox.claim_due(
-            now=self._clock(), lease_s=self._lease_s, limit=free, busy=list(self._in_flight)
-        )
-        for delivery in claimed:
-            task = asyncio.create_task(self._attempt(delivery))
-            self._in_flight[delivery.delivery_id] = task
-            task.add_done_callback(partial(self._finished, delivery.delivery_id))
-        if len(claimed) == free:
-            return 0.0  # there may be more due
+        # A read first: most wake-ups (an attempt finished) find nothing due, and a claim
+        # would take the write lock for nothing.
         due = await self._outbox.next_due_at()
+        if due is not None and due <= self._clock():
+            claimed = await self._outbox.claim_due(
+                now=self._clock(), lease_s=self._lease_s, limit=free, busy=list(self._in_flight)
+            )
+            self._start(claimed.due)
+            for delivery_id in claimed.undecodable:
+                await self._undecodable(delivery_id)
+            if len(claimed.due) + len(claimed.undecodable) == free:
+                return 0.0  # there may be more due
+            due = await self._outbox.next_due_at()
         if due is None:
             return IDLE_RECHECK_S
         return min(max((due - self._clock()).total_seconds(), 0.0), IDLE_RECHECK_S)
 
+    def _start(self, leased: list[DueDelivery]) -> None:
+        for delivery in leased:
+            task = asyncio.create_task(self._attempt(delivery))
+            self._in_flight[delivery.delivery_id] = task
+            self._sending.add(delivery.delivery_id)
+            task.add_done_callback(partial(self._finished, delivery.delivery_id))
+
+    def _sent(self, delivery_id: str) -> None:
+        """The attempt has its result: its slot is free while the result is recorded (the
+        lease keeps the delivery from being claimed meanwhile)."""
+        if delivery_id in self._sending:
+            self._sending.discard(delivery_id)
+            self._wake.set()
+
     def _finished(self, delivery_id: str, _: asyncio.Task[None]) -> None:
         self._in_flight.pop(delivery_id, None)
-        self._wake.set()
+        self._sent(delivery_id)
+
+    async def _record(self, attempted: Attempted) -> tuple[bool, bool]:
+        """Record through the one recorder, which writes the results queued meanwhile in one
+        transaction: one commit for the attempts that finish together."""
+        result: asyncio.Future[tuple[bool, bool]] = asyncio.get_running_loop().create_future()
+        self._to_record.append((attempted, result))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_queued())
+        return await result
+
+    async def _record_queued(self) -> None:
+        while self._to_record:
+            batch, self._to_record = self._to_record, []
+            if len(batch) == 1:
+                await _record_into(self._outbox, *batch[0])
+                continue
+            try:
+                outcomes = await self._outbox.record([attempted for attempted, _ in batch])
+            except Exception:
+                # Whichever result the database refused fails alone: the others are recorded.
+                for attempted, result in batch:
+                    await _record_into(self._outbox, attempted, result)
+                continue
+            for (_, result), outcome in zip(batch, outcomes, strict=True):
+                if not result.done():
+                    result.set_result(outcome)
 
     async def _attempt(self, delivery: DueDelivery) -> None:
         try:
-            result = await self._send(delivery)
+            try:
+                result = await self._send(delivery)
+            finally:
+                self._sent(delivery.delivery_id)
             now = self._clock()
             step = self._policy.after(
                 result, attempts_made=delivery.attempts + 1, now=now, rng=self._rng
             )
             finish = self._consequences(delivery, result, step)
-            recorded, raised = await self._outbox.record(
-                delivery, step, outcome=result.outcome, now=now, finish=finish
+            recorded, raised = await self._record(
+                Attempted(delivery, step, result.outcome, now, finish)
             )
         except Exception:
             # Nothing was recorded: the lease runs out and the delivery is tried again.
@@ -245,6 +312,19 @@ class Dispatcher:
         if delivery.purpose == "alert" and delivery.alert.received_at is not None:
             received = (now - delivery.alert.received_at).total_seconds()
             self._metrics.end_to_end_latency.labels(channel=channel).observe(max(received, 0.0))
+
+
+async def _record_into(
+    outbox: Outbox, attempted: Attempted, result: asyncio.Future[tuple[bool, bool]]
+) -> None:
+    try:
+        (outcome,) = await outbox.record([attempted])
+    except Exception as error:
+        if not result.done():
+            result.set_exception(error)
+        return
+    if not result.done():
+        result.set_result(outcome)
 
 
 def _context(delivery: DueDelivery) -> dict[str, str | int]:

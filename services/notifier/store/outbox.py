@@ -2,7 +2,8 @@
 
 Deliveries are claimed with a lease (their next attempt is pushed past the attempt's time
 limit), so a notifier that dies mid-attempt leaves the delivery due again once the lease runs
-out, with the same id: at-least-once, and receivers deduplicate on the id. An attempt's result
+out, with the same id: at-least-once, and receivers deduplicate on the id. A new delivery may be
+stored already leased to the notifier storing it, which attempts it at once. An attempt's result
 is recorded only while its lease holds, together with its consequences (endpoint disabled,
 operator alert) in one transaction, so no outcome is half-recorded.
 """
@@ -61,6 +62,35 @@ class Finish:
     disable_url: str | None = None  # the district's webhook endpoint answered 410
 
 
+@dataclass(frozen=True)
+class Lease:
+    """Deliveries stored with their first attempt leased to the storer, up to `limit`."""
+
+    until: datetime
+    limit: int
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What one claim leased."""
+
+    due: list[DueDelivery]
+    undecodable: list[str]  # delivery ids whose stored alert no longer decodes: leased too
+
+
+@dataclass(frozen=True)
+class Attempted:
+    """An attempt's result, to be recorded if its lease still holds."""
+
+    delivery: DueDelivery
+    step: RetryAt | Done
+    outcome: str
+    now: datetime
+    finish: Finish = Finish()
+
+
+_CLAIMED = (deliveries.c.delivery_id, deliveries.c.alert_id, deliveries.c.district,
+            deliveries.c.channel, deliveries.c.purpose, deliveries.c.attempts)  # fmt: skip
 Planner = Callable[[AlertRaised, str], Sequence[PlannedDelivery]]
 STATUSES = ("pending", "delivered", "held", "dead")
 
@@ -70,12 +100,20 @@ class Outbox:
         self._db = database
 
     async def store(
-        self, batch: Sequence[tuple[AlertRaised, Sequence[PlannedDelivery]]], *, now: datetime
-    ) -> None:
+        self,
+        batch: Sequence[tuple[AlertRaised, Sequence[PlannedDelivery]]],
+        *,
+        now: datetime,
+        lease: Lease | None = None,
+    ) -> list[DueDelivery]:
         """Store alerts, their inbox items and deliveries in one transaction; repeats are
-        ignored by key, so re-consuming an alert after a crash stores nothing twice."""
+        ignored by key, so re-consuming an alert after a crash stores nothing twice.
+
+        With `lease`, up to `lease.limit` of the new deliveries are stored already leased to
+        the caller, who attempts them at once without claiming them: they are returned. A
+        repeat is never returned (its first copy's lease or result stands)."""
         if not batch:
-            return
+            return []
         async with self._db.write() as db:
             await db.execute(
                 insert_ignoring_repeats(self._db, alerts),
@@ -84,35 +122,56 @@ class Outbox:
             items = [_inbox_row(a, d, now) for a, _ in batch for d in a.districts]
             if items:
                 await db.execute(insert_ignoring_repeats(self._db, inbox_items), items)
-            await self._insert_deliveries(db, [p for _, ps in batch for p in ps], now)
+            planned = [p for _, ps in batch for p in ps]
+            leased = await self._insert_deliveries(db, planned, now, lease)
+        if lease is None:
+            return []
+        by_alert = {alert.alert_id: alert for alert, _ in batch}
+        return [
+            DueDelivery(p.delivery_id, p.district, p.channel, p.purpose, 0,
+                        by_alert[p.alert_id], lease.until)
+            for p in planned if p.delivery_id in leased
+        ]  # fmt: skip
 
     async def claim_due(
         self, *, now: datetime, lease_s: float, limit: int, busy: Collection[str] = ()
-    ) -> list[DueDelivery]:
+    ) -> Claimed:
         """Deliveries due now (except `busy` ones), each leased to this caller alone until
-        `lease_s` has passed."""
-        query = (
-            select(deliveries, alerts.c.event)
-            .join(alerts, alerts.c.alert_id == deliveries.c.alert_id)
+        `lease_s` has passed.
+
+        One statement holds the write lock (the stored alerts are read and decoded after it):
+        a claim must not keep the consumer and the recording attempts waiting."""
+        due = (
+            select(deliveries.c.delivery_id)
             .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
                    deliveries.c.delivery_id.not_in(list(busy)))
             .order_by(deliveries.c.next_attempt_at, deliveries.c.delivery_id)
             .limit(limit)
-            .with_for_update(of=deliveries, skip_locked=True)
+            .with_for_update(skip_locked=True)
         )  # fmt: skip
         lease_until = now + timedelta(seconds=lease_s)
-        claimed = []
+        lease = (
+            update(deliveries)
+            .where(deliveries.c.delivery_id.in_(due))
+            .values(next_attempt_at=lease_until)
+            .returning(*_CLAIMED)
+        )
         async with self._db.write() as db:
-            for row in (await db.execute(query)).mappings().all():
-                lease = (
-                    update(deliveries)
-                    .where(deliveries.c.delivery_id == row["delivery_id"],
-                           deliveries.c.status == "pending",
-                           deliveries.c.next_attempt_at == row["next_attempt_at"])
-                    .values(next_attempt_at=lease_until)
-                )  # fmt: skip
-                if (await db.execute(lease)).rowcount == 1:
-                    claimed.append(_due(row, lease_until))
+            rows = (await db.execute(lease)).mappings().all()
+        if not rows:
+            return Claimed([], [])
+        events = select(alerts.c.alert_id, alerts.c.event).where(
+            alerts.c.alert_id.in_({row["alert_id"] for row in rows})
+        )
+        async with self._db.read() as db:
+            stored = dict((await db.execute(events)).tuples().all())
+        claimed = Claimed([], [])
+        for row in rows:
+            due_delivery = _due(row, stored[row["alert_id"]], lease_until)
+            if due_delivery is None:
+                claimed.undecodable.append(row["delivery_id"])
+            else:
+                claimed.due.append(due_delivery)
         return claimed
 
     async def next_due_at(self) -> datetime | None:
@@ -123,40 +182,38 @@ class Outbox:
             when: datetime | None = (await db.execute(query)).scalar_one_or_none()
         return when
 
-    async def record(
-        self,
-        delivery: DueDelivery,
-        step: RetryAt | Done,
-        *,
-        outcome: str,
-        now: datetime,
-        finish: Finish = Finish(),
-    ) -> tuple[bool, bool]:
-        """Record an attempt's result and its consequences, if the lease still holds.
+    async def record(self, attempts: Sequence[Attempted]) -> list[tuple[bool, bool]]:
+        """Record attempts' results and their consequences, each only if its lease still
+        holds, in one transaction (attempts finishing together share one commit).
 
-        Returns (recorded, operator alert raised): not recorded means the lease ran out and
-        another attempt owns the delivery now, so this result must change nothing.
+        Returns (recorded, operator alert raised) for each: not recorded means the lease ran
+        out and another attempt owns the delivery now, so this result must change nothing.
         """
-        values: dict[str, Any] = {"attempts": delivery.attempts + 1, "last_outcome": outcome}
+        async with self._db.write() as db:
+            return [await self._record(db, attempt) for attempt in attempts]
+
+    async def _record(self, db: AsyncConnection, attempt: Attempted) -> tuple[bool, bool]:
+        delivery, step, now, finish = attempt.delivery, attempt.step, attempt.now, attempt.finish
+        values: dict[str, Any] = {"attempts": delivery.attempts + 1,
+                                  "last_outcome": attempt.outcome}  # fmt: skip
         if isinstance(step, RetryAt):
             values["next_attempt_at"] = step.at
         else:
             values |= {"status": step.status, "finished_at": now}
-        async with self._db.write() as db:
-            result = await db.execute(
-                update(deliveries)
-                .where(deliveries.c.delivery_id == delivery.delivery_id,
-                       deliveries.c.status == "pending",
-                       deliveries.c.next_attempt_at == delivery.lease_until)
-                .values(**values)
-            )  # fmt: skip
-            if result.rowcount != 1:
-                return False, False
-            if finish.disable_url is not None:
-                await self._disable_endpoint(db, delivery.district, finish.disable_url, now)
-            raised = False
-            if finish.operator_alert is not None:
-                raised = await self._raise(db, finish.operator_alert, now)
+        result = await db.execute(
+            update(deliveries)
+            .where(deliveries.c.delivery_id == delivery.delivery_id,
+                   deliveries.c.status == "pending",
+                   deliveries.c.next_attempt_at == delivery.lease_until)
+            .values(**values)
+        )  # fmt: skip
+        if result.rowcount != 1:
+            return False, False
+        if finish.disable_url is not None:
+            await self._disable_endpoint(db, delivery.district, finish.disable_url, now)
+        raised = False
+        if finish.operator_alert is not None:
+            raised = await self._raise(db, finish.operator_alert, now)
         return True, raised
 
     async def mark_undecodable(self, delivery_id: str, *, now: datetime) -> None:
@@ -304,23 +361,32 @@ class Outbox:
         return bool(result.rowcount)
 
     async def _insert_deliveries(
-        self, db: AsyncConnection, planned: Sequence[PlannedDelivery], now: datetime
-    ) -> None:
+        self,
+        db: AsyncConnection,
+        planned: Sequence[PlannedDelivery],
+        now: datetime,
+        lease: Lease | None = None,
+    ) -> set[str]:
+        """Insert deliveries, up to `lease.limit` of them leased; the ids of those leased."""
         if not planned:
-            return
+            return set()
         disabled = set((await db.execute(select(disabled_endpoints.c.district))).scalars())
         rows = [
             {**p.__dict__, "created_at": now, "next_attempt_at": now, "attempts": 0,
              "status": "held" if p.channel == "webhook" and p.district in disabled else "pending"}
             for p in planned
         ]  # fmt: skip
-        await db.execute(insert_ignoring_repeats(self._db, deliveries), rows)
-
-
-class UndecodableDelivery(ValueError):
-    def __init__(self, delivery_id: str) -> None:
-        super().__init__(f"stored alert of delivery {delivery_id} does not decode")
-        self.delivery_id = delivery_id
+        statement = insert_ignoring_repeats(self._db, deliveries)
+        pending = [row for row in rows if row["status"] == "pending"]
+        if lease is None or not (to_lease := pending[: lease.limit]):
+            await db.execute(statement, rows)
+            return set()
+        for row in to_lease:
+            row["next_attempt_at"] = lease.until
+        # Only the rows inserted now are returned: a repeat is not ours to attempt.
+        inserted = await db.execute(statement.returning(deliveries.c.delivery_id), rows)
+        leased = {row["delivery_id"] for row in to_lease}
+        return {delivery_id for delivery_id in inserted.scalars() if delivery_id in leased}
 
 
 def _webhooks_of(district: str) -> Any:
@@ -350,11 +416,12 @@ def _inbox_row(alert: AlertRaised, district: str, now: datetime) -> dict[str, An
     }
 
 
-def _due(row: Any, lease_until: datetime) -> DueDelivery:
+def _due(row: Any, event: str, lease_until: datetime) -> DueDelivery | None:
+    """The claimed delivery, or None if its stored alert no longer decodes."""
     try:
-        alert = AlertRaised.model_validate_json(row["event"])
+        alert = AlertRaised.model_validate_json(event)
     except ValidationError:
-        raise UndecodableDelivery(row["delivery_id"]) from None
+        return None
     return DueDelivery(
         delivery_id=row["delivery_id"],
         district=row["district"],
