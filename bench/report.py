@@ -91,7 +91,7 @@ def table(figures: Sequence[Figure]) -> list[str]:
 
 def ratio(figure: Figure) -> str:
     """Two decimals, or two significant digits for a ratio far below 1 (0.0038x, not 0.00x)."""
-    return f"{figure.ratio:.2f}x" if figure.ratio >= 0.1 else f"{figure.ratio:.2g}x"
+    return f"{figure.ratio:.2f}x" if figure.ratio >= 0.01 else f"{figure.ratio:.2g}x"
 
 
 def _number(value: float) -> str:
