@@ -15,11 +15,13 @@ import argparse
 import asyncio
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from crosslink.receiver import BackgroundServer
 
 
 async def _assigned(consumer: AIOKafkaConsumer) -> None:
@@ -67,21 +69,18 @@ class FloorReceiver:
     def __init__(self) -> None:
         self.arrivals: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = BackgroundServer(self._handler_class())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/floor"
+        return f"http://127.0.0.1:{self._server.port}/floor"
 
     def start(self) -> FloorReceiver:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._server.stop()
 
     def _arrived(self, body: bytes, at: float) -> None:
         record_id = body.split(b" ", 1)[0].decode()
@@ -121,7 +120,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128  # as crosslink.receiver's: the default 5 drops connections

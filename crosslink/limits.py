@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crosslink.problems import ProblemError, problem_response
+from crosslink.problems import ProblemError, WatchedSend, problem_response
 
 
 class RateLimited(ProblemError):
@@ -70,18 +70,12 @@ class RequestTimeout:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        started = False
-
-        async def watching_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched = WatchedSend(send)
         try:
             async with asyncio.timeout(self._timeout_s):
-                await self._app(scope, receive, watching_send)
+                await self._app(scope, receive, watched)
         except TimeoutError:
-            if started:
+            if watched.started:
                 raise
             response = problem_response(
                 status=503,

@@ -127,6 +127,19 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_middleware(AnswerUnexpectedErrors)
 
 
+class WatchedSend:
+    """An ASGI `send` that notes when the response has started: after that, a middleware can
+    no longer answer in the app's place, only let the error through."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self._send(message)
+
+
 class AnswerUnexpectedErrors:
     """Any unhandled error becomes a 500 problem, logged by type and place only.
 
@@ -143,17 +156,11 @@ class AnswerUnexpectedErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watching_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched = WatchedSend(send)
         try:
-            await self.app(scope, receive, watching_send)
+            await self.app(scope, receive, watched)
         except Exception as error:
-            if started:
+            if watched.started:
                 raise
             where = traceback.extract_tb(error.__traceback__)[-1]
             log.error(  # the type and place only: an exception message may quote the input

@@ -65,12 +65,11 @@ class WebhookReceiver:
         self._seen: set[str] = set()
         self._scripts: dict[str, list[Reply]] = {}
         self.received: list[ReceivedWebhook] = []
-        self._server = _Server(("127.0.0.1", port), self._handler_class())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = BackgroundServer(self._handler_class(), port)
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return self._server.port
 
     def url_for(self, district: str) -> str:
         return f"http://127.0.0.1:{self.port}{PATH_PREFIX}{district}"
@@ -93,13 +92,11 @@ class WebhookReceiver:
             return [w for w in self.received if w.webhook_id == webhook_id]
 
     def start(self) -> WebhookReceiver:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        self._server.stop()
 
     def _record(self, district: str, headers: Mapping[str, str], body: bytes) -> Reply:
         secret = self._secrets.get(district)
@@ -164,6 +161,26 @@ class WebhookReceiver:
                 """Silence per-request stderr lines; the receiver reports through on_webhook."""
 
         return Handler
+
+
+class BackgroundServer:
+    """A threaded HTTP server on 127.0.0.1, served from a background thread."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+        self._server = _Server(("127.0.0.1", port), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
 
 
 class _Server(ThreadingHTTPServer):
