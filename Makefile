@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system-packages up test lint typecheck unit integration bench lock contracts clean
+.PHONY: install system-packages up test lint typecheck unit integration chaos bench lock contracts clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ unit: install  ## pure logic only: no broker, no network
 
 integration: install system-packages
 	$(BIN)/pytest -m integration
+
+chaos: install  ## the fault-injection scenarios at full size (their short versions run in `make test`)
+	CROSSLINK_CHAOS_SCALE=full $(BIN)/pytest -m chaos -s --timeout 3600
 
 bench: install  ## benchmarks against bare baselines; rewrites docs/benchmarks.md and docs/bench/ (not part of `make test`)
 	$(BIN)/python -m bench

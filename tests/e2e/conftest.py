@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +64,16 @@ class Pipeline:
         wait_for(lambda: bool(arrived()), PIPELINE_TIMEOUT_S)
         return arrived()[0]
 
+    def deliveries(self, *kinds: str) -> list[tuple[str, str]]:
+        """(alert id, district) of every webhook of these kinds a district processed, repeats
+        included: what crosslink.oracle.tally compares with what was owed."""
+        return [
+            (webhook.payload["data"]["alert_id"], district)
+            for district, receiver in self.receivers.items()
+            for webhook in receiver.processed()
+            if webhook.payload and webhook.payload["data"]["kind"] in kinds
+        ]
+
     def wait_until_idle(self) -> None:
         """Every sighting is processed by the matcher, every alert stored by the notifier, and
         no delivery is left pending in its outbox."""
@@ -114,9 +124,15 @@ def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @contextmanager
 def running_pipeline(
-    bootstrap: str, workdir: Path, districts: Sequence[str], *, hub_threshold: int = HUB_THRESHOLD
+    bootstrap: str,
+    workdir: Path,
+    districts: Sequence[str],
+    *,
+    hub_threshold: int = HUB_THRESHOLD,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[Pipeline]:
-    """Intake, matcher and notifier on `bootstrap`, one webhook receiver per district."""
+    """Intake, matcher and notifier on `bootstrap`, one webhook receiver per district;
+    `settings` adds to or overrides their environment."""
     receivers = {code: WebhookReceiver({code: webhook_secret(code)}).start() for code in districts}
     directory = write_districts_file(
         workdir / "districts.yaml", {code: r.url_for(code) for code, r in receivers.items()}
@@ -131,6 +147,7 @@ def running_pipeline(
         "CROSSLINK_NOTIFIER_GROUP_ID": NOTIFIER_GROUP,
         "CROSSLINK_COMMIT_INTERVAL_S": "0.2",
         **UNLIMITED,
+        **(settings or {}),
     }
     services = [
         ServiceProcess(name, free_port(), env, log_path=workdir / f"{name}.log").start()
