@@ -22,17 +22,16 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import uvicorn
-import yaml
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from bench.load import waited_seconds
 from bench.matcher import DISTRICTS, cpu_seconds
 from bench.report import Figure, Result, bar_chart, publish
-from crosslink.directory import hash_api_key
 from crosslink.localbroker import LocalBroker, free_port
 from crosslink.processes import ServiceProcess, wait_until_answering
 from crosslink.provisioning import provision_topics
 from crosslink.synthetic import complaint_stream
+from crosslink.testbed import UNLIMITED, api_key, write_districts_file
 from services.intake.api import COMPLAINTS_PATH
 
 CONCURRENCY = int(os.environ.get("BENCH_INTAKE_CONCURRENCY", "32"))
@@ -42,11 +41,6 @@ BODIES = 20_000  # enough that intake never sees the same complaint twice in one
 SERVER_CPU, LOAD_CPU = 0, 1
 TITLE = "Intake throughput against no-op servers"
 NAMES = {"intake": "intake", "fastapi": "FastAPI no-op", "asgi": "raw ASGI no-op"}
-# The rate limit would turn the load into 429s; it has tests of its own (tests/conftest.py).
-UNLIMITED = {
-    "CROSSLINK_RATE_LIMIT_PER_MINUTE": "1000000000",
-    "CROSSLINK_RATE_LIMIT_BURST": "1000000",
-}
 
 
 @dataclass(frozen=True)
@@ -75,25 +69,6 @@ class Measured:
         server, waited, load, load_waited = (f"{s / self.seconds:.0%}" for s in shares)
         return (f"server {server} (waited for its core {waited}), "
                 f"load generator {load} (waited {load_waited})")  # fmt: skip
-
-
-def api_key(district: str) -> str:
-    return f"bench-key-{district}"
-
-
-def write_districts(path: Path) -> Path:
-    """A districts directory with one integrator key per benchmark district, no webhooks."""
-    districts = [
-        {
-            "code": code,
-            "name": code,
-            "state": code[:2],
-            "api_key_sha256": [hash_api_key(api_key(code))],
-        }
-        for code in DISTRICTS
-    ]
-    path.write_text(yaml.safe_dump({"districts": districts}))
-    return path
 
 
 def write_bodies(path: Path) -> Path:
@@ -134,8 +109,9 @@ def noop(app: str) -> Iterator[tuple[str, int]]:
 @contextmanager
 def intake(bootstrap: str, workdir: Path) -> Iterator[tuple[str, int]]:
     """(URL, pid) of the real intake service served on core 0, connected to the broker."""
+    districts = write_districts_file(workdir / "districts.yaml", dict.fromkeys(DISTRICTS))
     env = {"CROSSLINK_KAFKA_BOOTSTRAP": bootstrap, "CROSSLINK_LOG_LEVEL": "WARNING",
-           "CROSSLINK_DISTRICTS_FILE": str(write_districts(workdir / "districts.yaml")),
+           "CROSSLINK_DISTRICTS_FILE": str(districts),
            "CROSSLINK_PSEUDONYM_KEY": "bench-pseudonym-key-of-at-least-32-characters",
            **UNLIMITED}  # fmt: skip
     service = ServiceProcess("intake", free_port(), env, log_path=workdir / "intake.log")

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import hashlib
 import itertools
 import json
 import os
@@ -31,18 +29,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 from aiokafka import AIOKafkaProducer
 
 from bench.floor import FloorReceiver
 from bench.matcher import DISTRICTS
 from bench.report import Figure, Result, bar_chart, line_chart, publish
-from crosslink.directory import hash_api_key
 from crosslink.localbroker import LocalBroker, free_port
 from crosslink.processes import ServiceProcess, metric_value
 from crosslink.provisioning import provision_topics
 from crosslink.receiver import WebhookReceiver
 from crosslink.synthetic import complaint_stream
+from crosslink.testbed import OPERATOR_KEY, UNLIMITED, api_key, webhook_secret, write_districts_file
 from schemas.topics import IDENTIFIER_SIGHTED, TopicSpec
 
 FLOOD_SEED, SEED, OVERLAP, GANGS = 7, 8, 0.9, 100
@@ -53,18 +50,9 @@ WARM_UP_S = float(os.environ.get("BENCH_LATENCY_WARM_UP_S", "5"))
 WINDOW_S = (float(os.environ.get("BENCH_LATENCY_MIN_WINDOW_S", "20")), 70.0)
 FLOOR_IN = TopicSpec("bench.floor-in", partitions=IDENTIFIER_SIGHTED.partitions)
 FLOOR_OUT = TopicSpec("bench.floor-out", partitions=3)
-OPERATOR_KEY = "bench-key-operator"
 PSEUDONYM_KEY = "bench-latency-pseudonym-key-0123456789abcdef"
 IDLE_TIMEOUT_S = 120.0
 PERCENTILES = (50.0, 99.0, 99.9)
-
-
-def api_key(district: str) -> str:
-    return f"bench-key-{district}"
-
-
-def webhook_secret(district: str) -> str:
-    return "whsec_" + base64.b64encode(hashlib.sha256(district.encode()).digest()).decode()
 
 
 # --- the load process -------------------------------------------------------------------------
@@ -255,23 +243,13 @@ class Pipeline:
         return first
 
 
-def write_districts(path: Path, webhook_url: Callable[[str], str]) -> Path:
-    districts = [
-        {"code": code, "name": code, "state": code[:2],
-         "api_key_sha256": [hash_api_key(api_key(code))],
-         "webhook": {"url": webhook_url(code), "secrets": [webhook_secret(code)]}}
-        for code in DISTRICTS
-    ]  # fmt: skip
-    operators = [{"name": "bench", "api_key_sha256": [hash_api_key(OPERATOR_KEY)]}]
-    path.write_text(yaml.safe_dump({"districts": districts, "operators": operators}))
-    return path
-
-
 @contextmanager
 def pipeline(bootstrap: str, workdir: Path) -> Iterator[Pipeline]:
     """Intake, matcher and notifier as processes, webhooks to a receiver in this process."""
     receiver = WebhookReceiver({code: webhook_secret(code) for code in DISTRICTS}).start()
-    districts = write_districts(workdir / "districts.yaml", receiver.url_for)
+    districts = write_districts_file(
+        workdir / "districts.yaml", {code: receiver.url_for(code) for code in DISTRICTS}
+    )
     env = {
         "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
         "CROSSLINK_DISTRICTS_FILE": str(districts),
@@ -279,9 +257,7 @@ def pipeline(bootstrap: str, workdir: Path) -> Iterator[Pipeline]:
         "CROSSLINK_DATABASE_URL": f"sqlite:///{workdir / 'notifier' / 'outbox.db'}",
         "CROSSLINK_PSEUDONYM_KEY": PSEUDONYM_KEY,
         "CROSSLINK_LOG_LEVEL": "WARNING",
-        # The load posts far faster than an integrator may: the rate limit is not measured here.
-        "CROSSLINK_RATE_LIMIT_PER_MINUTE": "100000000",
-        "CROSSLINK_RATE_LIMIT_BURST": "1000000",
+        **UNLIMITED,  # the load posts far faster than an integrator may
     }
     services = [ServiceProcess(name, free_port(), env, log_path=workdir / f"{name}.log")
                 for name in ("intake", "matcher", "notifier")]  # fmt: skip

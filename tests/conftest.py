@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
-import yaml
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from crosslink.directory import hash_api_key
 from crosslink.localbroker import LocalBroker, configured_bootstrap, free_port
 from crosslink.processes import metric_samples
 from crosslink.provisioning import provision_topics
+from crosslink.testbed import OPERATOR_KEY as OPERATOR_KEY
+from crosslink.testbed import REGISTRY_ADMIN_KEY as REGISTRY_ADMIN_KEY
+from crosslink.testbed import UNLIMITED as UNLIMITED
+from crosslink.testbed import api_key as api_key
+from crosslink.testbed import contact_address as contact_address
+from crosslink.testbed import webhook_secret as webhook_secret
+from crosslink.testbed import write_districts_file as write_districts_file
 from tests.postgres import LocalPostgres, postgres_bin
 
 
@@ -60,48 +62,6 @@ def postgres() -> Iterator[LocalPostgres]:
         pytest.fail("no PostgreSQL server: `apt-get install postgresql` (make test does it)")
     with LocalPostgres(bin_dir) as server:
         yield server
-
-
-def api_key(district: str) -> str:
-    return f"test-key-{district}"
-
-
-def webhook_secret(district: str) -> str:
-    return "whsec_" + base64.b64encode(hashlib.sha256(district.encode()).digest()).decode()
-
-
-REGISTRY_ADMIN_KEY = "test-key-registry-admin"
-# For tests that post faster than an integrator may: the rate limit has tests of its own.
-UNLIMITED = {"CROSSLINK_RATE_LIMIT_PER_MINUTE": "1000000", "CROSSLINK_RATE_LIMIT_BURST": "100000"}
-OPERATOR_KEY = "test-key-operator"
-
-
-def contact_address(district: str) -> str:
-    return f"cybercell.{district.lower()}@police.example"
-
-
-def write_districts_file(
-    path: Path, webhook_urls: Mapping[str, str | None], *, email: Iterable[str] = ()
-) -> Path:
-    """A districts directory with one test key and secret per district (no webhook where the
-    URL is None), contact addresses for the `email` districts, a registry admin, an operator."""
-    districts = [
-        {
-            "code": code,
-            "name": code,
-            "state": code[:2],
-            "api_key_sha256": [hash_api_key(api_key(code))],
-            **({"webhook": {"url": url, "secrets": [webhook_secret(code)]}} if url else {}),
-            **({"email": [contact_address(code)]} if code in set(email) else {}),
-        }
-        for code, url in webhook_urls.items()
-    ]
-    admins = [{"name": "NCRB registry desk", "api_key_sha256": [hash_api_key(REGISTRY_ADMIN_KEY)]}]
-    operators = [{"name": "Ops desk", "api_key_sha256": [hash_api_key(OPERATOR_KEY)]}]
-    path.write_text(
-        yaml.safe_dump({"districts": districts, "registry_admins": admins, "operators": operators})
-    )
-    return path
 
 
 def wait_for(condition: Callable[[], object], timeout_s: float = 60) -> None:
