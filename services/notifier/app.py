@@ -19,6 +19,8 @@ from services.notifier.channels import DeliveryChannel
 from services.notifier.channels.email import EmailChannel, SmtpServer
 from services.notifier.channels.webhook import WebhookChannel, webhook_client
 from services.notifier.config import NotifierSettings
+from services.notifier.console.install import install_console
+from services.notifier.console.signouts import SignedOut
 from services.notifier.consumer import AlertConsumer
 from services.notifier.dispatcher import Dispatcher, utc_now
 from services.notifier.housekeeping import Housekeeping
@@ -48,6 +50,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
             dispatcher = _dispatcher(settings, directory, outbox, metrics, WebhookChannel(client))
             await dispatcher.reconcile_endpoints()
             app.state.outbox, app.state.inbox, app.state.dispatcher = outbox, inbox, dispatcher
+            app.state.signed_out = SignedOut(database)
             email = settings.smtp_host is not None
             housekeeping = Housekeeping(
                 outbox=outbox,
@@ -102,6 +105,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     directory = install_guards(app, settings)
     app.state.consuming = asyncio.Event()
     app.include_router(router)
+    install_console(app)
     app.mount("/metrics", make_asgi_app(registry))
     install_problem_handlers(app)
     return app

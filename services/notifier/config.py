@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from crosslink.settings import REPO_ROOT, CommonSettings
 
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / '.crosslink' / 'notifier' / 'outbox.db'}"
 # Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about 28 hours before a dead letter.
+DEV_CONSOLE_SESSION_KEY = "development-only-console-session-key"
 DEFAULT_RETRY_SCHEDULE_S = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 
 Seconds = Annotated[float, Field(ge=0)]
@@ -43,6 +44,15 @@ class NotifierSettings(CommonSettings):
     smtp_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     email_from: str = "crosslink <alerts@crosslink.invalid>"
     inbox_page_size_max: Annotated[int, Field(ge=1, le=500)] = 100
+    # The district console (docs/console.md): signs its session cookies and CSRF tokens.
+    console_session_key: Annotated[SecretStr, Field(min_length=32)] = SecretStr(
+        DEV_CONSOLE_SESSION_KEY
+    )
+    console_session_lifetime_s: Annotated[float, Field(gt=0)] = 8 * 3600.0  # one shift
+    # Cookies are Secure when the request came over https; set this behind a TLS proxy that
+    # forwards plain http.
+    console_secure_cookies: bool = False
+    console_poll_interval_s: Annotated[float, Field(gt=0)] = 5.0  # the inbox's live updates
 
     @field_validator("retry_schedule_s")
     @classmethod
@@ -57,6 +67,14 @@ class NotifierSettings(CommonSettings):
         if not url.startswith(("sqlite:", "postgresql:", "postgres:")):
             raise ValueError("CROSSLINK_DATABASE_URL must be a sqlite:/// or postgresql:// URL")
         return url
+
+    @model_validator(mode="after")
+    def _refuse_dev_console_key_in_production(self) -> Self:
+        if self.env == "production" and (
+            self.console_session_key.get_secret_value() == DEV_CONSOLE_SESSION_KEY
+        ):
+            raise ValueError("CROSSLINK_CONSOLE_SESSION_KEY must be set to a secret in production")
+        return self
 
 
 @lru_cache

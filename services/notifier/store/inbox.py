@@ -94,6 +94,15 @@ class Inbox:
             states = await _delivery_states(db, district, [alert_id])
         return _inbox_alert(row, states)
 
+    async def unacknowledged(self, district: str) -> int:
+        """How many of the district's alerts nobody has acknowledged yet."""
+        query = select(func.count()).where(
+            inbox_items.c.district == district, inbox_items.c.status == UNACKNOWLEDGED
+        )
+        async with self._db.read() as db:
+            count: int = (await db.execute(query)).scalar_one()
+        return count
+
     async def oldest_unacknowledged(self) -> datetime | None:
         query = select(func.min(inbox_items.c.created_at)).where(
             inbox_items.c.status == UNACKNOWLEDGED

@@ -109,3 +109,12 @@ operator_alerts = Table(
     Column("raised_at", UtcDateTime, nullable=False),
     Index("operator_alerts_by_time", "raised_at"),
 )
+
+# Console sessions signed out before they expired (services/notifier/console): their cookies
+# are refused until then, whichever notifier sharing this database is asked.
+console_signed_out = Table(
+    "console_signed_out",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("expires_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,124 @@
+"""Who is signed in to the console, and whether a form really came from one of its pages.
+
+The session cookie is checked on every request: signature and expiry (sessions.py), not
+signed out (signouts.py), and the district (or operator) and the key signed in with still in
+the directory as it is now, so removing a key ends its sessions within a second.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+from fastapi import Depends, Request, Response
+
+from crosslink.directory import District, DistrictsDirectory
+from services.notifier.config import NotifierSettings
+from services.notifier.console import sessions
+from services.notifier.console.pages import PREFIX
+from services.notifier.console.sessions import Session
+
+SESSION_COOKIE = "crosslink_console"
+SIGN_IN_COOKIE = "crosslink_console_sign_in"  # the nonce the sign-in form's CSRF token binds
+SIGN_IN_NONCE_LIFETIME_S = 3600
+
+
+class SignInRequired(Exception):
+    """No valid session: the browser is sent to the sign-in page."""
+
+    def __init__(self, *, expired: bool = False) -> None:
+        super().__init__("sign in")
+        self.expired = expired
+
+
+class FormRejected(Exception):
+    """A form without this session's CSRF token: refused with 403, nothing changed."""
+
+
+class PageNotFound(Exception):
+    """No such page for this district (another district's alert included): 404."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    session: Session
+    csrf_token: str
+    district: District | None  # None for an operator
+
+
+def session_key(request: Request) -> bytes:
+    settings: NotifierSettings = request.app.state.settings
+    return settings.console_session_key.get_secret_value().encode()
+
+
+async def get_signed_in(request: Request) -> SignedIn:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie is None:
+        raise SignInRequired()
+    key = session_key(request)
+    try:
+        session = sessions.unseal(cookie, key, now=time.time())
+    except sessions.SessionExpired:
+        raise SignInRequired(expired=True) from None
+    except sessions.BadSession:
+        raise SignInRequired() from None
+    if await request.app.state.signed_out.contains(session.session_id):
+        raise SignInRequired()
+    directory: DistrictsDirectory = request.app.state.directory.current()
+    district = directory.get(session.subject) if session.role == "district" else None
+    holders = [h for h in directory.operators if h.name == session.subject]
+    hashes = (
+        district.api_key_sha256 if district else tuple(k for h in holders for k in h.api_key_sha256)
+    )
+    if not sessions.fingerprint_matches(session, hashes):
+        raise SignInRequired()
+    return SignedIn(session, sessions.csrf_token(key, session.session_id), district)
+
+
+async def get_district(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -> SignedIn:
+    if signed_in.district is None:
+        raise PageNotFound()
+    return signed_in
+
+
+async def get_operator(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -> SignedIn:
+    if signed_in.session.role != "operator":
+        raise PageNotFound()
+    return signed_in
+
+
+SignedInDep = Annotated[SignedIn, Depends(get_signed_in)]
+DistrictSessionDep = Annotated[SignedIn, Depends(get_district)]
+OperatorSessionDep = Annotated[SignedIn, Depends(get_operator)]
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body (the body size is already limited)."""
+    return dict(parse_qsl((await request.body()).decode(errors="replace"), keep_blank_values=True))
+
+
+async def checked_form(request: Request, signed_in: SignedIn) -> dict[str, str]:
+    """The form, if it carries this session's CSRF token; FormRejected if not."""
+    form = await read_form(request)
+    if not sessions.csrf_matches(
+        session_key(request), signed_in.session.session_id, form.get("csrf_token")
+    ):
+        raise FormRejected()
+    return form
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: float) -> None:
+    """HttpOnly, SameSite=Lax (a link from an alert email still opens the console), scoped to
+    the console, and Secure over https or when the settings say TLS ends at a proxy."""
+    settings: NotifierSettings = request.app.state.settings
+    response.set_cookie(
+        name,
+        value,
+        max_age=int(max_age),
+        path=PREFIX,
+        httponly=True,
+        samesite="lax",
+        secure=settings.console_secure_cookies or request.url.scheme == "https",
+    )

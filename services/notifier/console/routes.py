@@ -1,0 +1,269 @@
+"""The console's pages. Thin: check the session (and the form's CSRF token), call the same
+Inbox and Outbox the REST API uses, render. A district's routes read only its own alerts."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Annotated, get_args
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from crosslink.directory import District, DistrictsDirectory, hash_api_key
+from schemas.api import InboxAlert, InboxStatus, InboxStatusChange
+from schemas.events import AlertKind
+from services.notifier.api import InboxDep, OutboxDep
+from services.notifier.config import NotifierSettings
+from services.notifier.console import sessions
+from services.notifier.console.guard import (
+    SESSION_COOKIE,
+    SIGN_IN_COOKIE,
+    SIGN_IN_NONCE_LIFETIME_S,
+    DistrictSessionDep,
+    FormRejected,
+    OperatorSessionDep,
+    PageNotFound,
+    SignedIn,
+    SignedInDep,
+    SignInRequired,
+    checked_form,
+    get_signed_in,
+    read_form,
+    session_key,
+    set_cookie,
+)
+from services.notifier.console.pages import PREFIX, render, render_text
+from services.notifier.console.picture import draw
+from services.notifier.console.texts import Texts, texts_for
+from services.notifier.dispatcher import utc_now
+from services.notifier.lifecycle import StatusConflict
+from services.notifier.store.inbox import BadCursor, InboxQuery
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+STATUSES: tuple[str, ...] = get_args(InboxStatus)
+KINDS: tuple[str, ...] = get_args(AlertKind)
+INBOX_PAGE_SIZE = 50
+
+
+async def get_texts(request: Request) -> Texts:
+    return texts_for(request.headers.get("accept-language"))
+
+
+TextsDep = Annotated[Texts, Depends(get_texts)]
+
+
+@router.get("")
+async def home(request: Request) -> RedirectResponse:
+    try:
+        signed_in = await get_signed_in(request)
+    except SignInRequired:
+        return _see_other("/sign-in")
+    return _see_other("/operator" if signed_in.district is None else "/inbox")
+
+
+@router.get("/sign-in")
+async def sign_in_page(
+    request: Request, t: TextsDep, expired: bool = False, signed_out: bool = False
+) -> HTMLResponse:
+    nonce = sessions.new_nonce()
+    message = t.session_expired if expired else t.signed_out if signed_out else None
+    response = render("sign_in.html", t, csrf=_sign_in_token(request, nonce), message=message)
+    set_cookie(request, response, SIGN_IN_COOKIE, nonce, SIGN_IN_NONCE_LIFETIME_S)
+    return response
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request, t: TextsDep) -> Response:
+    form = await read_form(request)
+    nonce = request.cookies.get(SIGN_IN_COOKIE, "")
+    if not nonce or not sessions.csrf_matches(
+        session_key(request), f"sign-in:{nonce}", form.get("csrf_token")
+    ):
+        raise FormRejected()
+    request.app.state.rate_limiter.take(f"console sign-in from {_client(request)}")
+    key = form.get("api_key", "").strip()
+    directory: DistrictsDirectory = request.app.state.directory.current()
+    caller = directory.caller_for_api_key(key) if key else None
+    if caller is None or not (caller.district or caller.operator):
+        error = t.bad_key if caller is None else t.not_for_console
+        return render(
+            "sign_in.html", t, status_code=401 if caller is None else 403,
+            csrf=_sign_in_token(request, nonce), message=None, error=error,
+        )  # fmt: skip
+    settings: NotifierSettings = request.app.state.settings
+    session = sessions.new_session(
+        role="district" if caller.district else "operator",
+        subject=caller.district.code if caller.district else caller.name,
+        key_sha256=hash_api_key(key),
+        now=time.time(),
+        lifetime_s=settings.console_session_lifetime_s,
+    )
+    response = _see_other("/inbox" if caller.district else "/operator")
+    set_cookie(
+        request, response, SESSION_COOKIE, sessions.seal(session, session_key(request)),
+        settings.console_session_lifetime_s,
+    )  # fmt: skip
+    response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, signed_in: SignedInDep) -> RedirectResponse:
+    await checked_form(request, signed_in)
+    session = signed_in.session
+    await request.app.state.signed_out.add(
+        session.session_id, expires_at=session.expires_at, now=time.time()
+    )
+    response = _see_other("/sign-in?signed_out=true")
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    return response
+
+
+@router.get("/inbox")
+async def inbox_page(
+    request: Request,
+    signed_in: DistrictSessionDep,
+    inbox: InboxDep,
+    t: TextsDep,
+    status: str = "",
+    kind: str = "",
+    cursor: str = "",
+) -> HTMLResponse:
+    """Newest first; plain links page through it and a small script keeps the first page live."""
+    code = _code(signed_in)
+    query = _query(status, kind)
+    try:
+        items, after = await inbox.page(code, replace(query, cursor=cursor or None))
+    except BadCursor:
+        items, after = await inbox.page(code, query)
+    settings: NotifierSettings = request.app.state.settings
+    return render(
+        "inbox.html", t, signed_in=signed_in, items=items, after=after, paged=bool(cursor),
+        status=query.status or "", kind=query.kind or "", statuses=STATUSES, kinds=KINDS,
+        unacknowledged=await inbox.unacknowledged(code),
+        poll_ms=int(settings.console_poll_interval_s * 1000),
+    )  # fmt: skip
+
+
+@router.get("/inbox/updates")
+async def inbox_updates(
+    signed_in: DistrictSessionDep, inbox: InboxDep, t: TextsDep, status: str = "", kind: str = ""
+) -> JSONResponse:
+    """The first page's rows and the unacknowledged count, for the inbox page's script."""
+    code = _code(signed_in)
+    items, _ = await inbox.page(code, _query(status, kind))
+    rows = render_text("_rows.html", t, items=items)
+    count = await inbox.unacknowledged(code)
+    return JSONResponse(
+        {"unacknowledged": count, "rows": rows}, headers={"Cache-Control": "no-store"}
+    )
+
+
+@router.get("/alerts/{alert_id}")
+async def alert_page(
+    request: Request,
+    alert_id: str,
+    signed_in: DistrictSessionDep,
+    inbox: InboxDep,
+    t: TextsDep,
+    saved: bool = False,
+) -> HTMLResponse:
+    item = await _item(inbox, signed_in, alert_id)
+    return _alert(request, t, signed_in, item, saved=saved)
+
+
+@router.post("/alerts/{alert_id}/status")
+async def change_status(
+    request: Request, alert_id: str, signed_in: DistrictSessionDep, inbox: InboxDep, t: TextsDep
+) -> Response:
+    form = await checked_form(request, signed_in)
+    item = await _item(inbox, signed_in, alert_id)
+    try:
+        change = InboxStatusChange(status=form.get("status"), note=form.get("note") or None)
+        moved = await inbox.move(_code(signed_in), alert_id, change.status, change.note,
+                                 now=utc_now())  # fmt: skip
+    except ValidationError:
+        return _alert(request, t, signed_in, item, error=t.note_required, status_code=422)
+    except StatusConflict:
+        return _alert(request, t, signed_in, item, error=t.status_conflict, status_code=409)
+    if moved is None:
+        raise PageNotFound()
+    return _see_other(f"/alerts/{alert_id}?saved=true")
+
+
+@router.get("/alerts/{alert_id}/cluster")
+async def cluster_page(
+    alert_id: str, signed_in: DistrictSessionDep, inbox: InboxDep, t: TextsDep
+) -> HTMLResponse:
+    item = await _item(inbox, signed_in, alert_id)
+    return render("cluster.html", t, signed_in=signed_in, item=item, picture=draw(item.alert))
+
+
+@router.get("/operator")
+async def operator_page(
+    signed_in: OperatorSessionDep, outbox: OutboxDep, t: TextsDep
+) -> HTMLResponse:
+    """Hub identifiers, dead letters and delivery failures: the operator API, as a page."""
+    return render(
+        "operator.html", t, signed_in=signed_in,
+        counts=sorted((await outbox.counts()).items()),
+        disabled=sorted((await outbox.disabled_endpoints()).items()),
+        alerts=await outbox.operator_alerts(limit=100),
+    )  # fmt: skip
+
+
+def _alert(
+    request: Request,
+    t: Texts,
+    signed_in: SignedIn,
+    item: InboxAlert,
+    *,
+    saved: bool = False,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    directory: DistrictsDirectory = request.app.state.directory.current()
+    others = dict.fromkeys(case.district for case in item.alert.other_cases)
+    contacts: list[tuple[str, District | None]] = [(code, directory.get(code)) for code in others]
+    return render(
+        "alert.html", t, status_code=status_code, signed_in=signed_in, item=item,
+        contacts=contacts, saved=saved, error=error,
+        actions=[s for s in STATUSES[STATUSES.index(item.status) + 1:]],
+    )  # fmt: skip
+
+
+async def _item(inbox: InboxDep, signed_in: SignedIn, alert_id: str) -> InboxAlert:
+    """The alert in this district's inbox; another district's alert is PageNotFound, as in
+    the REST API."""
+    item = await inbox.get(_code(signed_in), alert_id)
+    if item is None:
+        raise PageNotFound()
+    return item
+
+
+def _code(signed_in: SignedIn) -> str:
+    assert signed_in.district is not None  # DistrictSessionDep guarantees it
+    return signed_in.district.code
+
+
+def _query(status: str, kind: str) -> InboxQuery:
+    """The inbox filters; an empty or unknown value means any."""
+    return InboxQuery(
+        status=status if status in STATUSES else None,  # type: ignore[arg-type]
+        kind=kind if kind in KINDS else None,  # type: ignore[arg-type]
+        limit=INBOX_PAGE_SIZE,
+    )
+
+
+def _sign_in_token(request: Request, nonce: str) -> str:
+    return sessions.csrf_token(session_key(request), f"sign-in:{nonce}")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(PREFIX + path, status_code=303)

@@ -1,0 +1,84 @@
+"""The console's pages render from the texts in one place, and show masked identifiers only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import get_args
+
+import pytest
+
+from crosslink.directory import District
+from schemas.api import InboxAlert, InboxStatus
+from schemas.events import AlertKind
+from services.notifier.console.guard import SignedIn
+from services.notifier.console.pages import render_text
+from services.notifier.console.picture import draw
+from services.notifier.console.sessions import new_session
+from services.notifier.console.texts import ENGLISH
+from services.notifier.routing import district_view
+from tests.builders import alert_raised
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+MUMBAI = District(code="MH-MUM", name="Mumbai", state="Maharashtra")
+SIGNED_IN = SignedIn(
+    new_session(role="district", subject="MH-MUM", key_sha256="0" * 64, now=0, lifetime_s=1),
+    "csrf-token-value",
+    MUMBAI,
+)
+
+
+def inbox_alert(status: InboxStatus = "new") -> InboxAlert:
+    alert = alert_raised("MH-MUM", "MP-BPL")
+    return InboxAlert(
+        alert_id=alert.alert_id, kind=alert.kind, status=status, note=None, created_at=NOW,
+        updated_at=NOW, acknowledged_at=None, reminders=0,
+        alert=district_view(alert, "MH-MUM"), deliveries=[],
+    )  # fmt: skip
+
+
+def test_every_status_kind_and_action_has_words() -> None:
+    assert set(ENGLISH.statuses) == set(get_args(InboxStatus))
+    assert set(ENGLISH.kinds) == set(ENGLISH.kind_meanings) == set(get_args(AlertKind))
+    assert set(ENGLISH.actions) == set(get_args(InboxStatus)) - {"new"}
+
+
+@pytest.mark.parametrize("status", get_args(InboxStatus))
+def test_an_alert_page_shows_the_masked_identifier_and_never_the_token(status: str) -> None:
+    item = inbox_alert(status)  # type: ignore[arg-type]
+    contacts = [("MP-BPL", None)]
+
+    page = render_text(
+        "alert.html", ENGLISH, signed_in=SIGNED_IN, item=item, contacts=contacts,
+        saved=False, error=None, actions=["acknowledged"],
+    )  # fmt: skip
+
+    assert '<html lang="en">' in page
+    assert "+91 98•••••210" in page
+    assert item.alert.identifier.token not in page
+    assert 'name="csrf_token" value="csrf-token-value"' in page
+
+
+def test_the_cluster_page_draws_an_svg_with_a_text_legend() -> None:
+    item = inbox_alert()
+
+    page = render_text(
+        "cluster.html", ENGLISH, signed_in=SIGNED_IN, item=item, picture=draw(item.alert)
+    )
+
+    assert "<svg" in page
+    assert "MP-BPL" in page
+    assert f"MH-MUM ({ENGLISH.your_district})" in page
+    assert item.alert.identifier.token not in page
+
+
+def test_text_from_an_alert_is_escaped() -> None:
+    item = inbox_alert()
+    hostile = item.model_copy(update={"note": "<script>alert(1)</script>"})
+
+    page = render_text(
+        "alert.html", ENGLISH, signed_in=SIGNED_IN, item=hostile, contacts=[],
+        saved=False, error=None, actions=[],
+    )  # fmt: skip
+
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
