@@ -1,0 +1,283 @@
+"""The district console against a real notifier: sign-in and sessions, CSRF on every action,
+and a district only ever reaching its own alerts (another district's pages answer 404)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from crosslink.directory import hash_api_key
+from schemas.events import AlertRaised
+from services.notifier.config import DEV_CONSOLE_SESSION_KEY
+from services.notifier.console import sessions
+from services.notifier.console.guard import SESSION_COOKIE
+from tests.builders import alert_raised
+from tests.conftest import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key
+from tests.integration.notifier.conftest import Notifier
+
+pytestmark = pytest.mark.integration
+OURS, THEIRS = "KA-BLR", "GJ-AMD"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Officer:
+    """A browser without JavaScript: follows no redirects, keeps its cookies."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self.http = httpx.Client(base_url=notifier.process.base_url, timeout=10)
+
+    def sign_in(self, key: str) -> httpx.Response:
+        token = self.csrf("/console/sign-in")
+        return self.http.post("/console/sign-in", data={"api_key": key, "csrf_token": token})
+
+    def csrf(self, path: str) -> str:
+        page = self.http.get(path)
+        assert page.status_code == 200, page.text
+        found = CSRF.search(page.text)
+        assert found is not None
+        return found.group(1)
+
+    def act(
+        self, alert_id: str, status: str, note: str = "", csrf: str | None = None
+    ) -> httpx.Response:
+        token = self.csrf(f"/console/alerts/{alert_id}") if csrf is None else csrf
+        form = {"status": status, "note": note, "csrf_token": token}
+        return self.http.post(f"/console/alerts/{alert_id}/status", data=form)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@pytest.fixture
+def officer(notifier: Notifier) -> Iterator[Officer]:
+    signed_in = Officer(notifier)
+    assert signed_in.sign_in(api_key(OURS)).status_code == 303
+    yield signed_in
+    signed_in.close()
+
+
+@pytest.fixture
+def stranger(notifier: Notifier) -> Iterator[Officer]:
+    never_signed_in = Officer(notifier)
+    yield never_signed_in
+    never_signed_in.close()
+
+
+@pytest.fixture(scope="module")
+def alerts(notifier: Notifier) -> dict[str, AlertRaised]:
+    """An alert in our district only, and one in another district only."""
+    published = {district: alert_raised(district) for district in (OURS, THEIRS)}
+    notifier.publish(*published.values())
+    for district, alert in published.items():
+        notifier.wait_for_inbox(district, alert.alert_id)
+    return published
+
+
+def status_of(notifier: Notifier, district: str, alert_id: str) -> str:
+    status: str = notifier.inbox_item(district, alert_id).json()["status"]
+    return status
+
+
+def test_signing_in_sets_an_http_only_same_site_cookie_and_opens_the_inbox(
+    stranger: Officer,
+) -> None:
+    response = stranger.sign_in(api_key(OURS))
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/inbox"
+    cookie = next(
+        c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE)
+    )
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Path=/console" in cookie
+    assert "Secure" not in cookie  # plain http here; over https it is Secure
+
+
+@pytest.mark.parametrize("key", ["unknown-key", REGISTRY_ADMIN_KEY])
+def test_a_key_that_is_not_a_districts_or_an_operators_does_not_sign_in(
+    stranger: Officer, key: str
+) -> None:
+    response = stranger.sign_in(key)
+
+    assert response.status_code in (401, 403)
+    assert SESSION_COOKIE not in stranger.http.cookies
+    assert stranger.http.get("/console/inbox").headers["location"] == "/console/sign-in"
+
+
+def test_sign_in_without_the_forms_csrf_token_is_refused(stranger: Officer) -> None:
+    stranger.csrf("/console/sign-in")
+
+    response = stranger.http.post("/console/sign-in", data={"api_key": api_key(OURS)})
+
+    assert response.status_code == 403
+    assert SESSION_COOKIE not in stranger.http.cookies
+
+
+def test_the_inbox_lists_the_districts_alert_and_counts_it_unacknowledged(
+    officer: Officer, alerts: dict[str, AlertRaised]
+) -> None:
+    page = officer.http.get("/console/inbox")
+    updates = officer.http.get("/console/inbox/updates").json()
+
+    assert page.status_code == 200
+    assert f"/console/alerts/{alerts[OURS].alert_id}" in page.text
+    assert alerts[THEIRS].alert_id not in page.text
+    assert alerts[OURS].alert_id in updates["rows"]
+    assert updates["unacknowledged"] >= 1
+
+
+def test_acknowledging_moves_the_alert_on_and_the_page_shows_it(
+    notifier: Notifier, officer: Officer
+) -> None:
+    alert = alert_raised(OURS)
+    notifier.publish(alert)
+    notifier.wait_for_inbox(OURS, alert.alert_id)
+
+    response = officer.act(alert.alert_id, "acknowledged")
+
+    assert response.status_code == 303
+    page = officer.http.get(response.headers["location"])
+    assert 'id="alert-status">Acknowledged<' in page.text
+    assert status_of(notifier, OURS, alert.alert_id) == "acknowledged"
+
+
+def test_an_action_without_a_csrf_token_is_refused_and_changes_nothing(
+    notifier: Notifier, officer: Officer, alerts: dict[str, AlertRaised]
+) -> None:
+    alert_id = alerts[OURS].alert_id
+    before = status_of(notifier, OURS, alert_id)
+
+    response = officer.http.post(
+        f"/console/alerts/{alert_id}/status", data={"status": "closed", "note": "forged"}
+    )
+
+    assert response.status_code == 403
+    assert status_of(notifier, OURS, alert_id) == before
+
+
+def test_a_csrf_token_from_another_session_is_refused_and_changes_nothing(
+    notifier: Notifier, officer: Officer, alerts: dict[str, AlertRaised]
+) -> None:
+    alert_id = alerts[OURS].alert_id
+    other = Officer(notifier)
+    other.sign_in(api_key(OURS))
+    others_token = other.csrf(f"/console/alerts/{alert_id}")
+    before = status_of(notifier, OURS, alert_id)
+
+    response = officer.act(alert_id, "closed", "forged", csrf=others_token)
+
+    assert response.status_code == 403
+    assert status_of(notifier, OURS, alert_id) == before
+    other.close()
+
+
+def test_closing_without_a_note_is_refused_and_changes_nothing(
+    notifier: Notifier, officer: Officer, alerts: dict[str, AlertRaised]
+) -> None:
+    alert_id = alerts[OURS].alert_id
+    before = status_of(notifier, OURS, alert_id)
+
+    response = officer.act(alert_id, "closed", note="")
+
+    assert response.status_code == 422
+    assert "Write a note" in response.text
+    assert status_of(notifier, OURS, alert_id) == before
+
+
+@pytest.mark.parametrize("path", ["/console/alerts/{}", "/console/alerts/{}/cluster"])
+def test_another_districts_alert_and_cluster_answer_404(
+    officer: Officer, alerts: dict[str, AlertRaised], path: str
+) -> None:
+    response = officer.http.get(path.format(alerts[THEIRS].alert_id))
+
+    assert response.status_code == 404
+    assert alerts[THEIRS].cases[0].complaint_id not in response.text
+
+
+def test_acting_on_another_districts_alert_answers_404_and_changes_nothing(
+    notifier: Notifier, officer: Officer, alerts: dict[str, AlertRaised]
+) -> None:
+    alert_id = alerts[THEIRS].alert_id
+    token = officer.csrf("/console/inbox")
+
+    response = officer.act(alert_id, "closed", "not ours", csrf=token)
+
+    assert response.status_code == 404
+    assert status_of(notifier, THEIRS, alert_id) == "new"
+
+
+def test_an_expired_session_is_sent_to_sign_in(stranger: Officer) -> None:
+    expired = sessions.new_session(
+        role="district", subject=OURS, key_sha256=hash_api_key(api_key(OURS)),
+        now=time.time() - 3600, lifetime_s=60,
+    )  # fmt: skip
+    stranger.http.cookies.set(
+        SESSION_COOKIE, sessions.seal(expired, DEV_CONSOLE_SESSION_KEY.encode())
+    )
+
+    response = stranger.http.get("/console/inbox")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/sign-in?expired=true"
+    assert "ended" in stranger.http.get(response.headers["location"]).text
+
+
+def test_a_cookie_not_signed_by_the_console_is_sent_to_sign_in(stranger: Officer) -> None:
+    forged = sessions.new_session(
+        role="district", subject=OURS, key_sha256=hash_api_key(api_key(OURS)),
+        now=time.time(), lifetime_s=3600,
+    )  # fmt: skip
+    stranger.http.cookies.set(SESSION_COOKIE, sessions.seal(forged, b"not the console's key"))
+
+    response = stranger.http.get("/console/inbox")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/sign-in"
+
+
+def test_after_signing_out_the_old_cookie_no_longer_opens_anything(
+    notifier: Notifier, officer: Officer
+) -> None:
+    cookie = officer.http.cookies[SESSION_COOKIE]
+    token = officer.csrf("/console/inbox")
+
+    signed_out = officer.http.post("/console/sign-out", data={"csrf_token": token})
+    replayed = httpx.get(
+        f"{notifier.process.base_url}/console/inbox", cookies={SESSION_COOKIE: cookie}
+    )
+
+    assert signed_out.status_code == 303
+    assert signed_out.headers["location"] == "/console/sign-in?signed_out=true"
+    assert replayed.status_code == 303
+    assert replayed.headers["location"] == "/console/sign-in"
+
+
+def test_signing_out_needs_the_csrf_token(officer: Officer) -> None:
+    response = officer.http.post("/console/sign-out", data={})
+
+    assert response.status_code == 403
+    assert officer.http.get("/console/inbox").status_code == 200
+
+
+def test_an_operator_sees_the_operations_page_and_no_district_inbox(stranger: Officer) -> None:
+    signed_in = stranger.sign_in(OPERATOR_KEY)
+
+    assert signed_in.headers["location"] == "/console/operator"
+    assert stranger.http.get("/console/operator").status_code == 200
+    assert stranger.http.get("/console/inbox").status_code == 404
+
+
+def test_a_district_does_not_see_the_operations_page(officer: Officer) -> None:
+    assert officer.http.get("/console/operator").status_code == 404
+
+
+def test_console_pages_forbid_framing_and_caching(officer: Officer) -> None:
+    response = officer.http.get("/console/inbox")
+
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["cache-control"] == "no-store"
