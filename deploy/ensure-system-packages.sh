@@ -3,12 +3,16 @@
 # - postgresql: the tests start a throwaway server (tests/postgres.py) to run the notifier's
 #   tests on PostgreSQL as on SQLite;
 # - prometheus: promtool checks and unit-tests the alert rules, and a test scrapes the services
-#   with a real Prometheus server.
+#   with a real Prometheus server;
+# - chromium and chromium-driver: the console's browser tests (tests/browser/) drive Debian's
+#   headless Chromium through Debian's chromedriver; nothing downloads a browser.
 # The tests start and stop their own servers; nothing here starts one.
 set -euo pipefail
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
 command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [[ ${#missing[@]} -eq 0 ]]; then
     exit 0
 fi

@@ -20,8 +20,9 @@ from schemas.events import CaseRef
 # at least 3:1 contrast against white. A district's code is written on each of its nodes,
 # and the legend names it, so colour is never the only cue.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-SPACING = 170
-MARGIN = 90
+SPACING = 210
+MARGIN = 110
+IDENTIFIER_WIDTH = 196  # room for a masked UPI id or email at 13 px
 COMPLAINT_Y = 70
 IDENTIFIER_Y = 250
 HEIGHT = 320
@@ -59,6 +60,7 @@ class Picture:
     legend: tuple[tuple[str, str], ...]  # (district code, colour)
     width: float
     height: float = HEIGHT
+    identifier_width: float = IDENTIFIER_WIDTH
 
 
 def links_of(alert: DistrictAlert) -> list[tuple[CaseRef, str]]:

@@ -8,6 +8,7 @@
   var rows = document.getElementById("alert-rows");
   var count = document.getElementById("unacknowledged");
   var every = parseInt(table.dataset.pollMs, 10) || 5000;
+  var shown = null;  // the rows last put in place: unchanged rows are left alone
 
   function refresh() {
     fetch(table.dataset.updates, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -19,7 +20,10 @@
       .then(function (update) {
         if (!update) { return; }
         // Never pull a row from under the keyboard focus.
-        if (!rows.contains(document.activeElement)) { rows.innerHTML = update.rows; }
+        if (update.rows !== shown && !rows.contains(document.activeElement)) {
+          rows.innerHTML = update.rows;
+          shown = update.rows;
+        }
         if (count.textContent !== String(update.unacknowledged)) {
           count.textContent = String(update.unacknowledged);
         }

@@ -1,0 +1,229 @@
+"""An officer's day in the district console, in Debian's headless Chromium, against the whole
+pipeline (intake, matcher, notifier as processes, on a broker of its own): sign in, watch an
+alert arrive without reloading, open it, acknowledge it, see the group it belongs to, sign
+out; another district signs in and cannot open that alert.
+
+The screenshots in docs/console/ come from this test (conftest.SCREENSHOTS_ENV).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+from crosslink.localbroker import LocalBroker, free_port
+from crosslink.provisioning import provision_topics
+from tests.browser.conftest import WINDOW, needs_chromium
+from tests.builders import complaint_body, unique_mobile, unique_upi
+from tests.conftest import api_key, contact_address
+from tests.e2e.conftest import PIPELINE_TIMEOUT_S, Pipeline, running_pipeline
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    needs_chromium,
+    pytest.mark.skipif(shutil.which("java") is None, reason="runs its own local broker"),
+]
+DISTRICTS = {
+    "MH-MUM": ("Mumbai", "Maharashtra"),
+    "MP-BPL": ("Bhopal", "Madhya Pradesh"),
+    "WB-KOL": ("Kolkata", "West Bengal"),
+}
+SHARED_TITLE = "Identifier shared with other complaints"
+CLUSTER_TITLE = "Complaints linked into one group"
+PAGE_CHANGING = (NoSuchElementException, StaleElementReferenceException)
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    """The three services on a broker of their own, polling the inbox twice a second."""
+    workdir = tmp_path_factory.mktemp("console")
+    with LocalBroker(workdir / "kafka", free_port(), free_port()) as broker:
+        provision_topics(broker.bootstrap)
+        with running_pipeline(
+            broker.bootstrap, workdir, list(DISTRICTS),
+            settings={"CROSSLINK_CONSOLE_POLL_INTERVAL_S": "0.5"},
+        ) as running:  # fmt: skip
+            name_districts(workdir / "districts.yaml")
+            yield running
+
+
+def name_districts(path: Path) -> None:
+    """Real names and contact addresses (the notifier reloads the file within a second)."""
+    directory = yaml.safe_load(path.read_text())
+    for district in directory["districts"]:
+        district["name"], district["state"] = DISTRICTS[district["code"]]
+        district["email"] = [contact_address(district["code"])]
+    path.write_text(yaml.safe_dump(directory))
+
+
+class Officer:
+    """What an officer does in the console, in words a test can read."""
+
+    def __init__(self, browser: webdriver.Chrome, base_url: str, screenshots: Path) -> None:
+        self.browser, self.base_url, self.screenshots = browser, base_url, screenshots
+
+    def until(self, condition: object, timeout_s: float = PIPELINE_TIMEOUT_S) -> object:
+        """Wait for `condition`, through pages being replaced while it is asked."""
+        return WebDriverWait(
+            self.browser, timeout_s, poll_frequency=0.1, ignored_exceptions=PAGE_CHANGING
+        ).until(condition)  # type: ignore[arg-type]
+
+    def open(self, path: str) -> None:
+        self.browser.get(self.base_url + path)
+
+    def sign_in(self, district: str, name: str) -> None:
+        self.open("/console/sign-in")
+        self.browser.find_element(By.ID, "api_key").send_keys(api_key(district))
+        self.browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+        self.until(lambda _: self.heading() == "Alerts for your district")
+        # The directory's real names arrive with its reload: read the header until they show.
+        self.until(lambda _: self.refreshed_header_names(name))
+
+    def refreshed_header_names(self, name: str) -> bool:
+        if name in self.browser.find_element(By.CSS_SELECTOR, ".who").text:
+            return True
+        self.browser.refresh()
+        return False
+
+    def heading(self) -> str:
+        return self.browser.find_element(By.TAG_NAME, "h1").text
+
+    def row_link(self, title: str) -> WebElement | None:
+        links = self.browser.find_elements(By.CSS_SELECTOR, "#alert-rows a")
+        return next((link for link in links if link.text == title), None)
+
+    def open_row(self, title: str) -> None:
+        """Follow the inbox row's link, even if the live update replaces the rows meanwhile."""
+
+        def clicked(_: object) -> bool:
+            link = self.row_link(title)
+            if link is not None:
+                link.click()
+            return link is not None
+
+        self.until(clicked)
+        self.until(lambda _: self.heading() == title)
+
+    def mark_page(self) -> None:
+        """A marker that a reload would wipe out."""
+        self.browser.execute_script("window.crosslinkNotReloaded = true;")
+
+    def page_was_not_reloaded(self) -> bool:
+        return self.browser.execute_script("return window.crosslinkNotReloaded === true;") is True
+
+    def text(self, css: str) -> str:
+        return self.browser.find_element(By.CSS_SELECTOR, css).text
+
+    def click(self, css: str) -> None:
+        self.browser.find_element(By.CSS_SELECTOR, css).click()
+
+    def screenshot(self, name: str, width: int = WINDOW[0]) -> None:
+        """The whole page, however long, at `width` pixels."""
+        metrics = {"width": width, "deviceScaleFactor": 1, "mobile": width < 600}
+        self.browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": 0})
+        height = self.browser.execute_script("return document.documentElement.scrollHeight;")
+        self.browser.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride", {**metrics, "height": int(height)}
+        )
+        self.browser.save_screenshot(str(self.screenshots / f"{name}.png"))
+        self.browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.fixture
+def officer(pipeline: Pipeline, browser: webdriver.Chrome, screenshots: Path) -> Officer:
+    return Officer(browser, pipeline.notifier.base_url, screenshots)
+
+
+@needs_chromium
+def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_open_it(
+    pipeline: Pipeline, officer: Officer
+) -> None:
+    number, upi = unique_mobile(), unique_upi()
+    mumbai = complaint_body("MH-MUM", ("phone", number),
+                            police_station="Cyber Police Station West")  # fmt: skip
+    bhopal = complaint_body("MP-BPL", ("phone", number.replace(" ", "-")), ("upi", upi),
+                            police_station="Cyber Crime Cell Bhopal",
+                            registered_at="2026-11-21T16:40:00+05:30")  # fmt: skip
+    kolkata = complaint_body("WB-KOL", ("upi", upi.upper()),
+                             police_station="Lalbazar Cyber PS",
+                             registered_at="2026-11-22T11:05:00+05:30")  # fmt: skip
+
+    # Mumbai signs in to an empty inbox; two matching complaints arrive while it is open.
+    officer.sign_in("MH-MUM", "Mumbai")
+    assert officer.text("#unacknowledged") == "0"
+    officer.mark_page()
+    pipeline.post(mumbai)
+    pipeline.post(bhopal)
+    officer.until(lambda _: officer.row_link(SHARED_TITLE) is not None)
+    officer.until(lambda _: officer.text("#unacknowledged") == "1")
+    assert officer.page_was_not_reloaded()
+
+    # The alert: masked identifier, both complaints, whom to call in Bhopal.
+    officer.open_row(SHARED_TITLE)
+    alert_url = officer.browser.current_url
+    page = officer.browser.page_source
+    assert "•" in officer.text(".identifier")
+    assert number.replace(" ", "")[3:] not in page.replace(" ", "")  # never the raw number
+    assert mumbai["complaint_id"] in page
+    assert bhopal["complaint_id"] in page
+    assert "Cyber Crime Cell Bhopal" in page
+    assert contact_address("MP-BPL") in officer.text(".contacts")
+    assert officer.text("#alert-status") == "New"
+    officer.screenshot("alert")
+
+    # Acknowledge it; the page says so.
+    officer.click("button[name=status][value=acknowledged]")
+    officer.until(lambda _: officer.text("#alert-status") == "Acknowledged")
+    assert "Saved" in officer.text(".notice")
+
+    # The picture of what links the complaints.
+    officer.click("#cluster-link")
+    officer.until(lambda _: officer.heading() == "Linked complaints")
+    legend = officer.text(".legend")
+    assert "MH-MUM (your district)" in legend
+    assert "MP-BPL" in legend
+    assert len(officer.browser.find_elements(By.CSS_SELECTOR, "#cluster-picture .complaint")) == 2
+
+    # Kolkata names Bhopal's UPI: the three complaints become one group, and Mumbai is told.
+    officer.open("/console/inbox")
+    officer.mark_page()
+    pipeline.post(kolkata)
+    officer.until(lambda _: officer.row_link(CLUSTER_TITLE) is not None)
+    assert officer.page_was_not_reloaded()
+    assert officer.text("#unacknowledged") == "1"
+    officer.screenshot("inbox")
+    officer.screenshot("inbox-phone", width=390)
+    officer.open_row(CLUSTER_TITLE)
+    officer.click("#cluster-link")
+    officer.until(lambda _: officer.heading() == "Linked complaints")
+    nodes = officer.browser.find_elements(By.CSS_SELECTOR, "#cluster-picture .complaint")
+    assert len(nodes) == 3
+    assert (
+        len(officer.browser.find_elements(By.CSS_SELECTOR, "#cluster-picture .identifier-node"))
+        == 2
+    )
+    officer.screenshot("cluster")
+
+    # Sign out: the console is closed to this browser.
+    officer.click(".sign-out button")
+    officer.until(lambda _: officer.heading() == "Sign in")
+    assert "You have signed out." in officer.text(".notice")
+    officer.open("/console/inbox")
+    assert officer.heading() == "Sign in"
+
+    # Kolkata signs in: Mumbai's alert with Bhopal is not Kolkata's, and does not open.
+    officer.sign_in("WB-KOL", "Kolkata")
+    officer.browser.get(alert_url)
+    assert officer.heading() == "Not found"
+    assert bhopal["complaint_id"] not in officer.browser.page_source
