@@ -8,11 +8,12 @@ from typing import get_args
 import pytest
 
 from crosslink.directory import District
-from schemas.api import InboxAlert, InboxStatus
+from schemas.api import InboxAlert, InboxStatus, OperatorAlert
 from schemas.events import AlertKind
 from services.notifier.console.guard import SignedIn
 from services.notifier.console.pages import render_text
 from services.notifier.console.picture import draw
+from services.notifier.console.routes import OPERATOR_SECTIONS
 from services.notifier.console.sessions import new_session
 from services.notifier.console.texts import ENGLISH
 from services.notifier.routing import district_view
@@ -40,6 +41,7 @@ def test_every_status_kind_and_action_has_words() -> None:
     assert set(ENGLISH.statuses) == set(get_args(InboxStatus))
     assert set(ENGLISH.kinds) == set(ENGLISH.kind_meanings) == set(get_args(AlertKind))
     assert set(ENGLISH.actions) == set(get_args(InboxStatus)) - {"new"}
+    assert set(ENGLISH.operator_sections) == set(OPERATOR_SECTIONS)
 
 
 @pytest.mark.parametrize("status", get_args(InboxStatus))
@@ -82,3 +84,26 @@ def test_text_from_an_alert_is_escaped() -> None:
 
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_the_operations_page_lists_each_kind_of_trouble_in_its_own_table() -> None:
+    operator = SignedIn(
+        new_session(role="operator", subject="Ops desk", key_sha256="0" * 64, now=0, lifetime_s=1),
+        "csrf-token-value",
+        None,
+    )
+    dead = OperatorAlert(
+        operator_alert_id="op-1", kind="delivery_dead_lettered", reason="gave up after 8 tries",
+        district="MH-MUM", alert_id="a-1", delivery_id="d-1", raised_at=NOW,
+    )  # fmt: skip
+
+    page = render_text(
+        "operator.html", ENGLISH, signed_in=operator,
+        sections={"hubs": [], "dead_letters": [dead], "delivery_failures": []},
+        counts=[(("webhook", "dead"), 2)], disabled=[("MH-MUM", "https://cms.example/hook")],
+    )  # fmt: skip
+
+    dead_letters = page[page.index('id="dead_letters"') : page.index('id="delivery_failures"')]
+    assert "gave up after 8 tries" in dead_letters
+    assert "https://cms.example/hook" in page
+    assert page.count(f">{ENGLISH.none}<") == 2  # no hubs, no delivery failures

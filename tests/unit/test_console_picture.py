@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from schemas.api import DistrictAlert
 from schemas.events import CaseRef, ClusterSummary, IdentifierRef, PathStep
 from schemas.identifiers import IdentifierType
-from services.notifier.console.picture import SPACING, draw
+from services.notifier.console.picture import PALETTE, SPACING, draw
 from services.notifier.routing import district_view
 from tests.builders import alert_raised
 
@@ -103,3 +105,18 @@ def test_an_identifier_shared_by_several_steps_is_one_node() -> None:
 
     assert len(picture.identifiers) == 1
     assert len(picture.edges) == 3
+
+
+def _luminance(colour: str) -> float:
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+@pytest.mark.parametrize("colour", PALETTE)
+def test_every_district_colour_stands_out_from_the_white_page(colour: str) -> None:
+    contrast = (1 + 0.05) / (_luminance(colour) + 0.05)
+
+    assert contrast >= 3  # WCAG 1.4.11, non-text contrast

@@ -45,6 +45,13 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 STATUSES: tuple[str, ...] = get_args(InboxStatus)
 KINDS: tuple[str, ...] = get_args(AlertKind)
 INBOX_PAGE_SIZE = 50
+OPERATOR_ALERTS_SHOWN = 300
+# The operator page's sections, by operator alert kind (services/notifier/metrics.py).
+OPERATOR_SECTIONS = {
+    "hubs": ("hub_identifier",),
+    "dead_letters": ("delivery_dead_lettered", "undecodable_alert"),
+    "delivery_failures": ("webhook_endpoint_gone", "unknown_district"),
+}
 
 
 async def get_texts(request: Request) -> Texts:
@@ -206,11 +213,15 @@ async def operator_page(
     signed_in: OperatorSessionDep, outbox: OutboxDep, t: TextsDep
 ) -> HTMLResponse:
     """Hub identifiers, dead letters and delivery failures: the operator API, as a page."""
+    alerts = await outbox.operator_alerts(limit=OPERATOR_ALERTS_SHOWN)
+    sections = {
+        name: [alert for alert in alerts if alert.kind in kinds]
+        for name, kinds in OPERATOR_SECTIONS.items()
+    }
     return render(
-        "operator.html", t, signed_in=signed_in,
+        "operator.html", t, signed_in=signed_in, sections=sections,
         counts=sorted((await outbox.counts()).items()),
         disabled=sorted((await outbox.disabled_endpoints()).items()),
-        alerts=await outbox.operator_alerts(limit=100),
     )  # fmt: skip
 
 

@@ -86,12 +86,13 @@ class Texts:
     deliveries_by_channel: str
     column_channel: str
     column_count: str
+    column_url: str
     disabled_endpoints_heading: str
     none: str
-    operator_alerts_heading: str
     column_raised: str
     column_reason: str
     date_format: str
+    operator_sections: dict[str, str] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
     actions: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
@@ -177,9 +178,16 @@ ENGLISH = Texts(
     deliveries_by_channel="Deliveries by channel and status",
     column_channel="Channel",
     column_count="Deliveries",
+    column_url="Address",
     disabled_endpoints_heading="Webhook endpoints disabled after 410 Gone",
     none="None.",
-    operator_alerts_heading="Operator alerts: hub identifiers, dead letters, endpoints gone",
+    operator_sections={
+        "hubs": "Hub identifiers: named by very many complaints",
+        "dead_letters": "Dead letters: deliveries given up after every retry, alerts unreadable",
+        "delivery_failures": (
+            "Delivery failures: webhook endpoints gone, districts not in the directory"
+        ),
+    },
     column_raised="Raised",
     column_reason="Reason",
     date_format="%d %b %Y, %H:%M %Z",

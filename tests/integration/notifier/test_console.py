@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -16,7 +17,7 @@ from services.notifier.config import DEV_CONSOLE_SESSION_KEY
 from services.notifier.console import sessions
 from services.notifier.console.guard import SESSION_COOKIE
 from tests.builders import alert_raised
-from tests.conftest import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key
+from tests.conftest import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key, wait_for
 from tests.integration.notifier.conftest import Notifier
 
 pytestmark = pytest.mark.integration
@@ -270,6 +271,22 @@ def test_an_operator_sees_the_operations_page_and_no_district_inbox(stranger: Of
     assert signed_in.headers["location"] == "/console/operator"
     assert stranger.http.get("/console/operator").status_code == 200
     assert stranger.http.get("/console/inbox").status_code == 404
+
+
+def test_the_operations_page_lists_a_hub_identifier_among_the_hubs(
+    notifier: Notifier, stranger: Officer
+) -> None:
+    hub = alert_raised(OURS, kind="hub_identifier").model_copy(
+        update={"audience": "operators", "reason": f"Hub {uuid.uuid4().hex}: named by 30"}
+    )
+    notifier.publish(hub)
+    wait_for(lambda: notifier.operator_alerts(hub.alert_id))
+    stranger.sign_in(OPERATOR_KEY)
+
+    page = stranger.http.get("/console/operator").text
+
+    hubs = page[page.index('id="hubs"') : page.index('id="dead_letters"')]
+    assert hub.reason in hubs
 
 
 def test_a_district_does_not_see_the_operations_page(officer: Officer) -> None:
