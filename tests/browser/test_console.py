@@ -16,7 +16,9 @@ import pytest
 import yaml
 from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -83,9 +85,10 @@ class Officer:
         self.browser.get(self.base_url + path)
 
     def sign_in(self, district: str, name: str) -> None:
+        """With the keyboard only: type the key, press Enter."""
         self.open("/console/sign-in")
-        self.browser.find_element(By.ID, "api_key").send_keys(api_key(district))
-        self.browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+        assert self.unlabelled_fields() == []
+        self.browser.find_element(By.ID, "api_key").send_keys(api_key(district), Keys.ENTER)
         self.until(lambda _: self.heading() == "Alerts for your district")
         # The directory's real names arrive with its reload: read the header until they show.
         self.until(lambda _: self.refreshed_header_names(name))
@@ -95,6 +98,19 @@ class Officer:
             return True
         self.browser.refresh()
         return False
+
+    def unlabelled_fields(self) -> list[str]:
+        """The form fields on this page that no label names."""
+        fields: list[str] = self.browser.execute_script(
+            "return [...document.querySelectorAll('input, select, textarea')]"
+            ".filter(f => f.type !== 'hidden' && f.labels.length === 0).map(f => f.name);"
+        )
+        return fields
+
+    def press_tab(self) -> WebElement:
+        """Move the keyboard focus on; the element that has it."""
+        ActionChains(self.browser).send_keys(Keys.TAB).perform()
+        return self.browser.switch_to.active_element
 
     def heading(self) -> str:
         return self.browser.find_element(By.TAG_NAME, "h1").text
@@ -162,6 +178,8 @@ def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_
     # Mumbai signs in to an empty inbox; two matching complaints arrive while it is open.
     officer.sign_in("MH-MUM", "Mumbai")
     assert officer.text("#unacknowledged") == "0"
+    assert officer.unlabelled_fields() == []
+    assert officer.press_tab().text == "Skip to content"
     officer.mark_page()
     pipeline.post(mumbai)
     pipeline.post(bhopal)
@@ -182,8 +200,12 @@ def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_
     assert officer.text("#alert-status") == "New"
     officer.screenshot("alert")
 
-    # Acknowledge it; the page says so.
-    officer.click("button[name=status][value=acknowledged]")
+    # Acknowledge it, with the keyboard: from the note, Tab to the first action, Enter.
+    assert officer.unlabelled_fields() == []
+    officer.click("#note")
+    acknowledge = officer.press_tab()
+    assert acknowledge.text == "Acknowledge"
+    acknowledge.send_keys(Keys.ENTER)
     officer.until(lambda _: officer.text("#alert-status") == "Acknowledged")
     assert "Saved" in officer.text(".notice")
 
