@@ -237,6 +237,12 @@ def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_
     )
     officer.screenshot("cluster")
 
+    # The first alert now says which group its complaints belong to.
+    officer.browser.get(alert_url)
+    officer.click("#group-link")
+    officer.until(lambda _: officer.heading() == "Linked complaints")
+    assert "WB-KOL" in officer.text(".legend")
+
     # Sign out: the console is closed to this browser.
     officer.click(".sign-out button")
     officer.until(lambda _: officer.heading() == "Sign in")

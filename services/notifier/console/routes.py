@@ -17,6 +17,7 @@ from schemas.events import AlertKind
 from services.notifier.api import InboxDep, OutboxDep
 from services.notifier.config import NotifierSettings
 from services.notifier.console import sessions
+from services.notifier.console.groups import group_of
 from services.notifier.console.guard import (
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
@@ -46,6 +47,7 @@ STATUSES: tuple[str, ...] = get_args(InboxStatus)
 KINDS: tuple[str, ...] = get_args(AlertKind)
 INBOX_PAGE_SIZE = 50
 OPERATOR_ALERTS_SHOWN = 300
+GROUP_ANNOUNCEMENTS_SEARCHED = 100  # the district's newest group alerts
 # The operator page's sections, by operator alert kind (services/notifier/metrics.py).
 OPERATOR_SECTIONS = {
     "hubs": ("hub_identifier",),
@@ -178,7 +180,8 @@ async def alert_page(
     saved: bool = False,
 ) -> HTMLResponse:
     item = await _item(inbox, signed_in, alert_id)
-    return _alert(request, t, signed_in, item, saved=saved)
+    group = await _group(inbox, signed_in, item)
+    return _alert(request, t, signed_in, item, saved=saved, group=group)
 
 
 @router.post("/alerts/{alert_id}/status")
@@ -205,7 +208,10 @@ async def cluster_page(
     alert_id: str, signed_in: DistrictSessionDep, inbox: InboxDep, t: TextsDep
 ) -> HTMLResponse:
     item = await _item(inbox, signed_in, alert_id)
-    return render("cluster.html", t, signed_in=signed_in, item=item, picture=draw(item.alert))
+    group = await _group(inbox, signed_in, item)
+    return render(
+        "cluster.html", t, signed_in=signed_in, item=item, picture=draw(item.alert), group=group
+    )
 
 
 @router.get("/operator")
@@ -234,13 +240,14 @@ def _alert(
     saved: bool = False,
     error: str | None = None,
     status_code: int = 200,
+    group: InboxAlert | None = None,
 ) -> HTMLResponse:
     directory: DistrictsDirectory = request.app.state.directory.current()
     others = dict.fromkeys(case.district for case in item.alert.other_cases)
     contacts: list[tuple[str, District | None]] = [(code, directory.get(code)) for code in others]
     return render(
         "alert.html", t, status_code=status_code, signed_in=signed_in, item=item,
-        contacts=contacts, saved=saved, error=error,
+        contacts=contacts, saved=saved, error=error, group=group,
         actions=[s for s in STATUSES[STATUSES.index(item.status) + 1:]],
     )  # fmt: skip
 
@@ -252,6 +259,13 @@ async def _item(inbox: InboxDep, signed_in: SignedIn, alert_id: str) -> InboxAle
     if item is None:
         raise PageNotFound()
     return item
+
+
+async def _group(inbox: InboxDep, signed_in: SignedIn, item: InboxAlert) -> InboxAlert | None:
+    """The newest group announcement in this district's inbox naming one of item's cases."""
+    query = InboxQuery(kind="cluster_linked", limit=GROUP_ANNOUNCEMENTS_SEARCHED)
+    announcements, _ = await inbox.page(_code(signed_in), query)
+    return group_of(item, announcements)
 
 
 def _code(signed_in: SignedIn) -> str:

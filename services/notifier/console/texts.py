@@ -69,6 +69,7 @@ class Texts:
     status_changed: str
     status_conflict: str
     cluster_link: str
+    group_link: str
     back_to_alert: str
     back_to_inbox: str
     cluster_title: str
@@ -158,7 +159,8 @@ ENGLISH = Texts(
     current_status="Status",
     status_changed="Saved. The alert is now:",
     status_conflict="Another officer has already moved this alert on; the page shows it now.",
-    cluster_link="See the group these complaints belong to",
+    cluster_link="See what links these complaints",
+    group_link="These complaints are now part of a larger group: see the whole group",
     back_to_alert="Back to the alert",
     back_to_inbox="Back to the alerts",
     cluster_title="Linked complaints",

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from crosslink.directory import hash_api_key
-from schemas.events import AlertRaised
+from schemas.events import AlertRaised, ClusterSummary
 from services.notifier.config import DEV_CONSOLE_SESSION_KEY
 from services.notifier.console import sessions
 from services.notifier.console.guard import SESSION_COOKIE
@@ -188,6 +188,30 @@ def test_closing_without_a_note_is_refused_and_changes_nothing(
     assert response.status_code == 422
     assert "Write a note" in response.text
     assert status_of(notifier, OURS, alert_id) == before
+
+
+def test_an_alert_links_to_the_group_its_complaints_now_belong_to(
+    notifier: Notifier, officer: Officer
+) -> None:
+    pair = alert_raised(OURS, THEIRS)
+    third = alert_raised("KL-TVM").cases[0]
+    group = alert_raised(OURS, kind="cluster_linked").model_copy(
+        update={
+            "cases": (*pair.cases, third),
+            "cluster": ClusterSummary(
+                cluster_id=f"cl-{uuid.uuid4().hex}",
+                size=3,
+                districts=(OURS, THEIRS, "KL-TVM"),
+                path=(),
+            ),
+        }
+    )
+    notifier.publish(pair, group)
+    notifier.wait_for_inbox(OURS, group.alert_id)
+
+    page = officer.http.get(f"/console/alerts/{pair.alert_id}").text
+
+    assert f'href="/console/alerts/{group.alert_id}/cluster" id="group-link"' in page
 
 
 @pytest.mark.parametrize("path", ["/console/alerts/{}", "/console/alerts/{}/cluster"])
