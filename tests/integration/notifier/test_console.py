@@ -207,6 +207,7 @@ def test_an_alert_links_to_the_group_its_complaints_now_belong_to(
         }
     )
     notifier.publish(pair, group)
+    notifier.wait_for_inbox(OURS, pair.alert_id)
     notifier.wait_for_inbox(OURS, group.alert_id)
 
     page = officer.http.get(f"/console/alerts/{pair.alert_id}").text
