@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Depends, Request, Response
 
-from crosslink.directory import District, DistrictsDirectory
+from crosslink.directory import District, DistrictsDirectory, hash_api_key
 from services.notifier.config import NotifierSettings
 from services.notifier.console import sessions
 from services.notifier.console.pages import PREFIX
@@ -35,6 +35,14 @@ class SignInRequired(Exception):
 
 class FormRejected(Exception):
     """A form without this session's CSRF token: refused with 403, nothing changed."""
+
+
+class KeyRefused(Exception):
+    """Sign-in with an unknown key, or with one that may not use the console (`known`)."""
+
+    def __init__(self, *, known: bool) -> None:
+        super().__init__("key refused")
+        self.known = known
 
 
 class PageNotFound(Exception):
@@ -75,6 +83,32 @@ async def get_signed_in(request: Request) -> SignedIn:
     if not sessions.fingerprint_matches(session, hashes):
         raise SignInRequired()
     return SignedIn(session, sessions.csrf_token(key, session.session_id), district)
+
+
+def open_session(request: Request, key: str) -> Session:
+    """A new session for the district (or operator) holding `key`; KeyRefused otherwise."""
+    directory: DistrictsDirectory = request.app.state.directory.current()
+    caller = directory.caller_for_api_key(key) if key else None
+    if caller is None or not (caller.district or caller.operator):
+        raise KeyRefused(known=caller is not None)
+    settings: NotifierSettings = request.app.state.settings
+    return sessions.new_session(
+        role="district" if caller.district else "operator",
+        subject=caller.district.code if caller.district else caller.name,
+        key_sha256=hash_api_key(key),
+        now=time.time(),
+        lifetime_s=settings.console_session_lifetime_s,
+    )
+
+
+def sign_in_token(request: Request, nonce: str) -> str:
+    """The sign-in form's CSRF token, bound to the nonce in the browser's sign-in cookie."""
+    return sessions.csrf_token(session_key(request), f"sign-in:{nonce}")
+
+
+def check_sign_in_token(request: Request, nonce: str, token: str | None) -> None:
+    if not nonce or not sessions.csrf_matches(session_key(request), f"sign-in:{nonce}", token):
+        raise FormRejected()
 
 
 async def get_district(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -> SignedIn:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from crosslink.directory import District, DistrictsDirectory, hash_api_key
+from crosslink.directory import District, DistrictsDirectory
 from schemas.api import InboxAlert, InboxStatus, InboxStatusChange
 from schemas.events import AlertKind
 from services.notifier.api import InboxDep, OutboxDep
@@ -23,17 +23,20 @@ from services.notifier.console.guard import (
     SIGN_IN_COOKIE,
     SIGN_IN_NONCE_LIFETIME_S,
     DistrictSessionDep,
-    FormRejected,
+    KeyRefused,
     OperatorSessionDep,
     PageNotFound,
     SignedIn,
     SignedInDep,
     SignInRequired,
+    check_sign_in_token,
     checked_form,
     get_signed_in,
+    open_session,
     read_form,
     session_key,
     set_cookie,
+    sign_in_token,
 )
 from services.notifier.console.pages import PREFIX, render, render_text
 from services.notifier.console.picture import draw
@@ -78,7 +81,7 @@ async def sign_in_page(
 ) -> HTMLResponse:
     nonce = sessions.new_nonce()
     message = t.session_expired if expired else t.signed_out if signed_out else None
-    response = render("sign_in.html", t, csrf=_sign_in_token(request, nonce), message=message)
+    response = render("sign_in.html", t, csrf=sign_in_token(request, nonce), message=message)
     set_cookie(request, response, SIGN_IN_COOKIE, nonce, SIGN_IN_NONCE_LIFETIME_S)
     return response
 
@@ -87,33 +90,19 @@ async def sign_in_page(
 async def sign_in(request: Request, t: TextsDep) -> Response:
     form = await read_form(request)
     nonce = request.cookies.get(SIGN_IN_COOKIE, "")
-    if not nonce or not sessions.csrf_matches(
-        session_key(request), f"sign-in:{nonce}", form.get("csrf_token")
-    ):
-        raise FormRejected()
+    check_sign_in_token(request, nonce, form.get("csrf_token"))
     request.app.state.rate_limiter.take(f"console sign-in from {_client(request)}")
-    key = form.get("api_key", "").strip()
-    directory: DistrictsDirectory = request.app.state.directory.current()
-    caller = directory.caller_for_api_key(key) if key else None
-    if caller is None or not (caller.district or caller.operator):
-        error = t.bad_key if caller is None else t.not_for_console
+    try:
+        session = open_session(request, form.get("api_key", "").strip())
+    except KeyRefused as refused:
         return render(
-            "sign_in.html", t, status_code=401 if caller is None else 403,
-            csrf=_sign_in_token(request, nonce), message=None, error=error,
+            "sign_in.html", t, status_code=403 if refused.known else 401,
+            csrf=sign_in_token(request, nonce), message=None,
+            error=t.not_for_console if refused.known else t.bad_key,
         )  # fmt: skip
-    settings: NotifierSettings = request.app.state.settings
-    session = sessions.new_session(
-        role="district" if caller.district else "operator",
-        subject=caller.district.code if caller.district else caller.name,
-        key_sha256=hash_api_key(key),
-        now=time.time(),
-        lifetime_s=settings.console_session_lifetime_s,
-    )
-    response = _see_other("/inbox" if caller.district else "/operator")
-    set_cookie(
-        request, response, SESSION_COOKIE, sessions.seal(session, session_key(request)),
-        settings.console_session_lifetime_s,
-    )  # fmt: skip
+    response = _see_other("/inbox" if session.role == "district" else "/operator")
+    set_cookie(request, response, SESSION_COOKIE, sessions.seal(session, session_key(request)),
+               request.app.state.settings.console_session_lifetime_s)  # fmt: skip
     response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
     return response
 
@@ -280,10 +269,6 @@ def _query(status: str, kind: str) -> InboxQuery:
         kind=kind if kind in KINDS else None,  # type: ignore[arg-type]
         limit=INBOX_PAGE_SIZE,
     )
-
-
-def _sign_in_token(request: Request, nonce: str) -> str:
-    return sessions.csrf_token(session_key(request), f"sign-in:{nonce}")
 
 
 def _client(request: Request) -> str:
