@@ -8,7 +8,7 @@ from typing import get_args
 import pytest
 
 from crosslink.directory import District
-from schemas.api import InboxAlert, InboxStatus, OperatorAlert
+from schemas.api import DeliveryState, InboxAlert, InboxStatus, OperatorAlert
 from schemas.events import AlertKind
 from services.notifier.console.guard import SignedIn
 from services.notifier.console.pages import render_text
@@ -42,6 +42,9 @@ def test_every_status_kind_and_action_has_words() -> None:
     assert set(ENGLISH.kinds) == set(ENGLISH.kind_meanings) == set(get_args(AlertKind))
     assert set(ENGLISH.actions) == set(get_args(InboxStatus)) - {"new"}
     assert set(ENGLISH.operator_sections) == set(OPERATOR_SECTIONS)
+    for words, field_ in ((ENGLISH.channels, "channel"), (ENGLISH.purposes, "purpose"),
+                          (ENGLISH.delivery_states, "status")):  # fmt: skip
+        assert set(words) == set(get_args(DeliveryState.model_fields[field_].annotation))
 
 
 @pytest.mark.parametrize("status", get_args(InboxStatus))

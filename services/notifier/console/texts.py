@@ -94,6 +94,9 @@ class Texts:
     column_reason: str
     date_format: str
     operator_sections: dict[str, str] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)
+    purposes: dict[str, str] = field(default_factory=dict)
+    delivery_states: dict[str, str] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
     actions: dict[str, str] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
@@ -193,6 +196,14 @@ ENGLISH = Texts(
     column_raised="Raised",
     column_reason="Reason",
     date_format="%d %b %Y, %H:%M %Z",
+    channels={"webhook": "Webhook to your case-management system", "email": "Email"},
+    purposes={"alert": "the alert", "reminder": "a reminder, not yet acknowledged"},
+    delivery_states={
+        "pending": "being sent",
+        "delivered": "delivered",
+        "held": "held: the endpoint is disabled",
+        "dead": "not delivered after every retry",
+    },
     statuses={
         "new": "New",
         "acknowledged": "Acknowledged",
