@@ -65,6 +65,8 @@ class WebhookReceiver:
         self._seen: set[str] = set()
         self._scripts: dict[str, list[Reply]] = {}
         self._usual = Reply()
+        self._answering = 0
+        self.most_concurrent = 0  # the most requests it was answering at one time
         self.received: list[ReceivedWebhook] = []
         self._server = BackgroundServer(self._handler_class(), port)
 
@@ -127,6 +129,11 @@ class WebhookReceiver:
                                     headers, body, at))  # fmt: skip
         return reply
 
+    def _count_answering(self, change: int) -> None:
+        with self._lock:
+            self._answering += change
+            self.most_concurrent = max(self.most_concurrent, self._answering)
+
     def _store(self, webhook: ReceivedWebhook) -> None:
         with self._lock:
             self.received.append(webhook)
@@ -138,6 +145,13 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                receiver._count_answering(+1)
+                try:
+                    self._answer()
+                finally:
+                    receiver._count_answering(-1)
+
+            def _answer(self) -> None:
                 length = self.headers.get("content-length", "0")
                 if not length.isascii() or not length.isdigit():
                     self.send_error(400, "a Content-Length is required")

@@ -1,6 +1,7 @@
 """Issue 9, scenario 8: one district's webhook receiver answers slowly while complaints flow.
 Its backlog waits in the outbox on disk, not in the notifier's memory: the deliveries still
-owed grow and then drain, the notifier's memory stays flat, and nothing is lost or doubled."""
+owed grow and then drain, the notifier's memory stays flat, and nothing is lost or doubled.
+It holds no more than its share of the notifier's delivery slots, so the others go on."""
 
 from __future__ import annotations
 
@@ -25,12 +26,14 @@ from tests.chaos.conftest import (
     report,
     scaled,
 )
-from tests.conftest import OPERATOR_KEY
+from tests.conftest import OPERATOR_KEY, wait_for
 from tests.e2e.conftest import Pipeline, running_pipeline
 
 SEED = 9008
-COMPLAINTS = scaled(400, 5_000)
-SLOW_ANSWER_S = 1.0
+COMPLAINTS = scaled(400, 3_000)
+# Slow enough for a backlog to build, quick enough for it to drain within the pipeline's time.
+SLOW_ANSWER_S = scaled(1_000, 200) / 1000
+SHARE = 4  # CROSSLINK_MAX_CONCURRENT_DELIVERIES_PER_DISTRICT's default, of 16 slots
 SAMPLE_EVERY_S = 0.2  # how often the sampler looks: a measurement, not a synchronisation
 MIB = 1024 * 1024
 
@@ -44,10 +47,15 @@ def test_a_slow_receiver_builds_a_backlog_on_disk_that_drains_with_memory_flat(
     with running_pipeline(
         broker.bootstrap, tmp_path, DISTRICTS, hub_threshold=HUB_THRESHOLD
     ) as pipeline:
-        pipeline.receivers[slowest].answer_unscripted(Reply(204, delay_s=SLOW_ANSWER_S))
+        slow = pipeline.receivers[slowest]
+        slow.answer_unscripted(Reply(204, delay_s=SLOW_ANSWER_S))
         with _Sampler(pipeline) as sampler:
             with Poster(lambda: pipeline.intake.base_url, workload.complaints) as poster:
                 poster.finish()
+            # The other districts get all theirs while the slow one still works through its own.
+            others = {(a, d) for a, d in workload.owed if d != slowest}
+            wait_for(lambda: others <= set(pipeline.deliveries(*DISTRICT_KINDS)), timeout_s=120)
+            still_owed_to_slow = len(workload.owed - set(pipeline.deliveries(*DISTRICT_KINDS)))
             pipeline.wait_until_idle()
         figures = tally(workload.owed, pipeline.deliveries(*DISTRICT_KINDS))
 
@@ -63,12 +71,16 @@ def test_a_slow_receiver_builds_a_backlog_on_disk_that_drains_with_memory_flat(
             {
                 "peak deliveries owed": max(sampler.pending),
                 "notifier memory": f"{at_start:.0f} → peak {peak:.0f} MiB",
+                "most requests the slow one answered at once": slow.most_concurrent,
+                "still owed to it when the others had all theirs": still_owed_to_slow,
             },
         )
     )
     assert max(sampler.pending) > 0  # a backlog grew
     assert sampler.pending[-1] == 0  # and drained
     assert peak < at_start + 64  # the backlog is rows in the outbox, not objects in memory
+    assert slow.most_concurrent == SHARE  # its share, used and never exceeded
+    assert still_owed_to_slow > 0  # the others were not held up behind it
     assert_all_delivered_once(figures)
 
 
