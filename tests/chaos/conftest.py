@@ -7,10 +7,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,12 +22,20 @@ import httpx
 import pytest
 
 from crosslink.localbroker import LocalBroker, free_port
-from crosslink.oracle import Expectation, Tally, expected
+from crosslink.oracle import Expectation, Tally, expected, tally
 from crosslink.provisioning import provision_topics
-from crosslink.synthetic import complaint_stream
+from crosslink.synthetic import DISTRICTS, complaint_stream
 from services.intake.config import IntakeSettings
 from tests.conftest import api_key
+from tests.e2e.conftest import Pipeline, running_pipeline
 
+# Every scenario's `pytestmark`: selected by `make chaos` (-m chaos) and `make integration`.
+CHAOS_MARKS = [
+    pytest.mark.chaos,
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.skipif(shutil.which("java") is None, reason="runs its own local broker"),
+]
 FULL = os.environ.get("CROSSLINK_CHAOS_SCALE") == "full"
 # Where `make chaos` collects each run's figures (tests/chaos/results.py writes the table).
 RESULTS_FILE = os.environ.get("CROSSLINK_CHAOS_RESULTS")
@@ -56,6 +66,11 @@ class Workload:
         key = IntakeSettings().pseudonym()
         return cls(seed, complaints, expected(complaints, key=key, hub_threshold=HUB_THRESHOLD))
 
+    def tally(self, pipeline: Pipeline, *also: tuple[str, str]) -> Tally:
+        """What the districts' receivers processed (and `also` (alert id, district)) against
+        what is owed."""
+        return tally(self.owed, [*pipeline.deliveries(*DISTRICT_KINDS), *also])
+
     @property
     def owed(self) -> set[tuple[str, str]]:
         """(alert id, district) of every district alert owed."""
@@ -72,6 +87,15 @@ def broker(tmp_path: Path) -> Iterator[LocalBroker]:
         yield running
 
 
+def chaos_pipeline(
+    broker: LocalBroker, workdir: Path, **settings: str
+) -> AbstractContextManager[Pipeline]:
+    """The three services and the 44 districts' receivers on the scenario's broker."""
+    return running_pipeline(
+        broker.bootstrap, workdir, DISTRICTS, hub_threshold=HUB_THRESHOLD, settings=settings
+    )
+
+
 class Poster:
     """Posts complaints in order from a background thread, as an integrator would: each one
     until intake answers 202, honouring Retry-After on a 503 and retrying a dropped connection
@@ -80,7 +104,7 @@ class Poster:
 
     def __init__(
         self,
-        base_url: Callable[[], str],
+        base_url: str,
         complaints: Sequence[dict[str, Any]],
         *,
         allowed: int | None = None,
@@ -137,7 +161,7 @@ class Poster:
         while time.monotonic() < deadline:
             try:
                 response = client.post(
-                    f"{self._base_url()}/v1/complaints", json=body, headers=headers
+                    f"{self._base_url}/v1/complaints", json=body, headers=headers
                 )
             except httpx.TransportError as error:
                 refused = isinstance(error, httpx.ConnectError)  # else cut off mid-request

@@ -7,21 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from crosslink.localbroker import LocalBroker
-from crosslink.oracle import tally
-from crosslink.synthetic import DISTRICTS
 from tests.chaos.conftest import (
-    DISTRICT_KINDS,
-    HUB_THRESHOLD,
+    CHAOS_MARKS,
     Poster,
     Run,
     Workload,
     assert_all_delivered_once,
+    chaos_pipeline,
     report,
     scaled,
 )
 from tests.conftest import wait_for
-from tests.e2e.conftest import running_pipeline
 
+pytestmark = CHAOS_MARKS
 SEED = 9005
 COMPLAINTS = scaled(400, 5_000)
 OUTAGES = scaled(1, 3)
@@ -33,10 +31,8 @@ def test_a_broker_outage_is_answered_with_503_and_the_pipeline_resumes_losing_no
     workload = Workload.synthetic(SEED, COMPLAINTS)
     prompt_retries = {"CROSSLINK_RETRY_AFTER_S": "1"}
 
-    with running_pipeline(
-        broker.bootstrap, tmp_path, DISTRICTS, hub_threshold=HUB_THRESHOLD, settings=prompt_retries
-    ) as pipeline:
-        with Poster(lambda: pipeline.intake.base_url, workload.complaints) as poster:
+    with chaos_pipeline(broker, tmp_path, **prompt_retries) as pipeline:
+        with Poster(pipeline.intake.base_url, workload.complaints) as poster:
             for _ in range(OUTAGES):
                 poster.wait_posted(COMPLAINTS // (OUTAGES + 1))
                 refused_before = poster.answers["503"]
@@ -45,7 +41,7 @@ def test_a_broker_outage_is_answered_with_503_and_the_pipeline_resumes_losing_no
                 broker.start()
             poster.finish()
         pipeline.wait_until_idle()
-        figures = tally(workload.owed, pipeline.deliveries(*DISTRICT_KINDS))
+        figures = workload.tally(pipeline)
         still_running = [
             service.name
             for service in (pipeline.intake, pipeline.matcher, pipeline.notifier)

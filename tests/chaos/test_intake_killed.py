@@ -8,26 +8,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crosslink.localbroker import LocalBroker
-from crosslink.oracle import tally
-from crosslink.synthetic import DISTRICTS
 from schemas.api import ComplaintSubmission
 from schemas.events import IdentifierSighted
 from schemas.topics import IDENTIFIER_SIGHTED
 from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
 from tests.chaos.conftest import (
-    DISTRICT_KINDS,
-    HUB_THRESHOLD,
+    CHAOS_MARKS,
     Poster,
     Run,
     Workload,
     assert_all_delivered_once,
+    chaos_pipeline,
     report,
     scaled,
 )
 from tests.conftest import read_topic
-from tests.e2e.conftest import running_pipeline
 
+pytestmark = CHAOS_MARKS
 SEED = 9004
 COMPLAINTS = scaled(400, 5_000)
 KILLS = scaled(8, 40)
@@ -38,10 +36,8 @@ def test_every_complaint_accepted_by_an_intake_killed_in_a_loop_has_all_its_even
 ) -> None:
     workload = Workload.synthetic(SEED, COMPLAINTS)
 
-    with running_pipeline(
-        broker.bootstrap, tmp_path, DISTRICTS, hub_threshold=HUB_THRESHOLD
-    ) as pipeline:
-        with Poster(lambda: pipeline.intake.base_url, workload.complaints) as poster:
+    with chaos_pipeline(broker, tmp_path) as pipeline:
+        with Poster(pipeline.intake.base_url, workload.complaints) as poster:
             for _ in range(KILLS):
                 poster.wait_posted(COMPLAINTS // (KILLS + 1))
                 pipeline.intake.process.kill()
@@ -53,7 +49,7 @@ def test_every_complaint_accepted_by_an_intake_killed_in_a_loop_has_all_its_even
             for record in read_topic(broker.bootstrap, IDENTIFIER_SIGHTED.name)
         }
         pipeline.wait_until_idle()
-        figures = tally(workload.owed, pipeline.deliveries(*DISTRICT_KINDS))
+        figures = workload.tally(pipeline)
 
     missing = {
         body["complaint_id"] for body in workload.complaints if not _event_ids(body) <= in_kafka

@@ -7,20 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from crosslink.localbroker import LocalBroker
-from crosslink.oracle import tally
-from crosslink.synthetic import DISTRICTS
 from tests.chaos.conftest import (
-    DISTRICT_KINDS,
-    HUB_THRESHOLD,
+    CHAOS_MARKS,
     Poster,
     Run,
     Workload,
     assert_all_delivered_once,
+    chaos_pipeline,
     report,
     scaled,
 )
-from tests.e2e.conftest import running_pipeline
 
+pytestmark = CHAOS_MARKS
 SEED = 9001
 COMPLAINTS = scaled(600, 10_000)
 KILLS = scaled(2, 5)
@@ -32,10 +30,8 @@ def test_a_matcher_killed_again_and_again_loses_misroutes_and_doubles_nothing(
     workload = Workload.synthetic(SEED, COMPLAINTS)
     fast_failover = {"CROSSLINK_MATCHER_SESSION_TIMEOUT_S": "6"}
 
-    with running_pipeline(
-        broker.bootstrap, tmp_path, DISTRICTS, hub_threshold=HUB_THRESHOLD, settings=fast_failover
-    ) as pipeline:
-        with Poster(lambda: pipeline.intake.base_url, workload.complaints) as poster:
+    with chaos_pipeline(broker, tmp_path, **fast_failover) as pipeline:
+        with Poster(pipeline.intake.base_url, workload.complaints) as poster:
             for _ in range(KILLS):
                 poster.wait_posted(COMPLAINTS // (KILLS + 1))
                 pipeline.matcher.process.kill()  # SIGKILL: no shutdown, no final commit
@@ -43,7 +39,7 @@ def test_a_matcher_killed_again_and_again_loses_misroutes_and_doubles_nothing(
                 pipeline.matcher.start().wait_healthy()
             poster.finish()
         pipeline.wait_until_idle()
-        figures = tally(workload.owed, pipeline.deliveries(*DISTRICT_KINDS))
+        figures = workload.tally(pipeline)
 
     report(
         Run(

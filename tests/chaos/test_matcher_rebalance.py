@@ -14,22 +14,20 @@ from pathlib import Path
 import httpx
 
 from crosslink.localbroker import LocalBroker, free_port
-from crosslink.oracle import tally
 from crosslink.processes import ServiceProcess, metric_value
-from crosslink.synthetic import DISTRICTS
 from tests.chaos.conftest import (
-    DISTRICT_KINDS,
-    HUB_THRESHOLD,
+    CHAOS_MARKS,
     Poster,
     Run,
     Workload,
     assert_all_delivered_once,
+    chaos_pipeline,
     report,
     scaled,
 )
 from tests.conftest import wait_for
-from tests.e2e.conftest import running_pipeline
 
+pytestmark = CHAOS_MARKS
 SEED = 9002
 COMPLAINTS = scaled(600, 6_000)
 
@@ -40,9 +38,7 @@ def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_
     workload = Workload.synthetic(SEED, COMPLAINTS)
     fast_rebalance = {"CROSSLINK_MATCHER_SESSION_TIMEOUT_S": "6"}
 
-    with running_pipeline(
-        broker.bootstrap, tmp_path, DISTRICTS, hub_threshold=HUB_THRESHOLD, settings=fast_rebalance
-    ) as pipeline:
+    with chaos_pipeline(broker, tmp_path, **fast_rebalance) as pipeline:
         # A second worker has its own port and its own table files, as on a second machine.
         second = ServiceProcess(
             "matcher",
@@ -54,7 +50,7 @@ def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_
         # third waits until it holds partitions, so that it is seen to process some.
         last_third = COMPLAINTS - 2 * (COMPLAINTS // 3)
         with Poster(
-            lambda: pipeline.intake.base_url,
+            pipeline.intake.base_url,
             workload.complaints,
             allowed=COMPLAINTS - last_third,
         ) as poster:
@@ -67,7 +63,7 @@ def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_
             second.stop()  # scaled back down: SIGTERM, its partitions return to the first
             poster.finish()
         pipeline.wait_until_idle()
-        figures = tally(workload.owed, pipeline.deliveries(*DISTRICT_KINDS))
+        figures = workload.tally(pipeline)
 
     report(
         Run(

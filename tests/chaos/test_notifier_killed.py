@@ -12,22 +12,21 @@ import signal
 from pathlib import Path
 
 from crosslink.localbroker import LocalBroker
-from crosslink.oracle import tally
 from crosslink.receiver import Reply
-from crosslink.synthetic import DISTRICTS
 from services.notifier.routing import delivery_id
 from tests.chaos.conftest import (
-    DISTRICT_KINDS,
-    HUB_THRESHOLD,
+    CHAOS_MARKS,
     Poster,
     Run,
     Workload,
     assert_all_delivered_once,
+    chaos_pipeline,
     report,
     scaled,
 )
-from tests.e2e.conftest import Pipeline, running_pipeline
+from tests.e2e.conftest import Pipeline
 
+pytestmark = CHAOS_MARKS
 SEED = 9003
 COMPLAINTS = scaled(400, 5_000)
 KILLS = scaled(2, 5)
@@ -43,16 +42,12 @@ def test_a_notifier_killed_after_each_of_several_2xx_resends_them_and_doubles_no
     # are claimed again after it (docs/notifier.md).
     short_leases = {"CROSSLINK_WEBHOOK_TIMEOUT_S": "3", "CROSSLINK_SMTP_TIMEOUT_S": "3"}
 
-    with running_pipeline(
-        broker.bootstrap, tmp_path, DISTRICTS, hub_threshold=HUB_THRESHOLD, settings=short_leases
-    ) as pipeline:
+    with chaos_pipeline(broker, tmp_path, **short_leases) as pipeline:
         for district, webhook_id in aimed:
             pipeline.receivers[district].script(webhook_id, _answer_then_kill(pipeline))
         # Each aimed delivery is raised by a complaint of the next segment of the stream, let
         # through only once the notifier is back: never two kills of one process.
-        with Poster(
-            lambda: pipeline.intake.base_url, workload.complaints, allowed=2 * segment
-        ) as poster:
+        with Poster(pipeline.intake.base_url, workload.complaints, allowed=2 * segment) as poster:
             for _ in aimed:
                 assert pipeline.notifier.process.wait(timeout=300) == -signal.SIGKILL
                 pipeline.notifier.start().wait_healthy()
@@ -60,7 +55,7 @@ def test_a_notifier_killed_after_each_of_several_2xx_resends_them_and_doubles_no
             poster.allow()
             poster.finish()
         pipeline.wait_until_idle()
-        figures = tally(workload.owed, pipeline.deliveries(*DISTRICT_KINDS))
+        figures = workload.tally(pipeline)
         resent = {
             webhook_id: pipeline.receivers[district].requests_for(webhook_id)
             for district, webhook_id in aimed

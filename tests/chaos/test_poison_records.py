@@ -12,23 +12,21 @@ from kafka import KafkaProducer
 
 from crosslink.deadletters import read_dead_letters
 from crosslink.localbroker import LocalBroker
-from crosslink.oracle import tally
-from crosslink.synthetic import DISTRICTS
 from schemas.topics import ALERT_RAISED, COMPLAINTS_LINKED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from tests.builders import unique_mobile
 from tests.chaos.conftest import (
-    DISTRICT_KINDS,
-    HUB_THRESHOLD,
+    CHAOS_MARKS,
     Poster,
     Run,
     Workload,
     assert_all_delivered_once,
+    chaos_pipeline,
     report,
     scaled,
 )
 from tests.conftest import read_topic, wait_for
-from tests.e2e.conftest import running_pipeline
 
+pytestmark = CHAOS_MARKS
 SEED = 9007
 COMPLAINTS = scaled(400, 5_000)
 # What each service reads: the matcher the first three, the notifier the alerts.
@@ -40,19 +38,17 @@ def test_poison_records_on_every_topic_are_dead_lettered_and_the_stream_goes_on(
 ) -> None:
     workload = Workload.synthetic(SEED, COMPLAINTS)
 
-    with running_pipeline(
-        broker.bootstrap, tmp_path, DISTRICTS, hub_threshold=HUB_THRESHOLD
-    ) as pipeline:
+    with chaos_pipeline(broker, tmp_path) as pipeline:
         # A registry entry no complaint names: a real registry event to copy, and no alert.
         pipeline.add_to_registry(
             {"type": "phone", "value": unique_mobile(), "source": "NCRP", "reference": "P-1"}
         )
-        with Poster(lambda: pipeline.intake.base_url, workload.complaints) as poster:
+        with Poster(pipeline.intake.base_url, workload.complaints) as poster:
             poster.wait_posted(COMPLAINTS // 2)
             poison = _poison_every_topic(broker.bootstrap)
             poster.finish()
         pipeline.wait_until_idle()
-        figures = tally(workload.owed, pipeline.deliveries(*DISTRICT_KINDS))
+        figures = workload.tally(pipeline)
         wait_for(lambda: len(read_dead_letters(broker.bootstrap)) >= len(poison))
         letters = {(letter.topic, letter.value) for letter in read_dead_letters(broker.bootstrap)}
 

@@ -11,22 +11,23 @@ from typing import Any
 import httpx
 
 from crosslink.localbroker import LocalBroker
-from crosslink.oracle import tally
+from crosslink.processes import metric_value
 from crosslink.receiver import WebhookReceiver
-from crosslink.synthetic import DISTRICTS
 from tests.chaos.conftest import (
+    CHAOS_MARKS,
     DISTRICT_KINDS,
-    HUB_THRESHOLD,
     Poster,
     Run,
     Workload,
     assert_all_delivered_once,
+    chaos_pipeline,
     report,
     scaled,
 )
 from tests.conftest import OPERATOR_KEY, webhook_secret
-from tests.e2e.conftest import Pipeline, running_pipeline
+from tests.e2e.conftest import Pipeline
 
+pytestmark = CHAOS_MARKS
 SEED = 9006
 COMPLAINTS = scaled(400, 5_000)
 FOUR_QUICK_ATTEMPTS = "[0, 0.3, 0.3, 0.3]"  # the retry horizon: about a second
@@ -38,35 +39,32 @@ def test_a_receiver_down_past_the_retry_horizon_gets_every_alert_after_a_replay(
     workload = Workload.synthetic(SEED, COMPLAINTS)
     busiest = Counter(district for _, district in workload.owed).most_common(1)[0][0]
 
-    with running_pipeline(
-        broker.bootstrap,
-        tmp_path,
-        DISTRICTS,
-        hub_threshold=HUB_THRESHOLD,
-        settings={"CROSSLINK_RETRY_SCHEDULE_S": FOUR_QUICK_ATTEMPTS},
+    with chaos_pipeline(
+        broker, tmp_path, CROSSLINK_RETRY_SCHEDULE_S=FOUR_QUICK_ATTEMPTS
     ) as pipeline:
         down = pipeline.receivers[busiest]
-        with Poster(lambda: pipeline.intake.base_url, workload.complaints) as poster:
+        with Poster(pipeline.intake.base_url, workload.complaints) as poster:
             poster.wait_posted(COMPLAINTS // 3)
             down.stop()
             poster.finish()
         pipeline.wait_until_idle()  # every delivery to it delivered or dead-lettered
         dead = _operator(pipeline, "GET", "/v1/operator/outbox")["deliveries"]["webhook"]["dead"]
-        dead_letter_alerts = [
-            a for a in _operator(pipeline, "GET", "/v1/operator/alerts?limit=500")
-            if a["kind"] == "delivery_dead_lettered" and a["district"] == busiest
-        ]  # fmt: skip
+        dead_letter_alerts = metric_value(
+            pipeline.notifier.base_url,
+            "crosslink_notifier_operator_alerts_total",
+            kind="delivery_dead_lettered",
+        )
 
         back = WebhookReceiver({busiest: webhook_secret(busiest)}, port=down.port).start()
         pipeline.receivers[busiest] = back
         replayed = _operator(pipeline, "POST", f"/v1/operator/deliveries/replay?district={busiest}")
         pipeline.wait_until_idle()
-        processed = pipeline.deliveries(*DISTRICT_KINDS) + [
+        before_it_went_down = [
             (w.payload["data"]["alert_id"], busiest)
             for w in down.processed()
             if w.payload and w.payload["data"]["kind"] in DISTRICT_KINDS
         ]
-        figures = tally(workload.owed, processed)
+        figures = workload.tally(pipeline, *before_it_went_down)
 
     report(
         Run(
@@ -80,7 +78,7 @@ def test_a_receiver_down_past_the_retry_horizon_gets_every_alert_after_a_replay(
         )
     )
     assert dead > 0
-    assert len(dead_letter_alerts) == dead
+    assert dead_letter_alerts == dead  # one operator alert each
     assert replayed == {"replayed": dead}
     assert_all_delivered_once(figures)
 

@@ -13,22 +13,22 @@ from pathlib import Path
 import httpx
 
 from crosslink.localbroker import LocalBroker
-from crosslink.oracle import tally
 from crosslink.receiver import Reply
-from crosslink.synthetic import DISTRICTS
 from tests.chaos.conftest import (
+    CHAOS_MARKS,
     DISTRICT_KINDS,
-    HUB_THRESHOLD,
     Poster,
     Run,
     Workload,
     assert_all_delivered_once,
+    chaos_pipeline,
     report,
     scaled,
 )
 from tests.conftest import OPERATOR_KEY, wait_for
-from tests.e2e.conftest import Pipeline, running_pipeline
+from tests.e2e.conftest import Pipeline
 
+pytestmark = CHAOS_MARKS
 SEED = 9008
 COMPLAINTS = scaled(400, 3_000)
 # Slow enough for a backlog to build, quick enough for it to drain within the pipeline's time.
@@ -44,20 +44,18 @@ def test_a_slow_receiver_builds_a_backlog_on_disk_that_drains_with_memory_flat(
     workload = Workload.synthetic(SEED, COMPLAINTS)
     slowest = Counter(district for _, district in workload.owed).most_common(1)[0][0]
 
-    with running_pipeline(
-        broker.bootstrap, tmp_path, DISTRICTS, hub_threshold=HUB_THRESHOLD
-    ) as pipeline:
+    with chaos_pipeline(broker, tmp_path) as pipeline:
         slow = pipeline.receivers[slowest]
         slow.answer_unscripted(Reply(204, delay_s=SLOW_ANSWER_S))
         with _Sampler(pipeline) as sampler:
-            with Poster(lambda: pipeline.intake.base_url, workload.complaints) as poster:
+            with Poster(pipeline.intake.base_url, workload.complaints) as poster:
                 poster.finish()
             # The other districts get all theirs while the slow one still works through its own.
             others = {(a, d) for a, d in workload.owed if d != slowest}
             wait_for(lambda: others <= set(pipeline.deliveries(*DISTRICT_KINDS)), timeout_s=120)
             still_owed_to_slow = len(workload.owed - set(pipeline.deliveries(*DISTRICT_KINDS)))
             pipeline.wait_until_idle()
-        figures = tally(workload.owed, pipeline.deliveries(*DISTRICT_KINDS))
+        figures = workload.tally(pipeline)
 
     at_start, peak = sampler.rss[0] / MIB, max(sampler.rss) / MIB
     report(
