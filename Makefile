@@ -36,8 +36,11 @@ unit: install  ## pure logic only: no broker, no network
 integration: install system-packages
 	$(BIN)/pytest -m integration
 
-chaos: install  ## the fault-injection scenarios at full size (their short versions run in `make test`)
-	CROSSLINK_CHAOS_SCALE=full $(BIN)/pytest -m chaos -s --timeout 3600
+CHAOS_RUNS := docs/chaos/runs.jsonl
+chaos: install  ## the fault-injection scenarios at full size (short versions run in `make test`); rewrites docs/reliability.md's table
+	mkdir -p $(dir $(CHAOS_RUNS))
+	CROSSLINK_CHAOS_SCALE=full CROSSLINK_CHAOS_RESULTS=$(CHAOS_RUNS) $(BIN)/pytest -m chaos -s --timeout 3600; \
+	  status=$$?; $(BIN)/python -m tests.chaos.results $(CHAOS_RUNS) docs/reliability.md; exit $$status
 
 bench: install  ## benchmarks against bare baselines; rewrites docs/benchmarks.md and docs/bench/ (not part of `make test`)
 	$(BIN)/python -m bench

@@ -64,6 +64,9 @@ class WebhookReceiver:
         self._lock = threading.Lock()
         self._seen: set[str] = set()
         self._scripts: dict[str, list[Reply]] = {}
+        self._usual = Reply()
+        self._answering = 0
+        self.most_concurrent = 0  # the most requests it was answering at one time
         self.received: list[ReceivedWebhook] = []
         self._server = BackgroundServer(self._handler_class(), port)
 
@@ -80,9 +83,14 @@ class WebhookReceiver:
             return [w for w in self.received if w.processed]
 
     def script(self, webhook_id: str, *replies: Reply) -> None:
-        """Answer the next requests carrying `webhook_id` with `replies`, then 204 again."""
+        """Answer the next requests carrying `webhook_id` with `replies`, then as usual (204)."""
         with self._lock:
             self._scripts.setdefault(webhook_id, []).extend(replies)
+
+    def answer_unscripted(self, reply: Reply) -> None:
+        """Answer every request that has no script with `reply` from now on (a slow endpoint)."""
+        with self._lock:
+            self._usual = reply
 
     def processed_once(self, webhook_id: str) -> bool:
         return sum(w.processed for w in self.requests_for(webhook_id)) == 1
@@ -112,7 +120,7 @@ class WebhookReceiver:
             return Reply(401)
         with self._lock:
             script = self._scripts.get(webhook_id)
-            reply = script.pop(0) if script else Reply()
+            reply = script.pop(0) if script else self._usual
             duplicate = webhook_id in self._seen
             if 200 <= reply.status < 300:
                 self._seen.add(webhook_id)
@@ -120,6 +128,11 @@ class WebhookReceiver:
         self._store(ReceivedWebhook(district, webhook_id, payload, True, duplicate, reply.status,
                                     headers, body, at))  # fmt: skip
         return reply
+
+    def _count_answering(self, change: int) -> None:
+        with self._lock:
+            self._answering += change
+            self.most_concurrent = max(self.most_concurrent, self._answering)
 
     def _store(self, webhook: ReceivedWebhook) -> None:
         with self._lock:
@@ -132,6 +145,13 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                receiver._count_answering(+1)
+                try:
+                    self._answer()
+                finally:
+                    receiver._count_answering(-1)
+
+            def _answer(self) -> None:
                 length = self.headers.get("content-length", "0")
                 if not length.isascii() or not length.isdigit():
                     self.send_error(400, "a Content-Length is required")

@@ -2,7 +2,7 @@
 
 acks=all with an idempotent producer: a returned publish() means every record is durable.
 While the broker is unreachable the publisher refuses at once, before sending anything, so a
-503 answered in that state accepted nothing.
+503 answered in that state accepted nothing. A failed publish replaces the producer.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from contextlib import suppress
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -59,8 +60,9 @@ class KafkaPublisher:
                 ]
                 await asyncio.gather(*pending)
         except (KafkaError, TimeoutError) as error:
-            self._degraded = True
-            log.warning("publish failed", extra={"error": repr(error)})
+            log.warning("publish failed; reconnecting with a new producer",
+                        extra={"error": repr(error)})  # fmt: skip
+            self._start_over(producer)
             raise BrokerUnavailable(
                 "the event broker did not confirm the complaint; post it again",
                 retry_after_s=self._retry_after_s,
@@ -78,6 +80,27 @@ class KafkaPublisher:
             return False
         self._degraded = False
         return True
+
+    def _start_over(self, failed: AIOKafkaProducer) -> None:
+        """Replace a producer whose send failed. aiokafka keeps the sequence numbers of batches
+        the broker never stored, so after a broker outage every later send of that producer
+        can be refused as OutOfOrderSequenceNumber, for good (aio-libs/aiokafka#1017; found by
+        tests/chaos/test_broker_restarted.py). A new producer gets a new producer id and starts
+        its sequences afresh; meanwhile publish() refuses at once, and the integrator's retry of
+        the same complaint goes through the new producer (same event ids: no duplicate)."""
+        if self._producer is not failed:
+            return  # another publish that failed with it has replaced it already
+        self._producer = None
+        self._degraded = True
+        self._connecting = asyncio.create_task(self._replace(failed))
+
+    async def _replace(self, failed: AIOKafkaProducer) -> None:
+        # Its unsent batches end within a request timeout (delivered or expired); past twice
+        # that, it is abandoned rather than waited for.
+        with suppress(Exception):
+            async with asyncio.timeout(2 * self._timeout_s):
+                await failed.stop()
+        await self._connect_until_done()
 
     async def _connect_until_done(self) -> None:
         delay = 0.5

@@ -117,6 +117,18 @@ def create_app(settings: MatcherSettings) -> faust.App:
     async def healthz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
         return web.json({"status": "ok"})
 
+    @app.page("/readyz")
+    async def readyz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        """Ready once this worker's rebalance and table recovery are over: it is processing
+        the partitions it holds (none, if there are more workers than partitions)."""
+        recovered = app.tables.recovery.completed  # type: ignore[attr-defined]  # not on TableManagerT
+        if app.rebalancing or not recovered.is_set():
+            return web.json({"status": "recovering"}, status=503)
+        held = sorted(
+            tp.partition for tp in app.consumer.assignment() if tp.topic == IDENTIFIER_SIGHTED.name
+        )
+        return web.json({"status": "ready", "partitions": held})
+
     return app
 
 

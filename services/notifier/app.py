@@ -149,6 +149,7 @@ def _dispatcher(
             "email": 3 * settings.smtp_timeout_s,
         },
         concurrency=settings.max_concurrent_deliveries,
+        per_district=settings.max_concurrent_deliveries_per_district,
     )
 
 

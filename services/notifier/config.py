@@ -30,6 +30,8 @@ class NotifierSettings(CommonSettings):
     retry_after_cap_s: Seconds = 36000.0  # a receiver's Retry-After is honoured up to this
     webhook_timeout_s: Annotated[float, Field(gt=0)] = 10.0
     max_concurrent_deliveries: Annotated[int, Field(ge=1)] = 16
+    # One district's share of them: a slow or hanging endpoint holds no more than this.
+    max_concurrent_deliveries_per_district: Annotated[int, Field(ge=1)] = 4
     # Offsets of stored alerts are committed at most this often; a repeat is ignored by key.
     commit_interval_s: Seconds = 1.0
     # An alert nobody acknowledged within this time is re-notified once (escalation).

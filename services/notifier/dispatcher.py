@@ -2,7 +2,8 @@
 same transaction) and claims the others as they fall due, sends each on its channel, records
 the result, and raises an operator alert for every delivery that ends anywhere but delivered.
 
-A slow district holds one of `concurrency` slots, never the others' deliveries.
+A slow district holds at most `per_district` of the `concurrency` slots (services/notifier/
+slots.py), never the others' deliveries.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
@@ -20,6 +22,7 @@ from schemas.pseudonyms import stable_id
 from services.notifier.channels import DeliveryChannel
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.retries import AttemptResult, Done, RetryAt, RetryPolicy, Verdict
+from services.notifier.slots import Room
 from services.notifier.store.outbox import (
     Attempted,
     DueDelivery,
@@ -50,6 +53,7 @@ class Dispatcher:
         metrics: NotifierMetrics,
         attempt_limits_s: Mapping[str, float],
         concurrency: int,
+        per_district: int,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._outbox = outbox
@@ -60,12 +64,16 @@ class Dispatcher:
         self._attempt_limits_s = attempt_limits_s
         self._lease_s = max(attempt_limits_s.values()) + LEASE_MARGIN_S
         self._concurrency = concurrency
+        self._per_district = per_district
         self._clock = clock
         self._rng = random.Random()  # noqa: S311  (jitter, not cryptography)
         self._wake = asyncio.Event()
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # from the claim to the record
-        self._sending: set[str] = set()  # the slots: from the claim to the attempt's result
-        self._reserved = 0  # slots held for deliveries being stored already leased
+        # The slots: delivery id -> district, from the claim to the attempt's result.
+        self._sending: dict[str, str] = {}
+        # Held while slots are counted, leased and taken: a store and a claim never both give
+        # out the same free slot (on SQLite they wait for the one writer anyway).
+        self._slots = asyncio.Lock()
         self._to_record: list[tuple[Attempted, asyncio.Future[tuple[bool, bool]]]] = []
         self._recorder: asyncio.Task[None] | None = None
 
@@ -79,14 +87,10 @@ class Dispatcher:
         """Store `planned` new deliveries through `store`, as many as there are free slots
         leased to this dispatcher: those are attempted at once, without a claim (a write
         transaction and a wake-up less on each alert's way). The loop claims any others."""
-        free = self._concurrency - len(self._sending) - self._reserved
-        lease = Lease(self._clock() + timedelta(seconds=self._lease_s), max(free, 0))
-        self._reserved += lease.limit
-        try:
+        async with self._slots:
+            lease = Lease(self._clock() + timedelta(seconds=self._lease_s), self._room())
             leased = await store(lease)
-        finally:
-            self._reserved -= lease.limit
-        self._start(leased)
+            self._start(leased)
         if len(leased) < planned:
             self._wake.set()
 
@@ -121,38 +125,42 @@ class Dispatcher:
 
     async def _claim_and_start(self) -> float:
         """Start every due delivery a slot is free for; how long to wait before looking again."""
-        free = self._concurrency - len(self._sending) - self._reserved
-        if free <= 0:
-            return IDLE_RECHECK_S  # a finishing attempt wakes the loop
-        # A read first: most wake-ups (an attempt finished) find nothing due, and a claim
-        # would take the write lock for nothing.
-        due = await self._outbox.next_due_at()
-        if due is not None and due <= self._clock():
-            claimed = await self._outbox.claim_due(
-                now=self._clock(), lease_s=self._lease_s, limit=free, busy=list(self._in_flight)
-            )
-            self._start(claimed.due)
-            for delivery_id in claimed.undecodable:
-                await self._undecodable(delivery_id)
-            if len(claimed.due) + len(claimed.undecodable) == free:
-                return 0.0  # there may be more due
-            due = await self._outbox.next_due_at()
+        async with self._slots:
+            room = self._room()
+            if room.free <= 0:
+                return IDLE_RECHECK_S  # a finishing attempt wakes the loop
+            # A read first: most wake-ups (an attempt finished) find nothing due, and a claim
+            # would take the write lock for nothing.
+            due = await self._outbox.next_due_at(except_districts=room.full())
+            if due is not None and due <= self._clock():
+                claimed = await self._outbox.claim_due(
+                    now=self._clock(), lease_s=self._lease_s, room=room, busy=list(self._in_flight)
+                )
+                self._start(claimed.due)
+                for delivery_id in claimed.undecodable:
+                    await self._undecodable(delivery_id)
+                if claimed.more:
+                    return 0.0
+                due = await self._outbox.next_due_at(except_districts=self._room().full())
         if due is None:
             return IDLE_RECHECK_S
         return min(max((due - self._clock()).total_seconds(), 0.0), IDLE_RECHECK_S)
+
+    def _room(self) -> Room:
+        held = Counter(self._sending.values())
+        return Room(self._concurrency - len(self._sending), self._per_district, held)
 
     def _start(self, leased: list[DueDelivery]) -> None:
         for delivery in leased:
             task = asyncio.create_task(self._attempt(delivery))
             self._in_flight[delivery.delivery_id] = task
-            self._sending.add(delivery.delivery_id)
+            self._sending[delivery.delivery_id] = delivery.district
             task.add_done_callback(partial(self._finished, delivery.delivery_id))
 
     def _sent(self, delivery_id: str) -> None:
         """The attempt has its result: its slot is free while the result is recorded (the
         lease keeps the delivery from being claimed meanwhile)."""
-        if delivery_id in self._sending:
-            self._sending.discard(delivery_id)
+        if self._sending.pop(delivery_id, None) is not None:
             self._wake.set()
 
     def _finished(self, delivery_id: str, _: asyncio.Task[None]) -> None:

@@ -23,6 +23,7 @@ from schemas.api import OperatorAlert
 from schemas.events import AlertRaised
 from services.notifier.retries import Done, RetryAt
 from services.notifier.routing import Channel, PlannedDelivery, Purpose
+from services.notifier.slots import Room
 from services.notifier.store.database import Database, insert_ignoring_repeats
 from services.notifier.store.tables import (
     alerts,
@@ -64,10 +65,11 @@ class Finish:
 
 @dataclass(frozen=True)
 class Lease:
-    """Deliveries stored with their first attempt leased to the storer, up to `limit`."""
+    """Deliveries stored with their first attempt leased to the storer, as many as `room`
+    has slots for."""
 
     until: datetime
-    limit: int
+    room: Room
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Claimed:
 
     due: list[DueDelivery]
     undecodable: list[str]  # delivery ids whose stored alert no longer decodes: leased too
+    more: bool = False  # deliveries may be due beyond those looked at: claim again
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,9 @@ _CLAIMED = (deliveries.c.delivery_id, deliveries.c.alert_id, deliveries.c.distri
             deliveries.c.channel, deliveries.c.purpose, deliveries.c.attempts)  # fmt: skip
 Planner = Callable[[AlertRaised, str], Sequence[PlannedDelivery]]
 STATUSES = ("pending", "delivered", "held", "dead")
+# A claim looks at this many due deliveries per free slot: enough that a district at its
+# share rarely hides the others' deliveries behind its own (if it does, the claim says `more`).
+CANDIDATES_PER_SLOT = 4
 
 
 class Outbox:
@@ -134,38 +140,46 @@ class Outbox:
         ]  # fmt: skip
 
     async def claim_due(
-        self, *, now: datetime, lease_s: float, limit: int, busy: Collection[str] = ()
+        self, *, now: datetime, lease_s: float, room: Room, busy: Collection[str] = ()
     ) -> Claimed:
-        """Deliveries due now (except `busy` ones), each leased to this caller alone until
-        `lease_s` has passed.
+        """Deliveries due now (except `busy` ones) that `room` has slots for, each leased to
+        this caller alone until `lease_s` has passed.
 
-        One statement holds the write lock (the stored alerts are read and decoded after it):
-        a claim must not keep the consumer and the recording attempts waiting."""
+        Two statements hold the write lock (the stored alerts are read and decoded after it):
+        a claim must not keep the consumer and the recording attempts waiting. The lease only
+        takes a row still pending and due, so a row another notifier leased meanwhile is not
+        taken twice."""
+        window = room.free * CANDIDATES_PER_SLOT
         due = (
-            select(deliveries.c.delivery_id)
+            select(deliveries.c.delivery_id, deliveries.c.district)
             .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
-                   deliveries.c.delivery_id.not_in(list(busy)))
+                   deliveries.c.delivery_id.not_in(list(busy)),
+                   deliveries.c.district.not_in(room.full()))
             .order_by(deliveries.c.next_attempt_at, deliveries.c.delivery_id)
-            .limit(limit)
+            .limit(window)
             .with_for_update(skip_locked=True)
         )  # fmt: skip
         lease_until = now + timedelta(seconds=lease_s)
-        lease = (
-            update(deliveries)
-            .where(deliveries.c.delivery_id.in_(due))
-            .values(next_attempt_at=lease_until)
-            .returning(*_CLAIMED)
-        )
         async with self._db.write() as db:
-            rows = (await db.execute(lease)).mappings().all()
+            candidates = (await db.execute(due)).tuples().all()
+            chosen = room.fit(candidates)
+            lease = (
+                update(deliveries)
+                .where(deliveries.c.delivery_id.in_(chosen), deliveries.c.status == "pending",
+                       deliveries.c.next_attempt_at <= now)
+                .values(next_attempt_at=lease_until)
+                .returning(*_CLAIMED)
+            )  # fmt: skip
+            rows = (await db.execute(lease)).mappings().all() if chosen else []
+        more = len(candidates) == window or len(chosen) == room.free
         if not rows:
-            return Claimed([], [])
+            return Claimed([], [], more)
         events = select(alerts.c.alert_id, alerts.c.event).where(
             alerts.c.alert_id.in_({row["alert_id"] for row in rows})
         )
         async with self._db.read() as db:
             stored = dict((await db.execute(events)).tuples().all())
-        claimed = Claimed([], [])
+        claimed = Claimed([], [], more)
         for row in rows:
             due_delivery = _due(row, stored[row["alert_id"]], lease_until)
             if due_delivery is None:
@@ -174,9 +188,12 @@ class Outbox:
                 claimed.due.append(due_delivery)
         return claimed
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, *, except_districts: Collection[str] = ()) -> datetime | None:
+        """When the next pending delivery falls due, leaving out districts with no free slot
+        (an attempt of theirs that finishes wakes the dispatcher)."""
         query = select(func.min(deliveries.c.next_attempt_at)).where(
-            deliveries.c.status == "pending"
+            deliveries.c.status == "pending",
+            deliveries.c.district.not_in(list(except_districts)),
         )
         async with self._db.read() as db:
             when: datetime | None = (await db.execute(query)).scalar_one_or_none()
@@ -367,7 +384,7 @@ class Outbox:
         now: datetime,
         lease: Lease | None = None,
     ) -> set[str]:
-        """Insert deliveries, up to `lease.limit` of them leased; the ids of those leased."""
+        """Insert deliveries, those `lease.room` has slots for leased; the ids of those leased."""
         if not planned:
             return set()
         disabled = set((await db.execute(select(disabled_endpoints.c.district))).scalars())
@@ -377,15 +394,17 @@ class Outbox:
             for p in planned
         ]  # fmt: skip
         statement = insert_ignoring_repeats(self._db, deliveries)
-        pending = [row for row in rows if row["status"] == "pending"]
-        if lease is None or not (to_lease := pending[: lease.limit]):
+        pending = [
+            (row["delivery_id"], row["district"]) for row in rows if row["status"] == "pending"
+        ]
+        if lease is None or not (leased := set(lease.room.fit(pending))):
             await db.execute(statement, rows)
             return set()
-        for row in to_lease:
-            row["next_attempt_at"] = lease.until
+        for row in rows:
+            if row["delivery_id"] in leased:
+                row["next_attempt_at"] = lease.until
         # Only the rows inserted now are returned: a repeat is not ours to attempt.
         inserted = await db.execute(statement.returning(deliveries.c.delivery_id), rows)
-        leased = {row["delivery_id"] for row in to_lease}
         return {delivery_id for delivery_id in inserted.scalars() if delivery_id in leased}
 
 

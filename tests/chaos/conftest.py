@@ -1,0 +1,210 @@
+"""What every fault-injection scenario shares: its own broker, a synthetic workload and what the
+oracle owes for it, a poster that keeps sending complaints while faults are injected, and the
+record of each run's figures that `make chaos` turns into docs/reliability.md's table."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from crosslink.localbroker import LocalBroker, free_port
+from crosslink.oracle import Expectation, Tally, expected, tally
+from crosslink.provisioning import provision_topics
+from crosslink.synthetic import DISTRICTS, complaint_stream
+from services.intake.config import IntakeSettings
+from tests.conftest import api_key
+from tests.e2e.conftest import Pipeline, running_pipeline
+
+# Every scenario's `pytestmark`: selected by `make chaos` (-m chaos) and `make integration`.
+CHAOS_MARKS = [
+    pytest.mark.chaos,
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.skipif(shutil.which("java") is None, reason="runs its own local broker"),
+]
+FULL = os.environ.get("CROSSLINK_CHAOS_SCALE") == "full"
+# Where `make chaos` collects each run's figures (tests/chaos/results.py writes the table).
+RESULTS_FILE = os.environ.get("CROSSLINK_CHAOS_RESULTS")
+HUB_THRESHOLD = 12
+# The alerts a district receives; hub alerts go to operators and are checked elsewhere.
+DISTRICT_KINDS = ("shared_identifier", "registry_hit")
+POST_TIMEOUT_S = 120
+
+
+def scaled(short: int, full: int) -> int:
+    """`full` under `make chaos`, `short` in `make test`."""
+    return full if FULL else short
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Synthetic complaints from the 44 made-up districts, and the deliveries they are owed."""
+
+    seed: int
+    complaints: list[dict[str, Any]]
+    expectation: Expectation
+
+    @classmethod
+    def synthetic(cls, seed: int, count: int, *, gangs: int = 60) -> Workload:
+        complaints = list(
+            itertools.islice(complaint_stream(seed=seed, gangs=gangs, overlap=0.6), count)
+        )
+        key = IntakeSettings().pseudonym()
+        return cls(seed, complaints, expected(complaints, key=key, hub_threshold=HUB_THRESHOLD))
+
+    def tally(self, pipeline: Pipeline, *also: tuple[str, str]) -> Tally:
+        """What the districts' receivers processed (and `also` (alert id, district)) against
+        what is owed."""
+        return tally(self.owed, [*pipeline.deliveries(*DISTRICT_KINDS), *also])
+
+    @property
+    def owed(self) -> set[tuple[str, str]]:
+        """(alert id, district) of every district alert owed."""
+        alerts = self.expectation.alerts
+        owed = self.expectation.deliveries()
+        return {(a, d) for a, d in owed if alerts[a].kind in DISTRICT_KINDS}
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[LocalBroker]:
+    """A broker of the scenario's own: faults and the matcher's fixed group id stay in it."""
+    with LocalBroker(tmp_path / "kafka", free_port(), free_port()) as running:
+        provision_topics(running.bootstrap)
+        yield running
+
+
+def chaos_pipeline(
+    broker: LocalBroker, workdir: Path, **settings: str
+) -> AbstractContextManager[Pipeline]:
+    """The three services and the 44 districts' receivers on the scenario's broker."""
+    return running_pipeline(
+        broker.bootstrap, workdir, DISTRICTS, hub_threshold=HUB_THRESHOLD, settings=settings
+    )
+
+
+class Poster:
+    """Posts complaints in order from a background thread, as an integrator would: each one
+    until intake answers 202, honouring Retry-After on a 503 and retrying a dropped connection
+    (the same complaint again is the same events: ids are deterministic). Any other answer
+    fails the scenario."""
+
+    def __init__(
+        self,
+        base_url: str,
+        complaints: Sequence[dict[str, Any]],
+        *,
+        allowed: int | None = None,
+    ) -> None:
+        self._base_url = base_url
+        self._complaints = complaints
+        # How many it may post before waiting for allow(): a scenario's pace, not a fault.
+        self._allowed = len(complaints) if allowed is None else allowed
+        self._gate = threading.Condition()
+        self._posted = threading.Semaphore(0)
+        self._failure: str | None = None
+        self.answers: Counter[str] = Counter()  # "202", "503", "connection refused", ...
+        self._thread = threading.Thread(target=self._post_all, name="poster", daemon=True)
+
+    def __enter__(self) -> Poster:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._thread.join(timeout=1)  # on a failed scenario: the daemon thread dies with pytest
+
+    def wait_posted(self, count: int) -> None:
+        """Wait until `count` more complaints are accepted."""
+        for _ in range(count):
+            acquired = self._posted.acquire(timeout=POST_TIMEOUT_S)
+            assert self._failure is None, self._failure
+            assert acquired, f"none accepted for {POST_TIMEOUT_S} s; answers: {self.answers}"
+
+    def allow(self, more: int | None = None) -> None:
+        """Let it post `more` complaints past those allowed so far (None: all the rest)."""
+        with self._gate:
+            self._allowed = len(self._complaints) if more is None else self._allowed + more
+            self._gate.notify_all()
+
+    def finish(self, timeout_s: float = 3600) -> None:
+        """Wait until every complaint is accepted."""
+        self._thread.join(timeout=timeout_s)
+        assert not self._thread.is_alive(), "the poster did not finish"
+        assert self._failure is None, self._failure
+
+    def _post_all(self) -> None:
+        with httpx.Client(timeout=30) as client:
+            for index, body in enumerate(self._complaints):
+                with self._gate:
+                    self._gate.wait_for(lambda: index < self._allowed)  # noqa: B023 (same turn)
+                if not self._post_until_accepted(client, body):
+                    self._posted.release(len(self._complaints))  # wake a waiter to see why
+                    return
+                self._posted.release()
+
+    def _post_until_accepted(self, client: httpx.Client, body: dict[str, Any]) -> bool:
+        headers = {"Authorization": f"Bearer {api_key(body['district'])}"}
+        deadline = time.monotonic() + POST_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                response = client.post(
+                    f"{self._base_url}/v1/complaints", json=body, headers=headers
+                )
+            except httpx.TransportError as error:
+                refused = isinstance(error, httpx.ConnectError)  # else cut off mid-request
+                self.answers["connection refused" if refused else "connection dropped"] += 1
+                time.sleep(0.05)  # an integrator's back-off while intake restarts
+                continue
+            self.answers[str(response.status_code)] += 1
+            if response.status_code == 202:
+                return True
+            if response.status_code != 503:
+                self._failure = f"intake answered {response.status_code}: {response.text}"
+                return False
+            time.sleep(float(response.headers.get("retry-after", "1")))
+        self._failure = f"complaint {body['complaint_id']} not accepted in {POST_TIMEOUT_S} s"
+        return False
+
+
+def assert_all_delivered_once(figures: Tally) -> None:
+    """Every owed delivery arrived, at its district only, processed once."""
+    assert figures.expected > 0
+    assert figures == Tally(figures.expected, figures.expected, lost=0, misrouted=0, duplicated=0)
+
+
+@dataclass
+class Run:
+    """One run of one scenario, as docs/reliability.md's table shows it."""
+
+    scenario: int
+    title: str
+    test: str
+    seed: int
+    complaints: int
+    figures: Tally
+    notes: dict[str, Any] = field(default_factory=dict)
+    full: bool = FULL
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def report(run: Run) -> None:
+    """Print the run's figures; under `make chaos`, also append them to the results file."""
+    notes = ", ".join(f"{name} {value}" for name, value in run.notes.items())
+    print(f"\nscenario {run.scenario}, seed {run.seed}, {run.complaints} complaints: "
+          f"{run.figures}{'; ' + notes if notes else ''}")  # fmt: skip
+    if RESULTS_FILE:
+        with Path(RESULTS_FILE).open("a") as results:
+            results.write(json.dumps(asdict(run)) + "\n")

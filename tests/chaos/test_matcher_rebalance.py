@@ -1,0 +1,88 @@
+"""Issue 9, scenario 2: the matcher scaled from one worker to two and back to one while
+complaints flow. Partitions move twice (a rebalance each way, the second by a clean shutdown);
+every owed alert still arrives once, at its districts only.
+
+Per-key order is part of the same figures: an alert's id names the complaint that came later
+in its token's partition (`stable_id(kind, token, trigger)`), so a worker that processed a
+token's sightings out of order would raise alerts under other ids, counted as lost and
+misrouted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from crosslink.localbroker import LocalBroker, free_port
+from crosslink.processes import ServiceProcess, metric_value
+from tests.chaos.conftest import (
+    CHAOS_MARKS,
+    Poster,
+    Run,
+    Workload,
+    assert_all_delivered_once,
+    chaos_pipeline,
+    report,
+    scaled,
+)
+from tests.conftest import wait_for
+
+pytestmark = CHAOS_MARKS
+SEED = 9002
+COMPLAINTS = scaled(600, 6_000)
+
+
+def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_nothing(
+    broker: LocalBroker, tmp_path: Path
+) -> None:
+    workload = Workload.synthetic(SEED, COMPLAINTS)
+    fast_rebalance = {"CROSSLINK_MATCHER_SESSION_TIMEOUT_S": "6"}
+
+    with chaos_pipeline(broker, tmp_path, **fast_rebalance) as pipeline:
+        # A second worker has its own port and its own table files, as on a second machine.
+        second = ServiceProcess(
+            "matcher",
+            free_port(),
+            {**pipeline.matcher.env, "CROSSLINK_MATCHER_DATA_DIR": str(tmp_path / "matcher-2")},
+            log_path=tmp_path / "matcher-2.log",
+        )
+        # A short stream can end before a second worker has recovered its tables: the last
+        # third waits until it holds partitions, so that it is seen to process some.
+        last_third = COMPLAINTS - 2 * (COMPLAINTS // 3)
+        with Poster(
+            pipeline.intake.base_url,
+            workload.complaints,
+            allowed=COMPLAINTS - last_third,
+        ) as poster:
+            poster.wait_posted(COMPLAINTS // 3)
+            second.start().wait_healthy()  # joins the group while complaints flow
+            wait_for(lambda: bool(_held_partitions(second)), timeout_s=120)
+            poster.allow()
+            wait_for(lambda: _events(second) > 0, timeout_s=120)
+            taken_over = _events(second)
+            second.stop()  # scaled back down: SIGTERM, its partitions return to the first
+            poster.finish()
+        pipeline.wait_until_idle()
+        figures = workload.tally(pipeline)
+
+    report(
+        Run(
+            2,
+            "matcher scaled 1 → 2 → 1 workers mid-stream",
+            __name__,
+            SEED,
+            COMPLAINTS,
+            figures,
+            {"events processed by the second worker": int(taken_over)},
+        )
+    )
+    assert_all_delivered_once(figures)
+
+
+def _events(matcher: ServiceProcess) -> float:
+    return metric_value(matcher.base_url, "crosslink_matcher_events_total")
+
+
+def _held_partitions(matcher: ServiceProcess) -> list[int]:
+    response = httpx.get(f"{matcher.base_url}/readyz", timeout=10)
+    return list(response.json()["partitions"]) if response.status_code == 200 else []

@@ -1,0 +1,94 @@
+"""Issue 9, scenario 6: one district's webhook receiver down for longer than the retry horizon
+while complaints flow. Its webhooks are dead-lettered with an operator alert for each; once it
+is back, an operator's replay delivers every one of them, and nothing it already had twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from crosslink.localbroker import LocalBroker
+from crosslink.processes import metric_value
+from crosslink.receiver import WebhookReceiver
+from tests.chaos.conftest import (
+    CHAOS_MARKS,
+    DISTRICT_KINDS,
+    Poster,
+    Run,
+    Workload,
+    assert_all_delivered_once,
+    chaos_pipeline,
+    report,
+    scaled,
+)
+from tests.conftest import OPERATOR_KEY, webhook_secret
+from tests.e2e.conftest import Pipeline
+
+pytestmark = CHAOS_MARKS
+SEED = 9006
+COMPLAINTS = scaled(400, 5_000)
+FOUR_QUICK_ATTEMPTS = "[0, 0.3, 0.3, 0.3]"  # the retry horizon: about a second
+
+
+def test_a_receiver_down_past_the_retry_horizon_gets_every_alert_after_a_replay(
+    broker: LocalBroker, tmp_path: Path
+) -> None:
+    workload = Workload.synthetic(SEED, COMPLAINTS)
+    busiest = Counter(district for _, district in workload.owed).most_common(1)[0][0]
+
+    with chaos_pipeline(
+        broker, tmp_path, CROSSLINK_RETRY_SCHEDULE_S=FOUR_QUICK_ATTEMPTS
+    ) as pipeline:
+        down = pipeline.receivers[busiest]
+        with Poster(pipeline.intake.base_url, workload.complaints) as poster:
+            poster.wait_posted(COMPLAINTS // 3)
+            down.stop()
+            poster.finish()
+        pipeline.wait_until_idle()  # every delivery to it delivered or dead-lettered
+        dead = _operator(pipeline, "GET", "/v1/operator/outbox")["deliveries"]["webhook"]["dead"]
+        dead_letter_alerts = metric_value(
+            pipeline.notifier.base_url,
+            "crosslink_notifier_operator_alerts_total",
+            kind="delivery_dead_lettered",
+        )
+
+        back = WebhookReceiver({busiest: webhook_secret(busiest)}, port=down.port).start()
+        pipeline.receivers[busiest] = back
+        replayed = _operator(pipeline, "POST", f"/v1/operator/deliveries/replay?district={busiest}")
+        pipeline.wait_until_idle()
+        before_it_went_down = [
+            (w.payload["data"]["alert_id"], busiest)
+            for w in down.processed()
+            if w.payload and w.payload["data"]["kind"] in DISTRICT_KINDS
+        ]
+        figures = workload.tally(pipeline, *before_it_went_down)
+
+    report(
+        Run(
+            6,
+            "a receiver down past the retry horizon, then a replay",
+            __name__,
+            SEED,
+            COMPLAINTS,
+            figures,
+            {"dead-lettered then replayed": replayed["replayed"]},
+        )
+    )
+    assert dead > 0
+    assert dead_letter_alerts == dead  # one operator alert each
+    assert replayed == {"replayed": dead}
+    assert_all_delivered_once(figures)
+
+
+def _operator(pipeline: Pipeline, method: str, path: str) -> Any:
+    response = httpx.request(
+        method,
+        f"{pipeline.notifier.base_url}{path}",
+        headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
