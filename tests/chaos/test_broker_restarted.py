@@ -21,7 +21,7 @@ from tests.conftest import wait_for
 
 pytestmark = CHAOS_MARKS
 SEED = 9005
-COMPLAINTS = scaled(400, 5_000)
+COMPLAINTS = scaled(400, 2_000)
 OUTAGES = scaled(1, 3)
 
 

@@ -27,8 +27,8 @@ from tests.conftest import read_topic
 
 pytestmark = CHAOS_MARKS
 SEED = 9004
-COMPLAINTS = scaled(400, 5_000)
-KILLS = scaled(8, 40)
+COMPLAINTS = scaled(400, 2_000)
+KILLS = scaled(8, 20)
 
 
 def test_every_complaint_accepted_by_an_intake_killed_in_a_loop_has_all_its_events_in_kafka(

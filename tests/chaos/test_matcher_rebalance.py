@@ -29,7 +29,7 @@ from tests.conftest import wait_for
 
 pytestmark = CHAOS_MARKS
 SEED = 9002
-COMPLAINTS = scaled(600, 6_000)
+COMPLAINTS = scaled(600, 3_000)
 
 
 def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_nothing(

@@ -28,7 +28,7 @@ from tests.e2e.conftest import Pipeline
 
 pytestmark = CHAOS_MARKS
 SEED = 9003
-COMPLAINTS = scaled(400, 5_000)
+COMPLAINTS = scaled(400, 2_000)
 KILLS = scaled(2, 5)
 
 

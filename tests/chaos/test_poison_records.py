@@ -28,7 +28,7 @@ from tests.conftest import read_topic, wait_for
 
 pytestmark = CHAOS_MARKS
 SEED = 9007
-COMPLAINTS = scaled(400, 5_000)
+COMPLAINTS = scaled(400, 2_000)
 # What each service reads: the matcher the first three, the notifier the alerts.
 READ_TOPICS = (IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED, COMPLAINTS_LINKED, ALERT_RAISED)
 

@@ -29,7 +29,7 @@ from tests.e2e.conftest import Pipeline
 
 pytestmark = CHAOS_MARKS
 SEED = 9006
-COMPLAINTS = scaled(400, 5_000)
+COMPLAINTS = scaled(400, 2_000)
 FOUR_QUICK_ATTEMPTS = "[0, 0.3, 0.3, 0.3]"  # the retry horizon: about a second
 
 

@@ -30,7 +30,7 @@ from tests.e2e.conftest import Pipeline
 
 pytestmark = CHAOS_MARKS
 SEED = 9008
-COMPLAINTS = scaled(400, 3_000)
+COMPLAINTS = scaled(400, 2_000)
 # Slow enough for a backlog to build, quick enough for it to drain within the pipeline's time.
 SLOW_ANSWER_S = scaled(1_000, 200) / 1000
 SHARE = 4  # CROSSLINK_MAX_CONCURRENT_DELIVERIES_PER_DISTRICT's default, of 16 slots

@@ -23,6 +23,7 @@ from tests.conftest import (
     api_key,
     wait_for,
     wait_until_consumed,
+    wait_until_drained,
     wait_until_processed,
     webhook_secret,
     write_districts_file,
@@ -79,7 +80,7 @@ class Pipeline:
         no delivery is left pending in its outbox."""
         wait_until_processed(self.bootstrap, self.matcher.base_url, IDENTIFIER_SIGHTED.name)
         wait_until_consumed(self.bootstrap, NOTIFIER_GROUP, ALERT_RAISED.name)
-        wait_for(lambda: self._pending_deliveries() == 0, PIPELINE_TIMEOUT_S)
+        wait_until_drained(self._pending_deliveries, PIPELINE_TIMEOUT_S)
 
     def log_lines(self, service: str) -> list[dict[str, Any]]:
         """Every JSON log line `service` has written so far."""
