@@ -14,7 +14,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
-system-packages:  ## Debian's PostgreSQL and Prometheus, which the tests run for real
+system-packages:  ## Debian's PostgreSQL, Prometheus, Chromium and chromedriver, which the tests run for real
 	deploy/ensure-system-packages.sh
 
 up: install  ## broker, intake, matcher, notifier and the demo receiver, until Ctrl-C

@@ -16,8 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
+import phonenumbers
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -32,6 +34,20 @@ from schemas.api import DISTRICT_CODE_PATTERN
 WebhookSecret = Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,}$")]
 ContactAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 KeyHash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+def _duty_phone(value: str) -> str:
+    """A cell's phone as an officer elsewhere dials it: +91 74104 10123 (Indian by default)."""
+    try:
+        number = phonenumbers.parse(value, "IN")
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(f"not a phone number ({error})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+DutyPhone = Annotated[str, AfterValidator(_duty_phone)]
 
 
 log = logging.getLogger(__name__)
@@ -72,6 +88,7 @@ class District(BaseModel):
     state: str
     webhook: Webhook | None = None
     email: tuple[ContactAddress, ...] = ()
+    phone: tuple[DutyPhone, ...] = ()  # the cell's duty phone, for another district to call
     api_key_sha256: tuple[KeyHash, ...] = ()
 
 

@@ -60,12 +60,18 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
             yield running
 
 
+# The phonenumbers library's own example of an Indian number: valid, and nobody's.
+EXAMPLE_PHONE = "+91 74104 10123"
+
+
 def name_districts(path: Path) -> None:
-    """Real names and contact addresses (the notifier reloads the file within a second)."""
+    """Real names, contact addresses and a duty phone (the notifier reloads the file within a
+    second)."""
     directory = yaml.safe_load(path.read_text())
     for district in directory["districts"]:
         district["name"], district["state"] = DISTRICTS[district["code"]]
         district["email"] = [contact_address(district["code"])]
+        district["phone"] = [EXAMPLE_PHONE]
     path.write_text(yaml.safe_dump(directory))
 
 
@@ -197,6 +203,7 @@ def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_
     assert bhopal["complaint_id"] in page
     assert "Cyber Crime Cell Bhopal" in page
     assert contact_address("MP-BPL") in officer.text(".contacts")
+    assert EXAMPLE_PHONE in officer.text(".contacts")
     assert officer.text("#alert-status") == "New"
     officer.screenshot("alert")
 

@@ -110,3 +110,18 @@ def test_the_operations_page_lists_each_kind_of_trouble_in_its_own_table() -> No
     assert "gave up after 8 tries" in dead_letters
     assert "https://cms.example/hook" in page
     assert page.count(f">{ENGLISH.none}<") == 2  # no hubs, no delivery failures
+
+
+def test_an_alert_page_gives_the_other_districts_email_and_duty_phone_to_call() -> None:
+    bhopal = District(
+        code="MP-BPL", name="Bhopal", state="Madhya Pradesh",
+        email=("cybercell.bhopal@police.example",), phone=("074104 10123",),
+    )  # fmt: skip
+
+    page = render_text(
+        "alert.html", ENGLISH, signed_in=SIGNED_IN, item=inbox_alert(),
+        contacts=[("MP-BPL", bhopal)], saved=False, error=None, actions=["acknowledged"],
+    )  # fmt: skip
+
+    assert 'href="mailto:cybercell.bhopal@police.example"' in page
+    assert '<a href="tel:+917410410123">+91 74104 10123</a>' in page

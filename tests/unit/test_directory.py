@@ -122,3 +122,24 @@ def test_a_key_hash_given_to_two_holders_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(DirectoryError, match="appears twice"):
         load_directory(path)
+
+
+def with_phone(tmp_path: Path, phone: str) -> Path:
+    path = write_districts_file(tmp_path / "d.yaml", {"MP-BPL": None})
+    content = yaml.safe_load(path.read_text())
+    content["districts"][0]["phone"] = [phone]
+    path.write_text(yaml.safe_dump(content))
+    return path
+
+
+def test_a_duty_phone_is_kept_as_an_officer_elsewhere_dials_it(tmp_path: Path) -> None:
+    directory = load_directory(with_phone(tmp_path, "074104-10123"))  # phonenumbers' example
+
+    district = directory.get("MP-BPL")
+    assert district is not None
+    assert district.phone == ("+91 74104 10123",)
+
+
+def test_a_duty_phone_that_is_not_a_phone_number_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DirectoryError, match="not a valid phone number"):
+        load_directory(with_phone(tmp_path, "12345"))

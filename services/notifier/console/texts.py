@@ -59,6 +59,7 @@ class Texts:
     column_registered: str
     contacts_heading: str
     no_email_on_file: str
+    phone: str
     registry_heading: str
     deliveries_heading: str
     actions_heading: str
@@ -153,6 +154,7 @@ ENGLISH = Texts(
     column_registered="Registered",
     contacts_heading="Who to contact",
     no_email_on_file="No email address on file; contact the crosslink operators.",
+    phone="phone",
     registry_heading="Suspect registry entries",
     deliveries_heading="How this alert reached you",
     actions_heading="What have you done?",
