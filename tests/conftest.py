@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -21,6 +23,15 @@ from crosslink.testbed import contact_address as contact_address
 from crosslink.testbed import webhook_secret as webhook_secret
 from crosslink.testbed import write_districts_file as write_districts_file
 from tests.postgres import LocalPostgres, postgres_bin
+
+
+@contextmanager
+def own_broker(workdir: Path) -> Iterator[LocalBroker]:
+    """A broker of the test's own on free ports, crosslink's topics created: for a test that
+    stops it, or that needs the matcher's fixed consumer group to start from nothing."""
+    with LocalBroker(workdir / "kafka", free_port(), free_port()) as broker:
+        provision_topics(broker.bootstrap)
+        yield broker
 
 
 def docker_engine_available() -> bool:

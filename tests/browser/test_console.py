@@ -22,11 +22,9 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from crosslink.localbroker import LocalBroker, free_port
-from crosslink.provisioning import provision_topics
 from tests.browser.conftest import WINDOW, needs_chromium
 from tests.builders import complaint_body, unique_mobile, unique_upi
-from tests.conftest import api_key, contact_address
+from tests.conftest import api_key, contact_address, own_broker
 from tests.e2e.conftest import PIPELINE_TIMEOUT_S, Pipeline, running_pipeline
 
 pytestmark = [
@@ -50,14 +48,12 @@ PAGE_CHANGING = (NoSuchElementException, StaleElementReferenceException)
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """The three services on a broker of their own, polling the inbox twice a second."""
     workdir = tmp_path_factory.mktemp("console")
-    with LocalBroker(workdir / "kafka", free_port(), free_port()) as broker:
-        provision_topics(broker.bootstrap)
-        with running_pipeline(
-            broker.bootstrap, workdir, list(DISTRICTS),
-            settings={"CROSSLINK_CONSOLE_POLL_INTERVAL_S": "0.5"},
-        ) as running:  # fmt: skip
-            name_districts(workdir / "districts.yaml")
-            yield running
+    with own_broker(workdir) as broker, running_pipeline(
+        broker.bootstrap, workdir, list(DISTRICTS),
+        settings={"CROSSLINK_CONSOLE_POLL_INTERVAL_S": "0.5"},
+    ) as running:  # fmt: skip
+        name_districts(workdir / "districts.yaml")
+        yield running
 
 
 # The phonenumbers library's own example of an Indian number: valid, and nobody's.

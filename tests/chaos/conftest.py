@@ -21,12 +21,11 @@ from typing import Any
 import httpx
 import pytest
 
-from crosslink.localbroker import LocalBroker, free_port
+from crosslink.localbroker import LocalBroker
 from crosslink.oracle import Expectation, Tally, expected, tally
-from crosslink.provisioning import provision_topics
 from crosslink.synthetic import DISTRICTS, complaint_stream
 from services.intake.config import IntakeSettings
-from tests.conftest import api_key
+from tests.conftest import api_key, own_broker
 from tests.e2e.conftest import Pipeline, running_pipeline
 
 # Every scenario's `pytestmark`: selected by `make chaos` (-m chaos) and `make integration`.
@@ -82,8 +81,7 @@ class Workload:
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[LocalBroker]:
     """A broker of the scenario's own: faults and the matcher's fixed group id stay in it."""
-    with LocalBroker(tmp_path / "kafka", free_port(), free_port()) as running:
-        provision_topics(running.bootstrap)
+    with own_broker(tmp_path) as running:
         yield running
 
 

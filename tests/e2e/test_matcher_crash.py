@@ -13,15 +13,15 @@ import httpx
 import pytest
 
 from crosslink import oracle
-from crosslink.localbroker import LocalBroker, free_port
+from crosslink.localbroker import free_port
 from crosslink.processes import ServiceProcess
-from crosslink.provisioning import provision_topics
 from crosslink.synthetic import DISTRICTS, complaint_stream
 from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED
 from services.intake.config import IntakeSettings
 from tests.conftest import (
     UNLIMITED,
     api_key,
+    own_broker,
     read_topic,
     wait_for,
     wait_until_processed,
@@ -68,8 +68,7 @@ def test_a_matcher_killed_mid_stream_raises_exactly_the_oracles_alerts(tmp_path:
         complaints, key=IntakeSettings().pseudonym(), hub_threshold=HUB_THRESHOLD
     )
     expected = owed.ids(*ORACLE_KINDS)
-    with LocalBroker(tmp_path / "kafka", free_port(), free_port()) as broker:
-        provision_topics(broker.bootstrap)
+    with own_broker(tmp_path) as broker:
         urls = {code: "http://127.0.0.1:9/unused" for code in DISTRICTS}
         env = {
             "CROSSLINK_KAFKA_BOOTSTRAP": broker.bootstrap,

@@ -20,11 +20,10 @@ import pytest
 from kafka import KafkaProducer
 
 from bench.growth_rows import Record, Sighting, StateStore, batches, filler
-from crosslink.localbroker import LocalBroker, free_port
+from crosslink.localbroker import free_port
 from crosslink.processes import ServiceProcess, metric_samples, metric_value
-from crosslink.provisioning import provision_topics
 from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED, STATE_CHANGELOG
-from tests.conftest import read_topic, wait_until_processed
+from tests.conftest import own_broker, read_topic, wait_until_processed
 
 pytestmark = [
     pytest.mark.e2e,
@@ -92,8 +91,7 @@ def test_sightings_sent_during_a_cold_recovery_are_all_processed(tmp_path: Path)
     (plan,) = batches(1, SIGHTINGS, seed=31)
     known = {token for token, _ in plan.rows}
     codec = StateStore(tmp_path / "codec")
-    with LocalBroker(tmp_path / "kafka", free_port(), free_port()) as broker:
-        provision_topics(broker.bootstrap)
+    with own_broker(tmp_path) as broker:
         produce(broker.bootstrap, STATE_CHANGELOG.name,
                 codec.records(chain(plan.rows, filler(FILLER_ROWS))))  # fmt: skip
         env = {

@@ -12,13 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from crosslink.localbroker import LocalBroker, free_port
 from crosslink.oracle import Expectation, Tally, expected, tally
-from crosslink.provisioning import provision_topics
 from crosslink.synthetic import DISTRICTS, complaint_stream, registry_rows
 from schemas.topics import REGISTRY_ENTRY_ADDED
 from services.intake.config import IntakeSettings
-from tests.conftest import OPERATOR_KEY, wait_until_processed
+from tests.conftest import OPERATOR_KEY, own_broker, wait_until_processed
 from tests.e2e.conftest import Pipeline, running_pipeline
 
 pytestmark = [
@@ -37,20 +35,19 @@ Delivered = tuple[Pipeline, set[str]]  # the pipeline after the run, and the ope
 def delivered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Delivered]:
     """Run the stream once; the tests below read what each district and operator received."""
     workdir = tmp_path_factory.mktemp("oracle")
-    with LocalBroker(workdir / "kafka", free_port(), free_port()) as broker:
-        provision_topics(broker.bootstrap)
-        with running_pipeline(
+    with (
+        own_broker(workdir) as broker,
+        running_pipeline(
             broker.bootstrap, workdir, DISTRICTS, hub_threshold=HUB_THRESHOLD
-        ) as pipeline:
-            pipeline.add_to_registry(*registry_rows(seed=SEED, gangs=30))
-            # The registry is entered before the complaints arrive, as the oracle assumes.
-            wait_until_processed(
-                broker.bootstrap, pipeline.matcher.base_url, REGISTRY_ENTRY_ADDED.name
-            )
-            for body in complaints():
-                pipeline.post(body)
-            pipeline.wait_until_idle()
-            yield pipeline, operator_alert_ids(pipeline)
+        ) as pipeline,
+    ):
+        pipeline.add_to_registry(*registry_rows(seed=SEED, gangs=30))
+        # The registry is entered before the complaints arrive, as the oracle assumes.
+        wait_until_processed(broker.bootstrap, pipeline.matcher.base_url, REGISTRY_ENTRY_ADDED.name)
+        for body in complaints():
+            pipeline.post(body)
+        pipeline.wait_until_idle()
+        yield pipeline, operator_alert_ids(pipeline)
 
 
 def complaints() -> list[dict[str, Any]]:
