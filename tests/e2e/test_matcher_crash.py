@@ -99,9 +99,7 @@ def test_a_matcher_killed_mid_stream_raises_exactly_the_oracles_alerts(tmp_path:
             poster.join(timeout=300)
             assert not poster.is_alive()
             wait_for(lambda: expected <= raised_ids(broker.bootstrap), timeout_s=180)
-            wait_until_processed(
-                broker.bootstrap, restarted.base_url, IDENTIFIER_SIGHTED.name, timeout_s=180
-            )
+            wait_until_processed(broker.bootstrap, restarted.base_url, IDENTIFIER_SIGHTED.name)
 
             raised = raised_ids(broker.bootstrap)
             assert len(expected) > 500  # the stream is rich in matches and hubs
