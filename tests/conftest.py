@@ -85,14 +85,17 @@ def wait_for(condition: Callable[[], object], timeout_s: float = 60) -> None:
 
 def wait_until_drained(count: Callable[[], int], stalled_after_s: float = 90) -> None:
     """Poll `count` until it is 0; fail only if it has not gone down for `stalled_after_s`
-    (a large backlog may take long to drain, a stuck one never does)."""
-    lowest, progressed_at = count(), time.monotonic()
-    while lowest > 0:
+    (a large backlog may take long to drain, and may still grow at first; a stuck one never
+    goes down)."""
+    last, progressed_at = count(), time.monotonic()
+    while last > 0:
         stalled_s = time.monotonic() - progressed_at
-        assert stalled_s < stalled_after_s, f"{lowest} left, none done for {stalled_s:.0f} s"
+        assert stalled_s < stalled_after_s, f"{last} left, none done for {stalled_s:.0f} s"
         time.sleep(0.5)  # a look may be a query over the whole outbox
-        if (now := count()) < lowest:
-            lowest, progressed_at = now, time.monotonic()
+        now = count()
+        if now < last:
+            progressed_at = time.monotonic()
+        last = now
 
 
 def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:

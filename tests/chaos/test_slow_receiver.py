@@ -30,9 +30,10 @@ from tests.e2e.conftest import Pipeline
 
 pytestmark = CHAOS_MARKS
 SEED = 9008
-COMPLAINTS = scaled(400, 2_000)
-# Slow enough for a backlog to build, quick enough for it to drain within the pipeline's time.
-SLOW_ANSWER_S = scaled(1_000, 200) / 1000
+COMPLAINTS = scaled(400, 1_000)
+# Slow enough that its share of 4 slots cannot keep up (4 answers a second) while the others'
+# 12 can: the others must all have theirs while it still works through its backlog.
+SLOW_ANSWER_S = 1.0
 SHARE = 4  # CROSSLINK_MAX_CONCURRENT_DELIVERIES_PER_DISTRICT's default, of 16 slots
 SAMPLE_EVERY_S = 0.2  # how often the sampler looks: a measurement, not a synchronisation
 MIB = 1024 * 1024
