@@ -183,6 +183,23 @@ def assert_all_delivered_once(figures: Tally) -> None:
     assert figures == Tally(figures.expected, figures.expected, lost=0, misrouted=0, duplicated=0)
 
 
+@dataclass(frozen=True)
+class Scenario:
+    """One of docs/reliability.md's scenarios, as its test module declares it."""
+
+    number: int
+    title: str
+    test: str  # the test module's __name__
+    seed: int
+    complaints: int
+
+    def conclude(self, figures: Tally, notes: dict[str, Any]) -> None:
+        """Report this run's figures (and record them under `make chaos`), then require that
+        every owed delivery arrived, at its district only, processed once."""
+        report(Run(self.number, self.title, self.test, self.seed, self.complaints, figures, notes))
+        assert_all_delivered_once(figures)
+
+
 @dataclass
 class Run:
     """One run of one scenario, as docs/reliability.md's table shows it."""

@@ -10,11 +10,9 @@ from crosslink.localbroker import LocalBroker
 from tests.chaos.conftest import (
     CHAOS_MARKS,
     Poster,
-    Run,
+    Scenario,
     Workload,
-    assert_all_delivered_once,
     chaos_pipeline,
-    report,
     scaled,
 )
 from tests.conftest import wait_for
@@ -22,6 +20,7 @@ from tests.conftest import wait_for
 pytestmark = CHAOS_MARKS
 SEED = 9005
 COMPLAINTS = scaled(400, 2_000)
+SCENARIO = Scenario(5, "broker stopped and restarted mid-stream", __name__, SEED, COMPLAINTS)
 OUTAGES = scaled(1, 3)
 
 
@@ -48,16 +47,5 @@ def test_a_broker_outage_is_answered_with_503_and_the_pipeline_resumes_losing_no
             if service.process.poll() is None
         ]
 
-    report(
-        Run(
-            5,
-            "broker stopped and restarted mid-stream",
-            __name__,
-            SEED,
-            COMPLAINTS,
-            figures,
-            {"outages": OUTAGES, "503 answers": poster.answers["503"]},
-        )
-    )
+    SCENARIO.conclude(figures, {"outages": OUTAGES, "503 answers": poster.answers["503"]})
     assert still_running == ["intake", "matcher", "notifier"]  # resumed, not restarted
-    assert_all_delivered_once(figures)

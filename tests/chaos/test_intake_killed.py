@@ -16,11 +16,9 @@ from services.intake.config import IntakeSettings
 from tests.chaos.conftest import (
     CHAOS_MARKS,
     Poster,
-    Run,
+    Scenario,
     Workload,
-    assert_all_delivered_once,
     chaos_pipeline,
-    report,
     scaled,
 )
 from tests.conftest import read_topic
@@ -28,6 +26,7 @@ from tests.conftest import read_topic
 pytestmark = CHAOS_MARKS
 SEED = 9004
 COMPLAINTS = scaled(400, 2_000)
+SCENARIO = Scenario(4, "intake SIGKILLed in a loop under load", __name__, SEED, COMPLAINTS)
 KILLS = scaled(8, 20)
 
 
@@ -54,24 +53,16 @@ def test_every_complaint_accepted_by_an_intake_killed_in_a_loop_has_all_its_even
     missing = {
         body["complaint_id"] for body in workload.complaints if not _event_ids(body) <= in_kafka
     }
-    report(
-        Run(
-            4,
-            "intake SIGKILLed in a loop under load",
-            __name__,
-            SEED,
-            COMPLAINTS,
-            figures,
-            {
-                "kills": KILLS,
-                "posts cut off mid-request": poster.answers["connection dropped"],
-                "accepted complaints missing an event": len(missing),
-            },
-        )
+    SCENARIO.conclude(
+        figures,
+        {
+            "kills": KILLS,
+            "posts cut off mid-request": poster.answers["connection dropped"],
+            "accepted complaints missing an event": len(missing),
+        },
     )
     assert poster.answers["202"] == COMPLAINTS  # a retry after a 202 would hide a lost event
     assert not missing
-    assert_all_delivered_once(figures)
 
 
 def _event_ids(body: dict[str, object]) -> set[str]:

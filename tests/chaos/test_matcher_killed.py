@@ -10,17 +10,16 @@ from crosslink.localbroker import LocalBroker
 from tests.chaos.conftest import (
     CHAOS_MARKS,
     Poster,
-    Run,
+    Scenario,
     Workload,
-    assert_all_delivered_once,
     chaos_pipeline,
-    report,
     scaled,
 )
 
 pytestmark = CHAOS_MARKS
 SEED = 9001
 COMPLAINTS = scaled(600, 10_000)
+SCENARIO = Scenario(1, "matcher SIGKILLed while complaints flow", __name__, SEED, COMPLAINTS)
 KILLS = scaled(2, 5)
 
 
@@ -41,16 +40,5 @@ def test_a_matcher_killed_again_and_again_loses_misroutes_and_doubles_nothing(
         pipeline.wait_until_idle()
         figures = workload.tally(pipeline)
 
-    report(
-        Run(
-            1,
-            "matcher SIGKILLed while complaints flow",
-            __name__,
-            SEED,
-            COMPLAINTS,
-            figures,
-            {"kills": KILLS},
-        )
-    )
+    SCENARIO.conclude(figures, {"kills": KILLS})
     assert figures.expected > COMPLAINTS // 2
-    assert_all_delivered_once(figures)

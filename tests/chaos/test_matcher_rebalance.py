@@ -18,11 +18,9 @@ from crosslink.processes import ServiceProcess, metric_value
 from tests.chaos.conftest import (
     CHAOS_MARKS,
     Poster,
-    Run,
+    Scenario,
     Workload,
-    assert_all_delivered_once,
     chaos_pipeline,
-    report,
     scaled,
 )
 from tests.conftest import wait_for
@@ -30,6 +28,7 @@ from tests.conftest import wait_for
 pytestmark = CHAOS_MARKS
 SEED = 9002
 COMPLAINTS = scaled(600, 3_000)
+SCENARIO = Scenario(2, "matcher scaled 1 → 2 → 1 workers mid-stream", __name__, SEED, COMPLAINTS)
 
 
 def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_nothing(
@@ -65,18 +64,7 @@ def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_
         pipeline.wait_until_idle()
         figures = workload.tally(pipeline)
 
-    report(
-        Run(
-            2,
-            "matcher scaled 1 → 2 → 1 workers mid-stream",
-            __name__,
-            SEED,
-            COMPLAINTS,
-            figures,
-            {"events processed by the second worker": int(taken_over)},
-        )
-    )
-    assert_all_delivered_once(figures)
+    SCENARIO.conclude(figures, {"events processed by the second worker": int(taken_over)})
 
 
 def _events(matcher: ServiceProcess) -> float:

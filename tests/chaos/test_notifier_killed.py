@@ -17,11 +17,9 @@ from services.notifier.routing import delivery_id
 from tests.chaos.conftest import (
     CHAOS_MARKS,
     Poster,
-    Run,
+    Scenario,
     Workload,
-    assert_all_delivered_once,
     chaos_pipeline,
-    report,
     scaled,
 )
 from tests.e2e.conftest import Pipeline
@@ -29,6 +27,9 @@ from tests.e2e.conftest import Pipeline
 pytestmark = CHAOS_MARKS
 SEED = 9003
 COMPLAINTS = scaled(400, 2_000)
+SCENARIO = Scenario(
+    3, "notifier SIGKILLed between a receiver's 2xx and recording it", __name__, SEED, COMPLAINTS
+)
 KILLS = scaled(2, 5)
 
 
@@ -61,18 +62,7 @@ def test_a_notifier_killed_after_each_of_several_2xx_resends_them_and_doubles_no
             for district, webhook_id in aimed
         }
 
-    report(
-        Run(
-            3,
-            "notifier SIGKILLed between a receiver's 2xx and recording it",
-            __name__,
-            SEED,
-            COMPLAINTS,
-            figures,
-            {"kills": KILLS},
-        )
-    )
-    assert_all_delivered_once(figures)
+    SCENARIO.conclude(figures, {"kills": KILLS})
     for webhook_id, requests in resent.items():
         assert len(requests) >= 2, f"{webhook_id} was not re-sent"
         assert [r.processed for r in requests].count(True) == 1

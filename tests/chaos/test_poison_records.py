@@ -17,11 +17,9 @@ from tests.builders import unique_mobile
 from tests.chaos.conftest import (
     CHAOS_MARKS,
     Poster,
-    Run,
+    Scenario,
     Workload,
-    assert_all_delivered_once,
     chaos_pipeline,
-    report,
     scaled,
 )
 from tests.conftest import read_topic, wait_for
@@ -29,6 +27,7 @@ from tests.conftest import read_topic, wait_for
 pytestmark = CHAOS_MARKS
 SEED = 9007
 COMPLAINTS = scaled(400, 2_000)
+SCENARIO = Scenario(7, "poison records on every topic", __name__, SEED, COMPLAINTS)
 # What each service reads: the matcher the first three, the notifier the alerts.
 READ_TOPICS = (IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED, COMPLAINTS_LINKED, ALERT_RAISED)
 
@@ -52,19 +51,10 @@ def test_poison_records_on_every_topic_are_dead_lettered_and_the_stream_goes_on(
         wait_for(lambda: len(read_dead_letters(broker.bootstrap)) >= len(poison))
         letters = {(letter.topic, letter.value) for letter in read_dead_letters(broker.bootstrap)}
 
-    report(
-        Run(
-            7,
-            "poison records on every topic",
-            __name__,
-            SEED,
-            COMPLAINTS,
-            figures,
-            {"poison records": len(poison), "dead-lettered": len(letters & poison)},
-        )
+    SCENARIO.conclude(
+        figures, {"poison records": len(poison), "dead-lettered": len(letters & poison)}
     )
     assert letters == poison
-    assert_all_delivered_once(figures)
 
 
 def _poison_every_topic(bootstrap: str) -> set[tuple[str, bytes]]:

@@ -17,11 +17,9 @@ from tests.chaos.conftest import (
     CHAOS_MARKS,
     DISTRICT_KINDS,
     Poster,
-    Run,
+    Scenario,
     Workload,
-    assert_all_delivered_once,
     chaos_pipeline,
-    report,
     scaled,
 )
 from tests.conftest import OPERATOR_KEY, webhook_secret
@@ -30,6 +28,9 @@ from tests.e2e.conftest import Pipeline
 pytestmark = CHAOS_MARKS
 SEED = 9006
 COMPLAINTS = scaled(400, 2_000)
+SCENARIO = Scenario(
+    6, "a receiver down past the retry horizon, then a replay", __name__, SEED, COMPLAINTS
+)
 FOUR_QUICK_ATTEMPTS = "[0, 0.3, 0.3, 0.3]"  # the retry horizon: about a second
 
 
@@ -66,21 +67,10 @@ def test_a_receiver_down_past_the_retry_horizon_gets_every_alert_after_a_replay(
         ]
         figures = workload.tally(pipeline, *before_it_went_down)
 
-    report(
-        Run(
-            6,
-            "a receiver down past the retry horizon, then a replay",
-            __name__,
-            SEED,
-            COMPLAINTS,
-            figures,
-            {"dead-lettered then replayed": replayed["replayed"]},
-        )
-    )
+    SCENARIO.conclude(figures, {"dead-lettered then replayed": replayed["replayed"]})
     assert dead > 0
     assert dead_letter_alerts == dead  # one operator alert each
     assert replayed == {"replayed": dead}
-    assert_all_delivered_once(figures)
 
 
 def _operator(pipeline: Pipeline, method: str, path: str) -> Any:

@@ -18,11 +18,9 @@ from tests.chaos.conftest import (
     CHAOS_MARKS,
     DISTRICT_KINDS,
     Poster,
-    Run,
+    Scenario,
     Workload,
-    assert_all_delivered_once,
     chaos_pipeline,
-    report,
     scaled,
 )
 from tests.conftest import OPERATOR_KEY, wait_for
@@ -31,6 +29,7 @@ from tests.e2e.conftest import Pipeline
 pytestmark = CHAOS_MARKS
 SEED = 9008
 COMPLAINTS = scaled(400, 1_000)
+SCENARIO = Scenario(8, "a slow receiver (1 s per answer)", __name__, SEED, COMPLAINTS)
 # Slow enough that its share of 4 slots cannot keep up (4 answers a second) while the others'
 # 12 can: the others must all have theirs while it still works through its backlog.
 SLOW_ANSWER_S = 1.0
@@ -59,28 +58,20 @@ def test_a_slow_receiver_builds_a_backlog_on_disk_that_drains_with_memory_flat(
         figures = workload.tally(pipeline)
 
     at_start, peak = sampler.rss[0] / MIB, max(sampler.rss) / MIB
-    report(
-        Run(
-            8,
-            f"a slow receiver ({SLOW_ANSWER_S:g} s per answer)",
-            __name__,
-            SEED,
-            COMPLAINTS,
-            figures,
-            {
-                "peak deliveries owed": max(sampler.pending),
-                "notifier memory": f"{at_start:.0f} → peak {peak:.0f} MiB",
-                "most requests the slow one answered at once": slow.most_concurrent,
-                "still owed to it when the others had all theirs": still_owed_to_slow,
-            },
-        )
+    SCENARIO.conclude(
+        figures,
+        {
+            "peak deliveries owed": max(sampler.pending),
+            "notifier memory": f"{at_start:.0f} → peak {peak:.0f} MiB",
+            "most requests the slow one answered at once": slow.most_concurrent,
+            "still owed to it when the others had all theirs": still_owed_to_slow,
+        },
     )
     assert max(sampler.pending) > 0  # a backlog grew
     assert sampler.pending[-1] == 0  # and drained
     assert peak < at_start + 64  # the backlog is rows in the outbox, not objects in memory
     assert slow.most_concurrent == SHARE  # its share, used and never exceeded
     assert still_owed_to_slow > 0  # the others were not held up behind it
-    assert_all_delivered_once(figures)
 
 
 @dataclass
