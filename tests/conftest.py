@@ -22,6 +22,7 @@ from crosslink.testbed import api_key as api_key
 from crosslink.testbed import contact_address as contact_address
 from crosslink.testbed import webhook_secret as webhook_secret
 from crosslink.testbed import write_districts_file as write_districts_file
+from schemas.topics import MATCHER_APP_ID
 from tests.postgres import LocalPostgres, postgres_bin
 
 
@@ -118,47 +119,55 @@ def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
 
 
 def wait_until_processed(bootstrap: str, matcher_url: str, topic: str) -> None:
-    """Wait until the matcher reports having finished every record now on `topic`, as long as
-    it keeps going (no progress for 90 s fails).
+    """Wait until the matcher has finished every record now on `topic`, as long as it keeps
+    going (no progress for 90 s fails).
 
-    Reads the matcher's own position gauge rather than committed offsets, which faust can
-    leave behind after a restart although processing goes on (docs/matching.md).
+    A partition counts as far as the matcher's own position gauge or its group's committed
+    offset says, whichever is further: faust can leave commits behind after a restart although
+    processing goes on (docs/matching.md), and a partition handed back by another worker with
+    nothing left to do has no fresh gauge, only the offset that worker committed.
     """
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        end = {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items()}
-    finally:
-        consumer.close()
+    with _end_offsets(bootstrap, topic) as (end, committed):
 
-    def behind() -> int:
-        position = _matcher_positions(matcher_url, topic)
-        return int(sum(max(e - position.get(p, 0), 0) for p, e in end.items()))
+        def behind() -> int:
+            position = _matcher_positions(matcher_url, topic)
+            done = committed(MATCHER_APP_ID)
+            return sum(max(e - max(position.get(p, 0), done.get(p, 0)), 0) for p, e in end.items())
 
-    wait_until_drained(behind)
+        wait_until_drained(behind)
 
 
-def _matcher_positions(matcher_url: str, topic: str) -> dict[int, float]:
+def _matcher_positions(matcher_url: str, topic: str) -> dict[int, int]:
     samples = metric_samples(matcher_url, "crosslink_matcher_position", topic=topic)
-    return {int(sample.labels["partition"]): sample.value for sample in samples}
+    return {int(sample.labels["partition"]): int(sample.value) for sample in samples}
 
 
 def wait_until_consumed(bootstrap: str, group: str, topic: str) -> None:
     """Wait until `group` has committed every record now on `topic` (all of it is processed),
     as long as it keeps going (no progress for 90 s fails)."""
+    with _end_offsets(bootstrap, topic) as (end, committed):
+        wait_until_drained(
+            lambda: sum(max(e - committed(group).get(p, 0), 0) for p, e in end.items())
+        )
+
+
+@contextmanager
+def _end_offsets(
+    bootstrap: str, topic: str
+) -> Iterator[tuple[dict[int, int], Callable[[str], dict[int, int]]]]:
+    """The end offset of each partition of `topic` now, and a look-up of a group's committed
+    offsets on it (a partition with nothing committed is at 0)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        end = consumer.end_offsets(partitions)
+        end = {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items()}
 
-        def behind() -> int:
-            committed = admin.list_group_offsets({group: partitions}).get(group, {})
-            # -1 (or no entry) means nothing committed yet: the group is at offset 0.
-            position = {tp: max(getattr(committed.get(tp), "offset", 0), 0) for tp in partitions}
-            return sum(max(end[tp] - position[tp], 0) for tp in partitions)
+        def committed(group: str) -> dict[int, int]:
+            offsets = admin.list_group_offsets({group: partitions}).get(group, {})
+            return {tp.partition: max(meta.offset, 0) for tp, meta in offsets.items()}
 
-        wait_until_drained(behind)
+        yield end, committed
     finally:
         consumer.close()
         admin.close()
