@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from crosslink.localbroker import LocalBroker
 from crosslink.processes import metric_value
@@ -22,8 +19,8 @@ from tests.chaos.conftest import (
     chaos_pipeline,
     scaled,
 )
-from tests.conftest import OPERATOR_KEY, webhook_secret
-from tests.e2e.conftest import Pipeline
+from tests.conftest import webhook_secret
+from tests.e2e.conftest import processed_by
 
 pytestmark = CHAOS_MARKS
 SEED = 9006
@@ -49,7 +46,7 @@ def test_a_receiver_down_past_the_retry_horizon_gets_every_alert_after_a_replay(
             down.stop()
             poster.finish()
         pipeline.wait_until_idle()  # every delivery to it delivered or dead-lettered
-        dead = _operator(pipeline, "GET", "/v1/operator/outbox")["deliveries"]["webhook"]["dead"]
+        dead = pipeline.operator("GET", "/v1/operator/outbox")["deliveries"]["webhook"]["dead"]
         dead_letter_alerts = metric_value(
             pipeline.notifier.base_url,
             "crosslink_notifier_operator_alerts_total",
@@ -58,27 +55,12 @@ def test_a_receiver_down_past_the_retry_horizon_gets_every_alert_after_a_replay(
 
         back = WebhookReceiver({busiest: webhook_secret(busiest)}, port=down.port).start()
         pipeline.receivers[busiest] = back
-        replayed = _operator(pipeline, "POST", f"/v1/operator/deliveries/replay?district={busiest}")
+        replayed = pipeline.operator("POST", f"/v1/operator/deliveries/replay?district={busiest}")
         pipeline.wait_until_idle()
-        before_it_went_down = [
-            (w.payload["data"]["alert_id"], busiest)
-            for w in down.processed()
-            if w.payload and w.payload["data"]["kind"] in DISTRICT_KINDS
-        ]
+        before_it_went_down = processed_by(busiest, down, *DISTRICT_KINDS)
         figures = workload.tally(pipeline, *before_it_went_down)
 
     SCENARIO.conclude(figures, {"dead-lettered then replayed": replayed["replayed"]})
     assert dead > 0
     assert dead_letter_alerts == dead  # one operator alert each
     assert replayed == {"replayed": dead}
-
-
-def _operator(pipeline: Pipeline, method: str, path: str) -> Any:
-    response = httpx.request(
-        method,
-        f"{pipeline.notifier.base_url}{path}",
-        headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()

@@ -10,8 +10,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from crosslink.localbroker import LocalBroker
 from crosslink.receiver import Reply
 from tests.chaos.conftest import (
@@ -23,7 +21,7 @@ from tests.chaos.conftest import (
     chaos_pipeline,
     scaled,
 )
-from tests.conftest import OPERATOR_KEY, wait_for
+from tests.conftest import wait_for
 from tests.e2e.conftest import Pipeline
 
 pytestmark = CHAOS_MARKS
@@ -105,11 +103,4 @@ class _Sampler:
             int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
         )
         self.rss.append(rss_kib * 1024)
-        outbox = httpx.get(
-            f"{self.pipeline.notifier.base_url}/v1/operator/outbox",
-            headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
-            timeout=10,
-        ).json()
-        self.pending.append(
-            sum(statuses.get("pending", 0) for statuses in outbox["deliveries"].values())
-        )
+        self.pending.append(self.pipeline.pending_deliveries())

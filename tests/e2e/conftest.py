@@ -68,12 +68,7 @@ class Pipeline:
     def deliveries(self, *kinds: str) -> list[tuple[str, str]]:
         """(alert id, district) of every webhook of these kinds a district processed, repeats
         included: what crosslink.oracle.tally compares with what was owed."""
-        return [
-            (webhook.payload["data"]["alert_id"], district)
-            for district, receiver in self.receivers.items()
-            for webhook in receiver.processed()
-            if webhook.payload and webhook.payload["data"]["kind"] in kinds
-        ]
+        return [d for code, r in self.receivers.items() for d in processed_by(code, r, *kinds)]
 
     def wait_until_idle(self) -> None:
         """Every sighting is processed by the matcher, every alert stored by the notifier, and
@@ -82,7 +77,7 @@ class Pipeline:
         # Then the links those sightings made: clustering raises alerts after matching does.
         wait_until_processed(self.bootstrap, self.matcher.base_url, COMPLAINTS_LINKED.name)
         wait_until_consumed(self.bootstrap, NOTIFIER_GROUP, ALERT_RAISED.name)
-        wait_until_drained(self._pending_deliveries, PIPELINE_TIMEOUT_S)
+        wait_until_drained(self.pending_deliveries, PIPELINE_TIMEOUT_S)
 
     def log_lines(self, service: str) -> list[dict[str, Any]]:
         """Every JSON log line `service` has written so far."""
@@ -91,15 +86,23 @@ class Pipeline:
         assert path is not None
         return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
 
-    def _pending_deliveries(self) -> int:
-        response = httpx.get(
-            f"{self.notifier.base_url}/v1/operator/outbox",
+    def pending_deliveries(self) -> int:
+        """Deliveries the notifier's outbox still owes, on every channel."""
+        counts: dict[str, dict[str, int]] = self.operator("GET", "/v1/operator/outbox")[
+            "deliveries"
+        ]
+        return sum(statuses.get("pending", 0) for statuses in counts.values())
+
+    def operator(self, method: str, path: str) -> Any:
+        """The notifier's operator API, answering 200, as the operations team calls it."""
+        response = httpx.request(
+            method,
+            f"{self.notifier.base_url}{path}",
             headers={"Authorization": f"Bearer {OPERATOR_KEY}"},
             timeout=10,
         )
         assert response.status_code == 200, response.text
-        counts: dict[str, dict[str, int]] = response.json()["deliveries"]
-        return sum(statuses.get("pending", 0) for statuses in counts.values())
+        return response.json()
 
     def _post(self, path: str, body: dict[str, Any], key: str) -> None:
         response = httpx.post(
@@ -109,6 +112,16 @@ class Pipeline:
             timeout=30,
         )
         assert response.status_code == 202, response.text
+
+
+def processed_by(district: str, receiver: WebhookReceiver, *kinds: str) -> list[tuple[str, str]]:
+    """(alert id, district) of every webhook of these kinds `receiver` processed for `district`,
+    repeats included: what crosslink.oracle.tally compares with what was owed."""
+    return [
+        (webhook.payload["data"]["alert_id"], district)
+        for webhook in receiver.processed()
+        if webhook.payload and webhook.payload["data"]["kind"] in kinds
+    ]
 
 
 def case_ids(webhook: ReceivedWebhook) -> set[str]:

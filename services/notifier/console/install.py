@@ -16,8 +16,7 @@ from services.notifier.console.guard import (
     SignInRequired,
 )
 from services.notifier.console.pages import PREFIX, render
-from services.notifier.console.routes import router
-from services.notifier.console.texts import texts_for
+from services.notifier.console.routes import get_texts, router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -40,12 +39,12 @@ async def _sign_in(_: Request, error: Exception) -> Response:
 
 
 async def _form_rejected(request: Request, _: Exception) -> Response:
-    t = texts_for(request.headers.get("accept-language"))
+    t = await get_texts(request)
     return render("message.html", t, status_code=403, title=t.forbidden_title, text=t.form_expired)
 
 
 async def _not_found(request: Request, _: Exception) -> Response:
-    t = texts_for(request.headers.get("accept-language"))
+    t = await get_texts(request)
     return render(
         "message.html", t, status_code=404, title=t.not_found_title, text=t.not_found_text
     )
