@@ -1,0 +1,116 @@
+"""A batch of records fetched before a rebalance or a seek is never delivered after it
+(services/matcher/faust_fixes.py): faust would take the first stale record for a hole in
+the topic and count the records before it as done."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from services.matcher.faust_fixes import count_seek, of_one_epoch
+
+SOURCE = "crosslink.identifier-sighted.v1"
+CHANGELOG = "crosslink-matcher-state_by_token-changelog"
+
+
+@dataclass
+class Consumer:
+    """What `of_one_epoch` reads of faust's consumer, and its seeks back."""
+
+    generation: int = 1
+    rebalancing: bool = False
+    failing_seek: bool = False
+    seeks_back: int = 0
+    app: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.app = SimpleNamespace(
+            consumer_generation_id=self.generation,
+            tables=SimpleNamespace(changelog_topics={CHANGELOG}),
+            rebalancing=self.rebalancing,
+        )
+
+    def rebalanced(self) -> None:
+        self.app.consumer_generation_id += 1
+
+    def sought(self) -> None:
+        count_seek(self)
+        count_seek(self)
+
+    async def perform_seek(self) -> None:
+        count_seek(self)
+        if self.failing_seek:
+            raise RuntimeError("partition no longer assigned")
+        self.seeks_back += 1
+        count_seek(self)
+
+
+Record = tuple[str, int]
+
+
+async def fetched(
+    records: list[Record], between: dict[int, Callable[[], None]] | None = None
+) -> AsyncIterator[tuple[Any, Any]]:
+    """A batch as faust's getmany yields it; `between[i]` runs after record i was handled."""
+    for i, (topic, offset) in enumerate(records):
+        yield SimpleNamespace(topic=topic, partition=0), SimpleNamespace(offset=offset)
+        if between and i in between:
+            between[i]()
+
+
+def delivered(consumer: Consumer, batch: AsyncIterator[tuple[Any, Any]]) -> list[Record]:
+    async def drain() -> list[Record]:
+        return [(tp.topic, message.offset) async for tp, message in of_one_epoch(consumer, batch)]
+
+    return asyncio.run(drain())
+
+
+def test_a_batch_of_one_generation_with_no_seek_is_delivered_whole() -> None:
+    consumer = Consumer()
+    records = [(SOURCE, 5), (CHANGELOG, 40), (SOURCE, 6)]
+
+    assert delivered(consumer, fetched(records)) == records
+    assert consumer.seeks_back == 0
+
+
+@pytest.mark.parametrize("change", ["sought", "rebalanced"])
+def test_after_a_seek_or_a_rebalance_the_rest_of_the_batch_is_left_and_read_again(
+    change: str,
+) -> None:
+    consumer = Consumer()
+    records = [(SOURCE, 167), (SOURCE, 215), (CHANGELOG, 40), (SOURCE, 216)]
+
+    got = delivered(consumer, fetched(records, {0: getattr(consumer, change)}))
+
+    assert got == [(SOURCE, 167), (CHANGELOG, 40)]  # table recovery places changelogs itself
+    assert consumer.seeks_back == 1
+
+
+def test_a_seek_while_the_last_record_is_handled_seeks_back_again() -> None:
+    """The fetcher writes down a record's offset as read after handing it over: a seek in
+    between would be overwritten by it."""
+    consumer = Consumer()
+    records = [(SOURCE, 214)]
+
+    assert delivered(consumer, fetched(records, {0: consumer.sought})) == records
+    assert consumer.seeks_back == 1
+
+
+def test_a_failed_seek_back_during_a_rebalance_is_left_to_the_rebalance() -> None:
+    consumer = Consumer(rebalancing=True, failing_seek=True)
+
+    got = delivered(consumer, fetched([(SOURCE, 1), (SOURCE, 2)], {0: consumer.rebalanced}))
+
+    assert got == [(SOURCE, 1)]
+
+
+def test_a_failed_seek_back_outside_a_rebalance_stops_the_fetcher() -> None:
+    consumer = Consumer(failing_seek=True)
+
+    with pytest.raises(RuntimeError, match="no longer assigned"):
+        delivered(consumer, fetched([(SOURCE, 1), (SOURCE, 2)], {0: consumer.sought}))
