@@ -41,4 +41,4 @@ def test_a_matcher_killed_again_and_again_loses_misroutes_and_doubles_nothing(
         figures = workload.tally(pipeline)
 
     SCENARIO.conclude(figures, {"kills": KILLS})
-    assert figures.expected > COMPLAINTS // 2
+    assert figures.deliveries.expected > COMPLAINTS // 2

@@ -6,7 +6,7 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
-from crosslink.oracle import Expectation, Tally, expected, tally
+from crosslink.oracle import Expectation, Tally, expected, gangs_held_whole, tally
 from crosslink.synthetic import complaint_stream, registry_rows
 from schemas.api import ComplaintSubmission, RegistryEntrySubmission
 from services.intake.complaints import sightings_for
@@ -140,3 +140,18 @@ def test_a_tally_counts_lost_misrouted_and_doubled_deliveries() -> None:
     )
     assert not tally(owed, processed).clean
     assert tally(owed, sorted(owed)).clean
+
+
+def test_a_gang_is_held_whole_only_by_one_cluster_of_exactly_its_complaints() -> None:
+    pune, bhopal, kolkata, ranchi = (
+        ("MH-PUN", "1"),
+        ("MP-BPL", "2"),
+        ("WB-KOL", "3"),
+        ("JH-RAN", "4"),
+    )
+    gangs = [frozenset({pune, bhopal, kolkata}), frozenset({ranchi, ("JH-RAN", "5")})]
+    whole = (3, [pune, bhopal, kolkata])
+
+    assert gangs_held_whole(gangs, [whole, (2, [ranchi])]) == 2  # listing only the latest
+    assert gangs_held_whole(gangs, [(2, [pune, bhopal]), (2, [ranchi])]) == 1  # a lost link
+    assert gangs_held_whole(gangs, [(5, [pune, ranchi])]) == 0  # a wrong link joins two gangs
