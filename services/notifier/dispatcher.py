@@ -62,7 +62,9 @@ class Dispatcher:
         self._policy = policy
         self._metrics = metrics
         self._attempt_limits_s = attempt_limits_s
-        self._lease_s = max(attempt_limits_s.values()) + LEASE_MARGIN_S
+        # A lease per channel: a webhook left by a notifier that died is tried again once a
+        # webhook attempt would have ended, not after the longest (SMTP) one.
+        self._lease_s = {channel: s + LEASE_MARGIN_S for channel, s in attempt_limits_s.items()}
         self._concurrency = concurrency
         self._per_district = per_district
         self._clock = clock
@@ -88,7 +90,9 @@ class Dispatcher:
         leased to this dispatcher: those are attempted at once, without a claim (a write
         transaction and a wake-up less on each alert's way). The loop claims any others."""
         async with self._slots:
-            lease = Lease(self._clock() + timedelta(seconds=self._lease_s), self._room())
+            now = self._clock()
+            until = {channel: now + timedelta(seconds=s) for channel, s in self._lease_s.items()}
+            lease = Lease(until, self._room())
             leased = await store(lease)
             self._start(leased)
         if len(leased) < planned:

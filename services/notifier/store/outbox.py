@@ -10,7 +10,7 @@ operator alert) in one transaction, so no outcome is half-recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,9 +66,9 @@ class Finish:
 @dataclass(frozen=True)
 class Lease:
     """Deliveries stored with their first attempt leased to the storer, as many as `room`
-    has slots for."""
+    has slots for, each until its channel's lease ends."""
 
-    until: datetime
+    until: Mapping[str, datetime]  # channel -> end of the lease
     room: Room
 
 
@@ -135,15 +135,20 @@ class Outbox:
         by_alert = {alert.alert_id: alert for alert, _ in batch}
         return [
             DueDelivery(p.delivery_id, p.district, p.channel, p.purpose, 0,
-                        by_alert[p.alert_id], lease.until)
+                        by_alert[p.alert_id], lease.until[p.channel])
             for p in planned if p.delivery_id in leased
         ]  # fmt: skip
 
     async def claim_due(
-        self, *, now: datetime, lease_s: float, room: Room, busy: Collection[str] = ()
+        self,
+        *,
+        now: datetime,
+        lease_s: Mapping[str, float],
+        room: Room,
+        busy: Collection[str] = (),
     ) -> Claimed:
         """Deliveries due now (except `busy` ones) that `room` has slots for, each leased to
-        this caller alone until `lease_s` has passed.
+        this caller alone until its channel's `lease_s` has passed.
 
         Two statements hold the write lock (the stored alerts are read and decoded after it):
         a claim must not keep the consumer and the recording attempts waiting. The lease only
@@ -151,7 +156,7 @@ class Outbox:
         taken twice."""
         window = room.free * CANDIDATES_PER_SLOT
         due = (
-            select(deliveries.c.delivery_id, deliveries.c.district)
+            select(deliveries.c.delivery_id, deliveries.c.district, deliveries.c.channel)
             .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
                    deliveries.c.delivery_id.not_in(list(busy)),
                    deliveries.c.district.not_in(room.full()))
@@ -159,18 +164,22 @@ class Outbox:
             .limit(window)
             .with_for_update(skip_locked=True)
         )  # fmt: skip
-        lease_until = now + timedelta(seconds=lease_s)
+        lease_until = {channel: now + timedelta(seconds=s) for channel, s in lease_s.items()}
         async with self._db.write() as db:
-            candidates = (await db.execute(due)).tuples().all()
-            chosen = room.fit(candidates)
-            lease = (
-                update(deliveries)
-                .where(deliveries.c.delivery_id.in_(chosen), deliveries.c.status == "pending",
-                       deliveries.c.next_attempt_at <= now)
-                .values(next_attempt_at=lease_until)
-                .returning(*_CLAIMED)
-            )  # fmt: skip
-            rows = (await db.execute(lease)).mappings().all() if chosen else []
+            candidates = (await db.execute(due)).all()
+            chosen = set(
+                room.fit((delivery_id, district) for delivery_id, district, _ in candidates)
+            )
+            rows: list[Any] = []
+            for channel in sorted({c for d, _, c in candidates if d in chosen}):
+                lease = (
+                    update(deliveries)
+                    .where(deliveries.c.delivery_id.in_(chosen), deliveries.c.channel == channel,
+                           deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+                    .values(next_attempt_at=lease_until[channel])
+                    .returning(*_CLAIMED)
+                )  # fmt: skip
+                rows += (await db.execute(lease)).mappings().all()
         more = len(candidates) == window or len(chosen) == room.free
         if not rows:
             return Claimed([], [], more)
@@ -178,10 +187,10 @@ class Outbox:
             alerts.c.alert_id.in_({row["alert_id"] for row in rows})
         )
         async with self._db.read() as db:
-            stored = dict((await db.execute(events)).tuples().all())
+            stored = {alert_id: event for alert_id, event in await db.execute(events)}
         claimed = Claimed([], [], more)
         for row in rows:
-            due_delivery = _due(row, stored[row["alert_id"]], lease_until)
+            due_delivery = _due(row, stored[row["alert_id"]], lease_until[row["channel"]])
             if due_delivery is None:
                 claimed.undecodable.append(row["delivery_id"])
             else:
@@ -300,7 +309,7 @@ class Outbox:
         """District code -> the URL that was disabled."""
         async with self._db.read() as db:
             rows = await db.execute(select(disabled_endpoints.c.district, disabled_endpoints.c.url))
-            return {district: url for district, url in rows.tuples()}
+            return {district: url for district, url in rows}
 
     async def raise_operator_alert(self, alert: NewOperatorAlert, *, now: datetime) -> bool:
         """Store an operator alert; False if one with the same id was raised before."""
@@ -328,7 +337,7 @@ class Outbox:
         )
         reminded = []
         async with self._db.write() as db:
-            for alert_id, district, event in (await db.execute(query)).tuples():
+            for alert_id, district, event in await db.execute(query):
                 claim = (
                     update(inbox_items)
                     .where(inbox_items.c.alert_id == alert_id, inbox_items.c.district == district,
@@ -347,7 +356,7 @@ class Outbox:
             deliveries.c.channel, deliveries.c.status
         )
         async with self._db.read() as db:
-            return {(c, s): n for c, s, n in (await db.execute(query)).tuples()}
+            return {(c, s): n for c, s, n in await db.execute(query)}
 
     async def _disable_endpoint(
         self, db: AsyncConnection, district: str, url: str, now: datetime
@@ -402,7 +411,7 @@ class Outbox:
             return set()
         for row in rows:
             if row["delivery_id"] in leased:
-                row["next_attempt_at"] = lease.until
+                row["next_attempt_at"] = lease.until[row["channel"]]
         # Only the rows inserted now are returned: a repeat is not ours to attempt.
         inserted = await db.execute(statement.returning(deliveries.c.delivery_id), rows)
         return {delivery_id for delivery_id in inserted.scalars() if delivery_id in leased}
