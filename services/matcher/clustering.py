@@ -4,7 +4,9 @@ A union-find whose roots are cluster ids. A live cluster row holds its size, dis
 latest complaints and path steps (bounded, so a row stays small as a gang grows); a cluster
 absorbed by a merge keeps only a forwarding pointer to the one that absorbed it. A lookup
 follows pointers to the live cluster, so a stale shortcut is harmless, and re-processing a
-link after a crash finds its two complaints already together.
+link after a crash finds its two complaints already together. A crash can also come between
+writing the live cluster and the absorbed one's pointer: the live row names the cluster its
+last merge absorbed, so the replayed merge writes the pointer and counts nobody twice.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class ClusterState(BaseModel):
     recent: tuple[CaseRef, ...] = ()
     path: tuple[PathStep, ...] = ()
     merged_into: str | None = None
+    absorbed_last: str | None = None  # the cluster the last merge into this one absorbed
 
 
 def case_key(case: CaseRef) -> str:
@@ -64,6 +67,9 @@ def merge(
     """
     if a.cluster_id == b.cluster_id:
         return None
+    for kept, absorbed in ((a, b), (b, a)):
+        if kept.absorbed_last == absorbed.cluster_id:  # written before a crash, but not all
+            return Merge(kept, _pointer(absorbed, kept), alert=None)  # the alert went first
     kept, absorbed = sorted((a, b), key=lambda c: (-c.size, c.cluster_id))
     step = PathStep(
         earlier=link.earlier,
@@ -77,11 +83,17 @@ def merge(
         districts=tuple(sorted({*kept.districts, *absorbed.districts})),
         recent=tuple(sorted(kept.recent + absorbed.recent, key=_in_time_order))[-MAX_LISTED:],
         path=(*kept.path, *absorbed.path, step)[-MAX_LISTED:],
+        absorbed_last=absorbed.cluster_id,
     )
-    pointer = ClusterState(cluster_id=absorbed.cluster_id, merged_into=kept.cluster_id)
     return Merge(
-        joined, pointer, _cluster_alert(joined, link, now) if _news(kept, joined) else None
+        joined,
+        _pointer(absorbed, joined),
+        _cluster_alert(joined, link, now) if _news(kept, joined) else None,
     )
+
+
+def _pointer(absorbed: ClusterState, kept: ClusterState) -> ClusterState:
+    return ClusterState(cluster_id=absorbed.cluster_id, merged_into=kept.cluster_id)
 
 
 def _news(kept: ClusterState, joined: ClusterState) -> bool:

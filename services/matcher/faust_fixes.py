@@ -65,6 +65,7 @@ _original_seek_to_committed = AIOKafkaConsumerThread.seek_to_committed
 _original_getmany = Consumer.getmany
 _original_perform_seek = Consumer.perform_seek
 _SEEKS = "_crosslink_seeks"  # seeks started plus seeks ended, on the faust Consumer
+_SEEK_OWED = "_crosslink_seek_owed"  # a seek back failed: hand nothing on until one succeeds
 
 
 async def _seek_before_resuming(self: Recovery, generation_id: int = 0) -> None:
@@ -118,29 +119,41 @@ async def of_one_epoch(
     the batch was fetched, the agents' records left in it are dropped and every partition is
     sought back to its committed offset, to read them again in order. Changelog records pass:
     table recovery positions those partitions itself."""
+    if getattr(consumer, _SEEK_OWED, False):
+        await _seek_back(consumer)  # a seek that failed: nothing is handed on before it
     fetched_in = _epoch(consumer)
     changelogs = consumer.app.tables.changelog_topics
     left = 0
     try:
         async for tp, message in batch:
-            if tp.topic in changelogs or _epoch(consumer) == fetched_in:
+            if getattr(consumer, _SEEK_OWED, False):
+                left += 1
+            elif tp.topic in changelogs or _epoch(consumer) == fetched_in:
                 yield tp, message
             else:
                 left += 1
     finally:
         await cast(Any, batch).aclose()
-    if _epoch(consumer) != fetched_in:
+    if _epoch(consumer) != fetched_in or left:
         if left:
             log.info("records fetched before a rebalance or seek are read again from the "
                      "committed offsets", extra={"records": left})  # fmt: skip
-        try:
-            await consumer.perform_seek()
-        except Exception as error:
-            if not consumer.app.rebalancing:
-                raise  # the fetcher stops and the worker with it: restarted, it reads again
-            # The rebalance ends with its own seek to the committed offsets.
-            log.warning("could not seek back to the committed offsets during a rebalance",
-                        extra={"error": type(error).__name__})  # fmt: skip
+        await _seek_back(consumer)
+
+
+async def _seek_back(consumer: Any) -> None:
+    """Seek every assigned partition back to its committed offset; if that fails, it stays
+    owed and is tried again before anything more is handed on. A worker holding no
+    partitions (more workers than partitions) has nothing to seek."""
+    setattr(consumer, _SEEK_OWED, False)
+    if not consumer.assignment():
+        return
+    try:
+        await consumer.perform_seek()
+    except Exception as error:
+        setattr(consumer, _SEEK_OWED, True)
+        log.warning("could not seek back to the committed offsets; trying again",
+                    extra={"error": type(error).__name__})  # fmt: skip
 
 
 def _epoch(consumer: Any) -> tuple[int, int]:

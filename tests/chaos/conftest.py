@@ -78,9 +78,10 @@ class Workload:
         # that changed it: a look taken at that moment may miss it, a few later would not.
         deadline = time.monotonic() + CHANGELOG_SETTLE_S
         while True:
-            whole = gangs_held_whole(gangs, clusters_held(pipeline.bootstrap))
+            held = clusters_held(pipeline.bootstrap)
+            whole = gangs_held_whole(gangs, held)
             if whole == len(gangs) or time.monotonic() > deadline:
-                return Figures(deliveries, gangs=len(gangs), gangs_whole=whole)
+                return Figures(deliveries, len(gangs), whole, _not_whole(gangs, held))
             time.sleep(0.5)
 
     @property
@@ -100,6 +101,16 @@ class Figures:
     deliveries: Tally
     gangs: int
     gangs_whole: int
+    not_whole: list[str] = field(default_factory=list)  # the gangs not held whole, and how
+
+
+def _not_whole(gangs: list[frozenset[Case]], held: list[tuple[int, list[Case]]]) -> list[str]:
+    """Each gang not held as one cluster of its size, with the sizes of the clusters listing
+    its complaints: a lost link shows as pieces, a link counted twice as a cluster too big."""
+    pieces = ((gang, sorted(size for size, listed in held if set(listed) & gang)) for gang in gangs)
+    return [
+        f"{len(gang)} complaints held as {sizes}" for gang, sizes in pieces if sizes != [len(gang)]
+    ]
 
 
 def clusters_held(bootstrap: str) -> list[tuple[int, list[Case]]]:
@@ -215,7 +226,7 @@ def assert_nothing_lost_misrouted_or_doubled(figures: Figures) -> None:
     owed = figures.deliveries.expected
     assert owed > 0
     assert figures.deliveries == Tally(owed, owed, lost=0, misrouted=0, duplicated=0)
-    assert figures.gangs_whole == figures.gangs > 0
+    assert figures.gangs_whole == figures.gangs > 0, "; ".join(figures.not_whole)
 
 
 @dataclass(frozen=True)

@@ -121,3 +121,18 @@ def test_a_complaint_from_a_district_already_in_the_group_raises_no_cluster_aler
     assert merged is not None
     assert merged.alert is None
     assert merged.kept.size == 4
+
+
+def test_a_merge_replayed_after_a_crash_half_way_through_writing_counts_nobody_twice() -> None:
+    """The matcher writes the live cluster, then the absorbed one's pointer: killed in between,
+    it reads the link again and finds the absorbed cluster still live."""
+    pair = join(singleton(MUM1), singleton(BPL), link(MUM1, BPL))
+    written = join(pair, singleton(KOL), link(BPL, KOL))
+
+    replayed = merge(written, singleton(KOL), link(BPL, KOL), now=NOW)
+
+    assert replayed is not None
+    assert replayed.kept == written
+    assert replayed.kept.size == 3
+    assert replayed.absorbed.merged_into == written.cluster_id
+    assert replayed.alert is None  # published before anything was written

@@ -28,6 +28,11 @@ class Consumer:
     seeks_back: int = 0
     app: Any = field(init=False)
 
+    assigned: bool = True
+
+    def assignment(self) -> set[str]:
+        return {"crosslink.identifier-sighted.v1-0"} if self.assigned else set()
+
     def __post_init__(self) -> None:
         self.app = SimpleNamespace(
             consumer_generation_id=self.generation,
@@ -101,16 +106,23 @@ def test_a_seek_while_the_last_record_is_handled_seeks_back_again() -> None:
     assert consumer.seeks_back == 1
 
 
-def test_a_failed_seek_back_during_a_rebalance_is_left_to_the_rebalance() -> None:
-    consumer = Consumer(rebalancing=True, failing_seek=True)
-
-    got = delivered(consumer, fetched([(SOURCE, 1), (SOURCE, 2)], {0: consumer.rebalanced}))
-
-    assert got == [(SOURCE, 1)]
-
-
-def test_a_failed_seek_back_outside_a_rebalance_stops_the_fetcher() -> None:
+def test_a_failed_seek_back_is_tried_again_before_anything_more_is_handed_on() -> None:
     consumer = Consumer(failing_seek=True)
 
-    with pytest.raises(RuntimeError, match="no longer assigned"):
-        delivered(consumer, fetched([(SOURCE, 1), (SOURCE, 2)], {0: consumer.sought}))
+    first = delivered(consumer, fetched([(SOURCE, 1), (SOURCE, 2)], {0: consumer.sought}))
+    consumer.failing_seek = False
+    second = delivered(consumer, fetched([(SOURCE, 2)]))
+
+    assert first == [(SOURCE, 1)]
+    assert consumer.seeks_back == 1  # the failed one owed, done before the next batch
+    assert second == [(SOURCE, 2)]
+
+
+def test_a_worker_holding_no_partitions_does_not_seek() -> None:
+    consumer = Consumer(assigned=False)
+
+    delivered(consumer, fetched([], {}))
+    consumer.rebalanced()
+    delivered(consumer, fetched([(CHANGELOG, 1)], {0: consumer.rebalanced}))
+
+    assert consumer.seeks_back == 0
