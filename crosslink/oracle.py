@@ -77,21 +77,21 @@ def tally(owed: set[tuple[str, str]], processed: Iterable[tuple[str, str]]) -> T
     )
 
 
-def gangs_held_whole(
-    gangs: Iterable[frozenset[Case]], held: Iterable[tuple[int, Iterable[Case]]]
-) -> int:
-    """How many of the oracle's gangs of two or more complaints one of the matcher's clusters
-    (size, the complaints it lists) holds exactly: the same size, and every complaint it lists
-    (the latest 100 at most) in the gang. A lost link splits a gang into clusters too small;
-    a wrong one makes a cluster too big. Equal to the number of gangs when every gang is held."""
+def gangs_not_held_whole(
+    gangs: Iterable[frozenset[Case]], held: Sequence[tuple[int, Iterable[Case]]]
+) -> list[frozenset[Case]]:
+    """The oracle's gangs of two or more complaints that no cluster of the matcher's (size, the
+    complaints it lists) holds exactly: the same size, and every complaint it lists (the latest
+    100 at most) in the gang. A lost link splits a gang into clusters too small; a wrong one
+    makes a cluster too big."""
     held_by_size: dict[int, list[frozenset[Case]]] = defaultdict(list)
     for size, listed in held:
         held_by_size[size].append(frozenset(listed))
-    return sum(
-        1
+    return [
+        gang
         for gang in gangs
-        if len(gang) > 1 and any(listed <= gang for listed in held_by_size[len(gang)])
-    )
+        if len(gang) > 1 and not any(listed <= gang for listed in held_by_size[len(gang)])
+    ]
 
 
 @dataclass

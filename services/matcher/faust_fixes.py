@@ -122,14 +122,13 @@ async def of_one_epoch(
     table recovery positions those partitions itself."""
     if getattr(consumer, _SEEK_OWED, False):
         await _seek_back(consumer)  # a seek that failed: nothing is handed on before it
+    owed = getattr(consumer, _SEEK_OWED, False)  # it failed again
     fetched_in = _epoch(consumer)
     changelogs = consumer.app.tables.changelog_topics
     left = 0
     try:
         async for tp, message in batch:
-            if getattr(consumer, _SEEK_OWED, False):
-                left += 1
-            elif tp.topic in changelogs or _epoch(consumer) == fetched_in:
+            if not owed and (tp.topic in changelogs or _epoch(consumer) == fetched_in):
                 yield tp, message
             else:
                 left += 1

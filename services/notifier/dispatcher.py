@@ -90,9 +90,7 @@ class Dispatcher:
         leased to this dispatcher: those are attempted at once, without a claim (a write
         transaction and a wake-up less on each alert's way). The loop claims any others."""
         async with self._slots:
-            now = self._clock()
-            until = {channel: now + timedelta(seconds=s) for channel, s in self._lease_s.items()}
-            lease = Lease(until, self._room())
+            lease = Lease(self._lease_until(), self._room())
             leased = await store(lease)
             self._start(leased)
         if len(leased) < planned:
@@ -138,7 +136,10 @@ class Dispatcher:
             due = await self._outbox.next_due_at(except_districts=room.full())
             if due is not None and due <= self._clock():
                 claimed = await self._outbox.claim_due(
-                    now=self._clock(), lease_s=self._lease_s, room=room, busy=list(self._in_flight)
+                    now=self._clock(),
+                    lease_until=self._lease_until(),
+                    room=room,
+                    busy=list(self._in_flight),
                 )
                 self._start(claimed.due)
                 for delivery_id in claimed.undecodable:
@@ -149,6 +150,11 @@ class Dispatcher:
         if due is None:
             return IDLE_RECHECK_S
         return min(max((due - self._clock()).total_seconds(), 0.0), IDLE_RECHECK_S)
+
+    def _lease_until(self) -> dict[str, datetime]:
+        """When a lease taken now ends, for each channel."""
+        now = self._clock()
+        return {channel: now + timedelta(seconds=s) for channel, s in self._lease_s.items()}
 
     def _room(self) -> Room:
         held = Counter(self._sending.values())

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from crosslink.localbroker import LocalBroker
-from crosslink.oracle import Case, Expectation, Tally, expected, gangs_held_whole, tally
+from crosslink.oracle import Case, Expectation, Tally, expected, gangs_not_held_whole, tally
 from crosslink.synthetic import DISTRICTS, complaint_stream
 from schemas.topics import MATCHER_APP_ID
 from services.intake.config import IntakeSettings
@@ -79,9 +79,9 @@ class Workload:
         deadline = time.monotonic() + CHANGELOG_SETTLE_S
         while True:
             held = clusters_held(pipeline.bootstrap)
-            whole = gangs_held_whole(gangs, held)
-            if whole == len(gangs) or time.monotonic() > deadline:
-                return Figures(deliveries, len(gangs), whole, _not_whole(gangs, held))
+            broken = gangs_not_held_whole(gangs, held)
+            if not broken or time.monotonic() > deadline:
+                return Figures(deliveries, len(gangs), [_as_held(gang, held) for gang in broken])
             time.sleep(0.5)
 
     @property
@@ -100,17 +100,18 @@ class Figures:
 
     deliveries: Tally
     gangs: int
-    gangs_whole: int
-    not_whole: list[str] = field(default_factory=list)  # the gangs not held whole, and how
+    not_whole: list[str]  # each gang not held whole, and how it is held
+
+    @property
+    def gangs_whole(self) -> int:
+        return self.gangs - len(self.not_whole)
 
 
-def _not_whole(gangs: list[frozenset[Case]], held: list[tuple[int, list[Case]]]) -> list[str]:
-    """Each gang not held as one cluster of its size, with the sizes of the clusters listing
-    its complaints: a lost link shows as pieces, a link counted twice as a cluster too big."""
-    pieces = ((gang, sorted(size for size, listed in held if set(listed) & gang)) for gang in gangs)
-    return [
-        f"{len(gang)} complaints held as {sizes}" for gang, sizes in pieces if sizes != [len(gang)]
-    ]
+def _as_held(gang: frozenset[Case], held: list[tuple[int, list[Case]]]) -> str:
+    """A gang's size and the sizes of the clusters listing its complaints: a lost link shows
+    as pieces, a link counted twice as a cluster too big."""
+    sizes = sorted(size for size, listed in held if set(listed) & gang)
+    return f"{len(gang)} complaints held as {sizes}"
 
 
 def clusters_held(bootstrap: str) -> list[tuple[int, list[Case]]]:

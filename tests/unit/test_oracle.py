@@ -6,7 +6,7 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
-from crosslink.oracle import Expectation, Tally, expected, gangs_held_whole, tally
+from crosslink.oracle import Expectation, Tally, expected, gangs_not_held_whole, tally
 from crosslink.synthetic import complaint_stream, registry_rows
 from schemas.api import ComplaintSubmission, RegistryEntrySubmission
 from services.intake.complaints import sightings_for
@@ -152,6 +152,7 @@ def test_a_gang_is_held_whole_only_by_one_cluster_of_exactly_its_complaints() ->
     gangs = [frozenset({pune, bhopal, kolkata}), frozenset({ranchi, ("JH-RAN", "5")})]
     whole = (3, [pune, bhopal, kolkata])
 
-    assert gangs_held_whole(gangs, [whole, (2, [ranchi])]) == 2  # listing only the latest
-    assert gangs_held_whole(gangs, [(2, [pune, bhopal]), (2, [ranchi])]) == 1  # a lost link
-    assert gangs_held_whole(gangs, [(5, [pune, ranchi])]) == 0  # a wrong link joins two gangs
+    assert gangs_not_held_whole(gangs, [whole, (2, [ranchi])]) == []  # listing only the latest
+    lost_link = [(2, [pune, bhopal]), (2, [ranchi])]
+    assert gangs_not_held_whole(gangs, lost_link) == [gangs[0]]
+    assert gangs_not_held_whole(gangs, [(5, [pune, ranchi])]) == gangs  # a wrong link joins two

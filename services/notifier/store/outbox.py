@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -143,12 +143,12 @@ class Outbox:
         self,
         *,
         now: datetime,
-        lease_s: Mapping[str, float],
+        lease_until: Mapping[str, datetime],
         room: Room,
         busy: Collection[str] = (),
     ) -> Claimed:
         """Deliveries due now (except `busy` ones) that `room` has slots for, each leased to
-        this caller alone until its channel's `lease_s` has passed.
+        this caller alone until its channel's `lease_until`.
 
         Two statements hold the write lock (the stored alerts are read and decoded after it):
         a claim must not keep the consumer and the recording attempts waiting. The lease only
@@ -164,7 +164,6 @@ class Outbox:
             .limit(window)
             .with_for_update(skip_locked=True)
         )  # fmt: skip
-        lease_until = {channel: now + timedelta(seconds=s) for channel, s in lease_s.items()}
         async with self._db.write() as db:
             candidates = (await db.execute(due)).all()
             chosen = set(

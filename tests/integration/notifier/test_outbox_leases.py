@@ -43,9 +43,13 @@ def at(seconds: float) -> datetime:
     return NOW + timedelta(seconds=seconds)
 
 
+def leases_from(now: datetime) -> dict[str, datetime]:
+    return {channel: now + timedelta(seconds=s) for channel, s in LEASE_S.items()}
+
+
 async def test_each_channel_is_leased_for_its_own_attempt_when_stored(outbox: Outbox) -> None:
     alert = alert_raised("KA-BLR")
-    until = {channel: at(s) for channel, s in LEASE_S.items()}
+    until = leases_from(NOW)
 
     leased = await outbox.store(
         [(alert, planned_both_ways(alert.alert_id, "KA-BLR"))], now=NOW, lease=Lease(until, ROOM)
@@ -57,17 +61,21 @@ async def test_each_channel_is_leased_for_its_own_attempt_when_stored(outbox: Ou
     def mine(claimed: Claimed) -> list[str]:
         return [d.channel for d in claimed.due if d.alert.alert_id == alert.alert_id]
 
-    assert mine(await outbox.claim_due(now=at(34), lease_s=LEASE_S, room=ROOM)) == []
-    assert mine(await outbox.claim_due(now=at(36), lease_s=LEASE_S, room=ROOM)) == ["webhook"]
+    assert (
+        mine(await outbox.claim_due(now=at(34), lease_until=leases_from(at(34)), room=ROOM)) == []
+    )
+    assert mine(await outbox.claim_due(now=at(36), lease_until=leases_from(at(36)), room=ROOM)) == [
+        "webhook"
+    ]
 
 
 async def test_a_claim_leases_each_channel_for_its_own_attempt(outbox: Outbox) -> None:
     alert = alert_raised("TN-CHE")
     await outbox.store([(alert, planned_both_ways(alert.alert_id, "TN-CHE"))], now=NOW)
 
-    claimed = await outbox.claim_due(now=NOW, lease_s=LEASE_S, room=ROOM)
+    claimed = await outbox.claim_due(now=NOW, lease_until=leases_from(NOW), room=ROOM)
 
     mine = {d.channel: d.lease_until for d in claimed.due if d.alert.alert_id == alert.alert_id}
     assert mine == {"webhook": at(35), "email": at(95)}
-    again = await outbox.claim_due(now=at(36), lease_s=LEASE_S, room=ROOM)
+    again = await outbox.claim_due(now=at(36), lease_until=leases_from(at(36)), room=ROOM)
     assert [d.channel for d in again.due if d.alert.alert_id == alert.alert_id] == ["webhook"]
