@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("canon", "matcher", "intake", "latency", "growth")
+BENCHMARKS = ("canon", "matcher", "intake", "latency", "growth", "prolific")
 
 
 def main() -> None:

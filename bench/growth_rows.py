@@ -31,7 +31,7 @@ from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
 from services.matcher.app import create_app
 from services.matcher.config import MatcherSettings
-from services.matcher.matching import TokenState
+from services.matcher.matching import DistrictTally, TokenState
 
 PARTITIONS = list(range(IDENTIFIER_SIGHTED.partitions))
 STATES = ["MH", "MP", "WB", "RJ", "JH", "UP", "KA", "TN", "GJ", "DL"]
@@ -74,8 +74,7 @@ def filler(count: int) -> Iterator[tuple[str, bytes]]:
         case = CaseRef(complaint_id=f"{district}-filler-{index:07d}", district=district,
                        police_station=f"Cyber Police Station {district}",
                        registered_at=_START + timedelta(seconds=index))  # fmt: skip
-        state = TokenState(cases=(case,), complaints=1)
-        yield hashlib.sha256(f"growth-filler-{index}".encode()).hexdigest(), row(state)
+        yield hashlib.sha256(f"growth-filler-{index}".encode()).hexdigest(), row(named_once(case))
 
 
 def batches(count: int, size: int, *, seed: int) -> list[Batch]:
@@ -107,7 +106,14 @@ def _earlier_state(sighting: IdentifierSighted) -> TokenState:
     earlier = CaseRef(complaint_id=f"{case.complaint_id}-earlier", district=district,
                       police_station=f"Cyber Police Station {district}",
                       registered_at=case.registered_at - timedelta(hours=1))  # fmt: skip
-    return TokenState(cases=(earlier,), complaints=1)
+    return named_once(earlier)
+
+
+def named_once(case: CaseRef) -> TokenState:
+    """The row of an identifier one complaint named, as the matching rules leave it."""
+    tally = DistrictTally(complaints=1, first=case, latest_at=case.registered_at)
+    return TokenState(cases=(case,), complaints=1, districts={case.district: tally},
+                      latest=(case,))  # fmt: skip
 
 
 def _encoded(sighting: IdentifierSighted) -> Sighting:

@@ -24,6 +24,7 @@ app.add_typer(operator_cli.topics, name="topics")
 app.add_typer(operator_cli.dead_letters, name="dead-letters")
 app.add_typer(operator_cli.directory, name="directory")
 app.add_typer(operator_cli.deliveries, name="deliveries")
+app.add_typer(operator_cli.generic_values, name="generic-values")
 app.command()(operator_cli.demo)
 console = Console(soft_wrap=True)
 

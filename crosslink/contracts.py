@@ -15,11 +15,18 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from crosslink.settings import REPO_ROOT
-from schemas.events import AlertRaised, ComplaintsLinked, IdentifierSighted, RegistryEntryAdded
+from schemas.events import (
+    AlertRaised,
+    ComplaintsLinked,
+    GenericValueDecided,
+    IdentifierSighted,
+    RegistryEntryAdded,
+)
 from schemas.topics import (
     ALERT_RAISED,
     COMPLAINTS_LINKED,
     DEAD_LETTER,
+    GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
     REGISTRY_ENTRY_ADDED,
     TopicSpec,
@@ -47,6 +54,10 @@ CHANNELS = (
     Channel("registryEntryAdded", REGISTRY_ENTRY_ADDED, RegistryEntryAdded, "pseudonym token",
             ("intake",), ("matcher",),
             "A known perpetrator identifier entered the suspect registry."),
+    Channel("genericValueDecided", GENERIC_VALUE_DECIDED, GenericValueDecided,
+            "pseudonym token", ("intake",), ("matcher",),
+            "An operator decided a value is generic (it links nothing), or withdrew that; "
+            "kept for good as the record of who decided what."),
     Channel("complaintsLinked", COMPLAINTS_LINKED, ComplaintsLinked, "link id",
             ("matcher",), ("matcher",),
             "Two complaints share an identifier; the clustering agent joins them into gangs."),

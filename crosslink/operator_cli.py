@@ -30,6 +30,11 @@ topics = typer.Typer(help="Create and describe crosslink's Kafka topics.", no_ar
 dead_letters = typer.Typer(help="Inspect and replay the dead-letter topic.", no_args_is_help=True)
 directory = typer.Typer(help="Check the districts directory.", no_args_is_help=True)
 deliveries = typer.Typer(help="Act on the notifier's outbox.", no_args_is_help=True)
+generic_values = typer.Typer(
+    help="Mark values generic (shared by unrelated people), or withdraw that.",
+    no_args_is_help=True,
+)
+IntakeOption = typer.Option("http://127.0.0.1:8000", help="intake's base URL")
 
 
 def _bootstrap(option: str | None) -> str:
@@ -125,10 +130,7 @@ def replay_deliveries(
     channel: str = typer.Option(None, help="webhook or email"),
 ) -> None:
     """Send dead-lettered deliveries again (needs CROSSLINK_OPERATOR_KEY)."""
-    key = os.environ.get("CROSSLINK_OPERATOR_KEY")
-    if not key:
-        console.print("[red]set CROSSLINK_OPERATOR_KEY to an operator's key")
-        raise typer.Exit(2)
+    key = _operator_key()
     params = {k: v for k, v in {"district": district, "channel": channel}.items() if v}
     response = httpx.post(
         f"{notifier}/v1/operator/deliveries/replay",
@@ -140,6 +142,59 @@ def replay_deliveries(
         console.print(f"[red]notifier answered {response.status_code}: {response.text}")
         raise typer.Exit(1)
     console.print(f"replayed {response.json()['replayed']} delivery(ies)")
+
+
+@generic_values.command("mark")
+def mark_generic(
+    kind: Annotated[str, typer.Argument(metavar="TYPE", help="phone, upi, imei, ...")],
+    value: Annotated[str, typer.Argument(help="the value as written; never stored raw")],
+    reason: str = typer.Option(..., help="why it is generic, kept with the decision"),
+    platform: str = typer.Option(None, help="social only: the platform of an @handle"),
+    ifsc: str = typer.Option(None, help="bank_account only: the account's IFSC"),
+    intake: str = IntakeOption,
+) -> None:
+    """Mark a value generic: from now on it links nothing, and the districts it linked are
+    told (needs CROSSLINK_OPERATOR_KEY; the decision is recorded as that operator's)."""
+    _decide(intake, {"type": kind, "value": value, "reason": reason, "generic": True,
+                     "platform": platform, "ifsc": ifsc})  # fmt: skip
+
+
+@generic_values.command("unmark")
+def unmark_generic(
+    kind: Annotated[str, typer.Argument(metavar="TYPE", help="phone, upi, imei, ...")],
+    value: Annotated[str, typer.Argument(help="the value as written; never stored raw")],
+    reason: str = typer.Option(..., help="why the decision is withdrawn"),
+    platform: str = typer.Option(None, help="social only: the platform of an @handle"),
+    ifsc: str = typer.Option(None, help="bank_account only: the account's IFSC"),
+    intake: str = IntakeOption,
+) -> None:
+    """Withdraw a generic-value decision: the value links complaints again."""
+    _decide(intake, {"type": kind, "value": value, "reason": reason, "generic": False,
+                     "platform": platform, "ifsc": ifsc})  # fmt: skip
+
+
+def _decide(intake: str, body: dict[str, object]) -> None:
+    response = httpx.post(
+        f"{intake}/v1/operator/generic-values",
+        json={name: given for name, given in body.items() if given is not None},
+        headers={"Authorization": f"Bearer {_operator_key()}"},
+        timeout=30,
+    )
+    if response.status_code != 202:
+        console.print(f"[red]intake answered {response.status_code}: {response.text}")
+        raise typer.Exit(1)
+    decided = response.json()
+    identifier = decided["identifier"]
+    verdict = "generic" if decided["generic"] else "no longer generic"
+    console.print(f"{identifier['type']} {identifier['masked']}: {verdict}")
+
+
+def _operator_key() -> str:
+    key = os.environ.get("CROSSLINK_OPERATOR_KEY")
+    if not key:
+        console.print("[red]set CROSSLINK_OPERATOR_KEY to an operator's key")
+        raise typer.Exit(2)
+    return key
 
 
 def demo(

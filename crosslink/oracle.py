@@ -98,8 +98,11 @@ def gangs_not_held_whole(
 class _Token:
     strength: Strength
     cases: list[tuple[Case, datetime]] = field(default_factory=list)  # the first threshold
-    complaints: int = 0
+    counted: set[Case] = field(default_factory=set)
+    districts: Counter[str] = field(default_factory=Counter)
     registered: bool = False
+    digests: int = 0  # sent so far; None of them before the threshold is passed
+    told_states: set[str] | None = None  # set once the identifier is prolific
 
 
 def expected(
@@ -109,8 +112,10 @@ def expected(
     key: PseudonymKey,
     hub_threshold: int = 25,
     weak_window: timedelta = timedelta(hours=24),
+    registry_after: Iterable[Mapping[str, str]] = (),
 ) -> Expectation:
-    """What the pipeline must deliver for `registry` entered, then `complaints` posted."""
+    """What the pipeline must deliver for `registry` entered, then `complaints` posted, then
+    `registry_after` entered; all within one digest period (docs/matching.md)."""
     tokens: dict[str, _Token] = {}
     for row in registry:
         for token, strength in _tokens(row, key):
@@ -122,34 +127,83 @@ def expected(
         registered_at = datetime.fromisoformat(complaint["registered_at"])
         for token, strength in _tokens_of_complaint(complaint, key):
             state = tokens.setdefault(token, _Token(strength))
-            state.complaints += 1
-            if state.complaints == hub_threshold + 1:
-                alert_id = stable_id("hub_identifier", token)
-                result.alerts[alert_id] = ExpectedAlert(
-                    alert_id, "hub_identifier", frozenset(), None
-                )
-            if state.complaints > hub_threshold:
-                continue
-            earlier = [
-                c for c, at in state.cases
-                if strength is Strength.STRONG or abs(at - registered_at) <= weak_window
-            ]  # fmt: skip
-            if earlier:
-                alert_id = stable_id("shared_identifier", token, *case)
-                districts = frozenset(d for d, _ in (*earlier, case))
-                result.alerts[alert_id] = ExpectedAlert(
-                    alert_id, "shared_identifier", districts, case
-                )
-                for other in earlier[:1] if strength is Strength.STRONG else earlier:
-                    gangs.join(other, case)
-            if state.registered:
-                alert_id = stable_id("registry_hit", token, *case)
-                result.alerts[alert_id] = ExpectedAlert(
-                    alert_id, "registry_hit", frozenset({case[0]}), case
-                )
-            state.cases.append((case, registered_at))
+            if case not in state.counted:
+                _sighted(result, gangs, token, state, case, registered_at,
+                         hub_threshold, weak_window)  # fmt: skip
+    for row in registry_after:
+        for token, strength in _tokens(row, key):
+            _registered_after(result, token, tokens.setdefault(token, _Token(strength)))
     result.clusters = gangs.groups()
     return result
+
+
+def _sighted(
+    result: Expectation,
+    gangs: _UnionFind,
+    token: str,
+    state: _Token,
+    case: Case,
+    registered_at: datetime,
+    hub_threshold: int,
+    weak_window: timedelta,
+) -> None:
+    """One complaint newly names the token: the alerts it owes and the link it makes."""
+    state.counted.add(case)
+    state.districts[case[0]] += 1
+    if state.registered:
+        _owe(result, "registry_hit", {case[0]}, case, token, *case)
+    if len(state.counted) > hub_threshold:
+        _prolific(result, token, state, case)
+    else:
+        earlier = [
+            c for c, at in state.cases
+            if state.strength is Strength.STRONG or abs(at - registered_at) <= weak_window
+        ]  # fmt: skip
+        if earlier:
+            _owe(result, "shared_identifier", {d for d, _ in (*earlier, case)}, case, token, *case)
+        state.cases.append((case, registered_at))
+    if state.strength is Strength.STRONG and state.cases[0][0] != case:
+        gangs.join(state.cases[0][0], case)  # weak identifiers never join gangs
+
+
+def _prolific(result: Expectation, token: str, state: _Token, case: Case) -> None:
+    """Past the threshold: the complaint's district at once; the others by a digest when the
+    identifier first passes it or reaches a new state; operators by one alert."""
+    _owe(result, "shared_identifier", {case[0]}, case, token, *case)
+    states = {_state(district) for district in state.districts}
+    if state.told_states is None or _state(case[0]) not in state.told_states:
+        others = set(state.districts) - {case[0]}
+        if others:
+            _owe(result, "shared_identifier", others, case, token, "digest", str(state.digests))
+        state.digests += 1
+        state.told_states = states
+    _owe(result, "hub_identifier", set(), None, token)
+
+
+def _registered_after(result: Expectation, token: str, state: _Token) -> None:
+    """A registry entry after the complaints: each complaint of the token (each district, once
+    it is prolific) is owed a registry hit, unless an earlier entry already owed them one."""
+    if state.registered:
+        return
+    state.registered = True
+    if state.told_states is not None:
+        for district in state.districts:
+            _owe(result, "registry_hit", {district}, None, token, "district", district)
+        return
+    for case, _ in state.cases:
+        _owe(result, "registry_hit", {case[0]}, case, token, *case)
+
+
+def _owe(
+    result: Expectation, kind: str, districts: set[str], trigger: Case | None, *key: str
+) -> None:
+    alert_id = stable_id(kind, *key)
+    result.alerts[alert_id] = ExpectedAlert(alert_id, kind, frozenset(districts), trigger)
+
+
+def _state(district: str) -> str:
+    """A district code starts with its state's code: MH-MUM is in MH."""
+    return district.split("-", 1)[0]
 
 
 def _tokens_of_complaint(

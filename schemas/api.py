@@ -6,7 +6,14 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from schemas.events import AlertKind, CaseRef, ClusterSummary, IdentifierRef, RegistryRef
+from schemas.events import (
+    AlertKind,
+    CaseRef,
+    ClusterSummary,
+    Footprint,
+    IdentifierRef,
+    RegistryRef,
+)
 from schemas.identifiers import IdentifierType
 
 MAX_IDENTIFIERS_PER_COMPLAINT = 100
@@ -38,6 +45,29 @@ class RegistryEntrySubmission(IdentifierSubmission):
 
 
 MAX_REGISTRY_ENTRIES_PER_REQUEST = 1000
+
+
+class GenericValueSubmission(IdentifierSubmission):
+    """An operator's decision that a value is generic (shared by unrelated people), so that it
+    links nothing; `generic: false` withdraws it."""
+
+    generic: bool = True
+    reason: Annotated[
+        str, Field(min_length=1, max_length=500, examples=["SBI's published 1600 number"])
+    ]
+
+
+class MaskedIdentifier(BaseModel):
+    """An identifier as crosslink shows it: its type and masked form, never its value."""
+
+    type: IdentifierType
+    masked: str
+
+
+class GenericValueAccepted(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    generic: bool
+    identifier: MaskedIdentifier
 
 
 class RegistrySubmission(_Body):
@@ -109,6 +139,8 @@ class DistrictAlert(BaseModel):
     trigger: CaseRef | None
     registry: list[RegistryRef]
     cluster: ClusterSummary | None
+    # An identifier's exact spread (complaints, districts, states, the earliest complaint).
+    footprint: Footprint | None = None
 
 
 InboxStatus = Literal["new", "acknowledged", "actioned", "closed"]

@@ -26,6 +26,16 @@ class CaseRef(_Event):
         """Complaint ids are unique within a district, not across districts."""
         return (self.district, self.complaint_id)
 
+    @property
+    def state(self) -> str:
+        """The state of the district: a district code starts with its state's code (MH-MUM)."""
+        return state_of(self.district)
+
+
+def state_of(district: str) -> str:
+    """A district code is its state's ISO 3166-2:IN code, a hyphen, then its own (MH-MUM)."""
+    return district.split("-", 1)[0]
+
 
 class IdentifierRef(_Event):
     """An identifier in pseudonymous form: its type, keyed token and masked display form."""
@@ -66,6 +76,20 @@ class RegistryEntryAdded(_Event):
     added_at: AwareDatetime
 
 
+class GenericValueDecided(_Event):
+    """An operator decided that an identifier is a generic value shared by unrelated people (a
+    helpline, a bank's published number, a cloned IMEI), or withdrew that decision. Keyed by
+    `identifier.token`; the topic keeps every decision, with who made it."""
+
+    schema_version: Literal[1] = 1
+    decision_id: str
+    identifier: IdentifierRef
+    generic: bool  # False withdraws an earlier decision
+    reason: str
+    decided_by: str  # the operator's name in the districts directory
+    decided_at: AwareDatetime
+
+
 class ComplaintsLinked(_Event):
     """Two complaints share an identifier. Published by the matcher to the one-partition links
     topic, where the clustering agent joins complaints into gangs."""
@@ -76,6 +100,9 @@ class ComplaintsLinked(_Event):
     earlier: CaseRef
     later: CaseRef
     received_at: AwareDatetime | None = None  # when what caused the link reached crosslink
+    # The districts the matcher already told about `later` through this identifier: a cluster
+    # alert for the same complaint does not tell them a second time.
+    told: tuple[str, ...] = ()
 
 
 class PathStep(_Event):
@@ -94,9 +121,21 @@ class ClusterSummary(_Event):
     size: int
     districts: tuple[str, ...]
     path: tuple[PathStep, ...]
+    states: tuple[str, ...] = ()
 
 
-AlertKind = Literal["shared_identifier", "registry_hit", "hub_identifier", "cluster_linked"]
+class Footprint(_Event):
+    """How far one identifier has spread, exactly, however many complaints name it."""
+
+    complaints: int
+    districts: tuple[str, ...]
+    states: tuple[str, ...]
+    earliest: CaseRef
+
+
+AlertKind = Literal[
+    "shared_identifier", "registry_hit", "hub_identifier", "cluster_linked", "generic_value"
+]
 
 
 class AlertRaised(_Event):
@@ -121,10 +160,17 @@ class AlertRaised(_Event):
     cases: tuple[CaseRef, ...]
     registry: tuple[RegistryRef, ...] = ()
     cluster: ClusterSummary | None = None
+    footprint: Footprint | None = None
+    # Who is told, when not every district with a case listed (a digest lists a sample of a
+    # prolific identifier's complaints; a cluster alert goes to every district of the cluster).
+    recipients: tuple[str, ...] | None = None
 
     @property
     def districts(self) -> list[str]:
-        """Every district this alert goes to, each once, in case order (none for operators)."""
+        """Every district this alert goes to, each once: its recipients, or else the districts
+        of its cases in case order (none for operators)."""
         if self.audience == "operators":
             return []
+        if self.recipients is not None:
+            return list(self.recipients)
         return list(dict.fromkeys(case.district for case in self.cases))

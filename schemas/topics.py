@@ -16,10 +16,15 @@ class TopicSpec:
 
 MATCHER_APP_ID = "crosslink-matcher"
 STATE_TABLE = "state_by_token"
+COUNTED_TABLE = "counted_sightings"
 
 IDENTIFIER_SIGHTED = TopicSpec("crosslink.identifier-sighted.v1", partitions=6)
 # Same partition count and key as sightings: the matcher reads both through one agent.
 REGISTRY_ENTRY_ADDED = TopicSpec("crosslink.registry-entry-added.v1", partitions=6)
+# Operators' decisions that a value is generic: kept for good, the record of who decided what.
+GENERIC_VALUE_DECIDED = TopicSpec(
+    "crosslink.generic-value-decided.v1", partitions=6, config={"retention.ms": "-1"}
+)
 ALERT_RAISED = TopicSpec("crosslink.alert-raised.v1", partitions=3)
 # One partition: clustering needs every link in one place, and links are rare next to sightings.
 COMPLAINTS_LINKED = TopicSpec("crosslink.complaints-linked.v1", partitions=1)
@@ -29,6 +34,11 @@ DEAD_LETTER = TopicSpec("crosslink.dead-letter.v1", partitions=1)
 # Faust names a table's changelog "<app id>-<table>-changelog"; it must match its source topic.
 STATE_CHANGELOG = TopicSpec(
     f"{MATCHER_APP_ID}-{STATE_TABLE}-changelog",
+    partitions=IDENTIFIER_SIGHTED.partitions,
+    config={"cleanup.policy": "compact"},
+)
+COUNTED_CHANGELOG = TopicSpec(
+    f"{MATCHER_APP_ID}-{COUNTED_TABLE}-changelog",
     partitions=IDENTIFIER_SIGHTED.partitions,
     config={"cleanup.policy": "compact"},
 )
@@ -50,7 +60,9 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     CLUSTER_OF_CASE_CHANGELOG,
     CLUSTERS_CHANGELOG,
     REGISTRY_ENTRY_ADDED,
+    GENERIC_VALUE_DECIDED,
     ALERT_RAISED,
     DEAD_LETTER,
     STATE_CHANGELOG,
+    COUNTED_CHANGELOG,
 )

@@ -10,17 +10,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from crosslink.auth import DistrictDep, RegistryAdminDep
+from crosslink.auth import DistrictDep, OperatorDep, RegistryAdminDep
 from crosslink.problems import documented_problems
 from schemas.api import (
     ComplaintAccepted,
     ComplaintSubmission,
+    GenericValueAccepted,
+    GenericValueSubmission,
+    MaskedIdentifier,
     RegistryAccepted,
     RegistrySubmission,
 )
 from schemas.pseudonyms import PseudonymKey
-from schemas.topics import IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
+from schemas.topics import GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from services.intake.complaints import sightings_for
+from services.intake.generic_values import generic_value_decided
 from services.intake.metrics import IntakeMetrics
 from services.intake.publisher import KafkaPublisher
 from services.intake.registry import registry_events_for_all
@@ -28,6 +32,7 @@ from services.intake.registry import registry_events_for_all
 router = APIRouter()
 COMPLAINTS_PATH = "/v1/complaints"
 REGISTRY_PATH = "/v1/registry"
+GENERIC_VALUES_PATH = "/v1/operator/generic-values"
 log = logging.getLogger(__name__)
 
 
@@ -99,6 +104,31 @@ async def add_registry_entries(
     await intake.publisher.publish(records)
     log.info("registry entries added", extra={"by": admin.name, "entries": len(events)})
     return RegistryAccepted(entries_accepted=len(submission.entries))
+
+
+@router.post(
+    GENERIC_VALUES_PATH,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=GenericValueAccepted,
+    responses=_PROBLEMS,
+)
+async def decide_generic_value(
+    submission: GenericValueSubmission,
+    operator: OperatorDep,
+    intake: IntakeDep,
+) -> GenericValueAccepted:
+    """Mark a value generic (shared by unrelated people) so that it links nothing from now on,
+    and the districts it linked are told; `generic: false` withdraws the decision (operators)."""
+    decision = generic_value_decided(
+        submission, key=intake.key, decided_by=operator.name, decided_at=datetime.now(UTC)
+    )
+    await intake.publisher.publish(
+        [(GENERIC_VALUE_DECIDED.name, decision.identifier.token, decision)]
+    )
+    log.warning("generic value decided", extra={"by": operator.name, "generic": decision.generic,
+                "identifier": decision.identifier.masked, "reason": decision.reason})  # fmt: skip
+    identifier = MaskedIdentifier(type=decision.identifier.type, masked=decision.identifier.masked)
+    return GenericValueAccepted(generic=decision.generic, identifier=identifier)
 
 
 @router.get("/healthz")

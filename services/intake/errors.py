@@ -13,6 +13,10 @@ class InvalidRegistryEntries(ProblemError):
     status, slug, title = 422, "invalid-registry-entries", "Registry entries are invalid"
 
 
+class InvalidGenericValue(ProblemError):
+    status, slug, title = 422, "invalid-generic-value", "The generic value is invalid"
+
+
 class InvalidComplaint(ProblemError):
     status, slug, title = 422, "invalid-complaint", "The complaint is invalid"
 

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NoReturn
 
 import faust
@@ -26,16 +27,30 @@ from schemas.events import (
     AlertRaised,
     CaseRef,
     ComplaintsLinked,
+    GenericValueDecided,
     IdentifierSighted,
     RegistryEntryAdded,
 )
-from schemas.topics import COMPLAINTS_LINKED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
-from services.matcher.clustering import ClusterState, case_key, merge, singleton
+from schemas.topics import (
+    COMPLAINTS_LINKED,
+    GENERIC_VALUE_DECIDED,
+    IDENTIFIER_SIGHTED,
+    REGISTRY_ENTRY_ADDED,
+)
+from services.matcher.clustering import (
+    MAX_LISTED,
+    ClusterState,
+    Merge,
+    case_key,
+    merge,
+    singleton,
+)
 from services.matcher.faust_fixes import as_current_event
 from services.matcher.matching import (
     MatchingRules,
     Outcome,
     TokenState,
+    on_generic_decision,
     on_registry_entry,
     on_sighting,
 )
@@ -44,12 +59,17 @@ from services.matcher.metrics import MatcherMetrics
 log = logging.getLogger(__name__)
 EXIT_NOT_PUBLISHED = 75  # EX_TEMPFAIL: restart me
 LAG_INTERVAL_S = 5.0
-LAGGING_TOPICS = {IDENTIFIER_SIGHTED.name, REGISTRY_ENTRY_ADDED.name, COMPLAINTS_LINKED.name}
+LAGGING_TOPICS = {
+    IDENTIFIER_SIGHTED.name,
+    REGISTRY_ENTRY_ADDED.name,
+    GENERIC_VALUE_DECIDED.name,
+    COMPLAINTS_LINKED.name,
+}
 
 
 @dataclass(frozen=True)
 class MatcherTopics:
-    source: faust.TopicT  # sightings and registry entries
+    source: faust.TopicT  # sightings, registry entries and generic-value decisions
     links: faust.TopicT
     alerts: faust.TopicT
     dead_letter: faust.TopicT
@@ -66,6 +86,7 @@ class Batching:
 @dataclass(frozen=True)
 class MatcherTables:
     state_by_token: TableT[str, Any]
+    counted_sightings: TableT[str, Any]  # "token/district/complaint id" of each one counted
     cluster_of_case: TableT[str, Any]
     clusters: TableT[str, Any]
 
@@ -103,7 +124,7 @@ def register_agents(
         # One wait for the broker per batch rather than one per event that raised an alert.
         async for events in stream.take_events(batching.size, within=batching.wait_s):
             try:
-                await _match_batch(events, topics, tables.state_by_token, rules, metrics)
+                await _match_batch(events, topics, tables, rules, metrics)
             except Exception as error:  # a bug, not bad input: that goes to the dead letters
                 _exit_unprocessed("a batch of events could not be processed", error)
 
@@ -111,13 +132,17 @@ def register_agents(
     async def cluster_complaints(stream: AsyncIterable[Any]) -> None:
         async for event in stream.events():  # type: ignore[attr-defined]
             try:
-                await _cluster_link(event, topics, tables, metrics)
+                await _cluster_link(event, topics, tables, rules, metrics)
             except Exception as error:  # a bug, not bad input: that goes to the dead letters
                 _exit_unprocessed("a link could not be processed", error)
 
 
 async def _cluster_link(
-    event: EventT[Any], topics: MatcherTopics, tables: MatcherTables, metrics: MatcherMetrics
+    event: EventT[Any],
+    topics: MatcherTopics,
+    tables: MatcherTables,
+    rules: MatchingRules,
+    metrics: MatcherMetrics,
 ) -> None:
     """Join the clusters of a link's two complaints, raising a cluster alert if it is news."""
     try:
@@ -127,23 +152,61 @@ async def _cluster_link(
         _record_position(metrics, event)
         return
     pair = _clusters_to_merge(tables, link)
-    merged = None if pair is None else merge(*pair, link, now=datetime.now(UTC))
+    merged = None if pair is None else merge(*pair, link, now=datetime.now(UTC), rules=rules)
     if merged is not None:
         await _raise(topics, (merged.alert,) if merged.alert else (), metrics)
-        # Live cluster first, then the forwarding pointer, then the two shortcuts:
-        # a crash between any two leaves every lookup still finding the live cluster.
-        tables.clusters[merged.kept.cluster_id] = merged.kept.model_dump_json().encode()
-        absorbed = merged.absorbed
-        tables.clusters[absorbed.cluster_id] = absorbed.model_dump_json().encode()
-        for case in (link.earlier, link.later):
-            tables.cluster_of_case[case_key(case)] = merged.kept.cluster_id
+        _write_merge(tables, link, merged, pair, event.message.offset)
+    else:
+        _write_again_if_replayed(tables, link, event.message.offset)
     _record_position(metrics, event)
+
+
+def _write_merge(
+    tables: MatcherTables,
+    link: ComplaintsLinked,
+    merged: Merge,
+    pair: tuple[ClusterState, ClusterState] | None,
+    offset: int,
+) -> None:
+    """Live cluster first, then the forwarding pointer, then the two shortcuts: a crash
+    between any two leaves every lookup still finding the live cluster."""
+    absorbed = merged.absorbed
+    was = next((c for c in pair or () if c.cluster_id == absorbed.cluster_id), None)
+    journal = merged.kept.absorbed_at
+    if was is not None and was.size > 1:  # a singleton's pointer is found by its complaint
+        journal = (*journal, (offset, absorbed.cluster_id))[-MAX_LISTED:]
+    kept = merged.kept.model_copy(update={"offset": offset, "absorbed_at": journal})
+    tables.clusters[kept.cluster_id] = kept.model_dump_json().encode()
+    tables.clusters[absorbed.cluster_id] = absorbed.model_dump_json().encode()
+    for case in (link.earlier, link.later):
+        tables.cluster_of_case[case_key(case)] = kept.cluster_id
+
+
+def _write_again_if_replayed(tables: MatcherTables, link: ComplaintsLinked, offset: int) -> None:
+    """A link whose complaints are already one cluster, replayed after a crash (its offset is
+    not past the cluster's last merge): faust kept the merge in the worker's store, but its
+    changelog records may not have been sent before the crash. Send every row the merge wrote
+    again, as it is now: the live cluster, the pointer of the cluster it absorbed (a
+    complaint's own, or the journal's), and the two shortcuts."""
+    live_id = _live_cluster_id(tables, link.earlier)
+    if live_id is None:
+        return
+    live = _Forwarding.model_validate_json(tables.clusters[live_id])
+    if offset > live.offset:
+        return
+    absorbed = {singleton(case).cluster_id for case in (link.earlier, link.later)}
+    absorbed |= {cluster_id for at, cluster_id in live.absorbed_at if at == offset}
+    for cluster_id in (live_id, *sorted(absorbed - {live_id})):
+        if (row := tables.clusters.get(cluster_id)) is not None:
+            tables.clusters[cluster_id] = row
+    for case in (link.earlier, link.later):
+        tables.cluster_of_case[case_key(case)] = live_id
 
 
 async def _match_batch(
     events: Sequence[EventT[Any]],
     topics: MatcherTopics,
-    state_by_token: TableT[str, Any],
+    tables: MatcherTables,
     rules: MatchingRules,
     metrics: MatcherMetrics,
 ) -> None:
@@ -151,40 +214,117 @@ async def _match_batch(
     until the broker holds every alert and link they raised; only then write the new states.
 
     faust acks the batch's offsets after this returns, so a crash at any point replays the
-    whole batch, which raises the same alert ids again.
+    whole batch, which raises the same alert ids again. A complaint already counted for a
+    token (a replayed or re-posted sighting) changes nothing: a prolific token's row does not
+    list its complaints, so `counted_sightings` remembers each one counted.
     """
-    # token -> (the last event that changed it, its new state)
-    changed: dict[str, tuple[EventT[Any], TokenState]] = {}
-
-    def state_of(token: str) -> TokenState:
-        return changed[token][1] if token in changed else _state(state_by_token, token)
-
+    batch = _Batch(tables)
     alerts: list[AlertRaised] = []
     links: list[ComplaintsLinked] = []
-    unchanged = changes = 0
     for event in events:
         try:
-            with as_current_event(event):  # the table reads this event's partition
-                outcome, token = _apply(event, state_of, rules)
+            with as_current_event(event):  # the tables read this event's partition
+                outcome = batch.apply(event, rules)
         except ValidationError as error:
             await _dead_letter(topics.dead_letter, event, error, metrics)
             continue
-        if outcome is None:
-            unchanged += 1
-            continue
-        changes += 1
-        changed[token] = (event, outcome.state)
-        alerts += outcome.alerts
-        links += outcome.links
+        if outcome is not None:
+            alerts += outcome.alerts
+            links += outcome.links
     await _raise(topics, tuple(alerts), metrics, tuple(links))
-    for token, (event, state) in changed.items():
-        with as_current_event(event):  # to this event's partition, in the store and changelog
-            # Assign, never mutate in place: only assignment reaches the changelog.
-            state_by_token[token] = state.model_dump_json().encode()
-    metrics.unchanged.inc(unchanged)
-    metrics.changed.inc(changes)
+    batch.write()
+    metrics.unchanged.inc(batch.unchanged)
+    metrics.changed.inc(batch.changes)
     for event in events:
         _record_position(metrics, event)
+
+
+class _Batch:
+    """The states a batch of events has changed, read through to the tables, and written back
+    once the batch's alerts and links are out.
+
+    Exactly once per complaint, however a token's row is written: the row records the offset
+    of the last event applied to it on each topic, so an event replayed after a crash (its
+    offset not above that) changes nothing; and `counted_sightings` records the offset that
+    counted each (token, complaint), so the same complaint posted again at a later offset
+    changes nothing either, while a crash that wrote that record but not the row applies the
+    event again (the offsets match). A replayed event's rows are written again as they are:
+    faust kept them in the worker's store, but the crash may have kept them from the changelog.
+    """
+
+    def __init__(self, tables: MatcherTables) -> None:
+        self._tables = tables
+        self._states: dict[str, tuple[EventT[Any], TokenState]] = {}  # token -> last change
+        self._counted: dict[str, EventT[Any]] = {}  # counted_sightings keys -> their event
+        self.unchanged = self.changes = 0
+
+    def apply(self, event: EventT[Any], rules: MatchingRules) -> Outcome | None:
+        now, topic = datetime.now(UTC), event.message.topic
+        if topic == REGISTRY_ENTRY_ADDED.name:
+            entry = RegistryEntryAdded.model_validate_json(event.value)
+            rule = partial(on_registry_entry, entry=entry, now=now)
+            return self._applied(event, entry.identifier.token, rule)
+        if topic == GENERIC_VALUE_DECIDED.name:
+            decision = GenericValueDecided.model_validate_json(event.value)
+            decided = partial(on_generic_decision, decision=decision, now=now)
+            return self._applied(event, decision.identifier.token, decided)
+        sighting = IdentifierSighted.model_validate_json(event.value)
+        key, offset = _sighting_key(sighting), event.message.offset
+        counted_at = self._counted_at(key)
+        if counted_at is not None and counted_at != offset:  # the complaint posted again
+            self.unchanged += 1
+            return None
+        sighted = partial(on_sighting, sighting=sighting, rules=rules, now=now)
+        outcome = self._applied(event, sighting.identifier.token, sighted)
+        if outcome is not None or counted_at == offset:
+            self._counted[key] = event
+        return outcome
+
+    def write(self) -> None:
+        # Assign, never mutate in place: only assignment reaches the changelog. Each row goes
+        # to its event's partition, in the store and the changelog.
+        for key, event in self._counted.items():
+            with as_current_event(event):
+                self._tables.counted_sightings[key] = str(event.message.offset).encode()
+        for token, (event, state) in self._states.items():
+            with as_current_event(event):
+                self._tables.state_by_token[token] = state.model_dump_json().encode()
+
+    def _counted_at(self, key: str) -> int | None:
+        """The offset of the sighting that counted this complaint for this token, if any."""
+        if key in self._counted:
+            return int(self._counted[key].message.offset)
+        counted_at = self._tables.counted_sightings.get(key)
+        return None if counted_at is None else int(counted_at)
+
+    def _applied(
+        self, event: EventT[Any], token: str, rule: Callable[[TokenState], Outcome | None]
+    ) -> Outcome | None:
+        """Apply `rule` to the token's state, unless the event was applied to it before."""
+        state = self._state(token)
+        topic, offset = event.message.topic, event.message.offset
+        if offset <= state.offsets.get(topic, -1):  # replayed: write the row again, as it is
+            self._states.setdefault(token, (event, state))
+            self.unchanged += 1
+            return None
+        outcome = rule(state)
+        if outcome is None:
+            self.unchanged += 1
+            return None
+        self.changes += 1
+        applied = outcome.state.model_copy(update={"offsets": {**state.offsets, topic: offset}})
+        self._states[token] = (event, applied)
+        return outcome
+
+    def _state(self, token: str) -> TokenState:
+        if token in self._states:
+            return self._states[token][1]
+        stored = self._tables.state_by_token.get(token)
+        return TokenState() if stored is None else TokenState.model_validate_json(stored)
+
+
+def _sighting_key(sighting: IdentifierSighted) -> str:
+    return "/".join((sighting.identifier.token, *sighting.case.key))
 
 
 class _Forwarding(BaseModel):
@@ -195,6 +335,8 @@ class _Forwarding(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     merged_into: str | None = None
+    offset: int = -1
+    absorbed_at: tuple[tuple[int, str], ...] = ()
 
 
 def _clusters_to_merge(
@@ -280,24 +422,6 @@ def _exit_unprocessed(what: str, error: Exception) -> NoReturn:
 def _record_position(metrics: MatcherMetrics, event: Any) -> None:
     message = event.message
     metrics.record_position(message.topic, message.partition, message.offset + 1)
-
-
-def _apply(
-    event: EventT[Any], state_of: Callable[[str], TokenState], rules: MatchingRules
-) -> tuple[Outcome | None, str]:
-    now = datetime.now(UTC)
-    if event.message.topic == REGISTRY_ENTRY_ADDED.name:
-        entry = RegistryEntryAdded.model_validate_json(event.value)
-        token = entry.identifier.token
-        return on_registry_entry(state_of(token), entry, now=now), token
-    sighting = IdentifierSighted.model_validate_json(event.value)
-    token = sighting.identifier.token
-    return on_sighting(state_of(token), sighting, rules=rules, now=now), token
-
-
-def _state(state_by_token: TableT[str, Any], token: str) -> TokenState:
-    stored = state_by_token.get(token)
-    return TokenState() if stored is None else TokenState.model_validate_json(stored)
 
 
 async def _dead_letter(

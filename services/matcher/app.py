@@ -13,7 +13,9 @@ from schemas.topics import (
     CLUSTER_TABLE,
     CLUSTERS_TABLE,
     COMPLAINTS_LINKED,
+    COUNTED_TABLE,
     DEAD_LETTER,
+    GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
     MATCHER_APP_ID,
     REGISTRY_ENTRY_ADDED,
@@ -77,7 +79,12 @@ def create_app(settings: MatcherSettings) -> faust.App:
     register_agents(
         app,
         topics=MatcherTopics(
-            source=_raw_topic(app, IDENTIFIER_SIGHTED.name, REGISTRY_ENTRY_ADDED.name),
+            source=_raw_topic(
+                app,
+                IDENTIFIER_SIGHTED.name,
+                REGISTRY_ENTRY_ADDED.name,
+                GENERIC_VALUE_DECIDED.name,
+            ),
             links=_raw_topic(app, COMPLAINTS_LINKED.name),
             alerts=_raw_topic(app, ALERT_RAISED.name),
             dead_letter=_raw_topic(app, DEAD_LETTER.name),
@@ -88,6 +95,13 @@ def create_app(settings: MatcherSettings) -> faust.App:
                 STATE_TABLE,
                 IDENTIFIER_SIGHTED.partitions,
                 "What the matcher knows per identifier token.",
+                raw=True,
+            ),
+            counted_sightings=_table(
+                app,
+                COUNTED_TABLE,
+                IDENTIFIER_SIGHTED.partitions,
+                "Each complaint counted for a token, so a repeated sighting counts once.",
                 raw=True,
             ),
             cluster_of_case=_table(

@@ -1,7 +1,8 @@
 """Gang clusters: complaints linked through any chain of shared identifiers. Pure.
 
-A union-find whose roots are cluster ids. A live cluster row holds its size, districts and the
-latest complaints and path steps (bounded, so a row stays small as a gang grows); a cluster
+A union-find whose roots are cluster ids. A live cluster row holds its exact size and every
+district (with its first complaint), and the latest complaints and path steps (bounded, so a
+row stays small as a gang grows, bounded by the number of districts); a cluster
 absorbed by a merge keeps only a forwarding pointer to the one that absorbed it. A lookup
 follows pointers to the live cluster, so a stale shortcut is harmless, and re-processing a
 link after a crash finds its two complaints already together. A crash can also come between
@@ -14,14 +15,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from schemas.events import AlertRaised, CaseRef, ClusterSummary, ComplaintsLinked, PathStep
+from schemas.events import (
+    AlertRaised,
+    CaseRef,
+    ClusterSummary,
+    ComplaintsLinked,
+    PathStep,
+    state_of,
+)
 from schemas.pseudonyms import stable_id
+from services.matcher.matching import MatchingRules
 
 # A link between just two complaints is already told by its shared_identifier alert.
 MIN_CLUSTER_ALERT_SIZE = 3
 MAX_LISTED = 100  # complaints and path steps kept for alerts; `size` is always exact
+
+DEFAULT_RULES = MatchingRules()
 
 
 class ClusterState(BaseModel):
@@ -29,11 +40,24 @@ class ClusterState(BaseModel):
 
     cluster_id: str
     size: int = 0
-    districts: tuple[str, ...] = ()
+    districts: tuple[str, ...] = ()  # every one, sorted
+    firsts: tuple[CaseRef, ...] = ()  # each district's earliest complaint, in district order
     recent: tuple[CaseRef, ...] = ()
     path: tuple[PathStep, ...] = ()
     merged_into: str | None = None
     absorbed_last: str | None = None  # the cluster the last merge into this one absorbed
+    told: tuple[str, ...] = ()  # the districts as the last cluster alert named them
+    told_at: AwareDatetime | None = None  # when what caused that alert reached crosslink
+    # Kept by the clustering agent, never read by the rules: the links-topic offset of the last
+    # link merged into this row, and of the latest clusters of two or more it absorbed, so that
+    # a link replayed after a crash can write again what the crash may have kept from the
+    # changelog.
+    offset: int = -1
+    absorbed_at: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return tuple(sorted({state_of(district) for district in self.districts}))
 
 
 def case_key(case: CaseRef) -> str:
@@ -46,6 +70,7 @@ def singleton(case: CaseRef) -> ClusterState:
         cluster_id=stable_id("cluster", *case.key),
         size=1,
         districts=(case.district,),
+        firsts=(case,),
         recent=(case,),
     )
 
@@ -58,7 +83,12 @@ class Merge:
 
 
 def merge(
-    a: ClusterState, b: ClusterState, link: ComplaintsLinked, *, now: datetime
+    a: ClusterState,
+    b: ClusterState,
+    link: ComplaintsLinked,
+    *,
+    now: datetime,
+    rules: MatchingRules = DEFAULT_RULES,
 ) -> Merge | None:
     """Join the clusters of a link's two complaints; None if they are already one cluster.
 
@@ -77,34 +107,56 @@ def merge(
         identifier_type=link.identifier.type,
         identifier_masked=link.identifier.masked,
     )
+    firsts = {
+        case.district: case
+        for case in sorted(absorbed.firsts + kept.firsts, key=_in_time_order, reverse=True)
+    }
     joined = ClusterState(
         cluster_id=kept.cluster_id,
         size=kept.size + absorbed.size,
         districts=tuple(sorted({*kept.districts, *absorbed.districts})),
+        firsts=tuple(firsts[district] for district in sorted(firsts)),
         recent=tuple(sorted(kept.recent + absorbed.recent, key=_in_time_order))[-MAX_LISTED:],
         path=(*kept.path, *absorbed.path, step)[-MAX_LISTED:],
         absorbed_last=absorbed.cluster_id,
-    )
-    return Merge(
-        joined,
-        _pointer(absorbed, joined),
-        _cluster_alert(joined, link, now) if _news(kept, joined) else None,
-    )
+        told=kept.told,
+        told_at=kept.told_at,
+        offset=kept.offset,
+        absorbed_at=kept.absorbed_at,
+    )  # fmt: skip
+    if not set(joined.districts) - set(link.told):  # the link's own alert told them all
+        joined = joined.model_copy(update={"told": joined.districts})
+    if not _news(joined, link, rules):
+        return Merge(joined, _pointer(absorbed, joined), alert=None)
+    alert = _cluster_alert(joined, link, now)
+    told = joined.model_copy(update={"told": joined.districts, "told_at": link.received_at})
+    return Merge(told, _pointer(absorbed, told), alert)
 
 
 def _pointer(absorbed: ClusterState, kept: ClusterState) -> ClusterState:
     return ClusterState(cluster_id=absorbed.cluster_id, merged_into=kept.cluster_id)
 
 
-def _news(kept: ClusterState, joined: ClusterState) -> bool:
-    """Alert when a merge brings a new district into a group of three or more complaints.
+def _news(joined: ClusterState, link: ComplaintsLinked, rules: MatchingRules) -> bool:
+    """Alert when a group of three or more complaints has a district that no alert has yet told
+    of it (neither its last cluster alert, nor, when they are all its districts, the alert of
+    the link that joined it).
 
     A complaint joining a group its district is already part of is told by its
     shared_identifier alert; alerting every district at every such merge would bury the
-    news that matters (a gang reaching another district) in a storm.
+    news that matters (a gang reaching another district) in a storm. Past the threshold a new
+    district waits for the next digest unless it brings a new state.
     """
-    new_district = set(joined.districts) != set(kept.districts)
-    return new_district and len(joined.districts) >= 2 and joined.size >= MIN_CLUSTER_ALERT_SIZE
+    new = set(joined.districts) - set(joined.told)
+    if not new or len(joined.districts) < 2 or joined.size < MIN_CLUSTER_ALERT_SIZE:
+        return False
+    if joined.size <= rules.hub_threshold or joined.told_at is None:
+        return True
+    told_states = {state_of(district) for district in joined.told}
+    period_over = link.received_at is not None and (
+        link.received_at - joined.told_at >= rules.digest_period
+    )
+    return bool({state_of(district) for district in new} - told_states) or period_over
 
 
 def _in_time_order(case: CaseRef) -> tuple[datetime, str, str]:
@@ -112,14 +164,20 @@ def _in_time_order(case: CaseRef) -> tuple[datetime, str, str]:
 
 
 def _cluster_alert(cluster: ClusterState, link: ComplaintsLinked, now: datetime) -> AlertRaised:
+    """To every district of the cluster, however large, the joining one included; it lists
+    each district's first complaint, so each finds its own."""
     districts = ", ".join(cluster.districts)
+    new = [district for district in cluster.districts if district not in cluster.told]
     reason = (
         f"{cluster.size} complaints in {len(cluster.districts)} districts ({districts}) "
-        f"are linked through shared identifiers into one group. The newest link is the "
+        f"are linked through shared identifiers into one group"
+        + (f"; new since the last alert: {', '.join(new)}" if cluster.told else "")
+        + f". The newest link is the "
         f"{link.identifier.type.value} {link.identifier.masked} shared by complaints "
         f"{link.earlier.complaint_id} ({link.earlier.district}) and "
         f"{link.later.complaint_id} ({link.later.district})."
     )
+    cases = {case.key: case for case in (*cluster.firsts, link.earlier, link.later)}
     return AlertRaised(
         alert_id=stable_id("cluster_linked", cluster.cluster_id, link.link_id),
         kind="cluster_linked",
@@ -129,11 +187,13 @@ def _cluster_alert(cluster: ClusterState, link: ComplaintsLinked, now: datetime)
         received_at=link.received_at,
         identifier=link.identifier,
         trigger=link.later,
-        cases=cluster.recent,
+        cases=tuple(cases.values()),
         cluster=ClusterSummary(
             cluster_id=cluster.cluster_id,
             size=cluster.size,
             districts=cluster.districts,
             path=cluster.path,
+            states=cluster.states,
         ),
+        recipients=cluster.districts,
     )

@@ -28,13 +28,18 @@ class MatcherSettings(CommonSettings):
     matcher_batch_wait_s: float = Field(0.01, gt=0)
     hub_threshold: int = Field(25, ge=2)
     weak_window_hours: float = Field(24.0, gt=0)
+    # Past the hub threshold, districts already involved hear of an identifier's (or a
+    # cluster's) new complaints at most this often, and at once when it reaches a new state.
+    digest_period_hours: float = Field(24.0, gt=0)
 
     def batching(self) -> Batching:
         return Batching(size=self.matcher_batch_size, wait_s=self.matcher_batch_wait_s)
 
     def rules(self) -> MatchingRules:
         return MatchingRules(
-            hub_threshold=self.hub_threshold, weak_window=timedelta(hours=self.weak_window_hours)
+            hub_threshold=self.hub_threshold,
+            weak_window=timedelta(hours=self.weak_window_hours),
+            digest_period=timedelta(hours=self.digest_period_hours),
         )
 
 

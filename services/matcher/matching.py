@@ -1,10 +1,16 @@
 """Where a match is decided. Pure: given an identifier's state and an event, what happens.
 
 Every rule is a function of (state, event) that returns the identifier's new state and the
-alerts to raise. Alert ids depend only on the identifier and the complaint concerned, never on
-time or arrival order, so re-processing an event after a crash raises the same ids again, and
-a registry hit has the same id whichever of complaint and registry entry arrived first.
-`docs/matching.md` describes each rule.
+alerts to raise. Alert ids depend only on the identifier and the complaint (or district, or
+digest number) concerned, never on time or arrival order, so re-processing an event after a
+crash raises the same ids again, and a registry hit has the same id whichever of complaint
+and registry entry arrived first. `docs/matching.md` describes each rule and bound.
+
+Up to `hub_threshold` complaints an identifier is told case by case: every complaint's alert
+goes to every district involved. Past it the identifier is *prolific* (one gang's number named
+in hundreds of complaints): the district of each new complaint is still told at once, and the
+districts already involved hear by digest, at once when it reaches a new state and otherwise
+at most once per `digest_period`. Its row keeps counts, not complaints, so it stays bounded.
 """
 
 from __future__ import annotations
@@ -12,20 +18,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from schemas.events import (
     AlertKind,
     AlertRaised,
     CaseRef,
     ComplaintsLinked,
+    Footprint,
+    GenericValueDecided,
     IdentifierRef,
     IdentifierSighted,
     RegistryEntryAdded,
     RegistryRef,
+    state_of,
 )
 from schemas.identifiers import Strength
 from schemas.pseudonyms import stable_id
+
+SAMPLE = 10  # the latest complaints a row keeps, and a digest lists at most
 
 
 @dataclass(frozen=True)
@@ -34,17 +45,68 @@ class MatchingRules:
 
     hub_threshold: int = 25
     weak_window: timedelta = timedelta(hours=24)
+    digest_period: timedelta = timedelta(days=1)
 
 
-class TokenState(BaseModel):
-    """What the matcher remembers about one identifier token (one table row)."""
-
+class _Row(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    cases: tuple[CaseRef, ...] = ()
-    complaints: int = 0  # distinct complaints, counted on past the hub threshold
+
+class DistrictTally(_Row):
+    """One district's complaints naming an identifier: how many, the first, the latest date."""
+
+    complaints: int
+    first: CaseRef
+    latest_at: AwareDatetime
+
+
+class DigestMark(_Row):
+    """What the districts of a prolific identifier have been told, and what is news since."""
+
+    sent: int = 0  # digests sent so far: the next one's number
+    last_at: AwareDatetime | None = None  # when the event that sent the last one was received
+    states: tuple[str, ...] = ()  # states the districts have been told of
+    since: int = 0  # complaints since the last digest
+    latest: tuple[CaseRef, ...] = ()  # the latest of them, at most SAMPLE
+    new_districts: tuple[str, ...] = ()
+
+
+class GenericMark(_Row):
+    """An operator's decision that the identifier is a generic value: who, when and why."""
+
+    decision_id: str
+    decided_by: str
+    decided_at: AwareDatetime
+    reason: str
+
+
+class TokenState(_Row):
+    """What the matcher remembers about one identifier token (one table row). Bounded: the first
+    `hub_threshold` complaints, the latest few, and per-district counts; never every complaint."""
+
+    cases: tuple[CaseRef, ...] = ()  # the first complaints, up to the hub threshold
+    complaints: int = 0  # distinct complaints, exact
+    districts: dict[str, DistrictTally] = {}
+    latest: tuple[CaseRef, ...] = ()  # the latest complaints, at most SAMPLE
     registry: tuple[RegistryRef, ...] = ()
-    hub: bool = False
+    digest: DigestMark | None = None  # set once the identifier is prolific
+    generic: GenericMark | None = None  # set while operators hold it a generic value
+    # Topic -> offset of the last event applied to this row. The agent keeps it, so that an
+    # event replayed after a crash is known; no rule reads it.
+    offsets: dict[str, int] = {}
+
+    @property
+    def prolific(self) -> bool:
+        return self.digest is not None
+
+    def footprint(self) -> Footprint:
+        districts = tuple(sorted(self.districts))
+        return Footprint(
+            complaints=self.complaints,
+            districts=districts,
+            states=_states(districts),
+            earliest=min((t.first for t in self.districts.values()), key=_in_time_order),
+        )
 
 
 @dataclass(frozen=True)
@@ -68,6 +130,15 @@ def on_registry_entry(
     return _caused_by(_registry_outcome(state, entry, now), entry.added_at)
 
 
+def on_generic_decision(
+    state: TokenState, decision: GenericValueDecided, *, now: datetime
+) -> Outcome | None:
+    """An operator marked the identifier generic, or withdrew that. None if it already was."""
+    if decision.generic == (state.generic is not None):
+        return None
+    return _caused_by(_generic_outcome(state, decision, now), decision.decided_at)
+
+
 def _caused_by(outcome: Outcome | None, received_at: datetime) -> Outcome | None:
     """Stamp alerts and links with when crosslink received what caused them (for latency)."""
     if outcome is None:
@@ -86,37 +157,166 @@ def _sighting_outcome(
     case, identifier = sighting.case, sighting.identifier
     if identifier.benign or any(known.key == case.key for known in state.cases):
         return None
-    counted = state.model_copy(update={"complaints": state.complaints + 1})
-    if state.hub:
+    counted = _counted(state, case, rules)
+    if state.generic is not None:  # counted, and nothing more
         return Outcome(counted)
+    registry = (_registry_alert(identifier, case, state.registry, now),) if state.registry else ()
     if counted.complaints > rules.hub_threshold:
-        hub = counted.model_copy(update={"hub": True})
-        return Outcome(hub, (_hub_alert(identifier, counted, rules, now),))
+        return _prolific_outcome(counted, sighting, registry, rules, now)
     earlier = _matching_cases(state.cases, case, identifier, rules)
-    alerts: list[AlertRaised] = []
-    if earlier:
-        alerts.append(_shared_alert(identifier, case, earlier, rules, now))
-    if state.registry:
-        alerts.append(_registry_alert(identifier, case, state.registry, now))
-    updated = counted.model_copy(update={"cases": (*state.cases, case)})
-    return Outcome(updated, tuple(alerts), _links(identifier, earlier, case))
+    if not earlier:
+        return Outcome(counted, registry)
+    shared = _shared_alert(identifier, case, earlier, counted, rules, now)
+    links = _links(identifier, earlier[:1], case, shared.districts)
+    return Outcome(counted, (shared, *registry), links)
+
+
+def _counted(state: TokenState, case: CaseRef, rules: MatchingRules) -> TokenState:
+    """The state with one more distinct complaint counted (and kept, up to the threshold)."""
+    known = state.districts.get(case.district)
+    tally = DistrictTally(
+        complaints=known.complaints + 1 if known else 1,
+        first=min(known.first, case, key=_in_time_order) if known else case,
+        latest_at=max(known.latest_at, case.registered_at) if known else case.registered_at,
+    )
+    return state.model_copy(
+        update={
+            "complaints": state.complaints + 1,
+            "districts": {**state.districts, case.district: tally},
+            "latest": (*state.latest, case)[-SAMPLE:],
+            "cases": (*state.cases, case)[: rules.hub_threshold],
+        }
+    )
+
+
+def _prolific_outcome(
+    counted: TokenState,
+    sighting: IdentifierSighted,
+    registry: tuple[AlertRaised, ...],
+    rules: MatchingRules,
+    now: datetime,
+) -> Outcome:
+    """Past the threshold: the new complaint's district is told at once, the others by digest;
+    operators' alert carries the live count; a strong identifier still links the complaint."""
+    case, identifier = sighting.case, sighting.identifier
+    alerts: list[AlertRaised] = [_prolific_alert(identifier, case, counted, rules, now)]
+    state, news = _noted_for_digest(counted, case, sighting.received_at, rules)
+    if news is not None and (digest := _digest_alert(identifier, case, state, news, rules, now)):
+        alerts.append(digest)
+    alerts += registry
+    alerts.append(_hub_alert(identifier, state, rules, now))
+    links = _links(identifier, state.cases[:1], case, (case.district,))
+    return Outcome(state, tuple(alerts), links)
+
+
+def _noted_for_digest(
+    state: TokenState, case: CaseRef, received_at: datetime, rules: MatchingRules
+) -> tuple[TokenState, DigestMark | None]:
+    """Add the complaint to the news since the last digest; if a digest is due now (the first
+    complaint past the threshold, a new state, or a digest period gone by), the digest to send
+    and the state with the news cleared."""
+    first = state.digest is None
+    mark = state.digest or DigestMark(states=_states(tuple(state.districts)))
+    new_district = state.districts[case.district].complaints == 1
+    news = mark.model_copy(
+        update={
+            "since": mark.since + 1,
+            "latest": (*mark.latest, case)[-SAMPLE:],
+            "new_districts": (*mark.new_districts, case.district)
+            if new_district
+            else mark.new_districts,
+        }
+    )
+    period_over = mark.last_at is not None and received_at - mark.last_at >= rules.digest_period
+    if not (first or case.state not in mark.states or period_over):
+        return state.model_copy(update={"digest": news}), None
+    cleared = DigestMark(
+        sent=mark.sent + 1, last_at=received_at, states=_states(tuple(state.districts))
+    )
+    return state.model_copy(update={"digest": cleared}), news
 
 
 def _links(
-    identifier: IdentifierRef, earlier: tuple[CaseRef, ...], case: CaseRef
+    identifier: IdentifierRef,
+    targets: tuple[CaseRef, ...],
+    case: CaseRef,
+    told: list[str] | tuple[str, ...],
 ) -> tuple[ComplaintsLinked, ...]:
-    """Links for clustering: earlier complaints of a strong identifier are already one cluster,
-    so one link joins the new complaint to it; a weak one's matches may not be, so each links."""
-    targets = earlier[:1] if identifier.strength is Strength.STRONG else earlier
+    """Links for clustering. Earlier complaints of a strong identifier are already one cluster,
+    so one link joins the new complaint to it. A weak identifier links nothing: its matches
+    stay leads in its alerts, and two gangs sharing an IP stay two clusters."""
+    if identifier.strength is not Strength.STRONG:
+        return ()
     return tuple(
         ComplaintsLinked(
             link_id=stable_id("link", identifier.token, *target.key, *case.key),
             identifier=identifier,
             earlier=target,
             later=case,
+            told=tuple(told),
         )
         for target in targets
     )
+
+
+def _generic_outcome(state: TokenState, decision: GenericValueDecided, now: datetime) -> Outcome:
+    """Marked generic: every district it linked is told the link was a generic value, and
+    operators get the decision on record. Withdrawn: on record, and it links again."""
+    identifier = decision.identifier
+    if not decision.generic:
+        reason = (
+            f"{decision.decided_by} withdrew the decision that the {identifier.type.value} "
+            f"{identifier.masked} is a generic value: it links complaints again. "
+            f"Reason: {decision.reason}"
+        )
+        record = _decision_record("generic_value_withdrawn", reason, decision, now)
+        return Outcome(state.model_copy(update={"generic": None}), (record,))
+    mark = GenericMark(decision_id=decision.decision_id, decided_by=decision.decided_by,
+                       decided_at=decision.decided_at, reason=decision.reason)  # fmt: skip
+    marked = state.model_copy(update={"generic": mark})
+    notices = _generic_notices(identifier, marked, mark, now) if state.complaints > 1 else ()
+    reason = (
+        f"{decision.decided_by} marked the {identifier.type.value} {identifier.masked} a "
+        f"generic value: it links nothing from now on. Reason: {decision.reason}. "
+        f"{len(notices)} district(s) it had linked were told."
+    )
+    record = _decision_record("generic_value_decided", reason, decision, now)
+    return Outcome(marked, (*notices, record))
+
+
+def _decision_record(
+    rule: str, reason: str, decision: GenericValueDecided, now: datetime
+) -> AlertRaised:
+    """The operators' record of a decision: who made it, when, why (one per decision)."""
+    return _alert("generic_value", rule, reason, decision.identifier, now,
+                  key=(decision.decision_id,), trigger=None, cases=(), operators=True)  # fmt: skip
+
+
+def _generic_notices(
+    identifier: IdentifierRef, state: TokenState, mark: GenericMark, now: datetime
+) -> tuple[AlertRaised, ...]:
+    """To each district whose complaints it linked: that link was a generic value."""
+    return tuple(
+        _generic_notice(identifier, state, mark, district, now)
+        for district in sorted(state.districts)
+    )
+
+
+def _generic_notice(
+    identifier: IdentifierRef, state: TokenState, mark: GenericMark, district: str, now: datetime
+) -> AlertRaised:
+    tally = state.districts[district]
+    reason = (
+        f"The {identifier.type.value} {identifier.masked}, named in {tally.complaints} of "
+        f"your complaints (the first {tally.first.complaint_id}) and in "
+        f"{state.complaints} in all, is a generic value shared by unrelated people, "
+        f"operators decided on {mark.decided_at.date().isoformat()} ({mark.reason}). "
+        "Links made through it are not evidence of a common perpetrator; it links "
+        "nothing from now on."
+    )
+    return _alert("generic_value", "generic_value", reason, identifier, now,
+                  key=(mark.decision_id, district), trigger=None, cases=(tally.first,),
+                  state=state)  # fmt: skip
 
 
 def _registry_outcome(
@@ -125,8 +325,10 @@ def _registry_outcome(
     if entry.identifier.benign or entry.registry in state.registry:
         return None
     updated = state.model_copy(update={"registry": (*state.registry, entry.registry)})
-    if state.registry or state.hub:  # those complaints were alerted already, or it is a hub
+    if state.registry:  # those complaints were alerted already
         return Outcome(updated)
+    if state.prolific:  # one alert per district: it does not hold every complaint
+        return Outcome(updated, _registry_alerts_by_district(entry.identifier, updated, now))
     alerts = tuple(
         _registry_alert(entry.identifier, case, updated.registry, now) for case in state.cases
     )
@@ -147,6 +349,7 @@ def _alert(
     kind: AlertKind, rule: str, reason: str, identifier: IdentifierRef, now: datetime,
     *, key: tuple[str, ...], trigger: CaseRef | None, cases: tuple[CaseRef, ...],
     registry: tuple[RegistryRef, ...] = (), operators: bool = False,
+    state: TokenState | None = None, recipients: tuple[str, ...] | None = None,
 ) -> AlertRaised:  # fmt: skip
     return AlertRaised(
         alert_id=stable_id(kind, identifier.token, *key),
@@ -159,6 +362,8 @@ def _alert(
         trigger=trigger,
         cases=cases,
         registry=registry,
+        footprint=state.footprint() if state is not None else None,
+        recipients=recipients,
     )
 
 
@@ -166,6 +371,7 @@ def _shared_alert(
     identifier: IdentifierRef,
     case: CaseRef,
     earlier: tuple[CaseRef, ...],
+    state: TokenState,
     rules: MatchingRules,
     now: datetime,
 ) -> AlertRaised:
@@ -178,35 +384,168 @@ def _shared_alert(
     rule = "shared_identifier"
     if identifier.strength is Strength.WEAK:
         rule = "weak_identifier_within_window"
-        hours = rules.weak_window.total_seconds() / 3600
-        reason += (
-            f" They were registered within {hours:g} hours of each other. This identifier is "
-            "weak (shared by many people): treat the link as a lead to check, not a fact."
-        )
+        reason += _weak_caveat(rules)
     return _alert("shared_identifier", rule, reason, identifier, now,
-                  key=case.key, trigger=case, cases=cases)  # fmt: skip
+                  key=case.key, trigger=case, cases=cases, registry=state.registry,
+                  state=state)  # fmt: skip
+
+
+def _hours(period: timedelta) -> str:
+    return f"{period.total_seconds() / 3600:g} hours"
+
+
+def _weak_caveat(rules: MatchingRules) -> str:
+    return (
+        f" They were registered within {_hours(rules.weak_window)} of each other. This "
+        "identifier is weak (shared by many people): treat the link as a lead to check, not a "
+        "fact."
+    )
+
+
+def _prolific_alert(
+    identifier: IdentifierRef, case: CaseRef, state: TokenState, rules: MatchingRules,
+    now: datetime,
+) -> AlertRaised:  # fmt: skip
+    """To the district of a complaint naming a prolific identifier: how far it has spread, the
+    earliest complaint (whom to call first) and the registry status."""
+    footprint = state.footprint()
+    earliest = footprint.earliest
+    reason = (
+        f"The {identifier.type.value} {identifier.masked} named in your complaint "
+        f"{case.complaint_id} has been named in {footprint.complaints} complaints in "
+        f"{_spread(footprint)}. The earliest is {earliest.complaint_id} ({earliest.district}, "
+        f"registered {earliest.registered_at.date().isoformat()}). {_registry_status(state)}"
+    )
+    if identifier.strength is Strength.WEAK:
+        reason += " This identifier is weak (shared by many people): treat it as a lead."
+    cases = (earliest,) if earliest == case else (earliest, case)
+    return _alert("shared_identifier", "prolific_identifier", reason, identifier, now,
+                  key=case.key, trigger=case, cases=cases, registry=state.registry,
+                  state=state, recipients=(case.district,))  # fmt: skip
+
+
+def _digest_alert(
+    identifier: IdentifierRef,
+    case: CaseRef,
+    state: TokenState,
+    news: DigestMark,
+    rules: MatchingRules,
+    now: datetime,
+) -> AlertRaised | None:
+    """To every district already involved but the new complaint's (told by its own alert):
+    what is new since the last digest. Lists each district's first complaint and the latest
+    new ones; the counts are exact. None when no other district is involved."""
+    footprint = state.footprint()
+    recipients = tuple(d for d in footprint.districts if d != case.district)
+    if not recipients:
+        return None
+    new_states = sorted({c.state for c in news.latest} - set(news.states))
+    reason = (
+        f"The {identifier.type.value} {identifier.masked} is now named in "
+        f"{footprint.complaints} complaints in {_spread(footprint)}: {news.since} new since "
+        f"the last summary"
+        + (f", from {len(news.new_districts)} new districts ({', '.join(news.new_districts)})"
+           if news.new_districts else "")
+        + (f", reaching {', '.join(new_states)}" if new_states else "")
+        + f". {_registry_status(state)} You receive a summary like this at once when it "
+        f"reaches a new state, otherwise at most once every {_hours(rules.digest_period)}."
+    )  # fmt: skip
+    firsts = tuple(state.districts[d].first for d in recipients)
+    cases = _unique((*firsts, *news.latest))
+    return _alert("shared_identifier", "prolific_identifier_digest", reason, identifier, now,
+                  key=("digest", str(news.sent)), trigger=case, cases=cases,
+                  registry=state.registry, state=state, recipients=recipients)  # fmt: skip
 
 
 def _registry_alert(
     identifier: IdentifierRef, case: CaseRef, registry: tuple[RegistryRef, ...], now: datetime
 ) -> AlertRaised:
-    sources = "; ".join(f"{entry.source} {entry.reference}" for entry in registry)
     reason = (
         f"The {identifier.type.value} {identifier.masked} named in complaint "
-        f"{case.complaint_id} is in the suspect registry ({sources})."
+        f"{case.complaint_id} is in the suspect registry ({_sources(registry)})."
     )
     return _alert("registry_hit", "registry_hit", reason, identifier, now,
                   key=case.key, trigger=case, cases=(case,), registry=registry)  # fmt: skip
 
 
+def _registry_alerts_by_district(
+    identifier: IdentifierRef, state: TokenState, now: datetime
+) -> tuple[AlertRaised, ...]:
+    """A prolific identifier entered the registry: each district with complaints naming it is
+    told once, with its count and first complaint."""
+    alerts = []
+    for district, tally in sorted(state.districts.items()):
+        reason = (
+            f"The {identifier.type.value} {identifier.masked}, named in {tally.complaints} of "
+            f"your complaints (the first {tally.first.complaint_id}) and in "
+            f"{state.complaints} complaints in all, is now in the suspect registry "
+            f"({_sources(state.registry)})."
+        )
+        alerts.append(
+            _alert(
+                "registry_hit",
+                "registry_hit",
+                reason,
+                identifier,
+                now,
+                key=("district", district),
+                trigger=None,
+                cases=(tally.first,),
+                registry=state.registry,
+                state=state,
+            )
+        )
+    return tuple(alerts)
+
+
 def _hub_alert(
     identifier: IdentifierRef, state: TokenState, rules: MatchingRules, now: datetime
 ) -> AlertRaised:
+    """The operators' alert on a prolific identifier: one id, raised again with the live count
+    at each complaint, which the notifier keeps as one updated entry."""
+    footprint = state.footprint()
     reason = (
-        f"The {identifier.type.value} {identifier.masked} has been named in more than "
-        f"{rules.hub_threshold} complaints, so crosslink stopped alerting districts about it "
-        "case by case. Check whether it is a shared or public value (then add it to the benign "
-        "list) or the identifier of a large operation."
+        f"The {identifier.type.value} {identifier.masked} has been named in "
+        f"{footprint.complaints} complaints in {_spread(footprint)}, more than the "
+        f"threshold of {rules.hub_threshold}. Every district involved is still told (its own "
+        "complaints at once, the others in digests). If it is a shared or public value "
+        "(a helpline, a bank's published number, a cloned IMEI), mark it generic; otherwise "
+        "it is a large operation's identifier."
     )
-    return _alert("hub_identifier", "hub_identifier", reason, identifier, now,
-                  key=(), trigger=None, cases=state.cases, operators=True)  # fmt: skip
+    # Its rule tells the identifier passing the threshold from the updates of its count.
+    rule = (
+        "hub_identifier" if state.complaints == rules.hub_threshold + 1 else "hub_identifier_count"
+    )
+    return _alert("hub_identifier", rule, reason, identifier, now,
+                  key=(), trigger=None, cases=state.latest, operators=True,
+                  state=state)  # fmt: skip
+
+
+def _spread(footprint: Footprint) -> str:
+    districts, states = len(footprint.districts), len(footprint.states)
+    return (
+        f"{districts} district{'s' if districts != 1 else ''} of "
+        f"{states} state{'s' if states != 1 else ''} ({', '.join(footprint.states)})"
+    )
+
+
+def _registry_status(state: TokenState) -> str:
+    if not state.registry:
+        return "It is not in the suspect registry."
+    return f"It is in the suspect registry ({_sources(state.registry)})."
+
+
+def _sources(registry: tuple[RegistryRef, ...]) -> str:
+    return "; ".join(f"{entry.source} {entry.reference}" for entry in registry)
+
+
+def _states(districts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({state_of(district) for district in districts}))
+
+
+def _unique(cases: tuple[CaseRef, ...]) -> tuple[CaseRef, ...]:
+    return tuple({case.key: case for case in cases}.values())
+
+
+def _in_time_order(case: CaseRef) -> tuple[datetime, str, str]:
+    return (case.registered_at, *case.key)

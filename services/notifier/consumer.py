@@ -170,7 +170,8 @@ class AlertConsumer:
             reason=alert.reason,
             alert_id=alert.alert_id,
         )
-        if await self._outbox.raise_operator_alert(operator_alert, now=utc_now()):
+        # The matcher raises its operator alert again, under the same id, as its count grows.
+        if await self._outbox.update_operator_alert(operator_alert, now=utc_now()):
             self._metrics.operator_alerts.labels(kind=alert.kind).inc()
             log.warning("operator alert", extra={"alert_id": alert.alert_id, "kind": alert.kind,
                         "identifier": alert.identifier.masked})  # fmt: skip

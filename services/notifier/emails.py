@@ -22,6 +22,7 @@ KIND_TITLES = {
     "registry_hit": "Identifier found in the suspect registry",
     "cluster_linked": "Complaints linked into one group",
     "hub_identifier": "Identifier named by very many complaints",
+    "generic_value": "Identifier marked a generic value: its links are withdrawn",
 }
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-OPERATOR_ALERT_KINDS = ("hub_identifier", "delivery_dead_lettered", "webhook_endpoint_gone",
-                        "unknown_district", "undecodable_alert")  # fmt: skip
+OPERATOR_ALERT_KINDS = (
+    "hub_identifier",
+    "generic_value",
+    "delivery_dead_lettered",
+    "webhook_endpoint_gone",
+    "unknown_district",
+    "undecodable_alert",
+)
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 4 * 3600, 86400)
 
 

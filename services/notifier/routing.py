@@ -81,6 +81,7 @@ def district_view(alert: AlertRaised, district: str) -> DistrictAlert:
         trigger=alert.trigger,
         registry=list(alert.registry),
         cluster=alert.cluster,
+        footprint=alert.footprint,
     )
 
 

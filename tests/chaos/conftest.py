@@ -64,7 +64,9 @@ class Workload:
     @classmethod
     def synthetic(cls, seed: int, count: int, *, gangs: int = 60) -> Workload:
         complaints = list(
-            itertools.islice(complaint_stream(seed=seed, gangs=gangs, overlap=0.6), count)
+            # Heavy-tailed: a few prolific gangs, one number named in over 1,000 complaints at
+            # full size, and a long tail of small ones.
+            itertools.islice(complaint_stream(seed=seed, gangs=gangs, overlap=0.6, tail=1.2), count)
         )
         key = IntakeSettings().pseudonym()
         return cls(seed, complaints, expected(complaints, key=key, hub_threshold=HUB_THRESHOLD))

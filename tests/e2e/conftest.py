@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,20 @@ class Pipeline:
     notifier: ServiceProcess
     receivers: dict[str, WebhookReceiver]
     bootstrap: str
+    # One client for every post: a new one per request costs more CPU than intake's answer.
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
 
     def post(self, body: dict[str, Any]) -> None:
         self._post("/v1/complaints", body, api_key(body["district"]))
 
     def add_to_registry(self, *entries: dict[str, str]) -> None:
         self._post("/v1/registry", {"entries": list(entries)}, REGISTRY_ADMIN_KEY)
+
+    def decide_generic(self, kind: str, value: str, *, reason: str, generic: bool = True) -> None:
+        """An operator marks a value generic (or withdraws that), as `crosslink generic-values`
+        does."""
+        body = {"type": kind, "value": value, "reason": reason, "generic": generic}
+        self._post("/v1/operator/generic-values", body, OPERATOR_KEY)
 
     def alerts_for(self, district: str, complaint_id: str) -> list[dict[str, Any]]:
         """The alerts (webhook data) a district processed that name `complaint_id`."""
@@ -58,9 +66,17 @@ class Pipeline:
             if webhook.payload and complaint_id in case_ids(webhook)
         ]
 
-    def wait_for_alert(self, district: str, complaint_id: str, kind: str) -> dict[str, Any]:
+    def wait_for_alert(
+        self, district: str, complaint_id: str, kind: str, *, rule: str | None = None
+    ) -> dict[str, Any]:
+        """The first alert of `kind` (and `rule`) naming `complaint_id` the district processed."""
+
         def arrived() -> list[dict[str, Any]]:
-            return [a for a in self.alerts_for(district, complaint_id) if a["kind"] == kind]
+            return [
+                a
+                for a in self.alerts_for(district, complaint_id)
+                if a["kind"] == kind and rule in (None, a["rule"])
+            ]
 
         wait_for(lambda: bool(arrived()), PIPELINE_TIMEOUT_S)
         return arrived()[0]
@@ -105,11 +121,8 @@ class Pipeline:
         return response.json()
 
     def _post(self, path: str, body: dict[str, Any], key: str) -> None:
-        response = httpx.post(
-            f"{self.intake.base_url}{path}",
-            json=body,
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=30,
+        response = self.http.post(
+            f"{self.intake.base_url}{path}", json=body, headers={"Authorization": f"Bearer {key}"}
         )
         assert response.status_code == 202, response.text
 
@@ -174,7 +187,9 @@ def running_pipeline(
             service.wait_healthy()
         services[0].wait_healthy("/readyz")
         intake, matcher, notifier = services
-        yield Pipeline(intake, matcher, notifier, receivers, bootstrap)
+        pipeline = Pipeline(intake, matcher, notifier, receivers, bootstrap)
+        with pipeline.http:
+            yield pipeline
     finally:
         for service in services:
             service.stop()

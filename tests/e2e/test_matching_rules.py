@@ -1,4 +1,5 @@
-"""Each matching rule on the real pipeline: registry hits, hub guard, benign values, weak IPs."""
+"""Each matching rule on the real pipeline: registry hits, prolific identifiers, benign values,
+weak IPs, gang clusters."""
 
 from __future__ import annotations
 
@@ -48,23 +49,33 @@ def test_a_registry_entry_added_later_alerts_the_district_that_named_it(pipeline
     assert alert["district"] == "MP-BPL"
 
 
-def test_past_the_hub_threshold_districts_get_no_more_per_case_alerts(pipeline: Pipeline) -> None:
+def test_past_the_hub_threshold_each_new_complaints_district_is_told_the_count(
+    pipeline: Pipeline,
+) -> None:
     phone = unique_mobile()
     complaints = [
         complaint_body(("MH-MUM", "MP-BPL", "WB-KOL")[n % 3], ("phone", phone))
-        for n in range(HUB_THRESHOLD + 2)
+        for n in range(HUB_THRESHOLD + 3)
     ]
 
     for complaint in complaints:
         pipeline.post(complaint)
-    pipeline.wait_until_idle()
 
-    for complaint in complaints[HUB_THRESHOLD:]:  # past the threshold: no per-case alert at all
-        assert alerts_on_topic(pipeline, complaint["complaint_id"]) == []
-    hubs = [a for a in alerts_on_topic(pipeline, complaints[0]["complaint_id"])
-            if a["kind"] == "hub_identifier"]  # fmt: skip
-    assert len(hubs) == 1
-    assert hubs[0]["audience"] == "operators"
+    for n, complaint in enumerate(complaints[HUB_THRESHOLD:], start=HUB_THRESHOLD + 1):
+        alert = pipeline.wait_for_alert(
+            complaint["district"],
+            complaint["complaint_id"],
+            "shared_identifier",
+            rule="prolific_identifier",
+        )
+        assert alert["footprint"]["complaints"] == n
+        assert f"has been named in {n} complaints" in alert["reason"]
+    pipeline.wait_until_idle()
+    [operators] = [
+        a for a in pipeline.operator("GET", "/v1/operator/alerts?limit=500")
+        if a["kind"] == "hub_identifier" and phone[-3:] in a["reason"]
+    ]  # fmt: skip
+    assert f"named in {len(complaints)} complaints" in operators["reason"]
 
 
 def test_benign_values_never_link_complaints(pipeline: Pipeline) -> None:
@@ -92,6 +103,51 @@ def test_a_weak_ip_links_complaints_only_within_the_window(pipeline: Pipeline) -
     assert alert["identifier"]["strength"] == "weak"
     pipeline.wait_until_idle()
     assert alerts_on_topic(pipeline, far["complaint_id"]) == []
+
+
+def test_a_weak_ip_shared_by_two_gangs_leaves_them_two_gangs(pipeline: Pipeline) -> None:
+    ip, one, other = unique_public_ip(), unique_mobile(), unique_mobile()
+    first_gang = [complaint_body("MH-MUM", ("phone", one)),
+                  complaint_body("MP-BPL", ("phone", one), ("ip", ip))]  # fmt: skip
+    second_gang = [complaint_body("WB-KOL", ("phone", other), ("ip", ip)),
+                   complaint_body("MH-MUM", ("phone", other))]  # fmt: skip
+
+    for complaint in (*first_gang, *second_gang):
+        pipeline.post(complaint)
+
+    pipeline.wait_for_alert("WB-KOL", second_gang[0]["complaint_id"], "shared_identifier",
+                            rule="weak_identifier_within_window")  # fmt: skip
+    pipeline.wait_until_idle()
+    named = {c["complaint_id"] for c in (*first_gang, *second_gang)}
+    assert not [a for a in (json.loads(r.value) for r in read_topic(pipeline.bootstrap,
+                                                                    ALERT_RAISED.name))
+                if a["kind"] == "cluster_linked"
+                and named & {c["complaint_id"] for c in a["cases"]}]  # fmt: skip
+
+
+def test_a_value_marked_generic_links_nothing_more_and_the_districts_it_linked_are_told(
+    pipeline: Pipeline,
+) -> None:
+    phone = unique_mobile()
+    mumbai, bhopal = (complaint_body(d, ("phone", phone)) for d in ("MH-MUM", "MP-BPL"))
+    for complaint in (mumbai, bhopal):
+        pipeline.post(complaint)
+    pipeline.wait_for_alert("MP-BPL", bhopal["complaint_id"], "shared_identifier")
+
+    pipeline.decide_generic("phone", phone, reason="a loan app's published helpline")
+
+    for district, complaint in (("MH-MUM", mumbai), ("MP-BPL", bhopal)):
+        notice = pipeline.wait_for_alert(district, complaint["complaint_id"], "generic_value")
+        assert "a loan app's published helpline" in notice["reason"]
+    kolkata = complaint_body("WB-KOL", ("phone", phone))
+    pipeline.post(kolkata)
+    pipeline.wait_until_idle()
+    assert alerts_on_topic(pipeline, kolkata["complaint_id"]) == []
+    [record] = [
+        a for a in pipeline.operator("GET", "/v1/operator/alerts?limit=500")
+        if a["kind"] == "generic_value" and "a loan app's published helpline" in a["reason"]
+    ]  # fmt: skip
+    assert record["reason"].startswith("Ops desk marked the phone")
 
 
 def test_the_same_sighting_delivered_again_raises_nothing_new(pipeline: Pipeline) -> None:

@@ -51,7 +51,8 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Delivered]:
 
 
 def complaints() -> list[dict[str, Any]]:
-    return list(itertools.islice(complaint_stream(seed=SEED, gangs=30, overlap=0.6), COMPLAINTS))
+    stream = complaint_stream(seed=SEED, gangs=30, overlap=0.6, tail=1.2)  # prolific gangs too
+    return list(itertools.islice(stream, COMPLAINTS))
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from crosslink.processes import ServiceProcess
-from schemas.events import IdentifierSighted
-from schemas.topics import IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
+from schemas.events import GenericValueDecided, IdentifierSighted
+from schemas.topics import GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from tests.builders import complaint_body, unique_mobile
-from tests.conftest import REGISTRY_ADMIN_KEY, api_key, read_topic
+from tests.conftest import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -233,3 +233,57 @@ def test_bad_registry_entries_are_listed_with_their_codes_and_none_is_published(
     ]
     published = read_topic(kafka_bootstrap, REGISTRY_ENTRY_ADDED.name)
     assert not [r for r in published if b"BAD-1" in r.value]
+
+
+def decide_generic(intake: ServiceProcess, body: object, key: str) -> httpx.Response:
+    return httpx.post(f"{intake.base_url}/v1/operator/generic-values", json=body, timeout=30,
+                      headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+
+
+def test_an_operator_marks_a_value_generic_and_only_its_token_reaches_kafka(
+    intake: ServiceProcess, kafka_bootstrap: str
+) -> None:
+    phone = unique_mobile()
+    body = {"type": "phone", "value": phone, "reason": "a loan app's support line"}
+
+    as_district = decide_generic(intake, body, api_key("MH-MUM"))
+    as_operator = decide_generic(intake, body, OPERATOR_KEY)
+
+    assert as_district.status_code == 403
+    assert as_operator.status_code == 202
+    answer = as_operator.json()
+    assert answer["generic"] is True
+    assert answer["identifier"]["type"] == "phone"
+    assert phone[-3:] in answer["identifier"]["masked"]
+    [decided] = [
+        GenericValueDecided.model_validate_json(r.value)
+        for r in read_topic(kafka_bootstrap, GENERIC_VALUE_DECIDED.name)
+        if b"a loan app's support line" in r.value
+    ]
+    assert (decided.decided_by, decided.generic) == ("Ops desk", True)
+    assert decided.identifier.masked == answer["identifier"]["masked"]
+    digits = phone.replace(" ", "").removeprefix("+91")
+    assert not [r for r in read_topic(kafka_bootstrap, GENERIC_VALUE_DECIDED.name)
+                if digits.encode() in r.value]  # fmt: skip
+
+
+def test_an_invalid_generic_value_is_refused_naming_the_field_and_nothing_is_published(
+    intake: ServiceProcess, kafka_bootstrap: str
+) -> None:
+    body = {"type": "imei", "value": "490154203237519", "reason": "never published"}
+
+    response = decide_generic(intake, body, OPERATOR_KEY)
+
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("value", "imei.bad_check_digit")
+    ]
+    published = read_topic(kafka_bootstrap, GENERIC_VALUE_DECIDED.name)
+    assert not [r for r in published if b"never published" in r.value]
+
+
+def test_a_generic_value_decision_needs_a_reason(intake: ServiceProcess) -> None:
+    response = decide_generic(intake, {"type": "phone", "value": unique_mobile()}, OPERATOR_KEY)
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["reason"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from schemas.events import CaseRef, ComplaintsLinked, IdentifierRef
 from schemas.identifiers import IdentifierType
 from services.matcher.clustering import ClusterState, merge, singleton
+from services.matcher.matching import MatchingRules
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 PHONE = IdentifierRef(
@@ -136,3 +137,83 @@ def test_a_merge_replayed_after_a_crash_half_way_through_writing_counts_nobody_t
     assert replayed.kept.size == 3
     assert replayed.absorbed.merged_into == written.cluster_id
     assert replayed.alert is None  # published before anything was written
+
+
+def told_link(earlier: CaseRef, later: CaseRef, *told: str) -> ComplaintsLinked:
+    return link(earlier, later).model_copy(update={"told": told})
+
+
+def test_a_cluster_alert_goes_to_every_district_of_a_large_cluster_the_joining_one_included() -> (
+    None
+):
+    first = case("MH-MUM", "0")
+    cluster = singleton(first)
+    for n in range(1, 150):  # far more complaints than an alert lists
+        newcomer = case(("MH-MUM", "MP-BPL")[n % 2], str(n))
+        cluster = join(cluster, singleton(newcomer), link(first, newcomer))
+    older = CaseRef(complaint_id="old", district="WB-KOL", police_station="PS",
+                    registered_at=NOW - timedelta(days=400))  # fmt: skip
+
+    merged = merge(cluster, singleton(older), link(first, older), now=NOW)
+
+    assert merged is not None
+    assert merged.alert is not None
+    assert merged.alert.districts == ["MH-MUM", "MP-BPL", "WB-KOL"]
+    assert {c.district for c in merged.alert.cases} == {"MH-MUM", "MP-BPL", "WB-KOL"}
+    assert merged.alert.cluster is not None
+    assert (merged.alert.cluster.size, merged.alert.cluster.states) == (151, ("MH", "MP", "WB"))
+
+
+def test_the_districts_a_links_alert_told_hear_of_the_cluster_when_it_reaches_beyond_them() -> None:
+    pair = join(singleton(MUM1), singleton(BPL), told_link(MUM1, BPL, "MH-MUM", "MP-BPL"))
+
+    merged = merge(pair, singleton(KOL), told_link(BPL, KOL, "MP-BPL", "WB-KOL"), now=NOW)
+
+    assert merged is not None
+    assert merged.alert is not None
+    assert merged.alert.districts == ["MH-MUM", "MP-BPL", "WB-KOL"]
+
+
+def test_a_pair_told_by_its_own_alert_needs_no_cluster_alert_for_a_third_in_its_districts() -> None:
+    pair = join(singleton(MUM1), singleton(BPL), told_link(MUM1, BPL, "MH-MUM", "MP-BPL"))
+
+    merged = merge(pair, singleton(MUM2), told_link(MUM1, MUM2, "MH-MUM"), now=NOW)
+
+    assert merged is not None
+    assert merged.alert is None
+
+
+def test_past_the_threshold_a_cluster_alerts_at_once_only_for_a_new_state() -> None:
+    rules = MatchingRules(hub_threshold=3, digest_period=timedelta(days=1))
+    first = case("MH-MUM", "0")
+    cluster = singleton(first)
+    alerted = []
+    for n, district in enumerate(["MP-BPL", "MH-PUN", "MP-IND", "MH-NGP", "WB-KOL", "WB-HWH"]):
+        newcomer = case(district, str(n + 1))
+        joined = link(first, newcomer).model_copy(update={"received_at": NOW})
+        merged = merge(cluster, singleton(newcomer), joined, now=NOW, rules=rules)
+        assert merged is not None
+        cluster = merged.kept
+        alerted.append(merged.alert is not None)
+
+    assert alerted == [False, True, False, False, True, False]
+
+
+def test_past_the_threshold_a_new_district_waits_for_the_digest_period() -> None:
+    rules = MatchingRules(hub_threshold=2, digest_period=timedelta(days=1))
+    first = case("MH-MUM", "0")
+    cluster = singleton(first)
+    alerted = []
+    for n, (district, hours) in enumerate([("MP-BPL", 0), ("MP-IND", 0), ("MP-GWL", 1),
+                                           ("MP-JBP", 25), ("MP-JBP", 50)]):  # fmt: skip
+        newcomer = case(district, str(n + 1))
+        joined = link(first, newcomer).model_copy(
+            update={"received_at": NOW + timedelta(hours=hours)}
+        )
+        merged = merge(cluster, singleton(newcomer), joined, now=NOW, rules=rules)
+        assert merged is not None
+        cluster = merged.kept
+        alerted.append(merged.alert is not None)
+
+    assert alerted == [False, True, False, True, False]
+    assert cluster.told == cluster.districts

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from schemas.events import (
     CaseRef,
+    GenericValueDecided,
     IdentifierRef,
     IdentifierSighted,
     RegistryEntryAdded,
@@ -13,9 +14,11 @@ from schemas.events import (
 )
 from schemas.identifiers import IdentifierType, Strength
 from services.matcher.matching import (
+    SAMPLE,
     MatchingRules,
     Outcome,
     TokenState,
+    on_generic_decision,
     on_registry_entry,
     on_sighting,
 )
@@ -115,18 +118,110 @@ def test_a_benign_identifier_never_links_complaints() -> None:
     assert on_sighting(known, sighting(case("MP-BPL", "1"), helpline), rules=RULES, now=NOW) is None
 
 
-def test_past_the_hub_threshold_one_operator_alert_replaces_per_case_alerts() -> None:
-    cases = [case("MH-MUM", str(n)) for n in range(6)]
+def test_past_the_hub_threshold_each_new_complaints_district_is_told_the_count() -> None:
+    cases = [case("MH-MUM", str(n)) for n in range(3)] + [case("MP-BPL", "4"), case("MP-IND", "5")]
 
-    state, outcomes = sight_all(*cases)
+    _, outcomes = sight_all(*cases)
 
-    [hub] = outcomes[3].alerts  # the 4th distinct complaint crosses a threshold of 3
-    assert (hub.kind, hub.audience, hub.districts) == ("hub_identifier", "operators", [])
-    assert "more than 3 complaints" in hub.reason
-    assert [o.alerts for o in outcomes[4:]] == [(), ()]
-    assert state.hub
-    assert state.complaints == 6
-    assert len(state.cases) == 3  # a hub's cases are not kept beyond the threshold
+    [bhopal] = [a for a in outcomes[3].alerts if a.rule == "prolific_identifier"]
+    assert bhopal.districts == ["MP-BPL"]
+    assert bhopal.kind == "shared_identifier"
+    assert "named in 4 complaints in 2 districts of 2 states (MH, MP)" in bhopal.reason
+    assert "The earliest is 0 (MH-MUM" in bhopal.reason
+    assert bhopal.footprint is not None
+    assert (bhopal.footprint.complaints, bhopal.footprint.earliest) == (4, cases[0])
+    [indore] = [a for a in outcomes[4].alerts if a.rule == "prolific_identifier"]
+    assert indore.districts == ["MP-IND"]
+    assert "named in 5 complaints in 3 districts" in indore.reason
+
+
+def test_operators_hear_of_a_prolific_identifier_by_one_alert_with_the_live_count() -> None:
+    _, outcomes = sight_all(*[case("MH-MUM", str(n)) for n in range(6)])
+
+    hubs = [a for o in outcomes for a in o.alerts if a.kind == "hub_identifier"]
+    assert len({hub.alert_id for hub in hubs}) == 1
+    assert [hub.footprint.complaints for hub in hubs if hub.footprint] == [4, 5, 6]
+    assert {(hub.audience, tuple(hub.districts)) for hub in hubs} == {("operators", ())}
+    assert "named in 6 complaints" in hubs[-1].reason
+
+
+def test_the_districts_already_involved_hear_by_digest_at_the_threshold_and_at_a_new_state() -> (
+    None
+):
+    early = [case("MH-MUM", "1"), case("MH-PUN", "2"), case("MH-MUM", "3")]
+    later = [case("MH-NGP", "4"), case("MH-PUN", "5"), case("WB-KOL", "6"), case("WB-HWH", "7")]
+
+    _, outcomes = sight_all(*early, *later)
+
+    digests = [[a for a in o.alerts if a.rule == "prolific_identifier_digest"] for o in outcomes]
+    assert [len(d) for d in digests] == [0, 0, 0, 1, 0, 1, 0]
+    past_threshold, new_state = digests[3][0], digests[5][0]
+    assert past_threshold.districts == ["MH-MUM", "MH-PUN"]  # not MH-NGP: its own alert told it
+    assert new_state.districts == ["MH-MUM", "MH-NGP", "MH-PUN"]
+    assert "2 new since the last summary" in new_state.reason
+    assert "reaching WB" in new_state.reason
+    assert past_threshold.alert_id != new_state.alert_id
+    assert {c.district for c in new_state.cases} >= set(new_state.districts)
+
+
+def test_a_digest_goes_out_once_a_digest_period_has_passed() -> None:
+    rules = MatchingRules(hub_threshold=1, digest_period=timedelta(hours=24))
+    state, outcomes = TokenState(), list[Outcome]()
+    for n, hours in enumerate((0, 1, 2, 3, 30)):
+        event = sighting(case("MH-MUM" if n % 2 else "MH-PUN", str(n)))
+        event = event.model_copy(update={"received_at": NOW + timedelta(hours=hours)})
+        outcome = on_sighting(state, event, rules=rules, now=NOW)
+        assert outcome is not None
+        state, outcomes = outcome.state, [*outcomes, outcome]
+
+    digests = [[a for a in o.alerts if a.rule == "prolific_identifier_digest"] for o in outcomes]
+    assert [len(d) for d in digests] == [0, 1, 0, 0, 1]
+    assert "3 new since the last summary" in digests[4][0].reason
+    assert "at most once every 24 hours" in digests[4][0].reason
+
+
+def test_a_prolific_identifiers_row_stays_bounded_and_its_counts_exact() -> None:
+    cases = [
+        case(f"MH-{chr(65 + n % 5) * 3}", str(n), NOW + timedelta(minutes=n)) for n in range(60)
+    ]
+
+    state, _ = sight_all(*cases)
+
+    assert state.complaints == 60
+    assert len(state.cases) == RULES.hub_threshold
+    assert len(state.latest) == SAMPLE
+    assert {d: t.complaints for d, t in state.districts.items()} == {
+        f"MH-{c * 3}": 12 for c in "ABCDE"
+    }
+    assert state.districts["MH-AAA"].first == cases[0]
+    assert state.prolific
+
+
+def test_a_complaint_naming_a_registered_prolific_identifier_still_gets_its_registry_hit() -> None:
+    registered = on_registry_entry(TokenState(), entry(), now=NOW)
+    assert registered is not None
+    state, hits = registered.state, []
+    for n in range(5):
+        outcome = on_sighting(state, sighting(case("MH-MUM", str(n))), rules=RULES, now=NOW)
+        assert outcome is not None
+        state = outcome.state
+        hits.append([a.trigger for a in outcome.alerts if a.kind == "registry_hit"])
+
+    assert hits == [[case("MH-MUM", str(n))] for n in range(5)]
+
+
+def test_a_registry_entry_for_a_prolific_identifier_tells_each_district_once() -> None:
+    state, _ = sight_all(*[case(d, str(n)) for n, d in enumerate(["MH-MUM", "MP-BPL"] * 4)])
+
+    outcome = on_registry_entry(state, entry(), now=NOW)
+
+    assert outcome is not None
+    hits = sorted(outcome.alerts, key=lambda a: a.districts)
+    assert [(a.kind, a.districts) for a in hits] == [
+        ("registry_hit", ["MH-MUM"]),
+        ("registry_hit", ["MP-BPL"]),
+    ]
+    assert "named in 4 of your complaints (the first 0)" in hits[0].reason
 
 
 def test_a_weak_identifier_matches_only_within_the_window() -> None:
@@ -210,19 +305,37 @@ def test_a_strong_identifier_links_a_new_complaint_to_one_earlier_complaint() ->
     assert (link.earlier.complaint_id, link.later.complaint_id) == ("1", "3")
 
 
-def test_a_weak_identifier_links_to_each_complaint_within_the_window() -> None:
+def test_a_weak_identifier_links_no_complaints_into_a_gang() -> None:
     a, b = case("MH-MUM", "1", NOW), case("MP-BPL", "2", NOW + timedelta(hours=2))
     c = case("WB-KOL", "3", NOW + timedelta(hours=3))
 
-    _, [_, _, third] = sight_all(a, b, c, identifier=IP)
+    _, outcomes = sight_all(a, b, c, identifier=IP)
 
-    assert [link.earlier.complaint_id for link in third.links] == ["1", "2"]
+    assert [len(o.alerts) for o in outcomes] == [0, 1, 1]
+    assert [o.links for o in outcomes] == [(), (), ()]
 
 
-def test_no_links_past_the_hub_threshold() -> None:
+def test_a_strong_identifier_links_every_complaint_to_its_first_even_past_the_threshold() -> None:
     _, outcomes = sight_all(*[case("MH-MUM", str(n)) for n in range(5)])
 
-    assert [len(o.links) for o in outcomes] == [0, 1, 1, 0, 0]
+    assert [[link.earlier.complaint_id for link in o.links] for o in outcomes] == [
+        [],
+        ["0"],
+        ["0"],
+        ["0"],
+        ["0"],
+    ]
+
+
+def test_a_link_names_the_districts_its_complaints_alert_told() -> None:
+    _, outcomes = sight_all(case("MH-MUM", "1"), case("MP-BPL", "2"), case("MP-BPL", "3"),
+                            case("WB-KOL", "4"))  # fmt: skip
+
+    assert [o.links[0].told for o in outcomes[1:]] == [
+        ("MH-MUM", "MP-BPL"),
+        ("MH-MUM", "MP-BPL"),
+        ("WB-KOL",),
+    ]
 
 
 def test_alerts_and_links_carry_when_their_cause_reached_intake() -> None:
@@ -236,3 +349,65 @@ def test_alerts_and_links_carry_when_their_cause_reached_intake() -> None:
     assert outcome is not None
     assert [a.received_at for a in outcome.alerts] == [received]
     assert [link.received_at for link in outcome.links] == [received]
+
+
+def decision(generic: bool = True, by: str = "ops-pune") -> GenericValueDecided:
+    return GenericValueDecided(decision_id=f"d-{generic}", identifier=PHONE, generic=generic,
+                               reason="SBI's published 1600 number", decided_by=by,
+                               decided_at=NOW)  # fmt: skip
+
+
+def test_a_value_marked_generic_tells_each_district_it_linked_and_records_who_decided() -> None:
+    state, _ = sight_all(case("MH-MUM", "1"), case("MP-BPL", "2"), case("MH-MUM", "3"))
+
+    outcome = on_generic_decision(state, decision(), now=NOW)
+
+    assert outcome is not None
+    notices = [a for a in outcome.alerts if a.audience == "districts"]
+    assert sorted((a.kind, *a.districts) for a in notices) == [
+        ("generic_value", "MH-MUM"),
+        ("generic_value", "MP-BPL"),
+    ]
+    assert "named in 2 of your complaints (the first 1)" in notices[0].reason
+    [record] = [a for a in outcome.alerts if a.audience == "operators"]
+    assert "ops-pune marked the phone +91 98•••••210 a generic value" in record.reason
+    assert outcome.state.generic is not None
+    assert outcome.state.generic.decided_by == "ops-pune"
+
+
+def test_a_generic_value_links_nothing_but_is_still_counted() -> None:
+    state, _ = sight_all(case("MH-MUM", "1"), case("MP-BPL", "2"))
+    marked = on_generic_decision(state, decision(), now=NOW)
+    assert marked is not None
+
+    outcome = on_sighting(marked.state, sighting(case("WB-KOL", "3")), rules=RULES, now=NOW)
+
+    assert outcome is not None
+    assert (outcome.alerts, outcome.links) == ((), ())
+    assert outcome.state.complaints == 3
+
+
+def test_a_value_used_once_marked_generic_tells_no_district() -> None:
+    state, _ = sight_all(case("MH-MUM", "1"))
+
+    outcome = on_generic_decision(state, decision(), now=NOW)
+
+    assert outcome is not None
+    assert [a.audience for a in outcome.alerts] == ["operators"]
+
+
+def test_a_withdrawn_decision_lets_the_value_link_again() -> None:
+    state, _ = sight_all(case("MH-MUM", "1"))
+    marked = on_generic_decision(state, decision(), now=NOW)
+    assert marked is not None
+    assert on_generic_decision(marked.state, decision(), now=NOW) is None  # already generic
+
+    withdrawn = on_generic_decision(marked.state, decision(generic=False, by="ops-2"), now=NOW)
+
+    assert withdrawn is not None
+    [record] = withdrawn.alerts
+    assert (record.audience, record.rule) == ("operators", "generic_value_withdrawn")
+    assert "ops-2 withdrew" in record.reason
+    again = on_sighting(withdrawn.state, sighting(case("MP-BPL", "2")), rules=RULES, now=NOW)
+    assert again is not None
+    assert [a.kind for a in again.alerts] == ["shared_identifier"]

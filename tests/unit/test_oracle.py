@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +13,13 @@ from schemas.api import ComplaintSubmission, RegistryEntrySubmission
 from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
 from services.intake.registry import registry_events_for
-from services.matcher.matching import MatchingRules, TokenState, on_registry_entry, on_sighting
+from services.matcher.matching import (
+    MatchingRules,
+    Outcome,
+    TokenState,
+    on_registry_entry,
+    on_sighting,
+)
 from tests.builders import complaint_body
 
 KEY = IntakeSettings().pseudonym()
@@ -48,20 +55,39 @@ def test_a_chain_of_shared_identifiers_is_one_cluster() -> None:
     }  # fmt: skip
 
 
-def test_past_the_hub_threshold_only_operators_hear_of_an_identifier() -> None:
+def test_past_the_hub_threshold_each_complaints_district_is_still_owed_an_alert() -> None:
+    districts = ["MH-PUN", "MH-PUN", "MH-MUM", "MH-PUN", "MP-BPL", "MH-MUM"]
     complaints = [
-        complaint_body("MH-PUN", ("phone", PHONE), complaint_id=f"H{n}") for n in range(5)
+        complaint_body(d, ("phone", PHONE), complaint_id=f"H{n}") for n, d in enumerate(districts)
     ]
 
     result = oracle(*complaints, hub=3)
 
-    assert (
-        sorted(a.kind for a in result.alerts.values())
-        == ["hub_identifier"] + ["shared_identifier"] * 2
-    )
-    (hub,) = (a for a in result.alerts.values() if a.kind == "hub_identifier")
-    assert hub.districts == frozenset()
-    assert result.cluster_of(("MH-PUN", "H4")) == {("MH-PUN", "H4")}
+    owed = sorted((a.trigger or ("", ""), sorted(a.districts)) for a in result.alerts.values())
+    assert owed == [
+        (("", ""), []),  # operators' alert on the prolific identifier
+        (("MH-MUM", "H2"), ["MH-MUM", "MH-PUN"]),  # shared, up to the threshold
+        (("MH-MUM", "H5"), ["MH-MUM"]),  # past it: its own district
+        (("MH-PUN", "H1"), ["MH-PUN"]),
+        (("MH-PUN", "H3"), ["MH-MUM"]),  # the digest as the threshold is passed
+        (("MH-PUN", "H3"), ["MH-PUN"]),
+        (("MP-BPL", "H4"), ["MH-MUM", "MH-PUN"]),  # the digest for a new state, MP
+        (("MP-BPL", "H4"), ["MP-BPL"]),
+    ]
+    assert result.cluster_of(("MH-PUN", "H0")) == {(d, f"H{n}") for n, d in enumerate(districts)}
+
+
+def test_a_registry_entry_after_a_prolific_identifier_is_owed_to_each_district_once() -> None:
+    complaints = [
+        complaint_body(d, ("phone", PHONE), complaint_id=f"H{n}")
+        for n, d in enumerate(["MH-PUN", "MP-BPL"] * 3)
+    ]
+    row = {"type": "phone", "value": PHONE, "source": "NCRP", "reference": "NCRP-1"}
+
+    result = expected(complaints, registry_after=[row], key=KEY, hub_threshold=3)
+
+    hits = [a for a in result.alerts.values() if a.kind == "registry_hit"]
+    assert sorted(sorted(a.districts) for a in hits) == [["MH-PUN"], ["MP-BPL"]]
 
 
 def test_a_registry_identifier_alerts_each_complaint_that_names_it() -> None:
@@ -89,46 +115,53 @@ def test_weak_identifiers_link_only_within_the_window_and_benign_ones_never() ->
     ]
 
 
-def test_the_matchers_rules_run_in_order_raise_exactly_the_oracles_alerts() -> None:
+def test_the_matchers_rules_run_in_order_owe_exactly_the_oracles_deliveries() -> None:
     complaints = list(itertools.islice(complaint_stream(seed=5, gangs=20, overlap=0.7), 2000))
     registry = registry_rows(seed=5, gangs=20)
+    before, after = registry[::2], registry[1::2]
     rules = MatchingRules(hub_threshold=10)
 
-    raised = _run_matching_rules(complaints, registry, rules)
+    raised = _run_matching_rules(complaints, before, after, rules)
 
-    owed = expected(complaints, registry, key=KEY, hub_threshold=10)
+    owed = expected(complaints, before, registry_after=after, key=KEY, hub_threshold=10)
     assert len(owed.ids("shared_identifier")) > 500
     assert len(owed.ids("registry_hit")) > 50
     assert len(owed.ids("hub_identifier")) > 5
-    assert raised == owed.ids()
+    assert raised == {a.alert_id: a.districts for a in owed.alerts.values()}
 
 
 def _run_matching_rules(
-    complaints: list[dict[str, Any]], registry: list[dict[str, str]], rules: MatchingRules
-) -> set[str]:
-    """Registry first, then complaints, through the pure rules with an in-memory table."""
-    now, table, raised = datetime.now(UTC), dict[str, TokenState](), set[str]()
-    for row in registry:
-        for entry in registry_events_for(
-            RegistryEntrySubmission.model_validate(row), key=KEY, added_at=now
-        ):
-            outcome = on_registry_entry(
-                table.get(entry.identifier.token, TokenState()), entry, now=now
-            )
-            if outcome:
-                table[entry.identifier.token] = outcome.state
-                raised |= {alert.alert_id for alert in outcome.alerts}
-    for body in complaints:
-        complaint = ComplaintSubmission.model_validate(body)
-        for sighting in sightings_for(
-            complaint, caller_district=complaint.district, key=KEY, received_at=now
-        ):
-            token = sighting.identifier.token
-            outcome = on_sighting(table.get(token, TokenState()), sighting, rules=rules, now=now)
+    complaints: list[dict[str, Any]],
+    before: list[dict[str, str]],
+    after: list[dict[str, str]],
+    rules: MatchingRules,
+) -> dict[str, frozenset[str]]:
+    """Registry rows, then complaints, then more registry rows, through the pure rules with an
+    in-memory table: every alert id raised, with the districts it goes to."""
+    now, table, raised = datetime.now(UTC), dict[str, TokenState](), dict[str, frozenset[str]]()
+    for body in [*before, *complaints, *after]:
+        for token, outcome in _outcomes(body, table, rules, now):
             if outcome:
                 table[token] = outcome.state
-                raised |= {alert.alert_id for alert in outcome.alerts}
+                raised |= {a.alert_id: frozenset(a.districts) for a in outcome.alerts}
     return raised
+
+
+def _outcomes(
+    body: dict[str, Any], table: dict[str, TokenState], rules: MatchingRules, now: datetime
+) -> Iterator[tuple[str, Outcome | None]]:
+    if "complaint_id" not in body:
+        entry = RegistryEntrySubmission.model_validate(body)
+        for added in registry_events_for(entry, key=KEY, added_at=now):
+            token = added.identifier.token
+            yield token, on_registry_entry(table.get(token, TokenState()), added, now=now)
+        return
+    complaint = ComplaintSubmission.model_validate(body)
+    for sighting in sightings_for(
+        complaint, caller_district=complaint.district, key=KEY, received_at=now
+    ):
+        token = sighting.identifier.token
+        yield token, on_sighting(table.get(token, TokenState()), sighting, rules=rules, now=now)
 
 
 def test_a_tally_counts_lost_misrouted_and_doubled_deliveries() -> None:

@@ -120,3 +120,20 @@ def tokens(row: dict[str, str]) -> list[str]:
 def canonical(row: dict[str, str]) -> tuple[CanonicalIdentifier, ...]:
     qualifiers = {name: row[name] for name in ("platform", "ifsc") if name in row}
     return canonicalise(IdentifierType(row["type"]), row["value"], **qualifiers)
+
+
+def test_heavy_tailed_gangs_name_one_identifier_in_over_a_thousand_complaints_everywhere() -> None:
+    complaints = itertools.islice(complaint_stream(seed=9001, gangs=60, tail=1.2), 10_000)
+    named: Counter[str] = Counter()
+    districts: dict[str, set[str]] = {}
+    for body in complaints:
+        complaint = ComplaintSubmission.model_validate(body)
+        for sighting in sightings_for(complaint, caller_district=complaint.district, key=KEY,
+                                      received_at=datetime.now(UTC)):  # fmt: skip
+            named[sighting.identifier.token] += 1
+            districts.setdefault(sighting.identifier.token, set()).add(complaint.district)
+
+    [(busiest, count)] = named.most_common(1)
+    assert count > 1000
+    assert len(districts[busiest]) == 44
+    assert sorted(named.values())[len(named) // 2] < 5  # and a long tail of small ones

@@ -54,6 +54,7 @@ GROUP_ANNOUNCEMENTS_SEARCHED = 100  # the district's newest group alerts
 # The operator page's sections, by operator alert kind (services/notifier/metrics.py).
 OPERATOR_SECTIONS = {
     "hubs": ("hub_identifier",),
+    "generic": ("generic_value",),
     "dead_letters": ("delivery_dead_lettered", "undecodable_alert"),
     "delivery_failures": ("webhook_endpoint_gone", "unknown_district"),
 }

@@ -189,7 +189,8 @@ ENGLISH = Texts(
     disabled_endpoints_heading="Webhook endpoints disabled after 410 Gone",
     none="None.",
     operator_sections={
-        "hubs": "Hub identifiers: named by very many complaints",
+        "hubs": "Prolific identifiers: named by very many complaints (live count)",
+        "generic": "Generic values: operators' decisions, with who made them",
         "dead_letters": "Dead letters: deliveries given up after every retry, alerts unreadable",
         "delivery_failures": (
             "Delivery failures: webhook endpoints gone, districts not in the directory"
@@ -229,6 +230,10 @@ ENGLISH = Texts(
         "hub_identifier": (
             "This identifier is named by very many complaints; it may be a common or spoofed "
             "value rather than a lead."
+        ),
+        "generic_value": (
+            "Operators found that this identifier is a generic value shared by unrelated "
+            "people: a link made through it is not evidence of a common perpetrator."
         ),
     },
 )

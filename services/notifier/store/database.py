@@ -97,3 +97,13 @@ def insert_ignoring_repeats(database: Database, table: Table) -> Insert:
     dialect = postgresql if database.dialect == "postgresql" else sqlite
     statement: Insert = dialect.insert(table).on_conflict_do_nothing()
     return statement
+
+
+def upsert(database: Database, table: Table, *, updating: tuple[str, ...]) -> Insert:
+    """INSERT ... ON CONFLICT DO UPDATE: a repeated row (same key) sets `updating` anew."""
+    dialect = postgresql if database.dialect == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    keys = [column.name for column in table.primary_key]
+    new = {name: statement.excluded[name] for name in updating}
+    updated: Insert = statement.on_conflict_do_update(index_elements=keys, set_=new)
+    return updated

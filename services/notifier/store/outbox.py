@@ -24,7 +24,7 @@ from schemas.events import AlertRaised
 from services.notifier.retries import Done, RetryAt
 from services.notifier.routing import Channel, PlannedDelivery, Purpose
 from services.notifier.slots import Room
-from services.notifier.store.database import Database, insert_ignoring_repeats
+from services.notifier.store.database import Database, insert_ignoring_repeats, upsert
 from services.notifier.store.tables import (
     alerts,
     deliveries,
@@ -314,6 +314,18 @@ class Outbox:
         """Store an operator alert; False if one with the same id was raised before."""
         async with self._db.write() as db:
             return await self._raise(db, alert, now)
+
+    async def update_operator_alert(self, alert: NewOperatorAlert, *, now: datetime) -> bool:
+        """Store an operator alert, or give the one with its id this reason and time (the
+        matcher's alert on a prolific identifier carries a live count); True if it is new."""
+        async with self._db.write() as db:
+            known = select(operator_alerts.c.operator_alert_id).where(
+                operator_alerts.c.operator_alert_id == alert.operator_alert_id
+            )
+            new = (await db.execute(known)).first() is None
+            statement = upsert(self._db, operator_alerts, updating=("reason", "raised_at"))
+            await db.execute(statement, [{**alert.__dict__, "raised_at": now}])
+            return new
 
     async def operator_alerts(self, *, limit: int) -> list[OperatorAlert]:
         """The most recent operator alerts, newest first."""
