@@ -43,8 +43,6 @@ from crosslink.localbroker import LocalBroker, free_port
 from crosslink.processes import ServiceProcess, metric_samples, metric_value
 from crosslink.provisioning import provision_topics
 from schemas.topics import (
-    CLUSTER_OF_CASE_CHANGELOG,
-    CLUSTER_TABLE,
     CLUSTERS_CHANGELOG,
     CLUSTERS_TABLE,
     COMPLAINTS_LINKED,
@@ -251,8 +249,7 @@ def _ends(bootstrap: str, topic: TopicSpec) -> dict[int, int]:
     return asyncio.run(read())
 
 
-CHANGELOGS = {STATE_TABLE: STATE_CHANGELOG, CLUSTER_TABLE: CLUSTER_OF_CASE_CHANGELOG,
-              CLUSTERS_TABLE: CLUSTERS_CHANGELOG}  # fmt: skip
+CHANGELOGS = {STATE_TABLE: STATE_CHANGELOG, CLUSTERS_TABLE: CLUSTERS_CHANGELOG}
 
 
 def table(known: Sequence[Record], bulk: Sequence[Record], size: int) -> Iterable[Record]:

@@ -144,13 +144,19 @@ def replay_deliveries(
     console.print(f"replayed {response.json()['replayed']} delivery(ies)")
 
 
+KindArgument = Annotated[str, typer.Argument(metavar="TYPE", help="phone, upi, imei, ...")]
+ValueArgument = Annotated[str, typer.Argument(help="the value as written; never stored raw")]
+PlatformOption = Annotated[str | None, typer.Option(help="social only: the platform of an @handle")]
+IfscOption = Annotated[str | None, typer.Option(help="bank_account only: the account's IFSC")]
+
+
 @generic_values.command("mark")
 def mark_generic(
-    kind: Annotated[str, typer.Argument(metavar="TYPE", help="phone, upi, imei, ...")],
-    value: Annotated[str, typer.Argument(help="the value as written; never stored raw")],
-    reason: str = typer.Option(..., help="why it is generic, kept with the decision"),
-    platform: str = typer.Option(None, help="social only: the platform of an @handle"),
-    ifsc: str = typer.Option(None, help="bank_account only: the account's IFSC"),
+    kind: KindArgument,
+    value: ValueArgument,
+    reason: Annotated[str, typer.Option(help="why it is generic, kept with the decision")],
+    platform: PlatformOption = None,
+    ifsc: IfscOption = None,
     intake: str = IntakeOption,
 ) -> None:
     """Mark a value generic: from now on it links nothing, and the districts it linked are
@@ -161,11 +167,11 @@ def mark_generic(
 
 @generic_values.command("unmark")
 def unmark_generic(
-    kind: Annotated[str, typer.Argument(metavar="TYPE", help="phone, upi, imei, ...")],
-    value: Annotated[str, typer.Argument(help="the value as written; never stored raw")],
-    reason: str = typer.Option(..., help="why the decision is withdrawn"),
-    platform: str = typer.Option(None, help="social only: the platform of an @handle"),
-    ifsc: str = typer.Option(None, help="bank_account only: the account's IFSC"),
+    kind: KindArgument,
+    value: ValueArgument,
+    reason: Annotated[str, typer.Option(help="why the decision is withdrawn")],
+    platform: PlatformOption = None,
+    ifsc: IfscOption = None,
     intake: str = IntakeOption,
 ) -> None:
     """Withdraw a generic-value decision: the value links complaints again."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -30,6 +31,11 @@ class CaseRef(_Event):
     def state(self) -> str:
         """The state of the district: a district code starts with its state's code (MH-MUM)."""
         return state_of(self.district)
+
+
+def in_time_order(case: CaseRef) -> tuple[datetime, str, str]:
+    """A sort key: complaints by when they were registered, then by district and id."""
+    return (case.registered_at, *case.key)
 
 
 def state_of(district: str) -> str:

@@ -15,8 +15,10 @@ class TopicSpec:
 
 
 MATCHER_APP_ID = "crosslink-matcher"
+# One row per token, and one per (token, complaint) counted: one table, so that its changelog
+# keeps the two in the order they were written (a store rebuilt from it never has a row that
+# counts a complaint without the record of its counting).
 STATE_TABLE = "state_by_token"
-COUNTED_TABLE = "counted_sightings"
 
 IDENTIFIER_SIGHTED = TopicSpec("crosslink.identifier-sighted.v1", partitions=6)
 # Same partition count and key as sightings: the matcher reads both through one agent.
@@ -28,24 +30,14 @@ GENERIC_VALUE_DECIDED = TopicSpec(
 ALERT_RAISED = TopicSpec("crosslink.alert-raised.v1", partitions=3)
 # One partition: clustering needs every link in one place, and links are rare next to sightings.
 COMPLAINTS_LINKED = TopicSpec("crosslink.complaints-linked.v1", partitions=1)
-CLUSTER_TABLE = "cluster_of_case"
+# Clusters, forwarding pointers and each linked complaint's shortcut to its cluster: one table
+# for the same reason.
 CLUSTERS_TABLE = "clusters"
 DEAD_LETTER = TopicSpec("crosslink.dead-letter.v1", partitions=1)
 # Faust names a table's changelog "<app id>-<table>-changelog"; it must match its source topic.
 STATE_CHANGELOG = TopicSpec(
     f"{MATCHER_APP_ID}-{STATE_TABLE}-changelog",
     partitions=IDENTIFIER_SIGHTED.partitions,
-    config={"cleanup.policy": "compact"},
-)
-COUNTED_CHANGELOG = TopicSpec(
-    f"{MATCHER_APP_ID}-{COUNTED_TABLE}-changelog",
-    partitions=IDENTIFIER_SIGHTED.partitions,
-    config={"cleanup.policy": "compact"},
-)
-
-CLUSTER_OF_CASE_CHANGELOG = TopicSpec(
-    f"{MATCHER_APP_ID}-{CLUSTER_TABLE}-changelog",
-    partitions=1,
     config={"cleanup.policy": "compact"},
 )
 CLUSTERS_CHANGELOG = TopicSpec(
@@ -57,12 +49,10 @@ CLUSTERS_CHANGELOG = TopicSpec(
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     IDENTIFIER_SIGHTED,
     COMPLAINTS_LINKED,
-    CLUSTER_OF_CASE_CHANGELOG,
     CLUSTERS_CHANGELOG,
     REGISTRY_ENTRY_ADDED,
     GENERIC_VALUE_DECIDED,
     ALERT_RAISED,
     DEAD_LETTER,
     STATE_CHANGELOG,
-    COUNTED_CHANGELOG,
 )

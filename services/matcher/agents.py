@@ -85,9 +85,11 @@ class Batching:
 
 @dataclass(frozen=True)
 class MatcherTables:
+    # A token's row under the token; under "token/district/complaint id", the offset of the
+    # sighting that counted that complaint for it.
     state_by_token: TableT[str, Any]
-    counted_sightings: TableT[str, Any]  # "token/district/complaint id" of each one counted
-    cluster_of_case: TableT[str, Any]
+    # A cluster's row (or forwarding pointer) under its id; under "district/complaint id", the
+    # id of the cluster a linked complaint was last put in (a shortcut).
     clusters: TableT[str, Any]
 
 
@@ -152,12 +154,11 @@ async def _cluster_link(
         _record_position(metrics, event)
         return
     pair = _clusters_to_merge(tables, link)
-    merged = None if pair is None else merge(*pair, link, now=datetime.now(UTC), rules=rules)
-    if merged is not None:
+    if pair is None:
+        _write_again_if_replayed(tables, link, event.message.offset)
+    elif merged := merge(*pair, link, now=datetime.now(UTC), rules=rules):
         await _raise(topics, (merged.alert,) if merged.alert else (), metrics)
         _write_merge(tables, link, merged, pair, event.message.offset)
-    else:
-        _write_again_if_replayed(tables, link, event.message.offset)
     _record_position(metrics, event)
 
 
@@ -165,21 +166,22 @@ def _write_merge(
     tables: MatcherTables,
     link: ComplaintsLinked,
     merged: Merge,
-    pair: tuple[ClusterState, ClusterState] | None,
+    pair: tuple[ClusterState, ClusterState],
     offset: int,
 ) -> None:
     """Live cluster first, then the forwarding pointer, then the two shortcuts: a crash
     between any two leaves every lookup still finding the live cluster."""
     absorbed = merged.absorbed
-    was = next((c for c in pair or () if c.cluster_id == absorbed.cluster_id), None)
+    was = next((c for c in pair if c.cluster_id == absorbed.cluster_id), None)
     journal = merged.kept.absorbed_at
     if was is not None and was.size > 1:  # a singleton's pointer is found by its complaint
-        journal = (*journal, (offset, absorbed.cluster_id))[-MAX_LISTED:]
+        # What it had absorbed too: a replay of those links finds this cluster live.
+        journal = (*journal, *was.absorbed_at, (offset, absorbed.cluster_id))[-MAX_LISTED:]
     kept = merged.kept.model_copy(update={"offset": offset, "absorbed_at": journal})
     tables.clusters[kept.cluster_id] = kept.model_dump_json().encode()
     tables.clusters[absorbed.cluster_id] = absorbed.model_dump_json().encode()
     for case in (link.earlier, link.later):
-        tables.cluster_of_case[case_key(case)] = kept.cluster_id
+        tables.clusters[case_key(case)] = kept.cluster_id.encode()
 
 
 def _write_again_if_replayed(tables: MatcherTables, link: ComplaintsLinked, offset: int) -> None:
@@ -200,7 +202,7 @@ def _write_again_if_replayed(tables: MatcherTables, link: ComplaintsLinked, offs
         if (row := tables.clusters.get(cluster_id)) is not None:
             tables.clusters[cluster_id] = row
     for case in (link.earlier, link.later):
-        tables.cluster_of_case[case_key(case)] = live_id
+        tables.clusters[case_key(case)] = live_id.encode()
 
 
 async def _match_batch(
@@ -216,7 +218,7 @@ async def _match_batch(
     faust acks the batch's offsets after this returns, so a crash at any point replays the
     whole batch, which raises the same alert ids again. A complaint already counted for a
     token (a replayed or re-posted sighting) changes nothing: a prolific token's row does not
-    list its complaints, so `counted_sightings` remembers each one counted.
+    list its complaints, so its table also remembers each (token, complaint) counted.
     """
     batch = _Batch(tables)
     alerts: list[AlertRaised] = []
@@ -245,7 +247,7 @@ class _Batch:
 
     Exactly once per complaint, however a token's row is written: the row records the offset
     of the last event applied to it on each topic, so an event replayed after a crash (its
-    offset not above that) changes nothing; and `counted_sightings` records the offset that
+    offset not above that) changes nothing; and the table records the offset that
     counted each (token, complaint), so the same complaint posted again at a later offset
     changes nothing either, while a crash that wrote that record but not the row applies the
     event again (the offsets match). A replayed event's rows are written again as they are:
@@ -255,7 +257,7 @@ class _Batch:
     def __init__(self, tables: MatcherTables) -> None:
         self._tables = tables
         self._states: dict[str, tuple[EventT[Any], TokenState]] = {}  # token -> last change
-        self._counted: dict[str, EventT[Any]] = {}  # counted_sightings keys -> their event
+        self._counted: dict[str, EventT[Any]] = {}  # "token/district/complaint id" -> event
         self.unchanged = self.changes = 0
 
     def apply(self, event: EventT[Any], rules: MatchingRules) -> Outcome | None:
@@ -285,7 +287,7 @@ class _Batch:
         # to its event's partition, in the store and the changelog.
         for key, event in self._counted.items():
             with as_current_event(event):
-                self._tables.counted_sightings[key] = str(event.message.offset).encode()
+                self._tables.state_by_token[key] = str(event.message.offset).encode()
         for token, (event, state) in self._states.items():
             with as_current_event(event):
                 self._tables.state_by_token[token] = state.model_dump_json().encode()
@@ -294,7 +296,7 @@ class _Batch:
         """The offset of the sighting that counted this complaint for this token, if any."""
         if key in self._counted:
             return int(self._counted[key].message.offset)
-        counted_at = self._tables.counted_sightings.get(key)
+        counted_at = self._tables.state_by_token.get(key)
         return None if counted_at is None else int(counted_at)
 
     def _applied(
@@ -352,7 +354,8 @@ def _clusters_to_merge(
 def _live_cluster_id(tables: MatcherTables, case: CaseRef) -> str | None:
     """The id of a complaint's live cluster, following forwarding pointers of merged clusters;
     None for a complaint no link has reached yet."""
-    cluster_id: str | None = tables.cluster_of_case.get(case_key(case))
+    shortcut: bytes | None = tables.clusters.get(case_key(case))
+    cluster_id = None if shortcut is None else shortcut.decode()
     while cluster_id is not None:
         merged_into = _Forwarding.model_validate_json(tables.clusters[cluster_id]).merged_into
         if merged_into is None:

@@ -10,10 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from crosslink.provisioning import provision_topics
 from schemas.topics import (
     ALERT_RAISED,
-    CLUSTER_TABLE,
     CLUSTERS_TABLE,
     COMPLAINTS_LINKED,
-    COUNTED_TABLE,
     DEAD_LETTER,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
@@ -37,23 +35,16 @@ def _raw_topic(app: faust.App, *names: str) -> faust.TopicT:
     )
 
 
-def _table(app: faust.App, name: str, partitions: int, help: str, *, raw: bool = False) -> Any:
-    """A table keyed by text, partitioned like the topic of its agent. Values are JSON: faust
-    encodes them, or with `raw` the agents store the bytes of a pydantic model's JSON (the same
-    JSON text, read and written without a dict in between: most of the matcher's CPU when
-    faust did it)."""
+def _table(app: faust.App, name: str, partitions: int, help: str) -> Any:
+    """A table keyed by text, partitioned like the topic of its agent. Values are bytes: the
+    agents store a pydantic model's JSON (the same JSON text, read and written without a dict
+    in between: most of the matcher's CPU when faust encoded it), or a plain string."""
     schema: faust.Schema[str, Any] = faust.Schema(
-        key_type=str, key_serializer="raw", value_serializer="raw" if raw else "json"
+        key_type=str, key_serializer="raw", value_serializer="raw"
     )
     # The store and the changelog take their serializer from value_type (not the schema).
-    value_type = bytes if raw else None
     return app.Table(
-        name,
-        default=None,
-        partitions=partitions,
-        value_type=value_type,
-        schema=schema,
-        help=help,
+        name, default=None, partitions=partitions, value_type=bytes, schema=schema, help=help
     )
 
 
@@ -94,28 +85,14 @@ def create_app(settings: MatcherSettings) -> faust.App:
                 app,
                 STATE_TABLE,
                 IDENTIFIER_SIGHTED.partitions,
-                "What the matcher knows per identifier token.",
-                raw=True,
-            ),
-            counted_sightings=_table(
-                app,
-                COUNTED_TABLE,
-                IDENTIFIER_SIGHTED.partitions,
-                "Each complaint counted for a token, so a repeated sighting counts once.",
-                raw=True,
-            ),
-            cluster_of_case=_table(
-                app,
-                CLUSTER_TABLE,
-                COMPLAINTS_LINKED.partitions,
-                "The cluster each linked complaint belongs to.",
+                "What the matcher knows per identifier token, and each complaint it counted.",
             ),
             clusters=_table(
                 app,
                 CLUSTERS_TABLE,
                 COMPLAINTS_LINKED.partitions,
-                "Each cluster's members and path, or where it was merged.",
-                raw=True,
+                "Each cluster's members and path, or where it was merged; each linked "
+                "complaint's cluster.",
             ),
         ),
         rules=settings.rules(),

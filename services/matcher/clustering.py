@@ -23,6 +23,7 @@ from schemas.events import (
     ClusterSummary,
     ComplaintsLinked,
     PathStep,
+    in_time_order,
     state_of,
 )
 from schemas.pseudonyms import stable_id
@@ -109,14 +110,14 @@ def merge(
     )
     firsts = {
         case.district: case
-        for case in sorted(absorbed.firsts + kept.firsts, key=_in_time_order, reverse=True)
+        for case in sorted(absorbed.firsts + kept.firsts, key=in_time_order, reverse=True)
     }
     joined = ClusterState(
         cluster_id=kept.cluster_id,
         size=kept.size + absorbed.size,
         districts=tuple(sorted({*kept.districts, *absorbed.districts})),
         firsts=tuple(firsts[district] for district in sorted(firsts)),
-        recent=tuple(sorted(kept.recent + absorbed.recent, key=_in_time_order))[-MAX_LISTED:],
+        recent=tuple(sorted(kept.recent + absorbed.recent, key=in_time_order))[-MAX_LISTED:],
         path=(*kept.path, *absorbed.path, step)[-MAX_LISTED:],
         absorbed_last=absorbed.cluster_id,
         told=kept.told,
@@ -157,10 +158,6 @@ def _news(joined: ClusterState, link: ComplaintsLinked, rules: MatchingRules) ->
         link.received_at - joined.told_at >= rules.digest_period
     )
     return bool({state_of(district) for district in new} - told_states) or period_over
-
-
-def _in_time_order(case: CaseRef) -> tuple[datetime, str, str]:
-    return (case.registered_at, *case.key)
 
 
 def _cluster_alert(cluster: ClusterState, link: ComplaintsLinked, now: datetime) -> AlertRaised:

@@ -31,6 +31,7 @@ from schemas.events import (
     IdentifierSighted,
     RegistryEntryAdded,
     RegistryRef,
+    in_time_order,
     state_of,
 )
 from schemas.identifiers import Strength
@@ -105,7 +106,7 @@ class TokenState(_Row):
             complaints=self.complaints,
             districts=districts,
             states=_states(districts),
-            earliest=min((t.first for t in self.districts.values()), key=_in_time_order),
+            earliest=min((t.first for t in self.districts.values()), key=in_time_order),
         )
 
 
@@ -158,9 +159,9 @@ def _sighting_outcome(
     if identifier.benign or any(known.key == case.key for known in state.cases):
         return None
     counted = _counted(state, case, rules)
-    if state.generic is not None:  # counted, and nothing more
-        return Outcome(counted)
     registry = (_registry_alert(identifier, case, state.registry, now),) if state.registry else ()
+    if state.generic is not None:  # counted, and registry hits are never suppressed
+        return Outcome(counted, registry)
     if counted.complaints > rules.hub_threshold:
         return _prolific_outcome(counted, sighting, registry, rules, now)
     earlier = _matching_cases(state.cases, case, identifier, rules)
@@ -176,7 +177,7 @@ def _counted(state: TokenState, case: CaseRef, rules: MatchingRules) -> TokenSta
     known = state.districts.get(case.district)
     tally = DistrictTally(
         complaints=known.complaints + 1 if known else 1,
-        first=min(known.first, case, key=_in_time_order) if known else case,
+        first=min(known.first, case, key=in_time_order) if known else case,
         latest_at=max(known.latest_at, case.registered_at) if known else case.registered_at,
     )
     return state.model_copy(
@@ -204,7 +205,7 @@ def _prolific_outcome(
     if news is not None and (digest := _digest_alert(identifier, case, state, news, rules, now)):
         alerts.append(digest)
     alerts += registry
-    alerts.append(_hub_alert(identifier, state, rules, now))
+    alerts.append(_hub_alert(identifier, state, rules, now, first=counted.digest is None))
     links = _links(identifier, state.cases[:1], case, (case.district,))
     return Outcome(state, tuple(alerts), links)
 
@@ -327,7 +328,7 @@ def _registry_outcome(
     updated = state.model_copy(update={"registry": (*state.registry, entry.registry)})
     if state.registry:  # those complaints were alerted already
         return Outcome(updated)
-    if state.prolific:  # one alert per district: it does not hold every complaint
+    if len(state.cases) < state.complaints:  # one per district: the row lists not them all
         return Outcome(updated, _registry_alerts_by_district(entry.identifier, updated, now))
     alerts = tuple(
         _registry_alert(entry.identifier, case, updated.registry, now) for case in state.cases
@@ -440,10 +441,14 @@ def _digest_alert(
     if not recipients:
         return None
     new_states = sorted({c.state for c in news.latest} - set(news.states))
+    since = (
+        f"more than {rules.hub_threshold}, so from now on you hear of it in summaries"
+        if news.sent == 0
+        else f"{news.since} new since the last summary"
+    )
     reason = (
         f"The {identifier.type.value} {identifier.masked} is now named in "
-        f"{footprint.complaints} complaints in {_spread(footprint)}: {news.since} new since "
-        f"the last summary"
+        f"{footprint.complaints} complaints in {_spread(footprint)}: {since}"
         + (f", from {len(news.new_districts)} new districts ({', '.join(news.new_districts)})"
            if news.new_districts else "")
         + (f", reaching {', '.join(new_states)}" if new_states else "")
@@ -499,8 +504,9 @@ def _registry_alerts_by_district(
 
 
 def _hub_alert(
-    identifier: IdentifierRef, state: TokenState, rules: MatchingRules, now: datetime
-) -> AlertRaised:
+    identifier: IdentifierRef, state: TokenState, rules: MatchingRules, now: datetime, *,
+    first: bool,
+) -> AlertRaised:  # fmt: skip
     """The operators' alert on a prolific identifier: one id, raised again with the live count
     at each complaint, which the notifier keeps as one updated entry."""
     footprint = state.footprint()
@@ -513,9 +519,7 @@ def _hub_alert(
         "it is a large operation's identifier."
     )
     # Its rule tells the identifier passing the threshold from the updates of its count.
-    rule = (
-        "hub_identifier" if state.complaints == rules.hub_threshold + 1 else "hub_identifier_count"
-    )
+    rule = "hub_identifier" if first else "hub_identifier_count"
     return _alert("hub_identifier", rule, reason, identifier, now,
                   key=(), trigger=None, cases=state.latest, operators=True,
                   state=state)  # fmt: skip
@@ -545,7 +549,3 @@ def _states(districts: tuple[str, ...]) -> tuple[str, ...]:
 
 def _unique(cases: tuple[CaseRef, ...]) -> tuple[CaseRef, ...]:
     return tuple({case.key: case for case in cases}.values())
-
-
-def _in_time_order(case: CaseRef) -> tuple[datetime, str, str]:
-    return (case.registered_at, *case.key)

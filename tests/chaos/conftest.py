@@ -120,7 +120,8 @@ def clusters_held(bootstrap: str) -> list[tuple[int, list[Case]]]:
     """Each of the matcher's live clusters (size, complaints listed), as the last row its
     table's changelog holds for it."""
     latest = {record.key: record.value for record in read_topic(bootstrap, CLUSTERS_CHANGELOG)}
-    rows = (ClusterState.model_validate_json(value) for value in latest.values())
+    # The same table holds each linked complaint's shortcut (a cluster id) beside the rows.
+    rows = (ClusterState.model_validate_json(v) for v in latest.values() if v.startswith(b"{"))
     return [(row.size, [c.key for c in row.recent]) for row in rows if row.merged_into is None]
 
 

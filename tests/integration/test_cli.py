@@ -25,15 +25,23 @@ from crosslink.contracts import CONTRACTS_DIR
 from crosslink.localbroker import free_port
 from crosslink.processes import ServiceProcess, wait_until_answering
 from crosslink.provisioning import provision_topics
-from schemas.topics import ALL_TOPICS, DEAD_LETTER, REGISTRY_ENTRY_ADDED, TopicSpec
+from schemas.events import GenericValueDecided
+from schemas.topics import (
+    ALL_TOPICS,
+    DEAD_LETTER,
+    GENERIC_VALUE_DECIDED,
+    REGISTRY_ENTRY_ADDED,
+    TopicSpec,
+)
 from services.notifier.signing import signed_headers
-from tests.conftest import read_topic, write_districts_file
+from tests.builders import unique_mobile
+from tests.conftest import OPERATOR_KEY, read_topic, write_districts_file
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
 COMMANDS = {
     "up", "broker", "fetch-broker", "registry-import", "hash-key", "demo-receiver", "demo-mail",
-    "contracts", "demo", "topics", "dead-letters", "directory", "deliveries",
+    "contracts", "demo", "topics", "dead-letters", "directory", "deliveries", "generic-values",
 }  # fmt: skip
 
 
@@ -186,6 +194,35 @@ def test_demo_posts_a_stream_every_complaint_accepted(
 
 def test_deliveries_replay_needs_an_operator_key() -> None:
     code, output = crosslink("deliveries", "replay", env={"CROSSLINK_OPERATOR_KEY": ""})
+
+    assert code == 2
+    assert "CROSSLINK_OPERATOR_KEY" in output
+
+
+def test_generic_values_mark_decides_as_the_operator_and_shows_only_the_masked_value(
+    intake: ServiceProcess, kafka_bootstrap: str
+) -> None:
+    phone = unique_mobile()
+
+    code, output = crosslink(
+        "generic-values", "mark", "phone", phone, "--reason", "a lender's published number",
+        "--intake", intake.base_url, env={"CROSSLINK_OPERATOR_KEY": OPERATOR_KEY},
+    )  # fmt: skip
+
+    assert code == 0, output
+    assert f"{phone[-3:]}: generic" in output
+    assert phone.replace(" ", "")[-10:] not in output.replace(" ", "")
+    [decided] = [
+        GenericValueDecided.model_validate_json(r.value)
+        for r in read_topic(kafka_bootstrap, GENERIC_VALUE_DECIDED.name)
+        if b"a lender's published number" in r.value
+    ]
+    assert (decided.decided_by, decided.generic) == ("Ops desk", True)
+
+
+def test_generic_values_unmark_needs_an_operator_key() -> None:
+    code, output = crosslink("generic-values", "unmark", "phone", "1600224321", "--reason", "x",
+                             env={"CROSSLINK_OPERATOR_KEY": ""})  # fmt: skip
 
     assert code == 2
     assert "CROSSLINK_OPERATOR_KEY" in output

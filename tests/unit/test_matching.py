@@ -411,3 +411,46 @@ def test_a_withdrawn_decision_lets_the_value_link_again() -> None:
     again = on_sighting(withdrawn.state, sighting(case("MP-BPL", "2")), rules=RULES, now=NOW)
     assert again is not None
     assert [a.kind for a in again.alerts] == ["shared_identifier"]
+
+
+def test_a_complaint_naming_a_registered_generic_value_still_gets_its_registry_hit() -> None:
+    registered = on_registry_entry(TokenState(), entry(), now=NOW)
+    assert registered is not None
+    marked = on_generic_decision(registered.state, decision(), now=NOW)
+    assert marked is not None
+
+    outcome = on_sighting(marked.state, sighting(case("MH-MUM", "1")), rules=RULES, now=NOW)
+
+    assert outcome is not None
+    assert [a.kind for a in outcome.alerts] == ["registry_hit"]
+
+
+def test_a_registry_entry_tells_every_district_even_of_complaints_counted_while_generic() -> None:
+    marked = on_generic_decision(TokenState(), decision(), now=NOW)
+    assert marked is not None
+    state = marked.state
+    for n, district in enumerate(["MH-MUM", "MH-MUM", "MH-MUM", "MH-MUM", "WB-KOL"]):
+        outcome = on_sighting(state, sighting(case(district, str(n))), rules=RULES, now=NOW)
+        assert outcome is not None
+        state = outcome.state
+
+    registered = on_registry_entry(state, entry(), now=NOW)
+
+    assert registered is not None
+    assert sorted(a.districts[0] for a in registered.alerts) == ["MH-MUM", "WB-KOL"]
+
+
+def test_the_operators_alert_names_its_first_raising_apart_from_its_count_updates() -> None:
+    _, outcomes = sight_all(*[case("MH-MUM", str(n)) for n in range(6)])
+
+    rules = [a.rule for o in outcomes for a in o.alerts if a.kind == "hub_identifier"]
+
+    assert rules == ["hub_identifier", "hub_identifier_count", "hub_identifier_count"]
+
+
+def test_the_first_digest_says_the_identifier_passed_the_threshold() -> None:
+    _, outcomes = sight_all(*[case(d, str(n)) for n, d in enumerate(["MH-MUM", "MP-BPL"] * 2)])
+
+    [digest] = [a for a in outcomes[3].alerts if a.rule == "prolific_identifier_digest"]
+
+    assert "more than 3, so from now on you hear of it in summaries" in digest.reason
