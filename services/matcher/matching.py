@@ -85,13 +85,14 @@ class TokenState(_Row):
     """What the matcher remembers about one identifier token (one table row). Bounded: the first
     `hub_threshold` complaints, the latest few, and per-district counts; never every complaint."""
 
-    cases: tuple[CaseRef, ...] = ()  # the first complaints, up to the hub threshold
+    cases: tuple[CaseRef, ...] = ()  # the first complaints up to the threshold; then the first
     complaints: int = 0  # distinct complaints, exact
     districts: dict[str, DistrictTally] = {}
     latest: tuple[CaseRef, ...] = ()  # the latest complaints, at most SAMPLE
     registry: tuple[RegistryRef, ...] = ()
     digest: DigestMark | None = None  # set once the identifier is prolific
     generic: GenericMark | None = None  # set while operators hold it a generic value
+    operators_told: int = 0  # the count the operators' alert last gave
     # Topic -> offset of the last event applied to this row. The agent keeps it, so that an
     # event replayed after a crash is known; no rule reads it.
     offsets: dict[str, int] = {}
@@ -185,7 +186,7 @@ def _counted(state: TokenState, case: CaseRef, rules: MatchingRules) -> TokenSta
             "complaints": state.complaints + 1,
             "districts": {**state.districts, case.district: tally},
             "latest": (*state.latest, case)[-SAMPLE:],
-            "cases": (*state.cases, case)[: rules.hub_threshold],
+            "cases": state.cases if state.prolific else (*state.cases, case)[: rules.hub_threshold],
         }
     )
 
@@ -198,14 +199,20 @@ def _prolific_outcome(
     now: datetime,
 ) -> Outcome:
     """Past the threshold: the new complaint's district is told at once, the others by digest;
-    operators' alert carries the live count; a strong identifier still links the complaint."""
+    operators' alert is raised again with the count as it spreads (at each new district, and
+    each time the count grows by a tenth); a strong identifier still links the complaint."""
     case, identifier = sighting.case, sighting.identifier
     alerts: list[AlertRaised] = [_prolific_alert(identifier, case, counted, rules, now)]
     state, news = _noted_for_digest(counted, case, sighting.received_at, rules)
     if news is not None and (digest := _digest_alert(identifier, case, state, news, rules, now)):
         alerts.append(digest)
     alerts += registry
-    alerts.append(_hub_alert(identifier, state, rules, now, first=counted.digest is None))
+    first, new_district = counted.digest is None, counted.districts[case.district].complaints == 1
+    if first:  # the first complaint is all a prolific row keeps: every later one links to it
+        state = state.model_copy(update={"cases": state.cases[:1]})
+    if first or new_district or state.complaints * 10 >= state.operators_told * 11:
+        alerts.append(_hub_alert(identifier, state, rules, now, first=first))
+        state = state.model_copy(update={"operators_told": state.complaints})
     links = _links(identifier, state.cases[:1], case, (case.district,))
     return Outcome(state, tuple(alerts), links)
 
@@ -507,8 +514,8 @@ def _hub_alert(
     identifier: IdentifierRef, state: TokenState, rules: MatchingRules, now: datetime, *,
     first: bool,
 ) -> AlertRaised:  # fmt: skip
-    """The operators' alert on a prolific identifier: one id, raised again with the live count
-    at each complaint, which the notifier keeps as one updated entry."""
+    """The operators' alert on a prolific identifier: one id, raised again as its count grows,
+    which the notifier keeps as one updated entry."""
     footprint = state.footprint()
     reason = (
         f"The {identifier.type.value} {identifier.masked} has been named in "

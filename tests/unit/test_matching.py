@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from schemas.events import (
     CaseRef,
@@ -188,7 +189,7 @@ def test_a_prolific_identifiers_row_stays_bounded_and_its_counts_exact() -> None
     state, _ = sight_all(*cases)
 
     assert state.complaints == 60
-    assert len(state.cases) == RULES.hub_threshold
+    assert state.cases == (cases[0],)  # all a prolific row keeps: later ones link to it
     assert len(state.latest) == SAMPLE
     assert {d: t.complaints for d, t in state.districts.items()} == {
         f"MH-{c * 3}": 12 for c in "ABCDE"
@@ -454,3 +455,19 @@ def test_the_first_digest_says_the_identifier_passed_the_threshold() -> None:
     [digest] = [a for a in outcomes[3].alerts if a.rule == "prolific_identifier_digest"]
 
     assert "more than 3, so from now on you hear of it in summaries" in digest.reason
+
+
+def test_operators_hear_a_large_count_again_at_each_new_district_and_each_tenth_more() -> None:
+    rules = MatchingRules(hub_threshold=3)
+    state, counts = TokenState(), []
+    for n in range(400):
+        district = "MP-BPL" if n == 300 else "MH-MUM"
+        outcome = on_sighting(state, sighting(case(district, str(n))), rules=rules, now=NOW)
+        assert outcome is not None
+        state = outcome.state
+        counts += [a.footprint.complaints for a in outcome.alerts
+                   if a.kind == "hub_identifier" and a.footprint]  # fmt: skip
+
+    assert 301 in counts  # a new district
+    assert all(later * 10 >= earlier * 11 for earlier, later in pairwise(counts) if later != 301)
+    assert len(counts) < 50
