@@ -180,8 +180,7 @@ def _write_merge(
     kept = merged.kept.model_copy(update={"offset": offset, "absorbed_at": journal})
     tables.clusters[kept.cluster_id] = kept.model_dump_json().encode()
     tables.clusters[absorbed.cluster_id] = absorbed.model_dump_json().encode()
-    for case in (link.earlier, link.later):
-        tables.clusters[case_key(case)] = kept.cluster_id.encode()
+    _write_shortcuts(tables, link, kept.cluster_id)
 
 
 def _write_again_if_replayed(tables: MatcherTables, link: ComplaintsLinked, offset: int) -> None:
@@ -201,8 +200,13 @@ def _write_again_if_replayed(tables: MatcherTables, link: ComplaintsLinked, offs
     for cluster_id in (live_id, *sorted(absorbed - {live_id})):
         if (row := tables.clusters.get(cluster_id)) is not None:
             tables.clusters[cluster_id] = row
+    _write_shortcuts(tables, link, live_id)
+
+
+def _write_shortcuts(tables: MatcherTables, link: ComplaintsLinked, cluster_id: str) -> None:
+    """Point each of the link's two complaints straight at its live cluster."""
     for case in (link.earlier, link.later):
-        tables.clusters[case_key(case)] = live_id.encode()
+        tables.clusters[case_key(case)] = cluster_id.encode()
 
 
 async def _match_batch(
