@@ -4,7 +4,8 @@
 so every change to a token's state is made by one coroutine, one event at a time, in batches
 of events taken together. It sends the links it finds to a one-partition topic, where
 `cluster_complaints` joins complaints into gangs. Every alert and link is held by the broker
-before the state recording it is written.
+before the state recording it is written, and every changelog record of that state before the
+events are acknowledged.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,7 +46,7 @@ from services.matcher.clustering import (
     merge,
     singleton,
 )
-from services.matcher.faust_fixes import as_current_event
+from services.matcher.faust_fixes import ChangelogWrites, as_current_event
 from services.matcher.matching import (
     MatchingRules,
     Outcome,
@@ -121,20 +122,29 @@ def register_agents(
             lag = metrics.lag.labels(topic=tp.topic, partition=str(tp.partition))
             lag.set(max(highwater - position, 0))
 
+    # faust acks a batch's events when the agent's loop comes back for the next batch, and may
+    # commit their offsets at once: every changelog record they wrote must be held by then.
+    token_writes = ChangelogWrites(tables.state_by_token)
+    cluster_writes = ChangelogWrites(tables.clusters)
+
     @app.agent(topics.source, name="match_identifiers")
     async def match_identifiers(stream: Any) -> None:
         # One wait for the broker per batch rather than one per event that raised an alert.
         async for events in stream.take_events(batching.size, within=batching.wait_s):
             try:
                 await _match_batch(events, topics, tables, rules, metrics)
+                await token_writes.sent()
             except Exception as error:  # a bug, not bad input: that goes to the dead letters
                 _exit_unprocessed("a batch of events could not be processed", error)
 
     @app.agent(topics.links, name="cluster_complaints")
-    async def cluster_complaints(stream: AsyncIterable[Any]) -> None:
-        async for event in stream.events():  # type: ignore[attr-defined]
+    async def cluster_complaints(stream: Any) -> None:
+        async for events in stream.take_events(batching.size, within=batching.wait_s):
             try:
-                await _cluster_link(event, topics, tables, rules, metrics)
+                for event in events:
+                    with as_current_event(event):  # the table writes this event's partition
+                        await _cluster_link(event, topics, tables, rules, metrics)
+                await cluster_writes.sent()
             except Exception as error:  # a bug, not bad input: that goes to the dead letters
                 _exit_unprocessed("a link could not be processed", error)
 

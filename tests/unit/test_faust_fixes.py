@@ -1,6 +1,7 @@
-"""A batch of records fetched before a rebalance or a seek is never delivered after it
-(services/matcher/faust_fixes.py): faust would take the first stale record for a hole in
-the topic and count the records before it as done."""
+"""The workarounds of services/matcher/faust_fixes.py: a batch of records fetched before a
+rebalance or a seek is never delivered after it (faust would take the first stale record for a
+hole in the topic and count the records before it as done); an agent can wait until a table's
+changelog records are held (faust commits offsets without)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
+import faust
 import pytest
 
-from services.matcher.faust_fixes import count_seek, of_one_epoch
+from services.matcher.faust_fixes import ChangelogWrites, as_current_event, count_seek, of_one_epoch
 
 SOURCE = "crosslink.identifier-sighted.v1"
 CHANGELOG = "crosslink-matcher-state_by_token-changelog"
@@ -126,3 +128,59 @@ def test_a_worker_holding_no_partitions_does_not_seek() -> None:
     delivered(consumer, fetched([(CHANGELOG, 1)], {0: consumer.rebalanced}))
 
     assert consumer.seeks_back == 0
+
+
+class _Event:
+    """What a table write reads of faust's current event (weakly referenced by faust)."""
+
+    def __init__(self) -> None:
+        self.message = SimpleNamespace(topic="crosslink.complaints-linked.v1", partition=0)
+
+
+def _tracked_table() -> tuple[Any, ChangelogWrites, list[asyncio.Future[Any]]]:
+    """A real faust table (in memory, never started) whose changelog topic only records what
+    it is asked to send: the futures the producer would resolve when the broker holds them."""
+    app = faust.App("test", broker="kafka://localhost:1", store="memory://", autodiscover=False)
+    table: Any = app.Table("clusters", default=None, partitions=1, value_type=bytes)
+    records: list[asyncio.Future[Any]] = []
+
+    def send_soon(**record: Any) -> asyncio.Future[Any]:
+        future: Any = asyncio.get_running_loop().create_future()
+        future.message = SimpleNamespace(partition=record["partition"])
+        records.append(future)
+        return cast(asyncio.Future[Any], future)
+
+    table.changelog_topic = SimpleNamespace(send_soon=send_soon)
+    table._verified_source_topics_for_partitions.add("crosslink.complaints-linked.v1")
+    return table, ChangelogWrites(table), records
+
+
+def test_an_agent_waits_until_the_broker_holds_its_table_writes() -> None:
+    async def write_then_wait() -> list[str]:
+        table, writes, records = _tracked_table()
+        with as_current_event(_Event()):  # type: ignore[arg-type]
+            table["cluster-1"] = b"{}"
+            table["MH-MUM/C-1"] = b"cluster-1"
+        waited = asyncio.create_task(writes.sent())
+        steps = [f"pending {writes.pending}"]
+        await asyncio.sleep(0)
+        steps.append("done" if waited.done() else "waiting")
+        for record in records:
+            record.set_result(None)  # the broker acknowledges
+        await waited
+        steps.append("done" if waited.done() else "waiting")
+        return steps
+
+    assert asyncio.run(write_then_wait()) == ["pending 2", "waiting", "done"]
+
+
+def test_a_changelog_record_the_broker_refused_fails_the_wait() -> None:
+    async def write_then_wait() -> None:
+        table, writes, records = _tracked_table()
+        with as_current_event(_Event()):  # type: ignore[arg-type]
+            table["cluster-1"] = b"{}"
+        records[0].set_exception(RuntimeError("not enough replicas"))
+        await writes.sent()
+
+    with pytest.raises(RuntimeError, match="not enough replicas"):
+        asyncio.run(write_then_wait())
