@@ -45,7 +45,6 @@ from crosslink.provisioning import provision_topics
 from schemas.topics import (
     CLUSTERS_CHANGELOG,
     CLUSTERS_TABLE,
-    COMPLAINTS_LINKED,
     IDENTIFIER_SIGHTED,
     STATE_CHANGELOG,
     STATE_TABLE,
@@ -135,8 +134,7 @@ def matcher(
     *,
     at_least: bool = False,
 ) -> Measured:
-    """Start a matcher on `data_dir`, wait for its first events, then time `batch` (and the
-    links it sends itself for clustering: its work for an event ends there). Each of the
+    """Start a matcher on `data_dir`, wait for its first events, then time `batch`. Each of the
     batch's known tokens must raise one alert (`at_least`: one or more)."""
     env = {
         "CROSSLINK_KAFKA_BOOTSTRAP": broker.bootstrap,
@@ -153,7 +151,6 @@ def matcher(
         alerts, cpu, began = _alerts(service), cpu_seconds(pid), time.perf_counter()
         broker.sightings(batch.sightings)
         _wait_positions(service, broker.ends)
-        _wait_positions(service, _ends(broker.bootstrap, COMPLAINTS_LINKED), COMPLAINTS_LINKED)
         seconds, cpu = time.perf_counter() - began, cpu_seconds(pid) - cpu
         raised = _alerts(service) - alerts
         expected = len(batch.rows)
@@ -405,7 +402,7 @@ METHOD = (
     "`crosslink.synthetic` are produced by the benchmark process as fast as the broker takes "
     "them, every other one naming a token that has a row (each must raise one alert, checked "
     "on `crosslink_matcher_alerts_raised_total`, or the run fails), and timed from the first "
-    "produced to the last processed, the links they send to clustering included. CPU is the "
+    "produced to the last processed. CPU is the "
     "matcher process's user and system time from /proc, memory its VmRSS after the batch. "
     "Baselines from the same run: cost and speed against the smallest table; memory against a "
     "bare Python process holding a dict of the same rows (key bytes -> row JSON). The smallest "

@@ -180,7 +180,8 @@ METHOD = (
     "a dict and, for a key seen before, sends one record (acks=all, idempotent), waiting until "
     "the broker holds a batch's outputs before the next, as the matcher does with its alerts. "
     "It keeps no durable state, where the matcher also writes each changed token's state to "
-    "its changelog and clusters the complaints it links."
+    "its changelog. Clustering reads its own topic (one record per complaint, from intake) and "
+    "is not part of this benchmark."
 )
 
 if __name__ == "__main__":

@@ -17,14 +17,14 @@ from pydantic.json_schema import models_json_schema
 from crosslink.settings import REPO_ROOT
 from schemas.events import (
     AlertRaised,
-    ComplaintsLinked,
+    ComplaintFiled,
     GenericValueDecided,
     IdentifierSighted,
     RegistryEntryAdded,
 )
 from schemas.topics import (
     ALERT_RAISED,
-    COMPLAINTS_LINKED,
+    COMPLAINTS_FILED,
     DEAD_LETTER,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
@@ -40,7 +40,7 @@ SCHEMA_REF = "#/components/schemas/{model}"
 class Channel:
     id: str
     topic: TopicSpec
-    model: type[BaseModel] | None  # None: records of any topic, kept as they came
+    models: tuple[type[BaseModel], ...]  # none: records of any topic, kept as they came
     key: str
     producers: tuple[str, ...]
     consumers: tuple[str, ...]
@@ -48,23 +48,25 @@ class Channel:
 
 
 CHANNELS = (
-    Channel("identifierSighted", IDENTIFIER_SIGHTED, IdentifierSighted, "pseudonym token",
+    Channel("identifierSighted", IDENTIFIER_SIGHTED, (IdentifierSighted,), "pseudonym token",
             ("intake",), ("matcher",),
             "One event per identifier a complaint names, in pseudonymous form."),
-    Channel("registryEntryAdded", REGISTRY_ENTRY_ADDED, RegistryEntryAdded, "pseudonym token",
+    Channel("registryEntryAdded", REGISTRY_ENTRY_ADDED, (RegistryEntryAdded,), "pseudonym token",
             ("intake",), ("matcher",),
             "A known perpetrator identifier entered the suspect registry."),
-    Channel("genericValueDecided", GENERIC_VALUE_DECIDED, GenericValueDecided,
+    Channel("genericValueDecided", GENERIC_VALUE_DECIDED, (GenericValueDecided,),
             "pseudonym token", ("intake",), ("matcher",),
             "An operator decided a value is generic (it links nothing), or withdrew that; "
             "kept for good as the record of who decided what."),
-    Channel("complaintsLinked", COMPLAINTS_LINKED, ComplaintsLinked, "link id",
-            ("matcher",), ("matcher",),
-            "Two complaints share an identifier; the clustering agent joins them into gangs."),
-    Channel("alertRaised", ALERT_RAISED, AlertRaised, "alert id",
+    Channel("complaintsFiled", COMPLAINTS_FILED, (ComplaintFiled, GenericValueDecided),
+            "district/complaint id, or pseudonym token", ("intake",), ("matcher",),
+            "Each complaint with all its identifiers, and each generic-value decision again, in "
+            "the one order intake accepted them: the clustering agent joins complaints into "
+            "gangs in that order."),
+    Channel("alertRaised", ALERT_RAISED, (AlertRaised,), "alert id",
             ("matcher",), ("notifier",),
             "Something a district (or an operator) must know, with the rule and the reason."),
-    Channel("deadLetter", DEAD_LETTER, None, "the original record's key",
+    Channel("deadLetter", DEAD_LETTER, (), "the original record's key",
             ("matcher", "notifier"), (),
             "Records that could not be decoded, as they came, with headers crosslink-error "
             "(why), crosslink-source (which service) and crosslink-topic (where it was read; "
@@ -74,29 +76,30 @@ CHANNELS = (
 
 def asyncapi_document() -> dict[str, Any]:
     """The AsyncAPI 3.0 document of crosslink's event topics."""
-    models = [channel.model for channel in CHANNELS if channel.model is not None]
+    models = list(dict.fromkeys(model for channel in CHANNELS for model in channel.models))
     keyed, definitions = models_json_schema(
         [(model, "serialization") for model in models], ref_template=SCHEMA_REF
     )
     channels, operations, messages = {}, {}, {}
     for channel in CHANNELS:
-        name = channel.model.__name__ if channel.model else "DeadLetterRecord"
-        payload = (
-            keyed[(channel.model, "serialization")]
-            if channel.model
-            else {"description": "the original bytes, unchanged"}
-        )
-        messages[name] = {
-            "name": name,
-            "title": name,
-            "contentType": "application/json" if channel.model else "application/octet-stream",
-            "payload": payload,
-            "bindings": {"kafka": {"key": {"type": "string", "description": channel.key}}},
-        }
+        payloads = [
+            (model.__name__, "application/json", keyed[(model, "serialization")])
+            for model in channel.models
+        ] or [("DeadLetterRecord", "application/octet-stream",
+               {"description": "the original bytes, unchanged"})]  # fmt: skip
+        for name, content_type, payload in payloads:
+            messages[name] = {
+                "name": name,
+                "title": name,
+                "contentType": content_type,
+                "payload": payload,
+                "bindings": {"kafka": {"key": {"type": "string", "description": channel.key}}},
+            }
+        names = [name for name, _, _ in payloads]
         channels[channel.id] = {
             "address": channel.topic.name,
             "description": f"{channel.description} {channel.topic.partitions} partition(s).",
-            "messages": {name: {"$ref": f"#/components/messages/{name}"}},
+            "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in names},
             "bindings": {"kafka": {"partitions": channel.topic.partitions}},
         }
         for action, services in (("send", channel.producers), ("receive", channel.consumers)):

@@ -5,8 +5,9 @@ A pure function of the complaints (in the order intake accepted them) and the re
 from services/, so that a test comparing the two checks the system rather than itself. It uses
 the real identifier canon and pseudonym tokens, because alert ids are made from tokens.
 
-Cluster alert ids are not predicted: which clusters merge first depends on how partitions
-interleave. Cluster membership is: `Expectation.clusters` holds each gang's complaints.
+Cluster alerts are owed too: clustering reads complaints in the order intake accepted them, so
+the same complaints give the same cluster alerts however the matcher's partitions interleave.
+`Expectation.clusters` holds each gang's complaints.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ Case = tuple[str, str]  # (district, complaint id): complaint ids are unique wit
 @dataclass(frozen=True)
 class ExpectedAlert:
     alert_id: str
-    kind: str  # shared_identifier, registry_hit or hub_identifier
+    kind: str  # shared_identifier, registry_hit, hub_identifier or cluster_linked
     districts: frozenset[str]  # who receives it; empty for operator alerts
     trigger: Case | None
 
@@ -121,15 +122,17 @@ def expected(
         for token, strength in _tokens(row, key):
             tokens.setdefault(token, _Token(strength)).registered = True
     result = Expectation()
-    gangs = _UnionFind()
+    gangs = _Gangs(hub_threshold)
     for complaint in complaints:
         case: Case = (complaint["district"], complaint["complaint_id"])
         registered_at = datetime.fromisoformat(complaint["registered_at"])
-        for token, strength in _tokens_of_complaint(complaint, key):
+        joining: list[_Token] = []
+        for token, strength in sorted(_tokens_of_complaint(complaint, key)):
             state = tokens.setdefault(token, _Token(strength))
             if case not in state.counted:
-                _sighted(result, gangs, token, state, case, registered_at,
-                         hub_threshold, weak_window)  # fmt: skip
+                _sighted(result, token, state, case, registered_at, hub_threshold, weak_window)
+                joining += [state] if strength is Strength.STRONG else []
+        gangs.filed(result, case, joining)
     for row in registry_after:
         for token, strength in _tokens(row, key):
             _registered_after(result, token, tokens.setdefault(token, _Token(strength)))
@@ -139,7 +142,6 @@ def expected(
 
 def _sighted(
     result: Expectation,
-    gangs: _UnionFind,
     token: str,
     state: _Token,
     case: Case,
@@ -162,8 +164,6 @@ def _sighted(
         if earlier:
             _owe(result, "shared_identifier", {d for d, _ in (*earlier, case)}, case, token, *case)
         state.cases.append((case, registered_at))
-    if state.strength is Strength.STRONG and state.cases[0][0] != case:
-        gangs.join(state.cases[0][0], case)  # weak identifiers never join gangs
 
 
 def _prolific(result: Expectation, token: str, state: _Token, case: Case) -> None:
@@ -226,12 +226,54 @@ def _tokens(row: Mapping[str, str], key: PseudonymKey) -> list[tuple[str, Streng
     ]
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self._parent: dict[Case, Case] = {}
+@dataclass
+class _Gang:
+    cluster_id: str
+    size: int
+    districts: set[str]
+    told: set[str] = field(default_factory=set)  # as they were last told of it as a whole
+    told_once: bool = False
 
-    def join(self, a: Case, b: Case) -> None:
-        self._parent[self._root(a)] = self._root(b)
+
+class _Gangs:
+    """Complaints joined through strong identifiers, in the order they were filed: each joins
+    the gang of the first complaint of each identifier it names (weak ones join nothing)."""
+
+    def __init__(self, hub_threshold: int) -> None:
+        self._threshold = hub_threshold
+        self._parent: dict[Case, Case] = {}
+        self._gang: dict[Case, _Gang] = {}  # by root
+
+    def filed(self, result: Expectation, case: Case, joining: Sequence[_Token]) -> None:
+        """Join the complaint through each identifier newly counted for it; the cluster alert
+        it owes: to every district of a gang of three or more complaints that has a district
+        no alert told of it yet (a matcher's alert about the complaint that went to all of
+        them told them; past the threshold only a new state is told at once)."""
+        told_by_matcher: list[set[str]] = []
+        for state in joining:
+            first = state.cases[0][0]
+            if first == case:
+                continue
+            # Every district up to one past the threshold (then the first digest goes out),
+            # and when the complaint brings a new state (a digest at once); else its own.
+            states_before = {_state(d) for d, n in state.districts.items() if d != case[0] or n > 1}
+            everyone = (len(state.counted) <= self._threshold + 1
+                        or _state(case[0]) not in states_before)  # fmt: skip
+            told_by_matcher.append(set(state.districts) if everyone else {case[0]})
+            self._join(first, case)
+        if not told_by_matcher:
+            return
+        gang = self._gang[self._root(case)]
+        if any(gang.districts <= told for told in told_by_matcher):
+            gang.told, gang.told_once = set(gang.districts), True
+        new = gang.districts - gang.told
+        if not new or len(gang.districts) < 2 or gang.size < 3:
+            return
+        states = {_state(district) for district in gang.told}
+        if gang.size > self._threshold and gang.told_once and not {_state(d) for d in new} - states:
+            return  # waits for the digest period
+        _owe(result, "cluster_linked", set(gang.districts), case, gang.cluster_id, *case)
+        gang.told, gang.told_once = set(gang.districts), True
 
     def groups(self) -> list[frozenset[Case]]:
         members: dict[Case, set[Case]] = defaultdict(set)
@@ -239,8 +281,24 @@ class _UnionFind:
             members[self._root(case)].add(case)
         return [frozenset(group) for group in members.values()]
 
+    def _join(self, a: Case, b: Case) -> None:
+        roots = [self._root(a), self._root(b)]
+        if roots[0] == roots[1]:
+            return
+        gangs = [self._gang[root] for root in roots]
+        # The larger keeps its id (ties: the smaller id).
+        kept = min((0, 1), key=lambda i: (-gangs[i].size, gangs[i].cluster_id))
+        keeper, other = gangs[kept], gangs[1 - kept]
+        self._parent[roots[1 - kept]] = roots[kept]
+        del self._gang[roots[1 - kept]]
+        keeper.size += other.size
+        keeper.districts |= other.districts
+
     def _root(self, case: Case) -> Case:
-        parent = self._parent.setdefault(case, case)
+        if case not in self._parent:
+            self._parent[case] = case
+            self._gang[case] = _Gang(stable_id("cluster", *case), 1, {case[0]})
+        parent = self._parent[case]
         while parent != case:
             self._parent[case] = self._parent[parent]  # path halving
             case, parent = parent, self._parent[parent]

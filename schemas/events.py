@@ -96,19 +96,17 @@ class GenericValueDecided(_Event):
     decided_at: AwareDatetime
 
 
-class ComplaintsLinked(_Event):
-    """Two complaints share an identifier. Published by the matcher to the one-partition links
-    topic, where the clustering agent joins complaints into gangs."""
+class ComplaintFiled(_Event):
+    """A complaint and every identifier it names, in pseudonymous form. Published by intake on a
+    one-partition topic, keyed by "district/complaint id": clustering reads complaints in the one
+    order intake accepted them, so the same complaints make the same gangs and cluster alerts
+    however the matcher's partitions interleave."""
 
     schema_version: Literal[1] = 1
-    link_id: str
-    identifier: IdentifierRef
-    earlier: CaseRef
-    later: CaseRef
-    received_at: AwareDatetime | None = None  # when what caused the link reached crosslink
-    # The districts the matcher already told about `later` through this identifier: a cluster
-    # alert for the same complaint does not tell them a second time.
-    told: tuple[str, ...] = ()
+    event_id: str
+    case: CaseRef
+    identifiers: tuple[IdentifierRef, ...]
+    received_at: AwareDatetime
 
 
 class PathStep(_Event):

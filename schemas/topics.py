@@ -28,10 +28,12 @@ GENERIC_VALUE_DECIDED = TopicSpec(
     "crosslink.generic-value-decided.v1", partitions=6, config={"retention.ms": "-1"}
 )
 ALERT_RAISED = TopicSpec("crosslink.alert-raised.v1", partitions=3)
-# One partition: clustering needs every link in one place, and links are rare next to sightings.
-COMPLAINTS_LINKED = TopicSpec("crosslink.complaints-linked.v1", partitions=1)
-# Clusters, forwarding pointers and each linked complaint's shortcut to its cluster: one table
-# for the same reason.
+# One partition: clustering reads every complaint (and every generic-value decision) in the one
+# order intake accepted them, so the same complaints make the same gangs whatever the matcher's
+# partitions do. A record per complaint, not per identifier.
+COMPLAINTS_FILED = TopicSpec("crosslink.complaints-filed.v1", partitions=1)
+# Clusters, forwarding pointers, each identifier's first complaint and each complaint's
+# shortcut to its cluster: one table, so its changelog keeps them in the order written.
 CLUSTERS_TABLE = "clusters"
 DEAD_LETTER = TopicSpec("crosslink.dead-letter.v1", partitions=1)
 # Faust names a table's changelog "<app id>-<table>-changelog"; it must match its source topic.
@@ -48,7 +50,7 @@ CLUSTERS_CHANGELOG = TopicSpec(
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     IDENTIFIER_SIGHTED,
-    COMPLAINTS_LINKED,
+    COMPLAINTS_FILED,
     CLUSTERS_CHANGELOG,
     REGISTRY_ENTRY_ADDED,
     GENERIC_VALUE_DECIDED,

@@ -22,11 +22,16 @@ from schemas.api import (
     RegistrySubmission,
 )
 from schemas.pseudonyms import PseudonymKey
-from schemas.topics import GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
-from services.intake.complaints import sightings_for
+from schemas.topics import (
+    COMPLAINTS_FILED,
+    GENERIC_VALUE_DECIDED,
+    IDENTIFIER_SIGHTED,
+    REGISTRY_ENTRY_ADDED,
+)
+from services.intake.complaints import complaint_filed, sightings_for
 from services.intake.generic_values import generic_value_decided
 from services.intake.metrics import IntakeMetrics
-from services.intake.publisher import KafkaPublisher
+from services.intake.publisher import KafkaPublisher, Record
 from services.intake.registry import registry_events_for_all
 
 router = APIRouter()
@@ -66,14 +71,17 @@ async def submit_complaint(
     caller: DistrictDep,
     intake: IntakeDep,
 ) -> ComplaintAccepted:
-    """Accept a complaint: 202 means every identifier event is durably in Kafka."""
+    """Accept a complaint: 202 means every identifier event, and the complaint's own event for
+    clustering, is durably in Kafka."""
     events = sightings_for(
         complaint,
         caller_district=caller.code,
         key=intake.key,
         received_at=datetime.now(UTC),
     )
-    records = [(IDENTIFIER_SIGHTED.name, e.identifier.token, e) for e in events]
+    filed = complaint_filed(events)
+    records: list[Record] = [(IDENTIFIER_SIGHTED.name, e.identifier.token, e) for e in events]
+    records.append((COMPLAINTS_FILED.name, "/".join(filed.case.key), filed))
     with intake.metrics.publish_seconds.time():
         await intake.publisher.publish(records)
     for event in events:
@@ -122,8 +130,9 @@ async def decide_generic_value(
     decision = generic_value_decided(
         submission, key=intake.key, decided_by=operator.name, decided_at=datetime.now(UTC)
     )
+    token = decision.identifier.token  # to the matcher, and to clustering in complaints' order
     await intake.publisher.publish(
-        [(GENERIC_VALUE_DECIDED.name, decision.identifier.token, decision)]
+        [(GENERIC_VALUE_DECIDED.name, token, decision), (COMPLAINTS_FILED.name, token, decision)]
     )
     log.warning("generic value decided", extra={"by": operator.name, "generic": decision.generic,
                 "identifier": decision.identifier.masked, "reason": decision.reason})  # fmt: skip

@@ -1,4 +1,5 @@
-"""Where a complaint is validated and turned into identifier-sighted events. Pure: no I/O."""
+"""Where a complaint is validated and turned into events: one identifier-sighted event per
+identifier (for matching) and one complaint-filed event (for clustering). Pure: no I/O."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from schemas.api import ComplaintSubmission, FieldProblem, IdentifierSubmission
-from schemas.events import CaseRef, IdentifierRef, IdentifierSighted
+from schemas.events import CaseRef, ComplaintFiled, IdentifierRef, IdentifierSighted
 from schemas.identifiers import CanonicalIdentifier, InvalidIdentifier, canonicalise
 from schemas.pseudonyms import PseudonymKey, pseudonym_token, stable_id
 from services.intake.errors import InvalidComplaint, WrongDistrict
@@ -38,6 +39,18 @@ def sightings_for(
     )
     distinct = {(i.type, i.value): i for i in _canonical_identifiers(complaint)}
     return [_sighting(case, identifier, key, received_at) for identifier in distinct.values()]
+
+
+def complaint_filed(sightings: Sequence[IdentifierSighted]) -> ComplaintFiled:
+    """The complaint's sightings as one event: its case and every identifier it names."""
+    first = sightings[0]
+    identifiers = tuple(sighting.identifier for sighting in sightings)
+    return ComplaintFiled(
+        event_id=stable_id("filed", *first.case.key, *sorted(i.token for i in identifiers)),
+        case=first.case,
+        identifiers=identifiers,
+        received_at=first.received_at,
+    )
 
 
 def _canonical_identifiers(complaint: ComplaintSubmission) -> list[CanonicalIdentifier]:

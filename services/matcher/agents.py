@@ -1,9 +1,10 @@
 """The matcher's faust agents. Thin: decode, read state, apply a pure rule, publish, write back.
 
-`match_identifiers` reads sightings and registry entries (two topics keyed by the same token)
-so every change to a token's state is made by one coroutine, one event at a time, in batches
-of events taken together. It sends the links it finds to a one-partition topic, where
-`cluster_complaints` joins complaints into gangs. Every alert and link is held by the broker
+`match_identifiers` reads sightings, registry entries and generic-value decisions (topics keyed
+by the same token) so every change to a token's state is made by one coroutine, one event at a
+time, in batches of events taken together. `cluster_complaints` reads each complaint with all
+its identifiers from a one-partition topic, in the order intake accepted them, and joins
+complaints into gangs. Every alert and link is held by the broker
 before the state recording it is written, and every changelog record of that state before the
 events are acknowledged.
 """
@@ -22,30 +23,22 @@ from typing import Any, NoReturn
 
 import faust
 from faust.types import EventT, TableT
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from schemas.events import (
     AlertRaised,
-    CaseRef,
-    ComplaintsLinked,
+    ComplaintFiled,
     GenericValueDecided,
     IdentifierSighted,
     RegistryEntryAdded,
 )
 from schemas.topics import (
-    COMPLAINTS_LINKED,
+    COMPLAINTS_FILED,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
     REGISTRY_ENTRY_ADDED,
 )
-from services.matcher.clustering import (
-    MAX_LISTED,
-    ClusterState,
-    Merge,
-    case_key,
-    merge,
-    singleton,
-)
+from services.matcher.clustering import on_complaint_filed, on_generic_decided
 from services.matcher.faust_fixes import ChangelogWrites, as_current_event
 from services.matcher.matching import (
     MatchingRules,
@@ -64,21 +57,24 @@ LAGGING_TOPICS = {
     IDENTIFIER_SIGHTED.name,
     REGISTRY_ENTRY_ADDED.name,
     GENERIC_VALUE_DECIDED.name,
-    COMPLAINTS_LINKED.name,
+    COMPLAINTS_FILED.name,
 }
+_CLUSTERING_INPUT: TypeAdapter[ComplaintFiled | GenericValueDecided] = TypeAdapter(
+    ComplaintFiled | GenericValueDecided
+)
 
 
 @dataclass(frozen=True)
 class MatcherTopics:
     source: faust.TopicT  # sightings, registry entries and generic-value decisions
-    links: faust.TopicT
+    filed: faust.TopicT  # complaints with all their identifiers, and generic-value decisions
     alerts: faust.TopicT
     dead_letter: faust.TopicT
 
 
 @dataclass(frozen=True)
 class Batching:
-    """How many events `match_identifiers` takes at once, and how long it waits to fill a batch."""
+    """How many events each agent takes at once, and how long it waits to fill a batch."""
 
     size: int
     wait_s: float
@@ -89,8 +85,8 @@ class MatcherTables:
     # A token's row under the token; under "token/district/complaint id", the offset of the
     # sighting that counted that complaint for it.
     state_by_token: TableT[str, Any]
-    # A cluster's row (or forwarding pointer) under its id; under "district/complaint id", the
-    # id of the cluster a linked complaint was last put in (a shortcut).
+    # A cluster's row (or forwarding pointer) under its id, a strong identifier's first
+    # complaint under "identifier:<token>", a complaint's cluster under "complaint:<d>/<id>".
     clusters: TableT[str, Any]
 
 
@@ -137,86 +133,65 @@ def register_agents(
             except Exception as error:  # a bug, not bad input: that goes to the dead letters
                 _exit_unprocessed("a batch of events could not be processed", error)
 
-    @app.agent(topics.links, name="cluster_complaints")
+    @app.agent(topics.filed, name="cluster_complaints")
     async def cluster_complaints(stream: Any) -> None:
         async for events in stream.take_events(batching.size, within=batching.wait_s):
             try:
                 for event in events:
                     with as_current_event(event):  # the table writes this event's partition
-                        await _cluster_link(event, topics, tables, rules, metrics)
+                        await _cluster(event, topics, tables, rules, metrics)
                 await cluster_writes.sent()
             except Exception as error:  # a bug, not bad input: that goes to the dead letters
-                _exit_unprocessed("a link could not be processed", error)
+                _exit_unprocessed("a filed complaint could not be clustered", error)
 
 
-async def _cluster_link(
+async def _cluster(
     event: EventT[Any],
     topics: MatcherTopics,
     tables: MatcherTables,
     rules: MatchingRules,
     metrics: MatcherMetrics,
 ) -> None:
-    """Join the clusters of a link's two complaints, raising a cluster alert if it is news."""
+    """Join a filed complaint to its gangs (raising a cluster alert if it is news), or note a
+    generic-value decision; the alert is out before the rows recording it are written."""
     try:
-        link = ComplaintsLinked.model_validate_json(event.value)
+        filed = _CLUSTERING_INPUT.validate_json(event.value)
     except ValidationError as error:
         await _dead_letter(topics.dead_letter, event, error, metrics)
         _record_position(metrics, event)
         return
-    pair = _clusters_to_merge(tables, link)
-    if pair is None:
-        _write_again_if_replayed(tables, link, event.message.offset)
-    elif merged := merge(*pair, link, now=datetime.now(UTC), rules=rules):
-        await _raise(topics, (merged.alert,) if merged.alert else (), metrics)
-        _write_merge(tables, link, merged, pair, event.message.offset)
+    rows, offset = _RowLog(tables.clusters), event.message.offset
+    if isinstance(filed, GenericValueDecided):
+        on_generic_decided(rows, filed, offset=offset)
+    elif alert := on_complaint_filed(rows, filed, offset=offset, rules=rules,
+                                     now=datetime.now(UTC)):  # fmt: skip
+        await _raise(topics, (alert,), metrics)
+    rows.write()
     _record_position(metrics, event)
 
 
-def _write_merge(
-    tables: MatcherTables,
-    link: ComplaintsLinked,
-    merged: Merge,
-    pair: tuple[ClusterState, ClusterState],
-    offset: int,
-) -> None:
-    """Live cluster first, then the forwarding pointer, then the two shortcuts: a crash
-    between any two leaves every lookup still finding the live cluster."""
-    absorbed = merged.absorbed
-    was = next((c for c in pair if c.cluster_id == absorbed.cluster_id), None)
-    journal = merged.kept.absorbed_at
-    if was is not None and was.size > 1:  # a singleton's pointer is found by its complaint
-        # What it had absorbed too: a replay of those links finds this cluster live.
-        journal = (*journal, *was.absorbed_at, (offset, absorbed.cluster_id))[-MAX_LISTED:]
-    kept = merged.kept.model_copy(update={"offset": offset, "absorbed_at": journal})
-    tables.clusters[kept.cluster_id] = kept.model_dump_json().encode()
-    tables.clusters[absorbed.cluster_id] = absorbed.model_dump_json().encode()
-    _write_shortcuts(tables, link, kept.cluster_id)
+class _RowLog:
+    """The clusters table as one event changes it: reads see the event's writes, which reach the
+    table only on `write`, in the order they were made (the order crash safety relies on)."""
 
+    def __init__(self, table: TableT[str, Any]) -> None:
+        self._table = table
+        self._latest: dict[str, bytes] = {}
+        self._log: list[tuple[str, bytes]] = []
 
-def _write_again_if_replayed(tables: MatcherTables, link: ComplaintsLinked, offset: int) -> None:
-    """A link whose complaints are already one cluster, replayed after a crash (its offset is
-    not past the cluster's last merge): faust kept the merge in the worker's store, but its
-    changelog records may not have been sent before the crash. Send every row the merge wrote
-    again, as it is now: the live cluster, the pointer of the cluster it absorbed (a
-    complaint's own, or the journal's), and the two shortcuts."""
-    live_id = _live_cluster_id(tables, link.earlier)
-    if live_id is None:
-        return
-    live = _Forwarding.model_validate_json(tables.clusters[live_id])
-    if offset > live.offset:
-        return
-    absorbed = {singleton(case).cluster_id for case in (link.earlier, link.later)}
-    absorbed |= {cluster_id for at, cluster_id in live.absorbed_at if at == offset}
-    for cluster_id in (live_id, *sorted(absorbed - {live_id})):
-        if (row := tables.clusters.get(cluster_id)) is not None:
-            tables.clusters[cluster_id] = row
-    _write_shortcuts(tables, link, live_id)
+    def get(self, key: str) -> bytes | None:
+        if key in self._latest:
+            return self._latest[key]
+        stored: bytes | None = self._table.get(key)
+        return stored
 
+    def __setitem__(self, key: str, value: bytes) -> None:
+        self._latest[key] = value
+        self._log.append((key, value))
 
-def _write_shortcuts(tables: MatcherTables, link: ComplaintsLinked, cluster_id: str) -> None:
-    """Point each of the link's two complaints straight at its live cluster."""
-    for case in (link.earlier, link.later):
-        tables.clusters[case_key(case)] = cluster_id.encode()
+    def write(self) -> None:
+        for key, value in self._log:  # assign, never mutate: only assignment reaches the changelog
+            self._table[key] = value
 
 
 async def _match_batch(
@@ -227,7 +202,7 @@ async def _match_batch(
     metrics: MatcherMetrics,
 ) -> None:
     """Apply a batch of events in order, each seeing the states left by those before it; wait
-    until the broker holds every alert and link they raised; only then write the new states.
+    until the broker holds every alert they raised; only then write the new states.
 
     faust acks the batch's offsets after this returns, so a crash at any point replays the
     whole batch, which raises the same alert ids again. A complaint already counted for a
@@ -236,7 +211,6 @@ async def _match_batch(
     """
     batch = _Batch(tables)
     alerts: list[AlertRaised] = []
-    links: list[ComplaintsLinked] = []
     for event in events:
         try:
             with as_current_event(event):  # the tables read this event's partition
@@ -246,8 +220,7 @@ async def _match_batch(
             continue
         if outcome is not None:
             alerts += outcome.alerts
-            links += outcome.links
-    await _raise(topics, tuple(alerts), metrics, tuple(links))
+    await _raise(topics, tuple(alerts), metrics)
     batch.write()
     metrics.unchanged.inc(batch.unchanged)
     metrics.changed.inc(batch.changes)
@@ -257,7 +230,7 @@ async def _match_batch(
 
 class _Batch:
     """The states a batch of events has changed, read through to the tables, and written back
-    once the batch's alerts and links are out.
+    once the batch's alerts are out.
 
     Exactly once per complaint, however a token's row is written: the row records the offset
     of the last event applied to it on each topic, so an event replayed after a crash (its
@@ -343,58 +316,11 @@ def _sighting_key(sighting: IdentifierSighted) -> str:
     return "/".join((sighting.identifier.token, *sighting.case.key))
 
 
-class _Forwarding(BaseModel):
-    """A cluster row read for its forwarding pointer only. Decoding a whole row (up to 100
-    complaints and path steps) was the clustering agent's main cost, mostly for links whose
-    complaints were already in one cluster."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    merged_into: str | None = None
-    offset: int = -1
-    absorbed_at: tuple[tuple[int, str], ...] = ()
-
-
-def _clusters_to_merge(
-    tables: MatcherTables, link: ComplaintsLinked
-) -> tuple[ClusterState, ClusterState] | None:
-    """The live clusters of a link's two complaints; None if they are already one cluster."""
-    earlier, later = (_live_cluster_id(tables, case) for case in (link.earlier, link.later))
-    if earlier is not None and earlier == later:
-        return None
-    return _cluster(tables, earlier, link.earlier), _cluster(tables, later, link.later)
-
-
-def _live_cluster_id(tables: MatcherTables, case: CaseRef) -> str | None:
-    """The id of a complaint's live cluster, following forwarding pointers of merged clusters;
-    None for a complaint no link has reached yet."""
-    shortcut: bytes | None = tables.clusters.get(case_key(case))
-    cluster_id = None if shortcut is None else shortcut.decode()
-    while cluster_id is not None:
-        merged_into = _Forwarding.model_validate_json(tables.clusters[cluster_id]).merged_into
-        if merged_into is None:
-            return cluster_id
-        cluster_id = merged_into
-    return None
-
-
-def _cluster(tables: MatcherTables, cluster_id: str | None, case: CaseRef) -> ClusterState:
-    if cluster_id is None:
-        return singleton(case)
-    return ClusterState.model_validate_json(tables.clusters[cluster_id])
-
-
 async def _raise(
-    topics: MatcherTopics,
-    alerts: tuple[AlertRaised, ...],
-    metrics: MatcherMetrics,
-    links: tuple[ComplaintsLinked, ...] = (),
+    topics: MatcherTopics, alerts: tuple[AlertRaised, ...], metrics: MatcherMetrics
 ) -> None:
-    """Publish an event's alerts (and links) and wait until the broker holds all of them."""
-    await _publish(
-        [(topics.alerts, alert.alert_id, alert) for alert in alerts]
-        + [(topics.links, link.link_id, link) for link in links]
-    )
+    """Publish alerts and wait until the broker holds all of them."""
+    await _publish([(topics.alerts, alert.alert_id, alert) for alert in alerts])
     for alert in alerts:
         metrics.alerts.labels(kind=alert.kind, rule=alert.rule).inc()
         trigger = alert.trigger

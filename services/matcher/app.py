@@ -11,7 +11,7 @@ from crosslink.provisioning import provision_topics
 from schemas.topics import (
     ALERT_RAISED,
     CLUSTERS_TABLE,
-    COMPLAINTS_LINKED,
+    COMPLAINTS_FILED,
     DEAD_LETTER,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
@@ -67,6 +67,16 @@ def create_app(settings: MatcherSettings) -> faust.App:
         autodiscover=False,
     )
     registry = CollectorRegistry()
+    clusters = _table(
+        app,
+        CLUSTERS_TABLE,
+        COMPLAINTS_FILED.partitions,
+        "Each cluster's members and path, or where it was merged; each strong identifier's "
+        "first complaint; each filed complaint's cluster.",
+    )
+    # Its rows depend on each other: a store kept across a crash could mix rows faust's
+    # recovery rolls back with newer ones it keeps (services/matcher/faust_fixes.py).
+    faust_fixes.rebuild_from_changelog(clusters, COMPLAINTS_FILED.partitions)
     register_agents(
         app,
         topics=MatcherTopics(
@@ -76,7 +86,7 @@ def create_app(settings: MatcherSettings) -> faust.App:
                 REGISTRY_ENTRY_ADDED.name,
                 GENERIC_VALUE_DECIDED.name,
             ),
-            links=_raw_topic(app, COMPLAINTS_LINKED.name),
+            filed=_raw_topic(app, COMPLAINTS_FILED.name),
             alerts=_raw_topic(app, ALERT_RAISED.name),
             dead_letter=_raw_topic(app, DEAD_LETTER.name),
         ),
@@ -87,13 +97,7 @@ def create_app(settings: MatcherSettings) -> faust.App:
                 IDENTIFIER_SIGHTED.partitions,
                 "What the matcher knows per identifier token, and each complaint it counted.",
             ),
-            clusters=_table(
-                app,
-                CLUSTERS_TABLE,
-                COMPLAINTS_LINKED.partitions,
-                "Each cluster's members and path, or where it was merged; each linked "
-                "complaint's cluster.",
-            ),
+            clusters=clusters,
         ),
         rules=settings.rules(),
         metrics=MatcherMetrics(registry),

@@ -1,19 +1,33 @@
-"""Gang clusters: complaints linked through any chain of shared identifiers. Pure.
+"""Gang clusters: complaints linked through any chain of shared strong identifiers. Pure.
 
-A union-find whose roots are cluster ids. A live cluster row holds its exact size and every
-district (with its first complaint), and the latest complaints and path steps (bounded, so a
-row stays small as a gang grows, bounded by the number of districts); a cluster
-absorbed by a merge keeps only a forwarding pointer to the one that absorbed it. A lookup
-follows pointers to the live cluster, so a stale shortcut is harmless, and re-processing a
-link after a crash finds its two complaints already together. A crash can also come between
-writing the live cluster and the absorbed one's pointer: the live row names the cluster its
-last merge absorbed, so the replayed merge writes the pointer and counts nobody twice.
+Clustering reads each complaint once, with every identifier it names, in the one order intake
+accepted complaints (the one-partition complaints-filed topic), and operators' generic-value
+decisions in that same order. So the same complaints make the same gangs and the same cluster
+alerts, with the same ids, however the matcher's partitions interleave.
+
+Everything lives in one table of rows under three kinds of key (`Rows`):
+- a cluster's row under its id: a union-find whose roots are the live clusters. A live row
+  holds its exact size, every district (with its first complaint), and the latest complaints
+  and path steps (bounded, so a row stays small as a gang grows); a cluster absorbed by a merge
+  keeps only a forwarding pointer to the one that absorbed it;
+- a strong identifier's row (`TokenLinks`): its first complaint, which every later complaint
+  naming it joins, its count and districts, and an operator's generic-value decision;
+- a complaint's row (`FiledRow`), written last: its cluster, the identifiers counted for it,
+  and the offset of the event that filed it.
+
+Crash safety: an event replayed after a crash finds what it had written. A complaint's row at
+its offset means it was applied whole: its rows are written again as they are (the crash may
+have kept them from the changelog). Without it, the event is applied again: an identifier row
+at its offset was counted already; a merge whose clusters are already one writes the rows it
+had written again; a merge half written (the live cluster but not the absorbed one's pointer)
+only gets its pointer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -21,24 +35,39 @@ from schemas.events import (
     AlertRaised,
     CaseRef,
     ClusterSummary,
-    ComplaintsLinked,
+    ComplaintFiled,
+    GenericValueDecided,
+    IdentifierRef,
     PathStep,
     in_time_order,
     state_of,
 )
+from schemas.identifiers import Strength
 from schemas.pseudonyms import stable_id
 from services.matcher.matching import MatchingRules
 
 # A link between just two complaints is already told by its shared_identifier alert.
 MIN_CLUSTER_ALERT_SIZE = 3
 MAX_LISTED = 100  # complaints and path steps kept for alerts; `size` is always exact
+CLUSTER_KEY_PREFIX = "cluster_"  # what every cluster id starts with (stable_id("cluster", ...))
 
-DEFAULT_RULES = MatchingRules()
+
+class Rows(Protocol):
+    """The clustering table as the rules read and write it (a dict in tests)."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def __setitem__(self, key: str, value: bytes) -> None: ...
 
 
-class ClusterState(BaseModel):
+class _Row(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def encoded(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+class ClusterState(_Row):
     cluster_id: str
     size: int = 0
     districts: tuple[str, ...] = ()  # every one, sorted
@@ -47,26 +76,65 @@ class ClusterState(BaseModel):
     path: tuple[PathStep, ...] = ()
     merged_into: str | None = None
     absorbed_last: str | None = None  # the cluster the last merge into this one absorbed
-    told: tuple[str, ...] = ()  # the districts as the last cluster alert named them
-    told_at: AwareDatetime | None = None  # when what caused that alert reached crosslink
-    # Kept by the clustering agent, never read by the rules: the links-topic offset of the last
-    # link merged into this row, and of the latest clusters of two or more it absorbed, so that
-    # a link replayed after a crash can write again what the crash may have kept from the
-    # changelog.
-    offset: int = -1
-    absorbed_at: tuple[tuple[int, str], ...] = ()
+    # The districts as they were last told of the cluster as a whole: by a cluster alert, or
+    # by one of the matcher's alerts that went to every district of the cluster.
+    told: tuple[str, ...] = ()
+    told_at: AwareDatetime | None = None  # when what caused the last telling reached crosslink
 
     @property
     def states(self) -> tuple[str, ...]:
         return tuple(sorted({state_of(district) for district in self.districts}))
 
 
+class TokenLinks(_Row):
+    """A strong identifier as clustering knows it."""
+
+    first: CaseRef | None = None  # every later complaint naming it joins this one's cluster
+    complaints: int = 0
+    districts: tuple[str, ...] = ()  # sorted
+    generic: bool = False  # an operator's decision: it links nothing while set
+    offset: int = -1  # the complaints-filed offset of the last event applied to it
+    # The districts the matcher's alerts about the last complaint counted went to.
+    told: tuple[str, ...] = ()
+
+    def counted(self, case: CaseRef, offset: int, rules: MatchingRules) -> TokenLinks:
+        """With one more complaint. The matcher told every district of it up to one past the
+        hub threshold (its shared alert; then the prolific alert and the first digest), and
+        whenever the complaint brings a new state (the prolific alert and a digest at once);
+        otherwise the complaint's own district only (the others wait for the digest)."""
+        districts = tuple(sorted({*self.districts, case.district}))
+        complaints = self.complaints + 1
+        states = {state_of(district) for district in self.districts}
+        everyone = complaints <= rules.hub_threshold + 1 or case.state not in states
+        return self.model_copy(
+            update={
+                "first": self.first or case,
+                "complaints": complaints,
+                "districts": districts,
+                "offset": offset,
+                "told": districts if everyone else (case.district,),
+            }
+        )
+
+
+class FiledRow(_Row):
+    """A complaint clustering has applied: written last, so its presence means all of it."""
+
+    cluster_id: str | None  # its live cluster when written (None: it joined nothing)
+    tokens: tuple[str, ...]  # the strong identifiers counted for it
+    offset: int
+
+
+def token_key(token: str) -> str:
+    return f"identifier:{token}"
+
+
 def case_key(case: CaseRef) -> str:
-    return f"{case.district}/{case.complaint_id}"
+    return f"complaint:{case.district}/{case.complaint_id}"
 
 
 def singleton(case: CaseRef) -> ClusterState:
-    """The cluster of a complaint that no link has reached yet."""
+    """The cluster of a complaint that nothing has joined yet."""
     return ClusterState(
         cluster_id=stable_id("cluster", *case.key),
         size=1,
@@ -80,18 +148,10 @@ def singleton(case: CaseRef) -> ClusterState:
 class Merge:
     kept: ClusterState
     absorbed: ClusterState  # now only a forwarding pointer to `kept`
-    alert: AlertRaised | None
 
 
-def merge(
-    a: ClusterState,
-    b: ClusterState,
-    link: ComplaintsLinked,
-    *,
-    now: datetime,
-    rules: MatchingRules = DEFAULT_RULES,
-) -> Merge | None:
-    """Join the clusters of a link's two complaints; None if they are already one cluster.
+def merge(a: ClusterState, b: ClusterState, step: PathStep) -> Merge | None:
+    """Join two clusters through `step`; None if they are already one cluster.
 
     The larger cluster keeps its id (ties: the smaller id), so ids stay stable as gangs grow
     and forwarding chains stay short.
@@ -100,90 +160,169 @@ def merge(
         return None
     for kept, absorbed in ((a, b), (b, a)):
         if kept.absorbed_last == absorbed.cluster_id:  # written before a crash, but not all
-            return Merge(kept, _pointer(absorbed, kept), alert=None)  # the alert went first
+            return Merge(kept, _pointer(absorbed, kept))
     kept, absorbed = sorted((a, b), key=lambda c: (-c.size, c.cluster_id))
-    step = PathStep(
-        earlier=link.earlier,
-        later=link.later,
-        identifier_type=link.identifier.type,
-        identifier_masked=link.identifier.masked,
-    )
     firsts = {
         case.district: case
         for case in sorted(absorbed.firsts + kept.firsts, key=in_time_order, reverse=True)
     }
-    joined = ClusterState(
-        cluster_id=kept.cluster_id,
-        size=kept.size + absorbed.size,
-        districts=tuple(sorted({*kept.districts, *absorbed.districts})),
-        firsts=tuple(firsts[district] for district in sorted(firsts)),
-        recent=tuple(sorted(kept.recent + absorbed.recent, key=in_time_order))[-MAX_LISTED:],
-        path=(*kept.path, *absorbed.path, step)[-MAX_LISTED:],
-        absorbed_last=absorbed.cluster_id,
-        told=kept.told,
-        told_at=kept.told_at,
-        offset=kept.offset,
-        absorbed_at=kept.absorbed_at,
-    )  # fmt: skip
-    if not set(joined.districts) - set(link.told):  # the link's own alert told them all
-        joined = joined.model_copy(update={"told": joined.districts})
-    if not _news(joined, link, rules):
-        return Merge(joined, _pointer(absorbed, joined), alert=None)
-    alert = _cluster_alert(joined, link, now)
-    told = joined.model_copy(update={"told": joined.districts, "told_at": link.received_at})
-    return Merge(told, _pointer(absorbed, told), alert)
+    joined = kept.model_copy(
+        update={
+            "size": kept.size + absorbed.size,
+            "districts": tuple(sorted({*kept.districts, *absorbed.districts})),
+            "firsts": tuple(firsts[district] for district in sorted(firsts)),
+            "recent": tuple(sorted(kept.recent + absorbed.recent, key=in_time_order))[-MAX_LISTED:],
+            "path": (*kept.path, *absorbed.path, step)[-MAX_LISTED:],
+            "absorbed_last": absorbed.cluster_id,
+        }
+    )
+    return Merge(joined, _pointer(absorbed, joined))
 
 
 def _pointer(absorbed: ClusterState, kept: ClusterState) -> ClusterState:
     return ClusterState(cluster_id=absorbed.cluster_id, merged_into=kept.cluster_id)
 
 
-def _news(joined: ClusterState, link: ComplaintsLinked, rules: MatchingRules) -> bool:
+def on_complaint_filed(
+    rows: Rows, filed: ComplaintFiled, *, offset: int, rules: MatchingRules, now: datetime
+) -> AlertRaised | None:
+    """Join the complaint to the cluster of the first complaint of each strong identifier it
+    names; the cluster alert owed, if any. Writes its rows to `rows`, its own row last."""
+    case = filed.case
+    filed_before = _filed_row(rows, case)
+    if filed_before is not None and filed_before.offset >= offset:  # replayed after a crash
+        _write_again(rows, case, filed_before)
+        return None
+    counted = list(filed_before.tokens) if filed_before else []
+    joining = _Joining(rows, case, offset, rules)
+    for identifier in _strong(filed.identifiers):
+        if identifier.token not in counted:
+            counted.append(identifier.token)
+            joining.join(identifier)
+    cluster, alert = live_cluster(rows, case), None
+    if joining.steps:
+        cluster, alert = _cluster_alert_owed(cluster, joining, filed, rules, now)
+        rows[cluster.cluster_id] = cluster.encoded()
+    row = FiledRow(
+        cluster_id=cluster.cluster_id if cluster.size > 1 else None,
+        tokens=tuple(sorted(counted)),
+        offset=offset,
+    )
+    rows[case_key(case)] = row.encoded()
+    return alert
+
+
+def on_generic_decided(rows: Rows, decision: GenericValueDecided, *, offset: int) -> None:
+    """From now on a generic value joins nothing; withdrawn, it joins complaints again. Links
+    already made stay: a union-find cannot be split."""
+    key = token_key(decision.identifier.token)
+    links = _token_links(rows, decision.identifier.token)
+    if links.offset < offset:
+        links = links.model_copy(update={"generic": decision.generic, "offset": offset})
+    rows[key] = links.encoded()  # a replayed decision writes it again as it is
+
+
+class _Joining:
+    """One complaint joining the clusters of its identifiers' first complaints."""
+
+    def __init__(self, rows: Rows, case: CaseRef, offset: int, rules: MatchingRules) -> None:
+        self._rows, self._case, self._offset, self._rules = rows, case, offset, rules
+        self.told: list[set[str]] = []  # the districts each of the matcher's alerts about it told
+        self.steps: list[tuple[PathStep, IdentifierRef]] = []
+
+    def join(self, identifier: IdentifierRef) -> None:
+        rows, case = self._rows, self._case
+        links = _token_links(rows, identifier.token)
+        replayed = links.offset >= self._offset  # counted by this event before a crash
+        if not replayed:
+            links = links.counted(case, self._offset, self._rules)
+        rows[token_key(identifier.token)] = links.encoded()
+        if links.first is None or links.first.key == case.key or links.generic:
+            return
+        self.told.append(set(links.told))
+        step = PathStep(earlier=links.first, later=case, identifier_type=identifier.type,
+                        identifier_masked=identifier.masked)  # fmt: skip
+        self.steps.append((step, identifier))
+        chains = _chain(rows, links.first), _chain(rows, case)
+        if chains[0] and chains[1] and chains[0][-1] == chains[1][-1]:  # already one cluster
+            if replayed:  # merged before a crash: write what that merge wrote again, as it is
+                _write_again_as_stored(rows, *chains[0], *chains[1])
+            return
+        merged = merge(_live(rows, chains[0], links.first), _live(rows, chains[1], case), step)
+        if merged is not None:
+            rows[merged.kept.cluster_id] = merged.kept.encoded()
+            rows[merged.absorbed.cluster_id] = merged.absorbed.encoded()
+
+
+def _cluster_alert_owed(
+    cluster: ClusterState,
+    joining: _Joining,
+    filed: ComplaintFiled,
+    rules: MatchingRules,
+    now: datetime,
+) -> tuple[ClusterState, AlertRaised | None]:
+    """The cluster as the districts have now been told of it, and the alert that told them."""
+    if any(set(cluster.districts) <= told for told in joining.told):  # one alert told them all
+        cluster = cluster.model_copy(
+            update={"told": cluster.districts, "told_at": filed.received_at}
+        )
+    if not _news(cluster, filed.received_at, rules):
+        return cluster, None
+    alert = _cluster_alert(cluster, filed, joining.steps[0], now)
+    told = cluster.model_copy(update={"told": cluster.districts, "told_at": filed.received_at})
+    return told, alert
+
+
+def _news(cluster: ClusterState, received_at: datetime, rules: MatchingRules) -> bool:
     """Alert when a group of three or more complaints has a district that no alert has yet told
-    of it (neither its last cluster alert, nor, when they are all its districts, the alert of
-    the link that joined it).
+    of it (neither its last cluster alert, nor, when it went to all its districts, one of the
+    matcher's alerts about the complaint that joined it: that alert says both).
 
     A complaint joining a group its district is already part of is told by its
-    shared_identifier alert; alerting every district at every such merge would bury the
-    news that matters (a gang reaching another district) in a storm. Past the threshold a new
-    district waits for the next digest unless it brings a new state.
+    shared_identifier alert; alerting every district at every such join would bury the news
+    that matters (a gang reaching another district) in a storm. Past the threshold a new
+    district waits for the next digest period unless it brings a new state.
     """
-    new = set(joined.districts) - set(joined.told)
-    if not new or len(joined.districts) < 2 or joined.size < MIN_CLUSTER_ALERT_SIZE:
+    new = set(cluster.districts) - set(cluster.told)
+    if not new or len(cluster.districts) < 2 or cluster.size < MIN_CLUSTER_ALERT_SIZE:
         return False
-    if joined.size <= rules.hub_threshold or joined.told_at is None:
+    if cluster.size <= rules.hub_threshold or cluster.told_at is None:
         return True
-    told_states = {state_of(district) for district in joined.told}
-    period_over = link.received_at is not None and (
-        link.received_at - joined.told_at >= rules.digest_period
-    )
+    told_states = {state_of(district) for district in cluster.told}
+    period_over = received_at - cluster.told_at >= rules.digest_period
     return bool({state_of(district) for district in new} - told_states) or period_over
 
 
-def _cluster_alert(cluster: ClusterState, link: ComplaintsLinked, now: datetime) -> AlertRaised:
+def _cluster_alert(
+    cluster: ClusterState,
+    filed: ComplaintFiled,
+    first_step: tuple[PathStep, IdentifierRef],
+    now: datetime,
+) -> AlertRaised:
     """To every district of the cluster, however large, the joining one included; it lists
     each district's first complaint, so each finds its own."""
+    step, identifier = first_step
+    case = filed.case
     districts = ", ".join(cluster.districts)
     new = [district for district in cluster.districts if district not in cluster.told]
     reason = (
         f"{cluster.size} complaints in {len(cluster.districts)} districts ({districts}) "
         f"are linked through shared identifiers into one group"
         + (f"; new since the last alert: {', '.join(new)}" if cluster.told else "")
-        + f". The newest link is the "
-        f"{link.identifier.type.value} {link.identifier.masked} shared by complaints "
-        f"{link.earlier.complaint_id} ({link.earlier.district}) and "
-        f"{link.later.complaint_id} ({link.later.district})."
+        + f". Complaint {case.complaint_id} ({case.district}) joined it through the "
+        f"{identifier.type.value} {identifier.masked} it shares with complaint "
+        f"{step.earlier.complaint_id} ({step.earlier.district})."
     )
-    cases = {case.key: case for case in (*cluster.firsts, link.earlier, link.later)}
+    cases = {c.key: c for c in (*cluster.firsts, step.earlier, case)}
     return AlertRaised(
-        alert_id=stable_id("cluster_linked", cluster.cluster_id, link.link_id),
+        alert_id=stable_id("cluster_linked", cluster.cluster_id, *case.key),
         kind="cluster_linked",
         rule="cluster_linked",
         reason=reason,
         raised_at=now,
-        received_at=link.received_at,
-        identifier=link.identifier,
-        trigger=link.later,
+        received_at=filed.received_at,
+        identifier=identifier,
+        trigger=case,
         cases=tuple(cases.values()),
         cluster=ClusterSummary(
             cluster_id=cluster.cluster_id,
@@ -194,3 +333,72 @@ def _cluster_alert(cluster: ClusterState, link: ComplaintsLinked, now: datetime)
         ),
         recipients=cluster.districts,
     )
+
+
+def live_cluster(rows: Rows, case: CaseRef) -> ClusterState:
+    """A complaint's live cluster, following forwarding pointers of merged clusters."""
+    return _live(rows, _chain(rows, case), case)
+
+
+def _live(rows: Rows, chain: list[str], case: CaseRef) -> ClusterState:
+    stored = rows.get(chain[-1]) if chain else None
+    return singleton(case) if stored is None else ClusterState.model_validate_json(stored)
+
+
+class _Pointer(BaseModel):
+    """A cluster row read for its forwarding pointer only: decoding whole rows (up to 100
+    complaints and path steps) to follow pointers was most of clustering's cost."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    merged_into: str | None = None
+
+
+def _chain(rows: Rows, case: CaseRef) -> list[str]:
+    """The ids of the stored clusters from a complaint's shortcut to its live cluster (the
+    last); none for a complaint nothing has joined."""
+    filed = _filed_row(rows, case)
+    cluster_id = filed.cluster_id if filed and filed.cluster_id else singleton(case).cluster_id
+    chain: list[str] = []
+    while (stored := rows.get(cluster_id)) is not None:
+        chain.append(cluster_id)
+        merged_into = _Pointer.model_validate_json(stored).merged_into
+        if merged_into is None:
+            break
+        cluster_id = merged_into
+    return chain
+
+
+def _write_again(rows: Rows, case: CaseRef, filed: FiledRow) -> None:
+    """Every row an applied complaint wrote, as it is now, its own row last: its identifiers'
+    rows, and the clusters from each of their first complaints (and from itself) to the live
+    one, which hold every cluster its filing absorbed."""
+    firsts = [_token_links(rows, token).first for token in filed.tokens]
+    chains = [_chain(rows, first) for first in (*firsts, case) if first is not None]
+    _write_again_as_stored(rows, *map(token_key, filed.tokens),
+                           *dict.fromkeys(key for chain in chains for key in chain))  # fmt: skip
+    rows[case_key(case)] = filed.encoded()
+
+
+def _write_again_as_stored(rows: Rows, *keys: str) -> None:
+    for key in keys:
+        if (stored := rows.get(key)) is not None:
+            rows[key] = stored
+
+
+def _strong(identifiers: tuple[IdentifierRef, ...]) -> list[IdentifierRef]:
+    """The identifiers that join clusters, once each, in token order. A weak identifier (an IP
+    address) joins nothing: its matches stay leads, and two gangs behind one carrier-grade NAT
+    address stay two gangs."""
+    strong = {i.token: i for i in identifiers if i.strength is Strength.STRONG and not i.benign}
+    return [strong[token] for token in sorted(strong)]
+
+
+def _token_links(rows: Rows, token: str) -> TokenLinks:
+    stored = rows.get(token_key(token))
+    return TokenLinks() if stored is None else TokenLinks.model_validate_json(stored)
+
+
+def _filed_row(rows: Rows, case: CaseRef) -> FiledRow | None:
+    stored = rows.get(case_key(case))
+    return None if stored is None else FiledRow.model_validate_json(stored)

@@ -24,7 +24,6 @@ from schemas.events import (
     AlertKind,
     AlertRaised,
     CaseRef,
-    ComplaintsLinked,
     Footprint,
     GenericValueDecided,
     IdentifierRef,
@@ -115,7 +114,6 @@ class TokenState(_Row):
 class Outcome:
     state: TokenState
     alerts: tuple[AlertRaised, ...] = ()
-    links: tuple[ComplaintsLinked, ...] = ()
 
 
 def on_sighting(
@@ -142,15 +140,11 @@ def on_generic_decision(
 
 
 def _caused_by(outcome: Outcome | None, received_at: datetime) -> Outcome | None:
-    """Stamp alerts and links with when crosslink received what caused them (for latency)."""
+    """Stamp alerts with when crosslink received what caused them (for latency)."""
     if outcome is None:
         return None
     stamp = {"received_at": received_at}
-    return Outcome(
-        outcome.state,
-        tuple(alert.model_copy(update=stamp) for alert in outcome.alerts),
-        tuple(link.model_copy(update=stamp) for link in outcome.links),
-    )
+    return Outcome(outcome.state, tuple(alert.model_copy(update=stamp) for alert in outcome.alerts))
 
 
 def _sighting_outcome(
@@ -169,8 +163,7 @@ def _sighting_outcome(
     if not earlier:
         return Outcome(counted, registry)
     shared = _shared_alert(identifier, case, earlier, counted, rules, now)
-    links = _links(identifier, earlier[:1], case, shared.districts)
-    return Outcome(counted, (shared, *registry), links)
+    return Outcome(counted, (shared, *registry))
 
 
 def _counted(state: TokenState, case: CaseRef, rules: MatchingRules) -> TokenState:
@@ -200,7 +193,7 @@ def _prolific_outcome(
 ) -> Outcome:
     """Past the threshold: the new complaint's district is told at once, the others by digest;
     operators' alert is raised again with the count as it spreads (at each new district, and
-    each time the count grows by a tenth); a strong identifier still links the complaint."""
+    each time the count grows by a tenth)."""
     case, identifier = sighting.case, sighting.identifier
     alerts: list[AlertRaised] = [_prolific_alert(identifier, case, counted, rules, now)]
     state, news = _noted_for_digest(counted, case, sighting.received_at, rules)
@@ -208,13 +201,12 @@ def _prolific_outcome(
         alerts.append(digest)
     alerts += registry
     first, new_district = counted.digest is None, counted.districts[case.district].complaints == 1
-    if first:  # the first complaint is all a prolific row keeps: every later one links to it
+    if first:  # the first complaint is all a prolific row keeps: the earliest to call
         state = state.model_copy(update={"cases": state.cases[:1]})
     if first or new_district or state.complaints * 10 >= state.operators_told * 11:
         alerts.append(_hub_alert(identifier, state, rules, now, first=first))
         state = state.model_copy(update={"operators_told": state.complaints})
-    links = _links(identifier, state.cases[:1], case, (case.district,))
-    return Outcome(state, tuple(alerts), links)
+    return Outcome(state, tuple(alerts))
 
 
 def _noted_for_digest(
@@ -242,29 +234,6 @@ def _noted_for_digest(
         sent=mark.sent + 1, last_at=received_at, states=_states(tuple(state.districts))
     )
     return state.model_copy(update={"digest": cleared}), news
-
-
-def _links(
-    identifier: IdentifierRef,
-    targets: tuple[CaseRef, ...],
-    case: CaseRef,
-    told: list[str] | tuple[str, ...],
-) -> tuple[ComplaintsLinked, ...]:
-    """Links for clustering. Earlier complaints of a strong identifier are already one cluster,
-    so one link joins the new complaint to it. A weak identifier links nothing: its matches
-    stay leads in its alerts, and two gangs sharing an IP stay two clusters."""
-    if identifier.strength is not Strength.STRONG:
-        return ()
-    return tuple(
-        ComplaintsLinked(
-            link_id=stable_id("link", identifier.token, *target.key, *case.key),
-            identifier=identifier,
-            earlier=target,
-            later=case,
-            told=tuple(told),
-        )
-        for target in targets
-    )
 
 
 def _generic_outcome(state: TokenState, decision: GenericValueDecided, now: datetime) -> Outcome:

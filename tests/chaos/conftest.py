@@ -26,7 +26,7 @@ from crosslink.oracle import Case, Expectation, Tally, expected, gangs_not_held_
 from crosslink.synthetic import DISTRICTS, complaint_stream
 from schemas.topics import MATCHER_APP_ID
 from services.intake.config import IntakeSettings
-from services.matcher.clustering import ClusterState
+from services.matcher.clustering import CLUSTER_KEY_PREFIX, ClusterState
 from tests.conftest import api_key, own_broker, read_topic
 from tests.e2e.conftest import Pipeline, running_pipeline
 
@@ -42,7 +42,7 @@ FULL = os.environ.get("CROSSLINK_CHAOS_SCALE") == "full"
 RESULTS_FILE = os.environ.get("CROSSLINK_CHAOS_RESULTS")
 HUB_THRESHOLD = 12
 # The alerts a district receives; hub alerts go to operators and are checked elsewhere.
-DISTRICT_KINDS = ("shared_identifier", "registry_hit")
+DISTRICT_KINDS = ("shared_identifier", "registry_hit", "cluster_linked")
 POST_TIMEOUT_S = 120
 CLUSTERS_CHANGELOG = f"{MATCHER_APP_ID}-clusters-changelog"
 CHANGELOG_SETTLE_S = 30
@@ -96,9 +96,8 @@ class Workload:
 
 @dataclass(frozen=True)
 class Figures:
-    """A run's deliveries against the oracle's, and its gangs: linked complaints the matcher
-    must hold as one cluster (cluster alert ids depend on the order links arrive in; which
-    complaints end up together does not)."""
+    """A run's deliveries against the oracle's (cluster alerts included), and its gangs: linked
+    complaints the matcher must hold as one cluster."""
 
     deliveries: Tally
     gangs: int
@@ -120,8 +119,13 @@ def clusters_held(bootstrap: str) -> list[tuple[int, list[Case]]]:
     """Each of the matcher's live clusters (size, complaints listed), as the last row its
     table's changelog holds for it."""
     latest = {record.key: record.value for record in read_topic(bootstrap, CLUSTERS_CHANGELOG)}
-    # The same table holds each linked complaint's shortcut (a cluster id) beside the rows.
-    rows = (ClusterState.model_validate_json(v) for v in latest.values() if v.startswith(b"{"))
+    # The same table holds identifiers' and complaints' rows beside the clusters' (keys are
+    # JSON strings in the changelog).
+    rows = (
+        ClusterState.model_validate_json(value)
+        for key, value in latest.items()
+        if json.loads(key).startswith(CLUSTER_KEY_PREFIX)
+    )
     return [(row.size, [c.key for c in row.recent]) for row in rows if row.merged_into is None]
 
 

@@ -12,7 +12,7 @@ from kafka import KafkaProducer
 
 from crosslink.deadletters import read_dead_letters
 from crosslink.localbroker import LocalBroker
-from schemas.topics import ALERT_RAISED, COMPLAINTS_LINKED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
+from schemas.topics import ALERT_RAISED, COMPLAINTS_FILED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from tests.builders import unique_mobile
 from tests.chaos.conftest import (
     CHAOS_MARKS,
@@ -29,7 +29,7 @@ SEED = 9007
 COMPLAINTS = scaled(400, 2_000)
 SCENARIO = Scenario(7, "poison records on every topic", __name__, SEED, COMPLAINTS)
 # What each service reads: the matcher the first three, the notifier the alerts.
-READ_TOPICS = (IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED, COMPLAINTS_LINKED, ALERT_RAISED)
+READ_TOPICS = (IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED, COMPLAINTS_FILED, ALERT_RAISED)
 
 
 def test_poison_records_on_every_topic_are_dead_lettered_and_the_stream_goes_on(

@@ -15,7 +15,7 @@ import pytest
 from crosslink.localbroker import free_port
 from crosslink.processes import ServiceProcess
 from crosslink.receiver import ReceivedWebhook, WebhookReceiver
-from schemas.topics import ALERT_RAISED, COMPLAINTS_LINKED, IDENTIFIER_SIGHTED
+from schemas.topics import ALERT_RAISED, COMPLAINTS_FILED, IDENTIFIER_SIGHTED
 from tests.conftest import (
     OPERATOR_KEY,
     REGISTRY_ADMIN_KEY,
@@ -91,7 +91,7 @@ class Pipeline:
         no delivery is left pending in its outbox."""
         wait_until_processed(self.bootstrap, self.matcher.base_url, IDENTIFIER_SIGHTED.name)
         # Then the links those sightings made: clustering raises alerts after matching does.
-        wait_until_processed(self.bootstrap, self.matcher.base_url, COMPLAINTS_LINKED.name)
+        wait_until_processed(self.bootstrap, self.matcher.base_url, COMPLAINTS_FILED.name)
         wait_until_consumed(self.bootstrap, NOTIFIER_GROUP, ALERT_RAISED.name)
         wait_until_drained(self.pending_deliveries, PIPELINE_TIMEOUT_S)
 

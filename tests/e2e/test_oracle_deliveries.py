@@ -1,6 +1,6 @@
 """A registry file and a thousand synthetic complaints from 44 districts through the whole
-pipeline: every district receives exactly the alerts the oracle owes it, each once, and every
-gang cluster it hears of is one the oracle also finds."""
+pipeline: every district receives exactly the alerts the oracle owes it (cluster alerts
+included), each once, and every gang cluster it hears of is one the oracle also finds."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ pytestmark = [
 SEED = 2026
 COMPLAINTS = 1000
 HUB_THRESHOLD = 12
-DISTRICT_KINDS = ("shared_identifier", "registry_hit")
+DISTRICT_KINDS = ("shared_identifier", "registry_hit", "cluster_linked")
 Delivered = tuple[Pipeline, set[str]]  # the pipeline after the run, and the operator alert ids
 
 
@@ -87,6 +87,7 @@ def test_each_district_receives_exactly_the_alerts_the_oracle_owes_it(
     figures = tally(owed_to_districts, pipeline.deliveries(*DISTRICT_KINDS))
 
     assert figures.expected > 1000  # a stream rich in matches and registry hits
+    assert len(owed.ids("cluster_linked")) > 20
     assert figures == Tally(figures.expected, figures.expected, lost=0, misrouted=0, duplicated=0)
 
 

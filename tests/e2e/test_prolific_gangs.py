@@ -33,7 +33,7 @@ COMPLAINTS = 2000
 REGISTERED_FIRST, REGISTERED_LATER = "9431200001", "9431200002"  # two gangs' phones
 CHAIN = 500
 START = datetime(2026, 1, 1, tzinfo=UTC)
-DISTRICT_KINDS = ("shared_identifier", "registry_hit")
+DISTRICT_KINDS = ("shared_identifier", "registry_hit", "cluster_linked")
 
 
 def registry_row(phone: str) -> dict[str, str]:

@@ -1,35 +1,82 @@
-"""Gang clusters: links join complaints; a group across districts is announced with its path."""
+"""Gang clusters: each filed complaint joins the clusters of its strong identifiers' first
+complaints; a group across districts is announced once, with its path."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
-from schemas.events import CaseRef, ComplaintsLinked, IdentifierRef
-from schemas.identifiers import IdentifierType
-from services.matcher.clustering import ClusterState, merge, singleton
-from services.matcher.matching import MatchingRules
+from schemas.events import (
+    AlertRaised,
+    CaseRef,
+    ComplaintFiled,
+    GenericValueDecided,
+    IdentifierRef,
+    IdentifierSighted,
+)
+from schemas.identifiers import IdentifierType, Strength
+from services.matcher.clustering import (
+    ClusterState,
+    TokenLinks,
+    case_key,
+    live_cluster,
+    on_complaint_filed,
+    on_generic_decided,
+    singleton,
+)
+from services.matcher.matching import MatchingRules, TokenState, on_sighting
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
-PHONE = IdentifierRef(
-    type=IdentifierType.PHONE, token="p" * 64, key_id="k1", masked="+91 98•••••210"
-)
-UPI = IdentifierRef(type=IdentifierType.UPI, token="u" * 64, key_id="k1", masked="qu•••••sh@ybl")
+RULES = MatchingRules()
 
 
-def case(district: str, complaint_id: str) -> CaseRef:
+def identifier(name: str, kind: IdentifierType = IdentifierType.PHONE) -> IdentifierRef:
+    strength = Strength.WEAK if kind is IdentifierType.IP else Strength.STRONG
+    return IdentifierRef(type=kind, token=name * 8, key_id="k1", masked=f"{name}•••",
+                         strength=strength)  # fmt: skip
+
+
+PHONE, UPI, IMEI = identifier("p"), identifier("u", IdentifierType.UPI), identifier("i")
+IP = identifier("n", IdentifierType.IP)
+
+
+def case(district: str, complaint_id: str, *, days_ago: int = 0) -> CaseRef:
     return CaseRef(complaint_id=complaint_id, district=district, police_station="PS",
-                   registered_at=NOW)  # fmt: skip
+                   registered_at=NOW - timedelta(days=days_ago))  # fmt: skip
 
 
-def link(earlier: CaseRef, later: CaseRef, identifier: IdentifierRef = PHONE) -> ComplaintsLinked:
-    return ComplaintsLinked(link_id=f"l-{earlier.complaint_id}-{later.complaint_id}",
-                            identifier=identifier, earlier=earlier, later=later)  # fmt: skip
+class Clustering:
+    """The clusters table as a dict, and the complaints-filed topic's offsets."""
+
+    def __init__(self, rules: MatchingRules = RULES) -> None:
+        self.rows: dict[str, bytes] = {}
+        self.rules = rules
+        self.offset = -1
+        self.alerts: list[AlertRaised] = []
+
+    def file(
+        self, filed: CaseRef, *identifiers: IdentifierRef, hours: float = 0
+    ) -> AlertRaised | None:
+        self.offset += 1
+        alert = on_complaint_filed(self.rows, complaint(filed, *identifiers, hours=hours),
+                                   offset=self.offset, rules=self.rules, now=NOW)  # fmt: skip
+        self.alerts += [alert] if alert else []
+        return alert
+
+    def decide(self, identifier: IdentifierRef, *, generic: bool) -> None:
+        self.offset += 1
+        decision = GenericValueDecided(decision_id=f"d{self.offset}", identifier=identifier,
+                                       generic=generic, reason="helpline", decided_by="ops",
+                                       decided_at=NOW)  # fmt: skip
+        on_generic_decided(self.rows, decision, offset=self.offset)
+
+    def cluster_of(self, filed: CaseRef) -> ClusterState:
+        return live_cluster(self.rows, filed)
 
 
-def join(a: ClusterState, b: ClusterState, by: ComplaintsLinked) -> ClusterState:
-    merged = merge(a, b, by, now=NOW)
-    assert merged is not None
-    return merged.kept
+def complaint(filed: CaseRef, *identifiers: IdentifierRef, hours: float = 0) -> ComplaintFiled:
+    return ComplaintFiled(event_id=f"f-{filed.complaint_id}", case=filed, identifiers=identifiers,
+                          received_at=NOW + timedelta(hours=hours))  # fmt: skip
 
 
 MUM1, MUM2, BPL, KOL = (
@@ -41,179 +88,307 @@ MUM1, MUM2, BPL, KOL = (
 
 
 def test_two_complaints_of_one_district_form_a_cluster_without_an_alert() -> None:
-    merged = merge(singleton(MUM1), singleton(MUM2), link(MUM1, MUM2), now=NOW)
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
 
-    assert merged is not None
-    assert merged.kept.size == 2
-    assert merged.kept.recent == (MUM1, MUM2)
-    assert merged.alert is None
+    assert clustering.file(MUM2, PHONE) is None
+    cluster = clustering.cluster_of(MUM2)
+    assert cluster.size == 2
+    assert cluster.recent == (MUM1, MUM2)
+    assert clustering.cluster_of(MUM1) == cluster
 
 
 def test_a_pair_across_two_districts_is_left_to_its_shared_identifier_alert() -> None:
-    merged = merge(singleton(MUM1), singleton(BPL), link(MUM1, BPL), now=NOW)
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
 
-    assert merged is not None
-    assert merged.alert is None
+    assert clustering.file(BPL, PHONE) is None
 
 
 def test_a_chain_across_three_districts_alerts_them_all_with_the_explained_path() -> None:
-    mumbai = join(singleton(MUM1), singleton(BPL), link(MUM1, BPL, PHONE))
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
+    clustering.file(BPL, PHONE, UPI)
 
-    merged = merge(mumbai, singleton(KOL), link(BPL, KOL, UPI), now=NOW)
+    alert = clustering.file(KOL, UPI)
 
-    assert merged is not None
-    assert merged.alert is not None
-    alert = merged.alert
+    assert alert is not None
     assert alert.kind == "cluster_linked"
     assert alert.districts == ["MH-MUM", "MP-BPL", "WB-KOL"]
+    assert alert.trigger == KOL
     assert alert.cluster is not None
     assert (alert.cluster.size, alert.cluster.districts) == (3, ("MH-MUM", "MP-BPL", "WB-KOL"))
     assert [(s.earlier.complaint_id, s.later.complaint_id, s.identifier_type)
             for s in alert.cluster.path] == [("1", "7", "phone"), ("7", "9", "upi")]  # fmt: skip
     assert "3 complaints in 3 districts" in alert.reason
+    assert "Complaint 9 (WB-KOL) joined it through the upi u•••" in alert.reason
 
 
 def test_the_larger_cluster_keeps_its_id_and_the_other_forwards_to_it() -> None:
-    big = join(singleton(MUM1), singleton(MUM2), link(MUM1, MUM2))
+    clustering = Clustering()
+    for n in range(3):
+        clustering.file(case("MH-MUM", str(n)), PHONE)
+    big = clustering.cluster_of(case("MH-MUM", "0")).cluster_id
+    clustering.file(KOL, UPI)
+    clustering.file(BPL, UPI)
 
-    merged = merge(singleton(KOL), big, link(MUM2, KOL), now=NOW)
+    clustering.file(case("MH-MUM", "9"), UPI, PHONE)
 
-    assert merged is not None
-    assert merged.kept.cluster_id == big.cluster_id
-    assert merged.absorbed.merged_into == big.cluster_id
-    assert merged.absorbed.size == 0
-
-
-def test_a_link_inside_one_cluster_changes_nothing() -> None:
-    cluster = join(singleton(MUM1), singleton(BPL), link(MUM1, BPL))
-
-    assert merge(cluster, cluster, link(MUM1, BPL, UPI), now=NOW) is None
+    assert clustering.cluster_of(KOL).cluster_id == big
+    assert clustering.cluster_of(KOL).size == 6
 
 
-def test_the_same_merge_processed_twice_gives_the_same_alert_id() -> None:
-    pair = join(singleton(MUM1), singleton(BPL), link(MUM1, BPL))
-    first = merge(pair, singleton(KOL), link(BPL, KOL), now=NOW)
-    again = merge(pair, singleton(KOL), link(BPL, KOL), now=datetime(2027, 1, 1, tzinfo=UTC))
+def test_a_complaint_naming_identifiers_of_its_own_cluster_changes_nothing_more() -> None:
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE, UPI)
 
-    assert first
-    assert again
-    assert first.alert
-    assert again.alert
-    assert first.alert.alert_id == again.alert.alert_id
+    clustering.file(MUM2, PHONE, UPI, IMEI)
+
+    cluster = clustering.cluster_of(MUM2)
+    assert cluster.size == 2
+    assert len(cluster.path) == 1
+
+
+def test_a_complaint_from_a_district_already_in_the_group_raises_no_cluster_alert() -> None:
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
+    clustering.file(BPL, PHONE, UPI)
+    assert clustering.file(KOL, UPI) is not None
+
+    assert clustering.file(MUM2, PHONE) is None
+    assert clustering.cluster_of(MUM2).size == 4
 
 
 def test_a_big_cluster_counts_every_member_but_lists_only_the_latest() -> None:
-    cluster = singleton(case("MH-MUM", "0"))
-    for n in range(1, 150):
-        newcomer = case("MP-BPL", str(n))
-        cluster = join(cluster, singleton(newcomer), link(case("MH-MUM", "0"), newcomer))
+    clustering = Clustering()
+    for n in range(150):
+        clustering.file(case("MP-BPL", str(n)), PHONE)
 
+    cluster = clustering.cluster_of(case("MP-BPL", "0"))
     assert cluster.size == 150
     assert len(cluster.recent) == len(cluster.path) == 100
 
 
-def test_a_complaint_from_a_district_already_in_the_group_raises_no_cluster_alert() -> None:
-    group = join(
-        join(singleton(MUM1), singleton(BPL), link(MUM1, BPL)), singleton(KOL), link(BPL, KOL)
-    )
+def test_weak_identifiers_join_no_clusters() -> None:
+    clustering = Clustering()
+    clustering.file(MUM1, IP)
+    clustering.file(BPL, IP)
 
-    merged = merge(group, singleton(MUM2), link(MUM1, MUM2), now=NOW)
-
-    assert merged is not None
-    assert merged.alert is None
-    assert merged.kept.size == 4
+    assert clustering.cluster_of(BPL) == singleton(BPL)
 
 
-def test_a_merge_replayed_after_a_crash_half_way_through_writing_counts_nobody_twice() -> None:
-    """The matcher writes the live cluster, then the absorbed one's pointer: killed in between,
-    it reads the link again and finds the absorbed cluster still live."""
-    pair = join(singleton(MUM1), singleton(BPL), link(MUM1, BPL))
-    written = join(pair, singleton(KOL), link(BPL, KOL))
+def test_a_generic_value_joins_nothing_from_the_decision_on_and_again_once_withdrawn() -> None:
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
+    clustering.decide(PHONE, generic=True)
+    clustering.file(BPL, PHONE)
+    assert clustering.cluster_of(BPL) == singleton(BPL)
 
-    replayed = merge(written, singleton(KOL), link(BPL, KOL), now=NOW)
+    clustering.decide(PHONE, generic=False)
+    clustering.file(KOL, PHONE)
 
-    assert replayed is not None
-    assert replayed.kept == written
-    assert replayed.kept.size == 3
-    assert replayed.absorbed.merged_into == written.cluster_id
-    assert replayed.alert is None  # published before anything was written
+    assert clustering.cluster_of(KOL).size == 2  # joined the first complaint, MUM1
+    assert clustering.cluster_of(KOL) == clustering.cluster_of(MUM1)
 
 
-def told_link(earlier: CaseRef, later: CaseRef, *told: str) -> ComplaintsLinked:
-    return link(earlier, later).model_copy(update={"told": told})
+def test_a_complaint_posted_again_with_one_more_identifier_joins_through_it_only() -> None:
+    clustering = Clustering()
+    clustering.file(MUM1, UPI)
+    clustering.file(BPL, PHONE)
+    clustering.file(MUM2, PHONE)
+
+    clustering.file(MUM2, PHONE, UPI)
+
+    assert clustering.cluster_of(MUM1).size == 3
+    clustering.file(KOL, PHONE)
+    assert clustering.cluster_of(KOL).size == 4
 
 
 def test_a_cluster_alert_goes_to_every_district_of_a_large_cluster_the_joining_one_included() -> (
     None
 ):
-    first = case("MH-MUM", "0")
-    cluster = singleton(first)
-    for n in range(1, 150):  # far more complaints than an alert lists
-        newcomer = case(("MH-MUM", "MP-BPL")[n % 2], str(n))
-        cluster = join(cluster, singleton(newcomer), link(first, newcomer))
-    older = CaseRef(complaint_id="old", district="WB-KOL", police_station="PS",
-                    registered_at=NOW - timedelta(days=400))  # fmt: skip
+    clustering = Clustering()
+    for n in range(150):  # far more complaints than an alert lists
+        clustering.file(case(("MH-MUM", "MP-BPL")[n % 2], str(n)), PHONE, identifier(f"x{n}"))
+    older = case("WB-KOL", "old", days_ago=400)
 
-    merged = merge(cluster, singleton(older), link(first, older), now=NOW)
+    alert = clustering.file(older, identifier("x0"))
 
-    assert merged is not None
-    assert merged.alert is not None
-    assert merged.alert.districts == ["MH-MUM", "MP-BPL", "WB-KOL"]
-    assert {c.district for c in merged.alert.cases} == {"MH-MUM", "MP-BPL", "WB-KOL"}
-    assert merged.alert.cluster is not None
-    assert (merged.alert.cluster.size, merged.alert.cluster.states) == (151, ("MH", "MP", "WB"))
+    assert alert is not None
+    assert alert.districts == ["MH-MUM", "MP-BPL", "WB-KOL"]
+    assert {c.district for c in alert.cases} == {"MH-MUM", "MP-BPL", "WB-KOL"}
+    assert alert.cluster is not None
+    assert (alert.cluster.size, alert.cluster.states) == (151, ("MH", "MP", "WB"))
 
 
-def test_the_districts_a_links_alert_told_hear_of_the_cluster_when_it_reaches_beyond_them() -> None:
-    pair = join(singleton(MUM1), singleton(BPL), told_link(MUM1, BPL, "MH-MUM", "MP-BPL"))
+def test_the_districts_the_matchers_alerts_told_hear_of_the_cluster_when_it_reaches_beyond() -> (
+    None
+):
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
+    clustering.file(BPL, PHONE, UPI)  # PHONE's alert told MH-MUM and MP-BPL of it
 
-    merged = merge(pair, singleton(KOL), told_link(BPL, KOL, "MP-BPL", "WB-KOL"), now=NOW)
+    alert = clustering.file(KOL, UPI)  # UPI's alert tells MP-BPL and WB-KOL only
 
-    assert merged is not None
-    assert merged.alert is not None
-    assert merged.alert.districts == ["MH-MUM", "MP-BPL", "WB-KOL"]
+    assert alert is not None
+    assert alert.districts == ["MH-MUM", "MP-BPL", "WB-KOL"]
 
 
-def test_a_pair_told_by_its_own_alert_needs_no_cluster_alert_for_a_third_in_its_districts() -> None:
-    pair = join(singleton(MUM1), singleton(BPL), told_link(MUM1, BPL, "MH-MUM", "MP-BPL"))
+def test_a_complaint_whose_own_alerts_told_every_district_of_its_cluster_needs_none() -> None:
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
+    clustering.file(BPL, PHONE)
 
-    merged = merge(pair, singleton(MUM2), told_link(MUM1, MUM2, "MH-MUM"), now=NOW)
+    assert clustering.file(KOL, PHONE) is None  # PHONE's alert goes to all three
 
-    assert merged is not None
-    assert merged.alert is None
+
+def _hub(clustering: Clustering) -> list[IdentifierRef]:
+    """A first complaint naming six numbers, which later complaints each join through one: each
+    number's alert tells two districts, never the whole cluster."""
+    numbers = [identifier(f"x{n}") for n in range(1, 7)]
+    clustering.file(case("MH-MUM", "0"), *numbers)
+    return numbers
 
 
 def test_past_the_threshold_a_cluster_alerts_at_once_only_for_a_new_state() -> None:
-    rules = MatchingRules(hub_threshold=3, digest_period=timedelta(days=1))
-    first = case("MH-MUM", "0")
-    cluster = singleton(first)
-    alerted = []
-    for n, district in enumerate(["MP-BPL", "MH-PUN", "MP-IND", "MH-NGP", "WB-KOL", "WB-HWH"]):
-        newcomer = case(district, str(n + 1))
-        joined = link(first, newcomer).model_copy(update={"received_at": NOW})
-        merged = merge(cluster, singleton(newcomer), joined, now=NOW, rules=rules)
-        assert merged is not None
-        cluster = merged.kept
-        alerted.append(merged.alert is not None)
+    clustering = Clustering(MatchingRules(hub_threshold=3, digest_period=timedelta(days=1)))
+    numbers = _hub(clustering)
+    alerted = [
+        clustering.file(case(district, str(n)), numbers[n]) is not None
+        for n, district in enumerate(["MP-BPL", "MH-PUN", "MP-IND", "MH-NGP", "WB-KOL"])
+    ]
 
-    assert alerted == [False, True, False, False, True, False]
+    assert alerted == [False, True, False, False, True]
 
 
 def test_past_the_threshold_a_new_district_waits_for_the_digest_period() -> None:
-    rules = MatchingRules(hub_threshold=2, digest_period=timedelta(days=1))
-    first = case("MH-MUM", "0")
-    cluster = singleton(first)
-    alerted = []
-    for n, (district, hours) in enumerate([("MP-BPL", 0), ("MP-IND", 0), ("MP-GWL", 1),
-                                           ("MP-JBP", 25), ("MP-JBP", 50)]):  # fmt: skip
-        newcomer = case(district, str(n + 1))
-        joined = link(first, newcomer).model_copy(
-            update={"received_at": NOW + timedelta(hours=hours)}
+    clustering = Clustering(MatchingRules(hub_threshold=2, digest_period=timedelta(days=1)))
+    numbers = _hub(clustering)
+    alerted = [
+        clustering.file(case(district, str(n)), numbers[n], hours=hours) is not None
+        for n, (district, hours) in enumerate(
+            [("MP-BPL", 0), ("MP-IND", 0), ("MP-GWL", 1), ("MP-JBP", 25), ("MP-JBP", 50)]
         )
-        merged = merge(cluster, singleton(newcomer), joined, now=NOW, rules=rules)
-        assert merged is not None
-        cluster = merged.kept
-        alerted.append(merged.alert is not None)
+    ]
 
-    assert alerted == [False, True, False, True, False]
+    # The first district was told by its own alert at 0 h: the next in a known state waits.
+    assert alerted == [False, False, False, True, False]
+    cluster = clustering.cluster_of(case("MH-MUM", "0"))
     assert cluster.told == cluster.districts
+
+
+def test_one_prolific_number_is_told_by_the_matchers_alerts_and_digests_not_clusters() -> None:
+    """Past the threshold the complaint's own district gets the prolific alert and, when it
+    brings a new state, every other district a digest at once: no cluster alert says more."""
+    clustering = Clustering(MatchingRules(hub_threshold=2))
+    for n, district in enumerate(["MH-MUM", "MH-PUN", "MH-MUM", "MP-BPL", "MH-NGP", "WB-KOL"]):
+        assert clustering.file(case(district, str(n)), PHONE) is None
+
+
+def test_clustering_counts_as_told_the_districts_the_matchers_alerts_went_to() -> None:
+    rules = MatchingRules(hub_threshold=3)
+    districts = ["MH-MUM", "MH-PUN", "MH-MUM", "MP-BPL", "MH-NGP", "MP-BPL", "WB-KOL", "MH-PUN"]
+    state, links = TokenState(), TokenLinks()
+    for n, district in enumerate(districts):
+        filed = case(district, str(n))
+        sighting = IdentifierSighted(event_id=str(n), case=filed, identifier=PHONE,
+                                     received_at=NOW)  # fmt: skip
+        outcome = on_sighting(state, sighting, rules=rules, now=NOW)
+        assert outcome is not None
+        state, links = outcome.state, links.counted(filed, n, rules)
+        told = {d for a in outcome.alerts if a.audience == "districts" for d in a.districts}
+        assert set(links.told) == (told or {district}), f"complaint {n} from {district}"
+
+
+class _Recording(dict[str, bytes]):
+    """A table that keeps every write in order."""
+
+    def __init__(self, rows: dict[str, bytes]) -> None:
+        super().__init__(rows)
+        self.writes: list[tuple[str, bytes]] = []
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        super().__setitem__(key, value)
+        self.writes.append((key, value))
+
+
+def _stream() -> list[tuple[CaseRef, tuple[IdentifierRef, ...]]]:
+    """Two gangs of three districts each, merged by a complaint naming both gangs' numbers."""
+    phone2, upi2 = identifier("q"), identifier("v", IdentifierType.UPI)
+    return [
+        (MUM1, (PHONE,)), (BPL, (PHONE, UPI)), (KOL, (UPI,)),
+        (case("RJ-JAI", "1"), (phone2,)), (case("JH-RNC", "1"), (phone2, upi2)),
+        (case("WB-HWH", "1"), (upi2,)),
+        (MUM2, (PHONE, phone2, UPI, upi2)),
+    ]  # fmt: skip
+
+
+def test_a_complaint_replayed_after_a_crash_at_any_write_ends_as_if_filed_once() -> None:
+    """The last complaint merges two gangs: killed after any of its writes reached the table,
+    the worker files it again and ends with the same rows, having raised the same alert."""
+    whole = Clustering()
+    for filed, identifiers in _stream():
+        whole.file(filed, *identifiers)
+    *before, (last, identifiers) = _stream()
+    crashed = Clustering()
+    for filed, ids in before:
+        crashed.file(filed, *ids)
+    recording = _Recording(crashed.rows)
+    first = on_complaint_filed(recording, complaint(last, *identifiers), offset=6, rules=RULES,
+                               now=NOW)  # fmt: skip
+    assert len(recording.writes) > 5
+
+    for crash_at in range(len(recording.writes)):
+        kept = dict(crashed.rows)
+        kept.update(recording.writes[:crash_at])  # what reached the table before the crash
+
+        again = on_complaint_filed(kept, complaint(last, *identifiers), offset=6, rules=RULES,
+                                   now=NOW)  # fmt: skip
+
+        assert kept == whole.rows, f"killed after {crash_at} writes"
+        assert {a.alert_id for a in (first, again) if a} == {whole.alerts[-1].alert_id}
+    assert whole.alerts[-1].trigger == last
+
+
+def test_a_complaint_filed_whole_then_replayed_writes_every_row_again_as_it_is() -> None:
+    clustering = Clustering()
+    for filed, identifiers in _stream():
+        clustering.file(filed, *identifiers)
+    recording = _Recording(clustering.rows)
+    *_, (last, identifiers) = _stream()
+
+    again = on_complaint_filed(recording, complaint(last, *identifiers), offset=6, rules=RULES,
+                               now=NOW)  # fmt: skip
+
+    assert again is None
+    assert dict(recording) == clustering.rows
+    written = [key for key, _ in recording.writes]
+    assert written[-1] == case_key(last)
+    assert clustering.cluster_of(last).cluster_id in written
+    assert len([key for key in written if key.startswith("identifier:")]) == 4
+
+
+def test_the_same_complaints_in_the_same_order_give_the_same_cluster_alert_ids() -> None:
+    runs = []
+    for _ in range(2):
+        clustering = Clustering()
+        for filed, identifiers in _stream():
+            clustering.file(filed, *identifiers)
+        runs.append([a.alert_id for a in clustering.alerts])
+
+    assert runs[0] == runs[1]
+    assert len(runs[0]) == 3  # each gang reaching its third district, then the two as one
+
+
+def test_ids_do_not_depend_on_the_order_of_identifiers_within_a_complaint() -> None:
+    alerts = set()
+    for order in itertools.permutations((PHONE, identifier("q"), UPI)):
+        clustering = Clustering()
+        clustering.file(MUM1, PHONE)
+        clustering.file(BPL, identifier("q"))
+        clustering.file(KOL, UPI)
+        alert = clustering.file(MUM2, *order)
+        assert alert is not None
+        alerts.add(alert.alert_id)
+
+    assert len(alerts) == 1

@@ -8,13 +8,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
 import faust
 import pytest
 
-from services.matcher.faust_fixes import ChangelogWrites, as_current_event, count_seek, of_one_epoch
+from services.matcher.faust_fixes import (
+    ChangelogWrites,
+    as_current_event,
+    count_seek,
+    of_one_epoch,
+    rebuild_from_changelog,
+)
 
 SOURCE = "crosslink.identifier-sighted.v1"
 CHANGELOG = "crosslink-matcher-state_by_token-changelog"
@@ -134,7 +141,7 @@ class _Event:
     """What a table write reads of faust's current event (weakly referenced by faust)."""
 
     def __init__(self) -> None:
-        self.message = SimpleNamespace(topic="crosslink.complaints-linked.v1", partition=0)
+        self.message = SimpleNamespace(topic="crosslink.complaints-filed.v1", partition=0)
 
 
 def _tracked_table() -> tuple[Any, ChangelogWrites, list[asyncio.Future[Any]]]:
@@ -151,7 +158,7 @@ def _tracked_table() -> tuple[Any, ChangelogWrites, list[asyncio.Future[Any]]]:
         return cast(asyncio.Future[Any], future)
 
     table.changelog_topic = SimpleNamespace(send_soon=send_soon)
-    table._verified_source_topics_for_partitions.add("crosslink.complaints-linked.v1")
+    table._verified_source_topics_for_partitions.add("crosslink.complaints-filed.v1")
     return table, ChangelogWrites(table), records
 
 
@@ -184,3 +191,20 @@ def test_a_changelog_record_the_broker_refused_fails_the_wait() -> None:
 
     with pytest.raises(RuntimeError, match="not enough replicas"):
         asyncio.run(write_then_wait())
+
+
+def test_a_tables_local_store_is_discarded_at_start_so_it_is_rebuilt_from_its_changelog(
+    tmp_path: Path,
+) -> None:
+    app = faust.App("test", broker="kafka://localhost:1", store="rocksdb://",
+                    datadir=str(tmp_path), autodiscover=False)  # fmt: skip
+    table: Any = app.Table("clusters", default=None, partitions=2, value_type=bytes)
+    kept = [table.data.partition_path(partition) for partition in range(2)]
+    for path in kept:
+        (path / "CURRENT").parent.mkdir(parents=True)
+        (path / "CURRENT").write_text("MANIFEST-000001\n")
+
+    rebuild_from_changelog(table, partitions=2)
+
+    assert not [path for path in kept if path.exists()]
+    assert tmp_path.exists()

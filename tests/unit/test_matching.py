@@ -299,47 +299,7 @@ def test_a_second_registry_source_does_not_alert_the_same_complaints_again() -> 
     assert len(second.state.registry) == 2
 
 
-def test_a_strong_identifier_links_a_new_complaint_to_one_earlier_complaint() -> None:
-    _, [_, _, third] = sight_all(case("MH-MUM", "1"), case("MP-BPL", "2"), case("WB-KOL", "3"))
-
-    [link] = third.links
-    assert (link.earlier.complaint_id, link.later.complaint_id) == ("1", "3")
-
-
-def test_a_weak_identifier_links_no_complaints_into_a_gang() -> None:
-    a, b = case("MH-MUM", "1", NOW), case("MP-BPL", "2", NOW + timedelta(hours=2))
-    c = case("WB-KOL", "3", NOW + timedelta(hours=3))
-
-    _, outcomes = sight_all(a, b, c, identifier=IP)
-
-    assert [len(o.alerts) for o in outcomes] == [0, 1, 1]
-    assert [o.links for o in outcomes] == [(), (), ()]
-
-
-def test_a_strong_identifier_links_every_complaint_to_its_first_even_past_the_threshold() -> None:
-    _, outcomes = sight_all(*[case("MH-MUM", str(n)) for n in range(5)])
-
-    assert [[link.earlier.complaint_id for link in o.links] for o in outcomes] == [
-        [],
-        ["0"],
-        ["0"],
-        ["0"],
-        ["0"],
-    ]
-
-
-def test_a_link_names_the_districts_its_complaints_alert_told() -> None:
-    _, outcomes = sight_all(case("MH-MUM", "1"), case("MP-BPL", "2"), case("MP-BPL", "3"),
-                            case("WB-KOL", "4"))  # fmt: skip
-
-    assert [o.links[0].told for o in outcomes[1:]] == [
-        ("MH-MUM", "MP-BPL"),
-        ("MH-MUM", "MP-BPL"),
-        ("WB-KOL",),
-    ]
-
-
-def test_alerts_and_links_carry_when_their_cause_reached_intake() -> None:
+def test_alerts_carry_when_their_cause_reached_intake() -> None:
     received = NOW + timedelta(minutes=3)
     first = on_sighting(TokenState(), sighting(case("MH-MUM", "1")), rules=RULES, now=NOW)
     assert first is not None
@@ -349,7 +309,6 @@ def test_alerts_and_links_carry_when_their_cause_reached_intake() -> None:
 
     assert outcome is not None
     assert [a.received_at for a in outcome.alerts] == [received]
-    assert [link.received_at for link in outcome.links] == [received]
 
 
 def decision(generic: bool = True, by: str = "ops-pune") -> GenericValueDecided:
@@ -376,7 +335,7 @@ def test_a_value_marked_generic_tells_each_district_it_linked_and_records_who_de
     assert outcome.state.generic.decided_by == "ops-pune"
 
 
-def test_a_generic_value_links_nothing_but_is_still_counted() -> None:
+def test_a_generic_value_raises_nothing_but_is_still_counted() -> None:
     state, _ = sight_all(case("MH-MUM", "1"), case("MP-BPL", "2"))
     marked = on_generic_decision(state, decision(), now=NOW)
     assert marked is not None
@@ -384,7 +343,7 @@ def test_a_generic_value_links_nothing_but_is_still_counted() -> None:
     outcome = on_sighting(marked.state, sighting(case("WB-KOL", "3")), rules=RULES, now=NOW)
 
     assert outcome is not None
-    assert (outcome.alerts, outcome.links) == ((), ())
+    assert outcome.alerts == ()
     assert outcome.state.complaints == 3
 
 

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from crosslink.oracle import Expectation, Tally, expected, gangs_not_held_whole, tally
 from crosslink.synthetic import complaint_stream, registry_rows
-from schemas.api import ComplaintSubmission, RegistryEntrySubmission
-from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
-from services.intake.registry import registry_events_for
-from services.matcher.matching import (
-    MatchingRules,
-    Outcome,
-    TokenState,
-    on_registry_entry,
-    on_sighting,
-)
+from services.matcher.matching import MatchingRules
 from tests.builders import complaint_body
+from tests.pure_rules import PureRules
 
 KEY = IntakeSettings().pseudonym()
 PHONE, OTHER_PHONE, UPI = "9876543210", "9123456780", "gang.boss@ybl"
@@ -127,6 +117,7 @@ def test_the_matchers_rules_run_in_order_owe_exactly_the_oracles_deliveries() ->
     assert len(owed.ids("shared_identifier")) > 500
     assert len(owed.ids("registry_hit")) > 50
     assert len(owed.ids("hub_identifier")) > 5
+    assert len(owed.ids("cluster_linked")) > 10
     assert raised == {a.alert_id: a.districts for a in owed.alerts.values()}
 
 
@@ -136,32 +127,15 @@ def _run_matching_rules(
     after: list[dict[str, str]],
     rules: MatchingRules,
 ) -> dict[str, frozenset[str]]:
-    """Registry rows, then complaints, then more registry rows, through the pure rules with an
-    in-memory table: every alert id raised, with the districts it goes to."""
-    now, table, raised = datetime.now(UTC), dict[str, TokenState](), dict[str, frozenset[str]]()
-    for body in [*before, *complaints, *after]:
-        for token, outcome in _outcomes(body, table, rules, now):
-            if outcome:
-                table[token] = outcome.state
-                raised |= {a.alert_id: frozenset(a.districts) for a in outcome.alerts}
-    return raised
-
-
-def _outcomes(
-    body: dict[str, Any], table: dict[str, TokenState], rules: MatchingRules, now: datetime
-) -> Iterator[tuple[str, Outcome | None]]:
-    if "complaint_id" not in body:
-        entry = RegistryEntrySubmission.model_validate(body)
-        for added in registry_events_for(entry, key=KEY, added_at=now):
-            token = added.identifier.token
-            yield token, on_registry_entry(table.get(token, TokenState()), added, now=now)
-        return
-    complaint = ComplaintSubmission.model_validate(body)
-    for sighting in sightings_for(
-        complaint, caller_district=complaint.district, key=KEY, received_at=now
-    ):
-        token = sighting.identifier.token
-        yield token, on_sighting(table.get(token, TokenState()), sighting, rules=rules, now=now)
+    """Registry rows, then complaints, then more registry rows, through the pure rules with
+    in-memory tables: every alert id raised, with the districts it goes to."""
+    pure = PureRules(rules, KEY)
+    alerts = [
+        *(a for row in before for a in pure.register(row)),
+        *(a for body in complaints for a in pure.post(body)),
+        *(a for row in after for a in pure.register(row)),
+    ]
+    return {alert.alert_id: frozenset(alert.districts) for alert in alerts}
 
 
 def test_a_tally_counts_lost_misrouted_and_doubled_deliveries() -> None:
@@ -189,3 +163,30 @@ def test_a_gang_is_held_whole_only_by_one_cluster_of_exactly_its_complaints() ->
     lost_link = [(2, [pune, bhopal]), (2, [ranchi])]
     assert gangs_not_held_whole(gangs, lost_link) == [gangs[0]]
     assert gangs_not_held_whole(gangs, [(5, [pune, ranchi])]) == gangs  # a wrong link joins two
+
+
+def _gang(name: str, phone: str, districts: list[str]) -> list[dict[str, Any]]:
+    """A gang's complaints, each naming the gang's phone or UPI ID (or both) in turn."""
+    upi = f"{name}.pay@ybl"
+    names = [[("phone", phone)], [("phone", phone), ("upi", upi)], [("upi", upi)]]
+    return [complaint_body(district, *names[n % 3], complaint_id=f"{name}-{n}")
+            for n, district in enumerate(districts)]  # fmt: skip
+
+
+def test_two_gangs_posted_interleaved_otherwise_give_the_same_alert_ids_cluster_alerts_too() -> (
+    None
+):
+    one = _gang("rnc", "9431277001", ["JH-RAN", "MH-PUN", "MP-BPL", "WB-KOL", "MH-MUM", "RJ-JAI"])
+    other = _gang("jtr", "9829177002", ["RJ-ALW", "MH-PUN", "UP-LKO", "MP-IND", "WB-KOL"])
+    orders = [one + other, other + one, [c for pair in itertools.zip_longest(one, other)
+                                        for c in pair if c]]  # fmt: skip
+
+    raised = []
+    for order in orders:
+        pure = PureRules(MatchingRules(hub_threshold=25), KEY)
+        raised.append({a.alert_id for body in order for a in pure.post(body)})
+
+    assert raised[0] == raised[1] == raised[2]
+    assert raised[0] == oracle(*orders[2]).ids()
+    # Each district joining a gang of three or more that no one alert about it told whole.
+    assert len(oracle(*orders[0]).ids("cluster_linked")) == 4 + 3

@@ -1,6 +1,7 @@
 """No alert reaches a district that is not involved, and none tells a district more than the
-matched cases: random complaints with random overlaps, through the matcher's pure rules and
-the notifier's routing (issue 9, scenario 9, at the level of pure logic)."""
+matched cases (or, for a cluster alert, the gang's): random complaints with random overlaps,
+through the matcher's pure rules and the notifier's routing (issue 9, scenario 9, at the level
+of pure logic)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from schemas.api import ComplaintSubmission
 from schemas.events import AlertRaised
 from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
-from services.matcher.matching import MatchingRules, TokenState, on_sighting
+from services.matcher.matching import MatchingRules
 from services.notifier.routing import deliveries_for, webhook_body
+from tests.pure_rules import PureRules
 
 KEY = IntakeSettings().pseudonym()
 DISTRICTS = ("MH-PUN", "MP-BPL", "WB-KOL", "RJ-ALW", "JH-JAM", "KA-BLR")
@@ -59,18 +61,22 @@ def test_each_alert_reaches_only_the_districts_whose_complaints_hold_the_identif
 ) -> None:
     holders: dict[str, set[tuple[str, str]]] = defaultdict(set)  # token -> complaints naming it
     alerts = _raise(bodies, holders)
+    owed = expected(bodies, key=KEY, hub_threshold=RULES.hub_threshold)
 
     delivered: set[tuple[str, str]] = set()
     for alert in alerts:
         for delivery in deliveries_for(alert, DIRECTORY, email_enabled=False):
-            named = holders[alert.identifier.token]
+            if alert.kind == "cluster_linked":  # the complaints of the trigger's gang
+                assert alert.trigger is not None
+                named = set(owed.cluster_of(alert.trigger.key))
+            else:
+                named = holders[alert.identifier.token]
             assert delivery.district in {district for district, _ in named}
             body = webhook_body(alert, delivery.district, "alert").decode()
             others = {c for district, c in _all_cases(bodies) if (district, c) not in named}
             assert not [c for c in others if f'"{c}"' in body], "another complaint leaked"
             delivered.add((alert.alert_id, delivery.district))
 
-    owed = expected(bodies, key=KEY, hub_threshold=RULES.hub_threshold)
     assert delivered == {
         (a, d) for a, d in owed.deliveries() if owed.alerts[a].kind != "hub_identifier"
     }
@@ -79,18 +85,14 @@ def test_each_alert_reaches_only_the_districts_whose_complaints_hold_the_identif
 def _raise(
     bodies: list[dict[str, Any]], holders: dict[str, set[tuple[str, str]]]
 ) -> list[AlertRaised]:
-    now, table, alerts = datetime.now(UTC), dict[str, TokenState](), list[AlertRaised]()
+    pure, alerts = PureRules(RULES, KEY), list[AlertRaised]()
     for body in bodies:
         complaint = ComplaintSubmission.model_validate(body)
         for sighting in sightings_for(
-            complaint, caller_district=complaint.district, key=KEY, received_at=now
+            complaint, caller_district=complaint.district, key=KEY, received_at=datetime.now(UTC)
         ):
-            token = sighting.identifier.token
-            holders[token].add((complaint.district, complaint.complaint_id))
-            outcome = on_sighting(table.get(token, TokenState()), sighting, rules=RULES, now=now)
-            if outcome:
-                table[token] = outcome.state
-                alerts += [alert for alert in outcome.alerts if alert.audience == "districts"]
+            holders[sighting.identifier.token].add((complaint.district, complaint.complaint_id))
+        alerts += [alert for alert in pure.post(body) if alert.audience == "districts"]
     return alerts
 
 
