@@ -201,8 +201,10 @@ def on_complaint_filed(
             joining.join(identifier)
     cluster, alert = live_cluster(rows, case), None
     if joining.steps:
-        cluster, alert = _cluster_alert_owed(cluster, joining, filed, rules, now)
-        rows[cluster.cluster_id] = cluster.encoded()
+        told, alert = _cluster_alert_owed(cluster, joining, filed, rules, now)
+        if told != cluster:  # a big cluster's row is tens of kilobytes: written only if changed
+            rows[told.cluster_id] = told.encoded()
+        cluster = told
     row = FiledRow(
         cluster_id=cluster.cluster_id if cluster.size > 1 else None,
         tokens=tuple(sorted(counted)),
