@@ -4,9 +4,8 @@
 by the same token) so every change to a token's state is made by one coroutine, one event at a
 time, in batches of events taken together. `cluster_complaints` reads each complaint with all
 its identifiers from a one-partition topic, in the order intake accepted them, and joins
-complaints into gangs. Every alert and link is held by the broker
-before the state recording it is written, and every changelog record of that state before the
-events are acknowledged.
+complaints into gangs. Every alert is held by the broker before the state recording it is
+written, and every changelog record of that state before the events are acknowledged.
 """
 
 from __future__ import annotations
