@@ -60,6 +60,7 @@ BATCH = int(os.environ.get("BENCH_GROWTH_BATCH", "5000"))
 @dataclass(frozen=True)
 class Measured:
     size: int
+    events: int  # the timed sightings
     start_s: float  # from the process's start to its first event processed
     skipped: int  # warm-up sightings it never processed (see _warm_up)
     seconds: float
@@ -69,11 +70,11 @@ class Measured:
 
     @property
     def cpu_us_per_event(self) -> float:
-        return self.cpu_seconds / BATCH * 1e6
+        return self.cpu_seconds / self.events * 1e6
 
     @property
     def per_second(self) -> float:
-        return BATCH / self.seconds
+        return self.events / self.seconds
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ def matcher(
         assert raised >= expected if at_least else raised == expected, (
             f"{raised} alerts for {expected} known tokens"
         )
-        return Measured(size, start_s, skipped, seconds, cpu, *memory_mib(pid))
+        events = len(batch.sightings)
+        return Measured(size, events, start_s, skipped, seconds, cpu, *memory_mib(pid))
     finally:
         service.stop()
 

@@ -111,8 +111,8 @@ def _earlier_state(sighting: IdentifierSighted) -> TokenState:
 
 def named_once(case: CaseRef) -> TokenState:
     """The row of an identifier one complaint named, as the matching rules leave it."""
-    tally = DistrictTally(complaints=1, first=case, latest_at=case.registered_at)
-    return TokenState(cases=(case,), complaints=1, districts={case.district: tally},
+    tally = DistrictTally.of(case)
+    return TokenState(cases=(case,), complaints=1, earliest=case, districts={case.district: tally},
                       latest=(case,))  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from itertools import pairwise
 
 from schemas.events import (
@@ -136,6 +136,23 @@ def test_past_the_hub_threshold_each_new_complaints_district_is_told_the_count()
     assert "named in 5 complaints in 3 districts" in indore.reason
 
 
+def test_a_complaint_registered_earlier_but_posted_later_becomes_the_first_to_call() -> None:
+    later = [case("MH-MUM", str(n), NOW + timedelta(days=n)) for n in range(1, 5)]
+    ist = timezone(timedelta(hours=5, minutes=30))  # the offset posted is kept
+    older = case("MH-MUM", "0-old", (NOW - timedelta(days=30)).astimezone(ist))
+
+    state, outcomes = sight_all(*later, older)
+
+    tally = state.districts["MH-MUM"]
+    first = tally.first("MH-MUM")
+    assert (tally.complaints, first.model_dump_json()) == (5, older.model_dump_json())
+    assert datetime.fromisoformat(tally.latest_at) == later[-1].registered_at
+    [told] = [a for a in outcomes[-1].alerts if a.rule == "prolific_identifier"]
+    assert told.footprint is not None
+    assert told.footprint.earliest == older
+    assert "The earliest is 0-old (MH-MUM" in told.reason
+
+
 def test_operators_hear_of_a_prolific_identifier_by_one_alert_with_the_live_count() -> None:
     _, outcomes = sight_all(*[case("MH-MUM", str(n)) for n in range(6)])
 
@@ -194,7 +211,7 @@ def test_a_prolific_identifiers_row_stays_bounded_and_its_counts_exact() -> None
     assert {d: t.complaints for d, t in state.districts.items()} == {
         f"MH-{c * 3}": 12 for c in "ABCDE"
     }
-    assert state.districts["MH-AAA"].first == cases[0]
+    assert state.districts["MH-AAA"].first("MH-AAA") == cases[0]
     assert state.prolific
 
 
