@@ -15,7 +15,7 @@ from crosslink import operator_cli
 from crosslink.directory import hash_api_key, load_directory
 from crosslink.localbroker import STATE_DIR, LocalBroker, fetch_jars
 from crosslink.receiver import ReceivedWebhook, WebhookReceiver
-from crosslink.settings import CommonSettings
+from crosslink.settings import CommonSettings, from_environment
 
 app = typer.Typer(
     help="crosslink: links sextortion complaints across districts.", no_args_is_help=True
@@ -43,7 +43,7 @@ def up() -> None:
     """Run the broker, intake, matcher, notifier and the demo receiver until Ctrl-C."""
     from crosslink.devstack import run_stack
 
-    run_stack()
+    raise typer.Exit(run_stack())
 
 
 @app.command()
@@ -91,7 +91,7 @@ def hash_key(api_key: str) -> None:
 def demo_receiver(port: int = 9000) -> None:
     """Receive webhooks for every district in the directory and print each alert."""
     stop = _ctrl_c()
-    directory = load_directory(CommonSettings().districts_file)
+    directory = load_directory(from_environment(CommonSettings).districts_file)
     secrets = {d.code: d.webhook.secrets[0] for d in directory.districts if d.webhook}
     receiver = WebhookReceiver(secrets, port=port, on_webhook=_print_webhook).start()
     console.print(f"demo receiver on http://127.0.0.1:{port}/webhooks/<district>")

@@ -48,30 +48,66 @@ class Channel:
 
 
 CHANNELS = (
-    Channel("identifierSighted", IDENTIFIER_SIGHTED, (IdentifierSighted,), "pseudonym token",
-            ("intake",), ("matcher",),
-            "One event per identifier a complaint names, in pseudonymous form."),
-    Channel("registryEntryAdded", REGISTRY_ENTRY_ADDED, (RegistryEntryAdded,), "pseudonym token",
-            ("intake",), ("matcher",),
-            "A known perpetrator identifier entered the suspect registry."),
-    Channel("genericValueDecided", GENERIC_VALUE_DECIDED, (GenericValueDecided,),
-            "pseudonym token", ("intake",), ("matcher",),
-            "An operator decided a value is generic (it links nothing), or withdrew that; "
-            "kept for good as the record of who decided what."),
-    Channel("complaintsFiled", COMPLAINTS_FILED, (ComplaintFiled, GenericValueDecided),
-            "district/complaint id, or pseudonym token", ("intake",), ("matcher",),
-            "Each complaint with all its identifiers, and each generic-value decision again, in "
-            "the one order intake accepted them: the clustering agent joins complaints into "
-            "gangs in that order."),
-    Channel("alertRaised", ALERT_RAISED, (AlertRaised,), "alert id",
-            ("matcher",), ("notifier",),
-            "Something a district (or an operator) must know, with the rule and the reason."),
-    Channel("deadLetter", DEAD_LETTER, (), "the original record's key",
-            ("matcher", "notifier"), (),
-            "Records that could not be decoded, as they came, with headers crosslink-error "
-            "(why), crosslink-source (which service) and crosslink-topic (where it was read; "
-            "`crosslink dead-letters replay` sends it back there)."),
-)  # fmt: skip
+    Channel(
+        "identifierSighted",
+        IDENTIFIER_SIGHTED,
+        (IdentifierSighted,),
+        "pseudonym token",
+        ("intake",),
+        ("matcher",),
+        "One event per identifier a complaint names, in pseudonymous form.",
+    ),
+    Channel(
+        "registryEntryAdded",
+        REGISTRY_ENTRY_ADDED,
+        (RegistryEntryAdded,),
+        "pseudonym token",
+        ("intake",),
+        ("matcher",),
+        "A known perpetrator identifier entered the suspect registry.",
+    ),
+    Channel(
+        "genericValueDecided",
+        GENERIC_VALUE_DECIDED,
+        (GenericValueDecided,),
+        "pseudonym token",
+        ("intake",),
+        ("matcher",),
+        "An operator decided a value is generic (it links nothing), or withdrew that; "
+        "kept for good as the record of who decided what.",
+    ),
+    Channel(
+        "complaintsFiled",
+        COMPLAINTS_FILED,
+        (ComplaintFiled, GenericValueDecided),
+        "district/complaint id, or pseudonym token",
+        ("intake",),
+        ("matcher",),
+        "Each complaint with all its identifiers, and each generic-value decision again, in "
+        "the one order intake accepted them: the clustering agent joins complaints into "
+        "gangs in that order.",
+    ),
+    Channel(
+        "alertRaised",
+        ALERT_RAISED,
+        (AlertRaised,),
+        "alert id",
+        ("matcher",),
+        ("notifier",),
+        "Something a district (or an operator) must know, with the rule and the reason.",
+    ),
+    Channel(
+        "deadLetter",
+        DEAD_LETTER,
+        (),
+        "the original record's key",
+        ("matcher", "notifier"),
+        (),
+        "Records that could not be decoded, as they came, with headers crosslink-error "
+        "(why), crosslink-source (which service) and crosslink-topic (where it was read; "
+        "`crosslink dead-letters replay` sends it back there).",
+    ),
+)
 
 
 def asyncapi_document() -> dict[str, Any]:
@@ -85,8 +121,13 @@ def asyncapi_document() -> dict[str, Any]:
         payloads = [
             (model.__name__, "application/json", keyed[(model, "serialization")])
             for model in channel.models
-        ] or [("DeadLetterRecord", "application/octet-stream",
-               {"description": "the original bytes, unchanged"})]  # fmt: skip
+        ] or [
+            (
+                "DeadLetterRecord",
+                "application/octet-stream",
+                {"description": "the original bytes, unchanged"},
+            )
+        ]
         for name, content_type, payload in payloads:
             messages[name] = {
                 "name": name,

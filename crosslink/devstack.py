@@ -1,30 +1,36 @@
 """`make up`: the broker, the three services, the demo receiver and the demo mail catcher.
 
-Ctrl-C (or SIGTERM) stops the services first, then the broker; nothing is left running.
+"crosslink is up" is said only once every service answers ready. Ctrl-C (or SIGTERM) stops
+the services first, then the broker; nothing is left running. A process that exits (a refused
+setting, a crash) stops everything, and `make up` exits non-zero.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from contextlib import ExitStack
 from typing import IO
 
 from rich.console import Console
 
 from crosslink.localbroker import STATE_DIR, LocalBroker, configured_bootstrap
-from crosslink.processes import ServiceProcess
+from crosslink.processes import ServiceFailed, ServiceProcess
 from crosslink.provisioning import provision_topics
 
 DEFAULT_PORTS = {"intake": 8000, "matcher": 6066, "notifier": 8002}
 DEMO_MAIL_PORT = 2525
+READY_TIMEOUT_S = 180.0  # the matcher recovers its tables before it answers ready
 console = Console(stderr=True, soft_wrap=True)
 
 
-def run_stack(*, with_demo_receiver: bool = True) -> None:
-    """Start everything, wait for Ctrl-C or a crash, then stop everything."""
+def run_stack(*, with_demo_receiver: bool = True) -> int:
+    """Start everything, wait for Ctrl-C or a crash, then stop everything. The exit status:
+    0 after Ctrl-C, 1 if a process exited or a service never became ready."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -38,7 +44,10 @@ def run_stack(*, with_demo_receiver: bool = True) -> None:
             bootstrap = broker.bootstrap
         provision_topics(bootstrap)
         children: list[subprocess.Popen[bytes]] = []
-        env = {"CROSSLINK_KAFKA_BOOTSTRAP": bootstrap}
+        env = {
+            "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
+            "CROSSLINK_LOG_FORMAT": children_log_format(),
+        }
         if with_demo_receiver:
             demo = [sys.executable, "-m", "crosslink.cli", "demo-receiver"]
             children.append(_spawn_prefixed("receiver", demo, stack))
@@ -52,18 +61,40 @@ def run_stack(*, with_demo_receiver: bool = True) -> None:
             ]
             children.append(_spawn_prefixed("mail", mail, stack))
             env |= {"CROSSLINK_SMTP_HOST": "127.0.0.1", "CROSSLINK_SMTP_PORT": str(DEMO_MAIL_PORT)}
+        services = []
         for name, port in DEFAULT_PORTS.items():
             service = ServiceProcess(name, port, env=env).start()
             stack.callback(service.stop)
             _relay(name, service.process.stdout)
             children.append(service.process)
+            services.append(service)
+        try:
+            for service in services:
+                service.wait_healthy("/readyz", timeout_s=READY_TIMEOUT_S)
+        except ServiceFailed as failed:
+            console.print(f"[bold red]crosslink did not start: {failed}; stopping")
+            return 1
         console.print(
             "[bold green]crosslink is up:[/] intake http://127.0.0.1:8000/docs, matcher "
             ":6066/metrics, notifier :8002/docs (inbox), demo receiver :9000, demo mail :2525. "
             "Ctrl-C stops all."
         )
-        _wait(stop, children)
+        status = _wait(stop, children)
         console.print("[bold]stopping crosslink ...")
+        return status
+
+
+def children_log_format(
+    environ: Mapping[str, str] = os.environ, on_a_terminal: bool | None = None
+) -> str:
+    """The services' output reaches the terminal through our pipe: they write for people when
+    we do (or as CROSSLINK_LOG_FORMAT says, if it names a format)."""
+    chosen = environ.get("CROSSLINK_LOG_FORMAT", "auto")
+    if chosen != "auto":
+        return chosen
+    return (
+        "console" if (sys.stdout.isatty() if on_a_terminal is None else on_a_terminal) else "json"
+    )
 
 
 def _spawn_prefixed(name: str, command: list[str], stack: ExitStack) -> subprocess.Popen[bytes]:
@@ -96,9 +127,11 @@ def _relay(name: str, stream: IO[bytes] | None) -> None:
     threading.Thread(target=copy, daemon=True).start()
 
 
-def _wait(stop: threading.Event, children: list[subprocess.Popen[bytes]]) -> None:
+def _wait(stop: threading.Event, children: list[subprocess.Popen[bytes]]) -> int:
+    """0 once asked to stop; 1 as soon as a process exits."""
     while not stop.wait(0.5):
         for child in children:
             if child.poll() is not None:
                 console.print(f"[bold red]a process exited with code {child.returncode}; stopping")
-                return
+                return 1
+    return 0

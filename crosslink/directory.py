@@ -268,8 +268,10 @@ class LiveDirectory:
             self._directory = load_directory(self._path)
         except DirectoryError as error:
             problems = [str(p) for p in error.problems] or [str(error)]
-            log.error("districts file not reloaded; the previous one stays in force",
-                      extra={"problems": problems})  # fmt: skip
+            log.error(
+                "districts file not reloaded; the previous one stays in force",
+                extra={"problems": problems},
+            )
             return False
         log.warning("districts file reloaded", extra={"districts": len(self._directory.districts)})
         return True

@@ -59,13 +59,23 @@ class IdempotencyKeys:
             await self._app(scope, receive, send)
             return
         if not 0 < len(key) <= MAX_KEY_LENGTH:
-            await _problem(422, "invalid-idempotency-key", "Invalid Idempotency-Key",
-                           f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
-                           scope, receive, send)  # fmt: skip
+            await _problem(
+                422,
+                "invalid-idempotency-key",
+                "Invalid Idempotency-Key",
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
+                scope,
+                receive,
+                send,
+            )
             return
         body, receive = await read_body(receive)
-        slot = _digest(headers.get(b"authorization", b""), scope["method"].encode(),
-                       scope["path"].encode(), key)  # fmt: skip
+        slot = _digest(
+            headers.get(b"authorization", b""),
+            scope["method"].encode(),
+            scope["path"].encode(),
+            key,
+        )
         fingerprint = _digest(body)
         self._expire()
         entry = self._entries.get(slot)
@@ -97,13 +107,26 @@ class IdempotencyKeys:
         self, entry: _Entry, fingerprint: str, scope: Scope, receive: Receive, send: Send
     ) -> None:
         if entry.fingerprint != fingerprint:
-            await _problem(422, "idempotency-key-reused", "Idempotency-Key reused",
-                           "this Idempotency-Key was used with another request body; use a "
-                           "new key for a new request", scope, receive, send)  # fmt: skip
+            await _problem(
+                422,
+                "idempotency-key-reused",
+                "Idempotency-Key reused",
+                "this Idempotency-Key was used with another request body; use a "
+                "new key for a new request",
+                scope,
+                receive,
+                send,
+            )
         elif entry.status is None:
-            await _problem(409, "idempotency-key-in-use", "Request still in progress",
-                           "a request with this Idempotency-Key is still being processed; "
-                           "retry shortly", scope, receive, send)  # fmt: skip
+            await _problem(
+                409,
+                "idempotency-key-in-use",
+                "Request still in progress",
+                "a request with this Idempotency-Key is still being processed; retry shortly",
+                scope,
+                receive,
+                send,
+            )
         else:
             headers = [*entry.headers, (b"idempotent-replayed", b"true")]
             await send({"type": "http.response.start", "status": entry.status, "headers": headers})

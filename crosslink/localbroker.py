@@ -50,9 +50,14 @@ def fetch_jars(libs_dir: Path | None = None) -> Path:
     partial = libs_dir.with_name(libs_dir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     command = [
-        "mvn", "-q", "-B", "-f", str(KAFKA_DEPLOY_DIR / "pom.xml"),
-        "dependency:copy-dependencies", f"-DoutputDirectory={partial}",
-    ]  # fmt: skip
+        "mvn",
+        "-q",
+        "-B",
+        "-f",
+        str(KAFKA_DEPLOY_DIR / "pom.xml"),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={partial}",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BrokerError(f"fetching Kafka jars with Maven failed:\n{result.stdout}{result.stderr}")
@@ -136,10 +141,16 @@ class LocalBroker:
         self._format_storage(libs, config)
         log = self.log_file.open("ab")
         command = [
-            "java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-Djava.awt.headless=true",
+            "java",
+            f"-Xms{self.heap}",
+            f"-Xmx{self.heap}",
+            "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={KAFKA_DEPLOY_DIR / 'log4j2.properties'}",
-            "-cp", f"{libs}/*", "kafka.Kafka", str(config),
-        ]  # fmt: skip
+            "-cp",
+            f"{libs}/*",
+            "kafka.Kafka",
+            str(config),
+        ]
         # Its own process group, so a Ctrl-C meant for `make up` reaches the broker only via stop().
         self._process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -188,10 +199,17 @@ class LocalBroker:
             return
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
         command = [
-            "java", "-cp", f"{libs}/*", "kafka.tools.StorageTool", "format",
+            "java",
+            "-cp",
+            f"{libs}/*",
+            "kafka.tools.StorageTool",
+            "format",
             # "=" form: a base64url id may start with "-" and read as an option otherwise
-            f"--cluster-id={cluster_id}", "-c", str(config), "--ignore-formatted",
-        ]  # fmt: skip
+            f"--cluster-id={cluster_id}",
+            "-c",
+            str(config),
+            "--ignore-formatted",
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise BrokerError(f"formatting broker storage failed:\n{result.stdout}{result.stderr}")

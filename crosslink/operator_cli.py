@@ -20,7 +20,7 @@ from crosslink.deadletters import read_dead_letters, replay
 from crosslink.directory import DirectoryError, load_directory
 from crosslink.localbroker import configured_bootstrap
 from crosslink.provisioning import describe_topics, provision_topics
-from crosslink.settings import CommonSettings
+from crosslink.settings import CommonSettings, from_environment
 from crosslink.synthetic import complaint_stream
 
 console = Console(soft_wrap=True)
@@ -38,7 +38,7 @@ IntakeOption = typer.Option("http://127.0.0.1:8000", help="intake's base URL")
 
 
 def _bootstrap(option: str | None) -> str:
-    return option or configured_bootstrap() or CommonSettings().kafka_bootstrap
+    return option or configured_bootstrap() or from_environment(CommonSettings).kafka_bootstrap
 
 
 @topics.command("create")
@@ -69,8 +69,13 @@ def list_dead_letters(bootstrap: str = BootstrapOption, start: int = 0) -> None:
     end = letters[-1].offset + 1 if letters else start
     table = Table("offset", "source", "topic", "error", "bytes")
     for letter in letters:
-        table.add_row(str(letter.offset), letter.source, letter.topic or "?", letter.error,
-                      str(len(letter.value)))  # fmt: skip
+        table.add_row(
+            str(letter.offset),
+            letter.source,
+            letter.topic or "?",
+            letter.error,
+            str(len(letter.value)),
+        )
     console.print(table)
     console.print(f"{len(letters)} dead letter(s); the next one will be at offset {end} or later")
 
@@ -107,7 +112,7 @@ def check_directory(
     path: Annotated[Path | None, typer.Argument(help="default: CROSSLINK_DISTRICTS_FILE")] = None,
 ) -> None:
     """Validate a districts file; print each problem with its line."""
-    target = path or CommonSettings().districts_file
+    target = path or from_environment(CommonSettings).districts_file
     try:
         loaded = load_directory(target)
     except DirectoryError as error:
@@ -161,8 +166,17 @@ def mark_generic(
 ) -> None:
     """Mark a value generic: from now on it links nothing, and the districts it linked are
     told (needs CROSSLINK_OPERATOR_KEY; the decision is recorded as that operator's)."""
-    _decide(intake, {"type": kind, "value": value, "reason": reason, "generic": True,
-                     "platform": platform, "ifsc": ifsc})  # fmt: skip
+    _decide(
+        intake,
+        {
+            "type": kind,
+            "value": value,
+            "reason": reason,
+            "generic": True,
+            "platform": platform,
+            "ifsc": ifsc,
+        },
+    )
 
 
 @generic_values.command("unmark")
@@ -175,8 +189,17 @@ def unmark_generic(
     intake: str = IntakeOption,
 ) -> None:
     """Withdraw a generic-value decision: the value links complaints again."""
-    _decide(intake, {"type": kind, "value": value, "reason": reason, "generic": False,
-                     "platform": platform, "ifsc": ifsc})  # fmt: skip
+    _decide(
+        intake,
+        {
+            "type": kind,
+            "value": value,
+            "reason": reason,
+            "generic": False,
+            "platform": platform,
+            "ifsc": ifsc,
+        },
+    )
 
 
 def _decide(intake: str, body: dict[str, object]) -> None:
@@ -211,7 +234,9 @@ def demo(
     key_prefix: str = typer.Option("demo-key-", help="integrator key = prefix + district code"),
 ) -> None:
     """Post a realistic stream of complaints from the directory's districts to intake."""
-    districts = [d.code for d in load_directory(CommonSettings().districts_file).districts]
+    districts = [
+        d.code for d in load_directory(from_environment(CommonSettings).districts_file).districts
+    ]
     stream = itertools.islice(complaint_stream(districts, seed=seed), count)
     refused = 0
     with httpx.Client(base_url=intake, timeout=30) as client:

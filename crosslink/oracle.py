@@ -158,9 +158,10 @@ def _sighted(
         _prolific(result, token, state, case)
     else:
         earlier = [
-            c for c, at in state.cases
+            c
+            for c, at in state.cases
             if state.strength is Strength.STRONG or abs(at - registered_at) <= weak_window
-        ]  # fmt: skip
+        ]
         if earlier:
             _owe(result, "shared_identifier", {d for d, _ in (*earlier, case)}, case, token, *case)
         state.cases.append((case, registered_at))
@@ -257,8 +258,9 @@ class _Gangs:
             # Every district up to one past the threshold (then the first digest goes out),
             # and when the complaint brings a new state (a digest at once); else its own.
             states_before = {_state(d) for d, n in state.districts.items() if d != case[0] or n > 1}
-            everyone = (len(state.counted) <= self._threshold + 1
-                        or _state(case[0]) not in states_before)  # fmt: skip
+            everyone = (
+                len(state.counted) <= self._threshold + 1 or _state(case[0]) not in states_before
+            )
             told_by_matcher.append(set(state.districts) if everyone else {case[0]})
             self._join(first, case)
         if not told_by_matcher:

@@ -165,9 +165,12 @@ class AnswerUnexpectedErrors:
             where = traceback.extract_tb(error.__traceback__)[-1]
             log.error(  # the type and place only: an exception message may quote the input
                 "unhandled error",
-                extra={"path": scope["path"], "error": type(error).__name__,
-                       "where": f"{where.filename}:{where.lineno}"},
-            )  # fmt: skip
+                extra={
+                    "path": scope["path"],
+                    "error": type(error).__name__,
+                    "where": f"{where.filename}:{where.lineno}",
+                },
+            )
             response = problem_response(
                 status=500,
                 slug="internal",

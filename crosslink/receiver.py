@@ -115,8 +115,9 @@ class WebhookReceiver:
         try:
             verify(secret, headers, body, now=int(time.time()))
         except InvalidSignature:
-            self._store(ReceivedWebhook(district, webhook_id, None, False, False, 401, headers,
-                                        body, at))  # fmt: skip
+            self._store(
+                ReceivedWebhook(district, webhook_id, None, False, False, 401, headers, body, at)
+            )
             return Reply(401)
         with self._lock:
             script = self._scripts.get(webhook_id)
@@ -125,8 +126,11 @@ class WebhookReceiver:
             if 200 <= reply.status < 300:
                 self._seen.add(webhook_id)
         payload = json.loads(body)
-        self._store(ReceivedWebhook(district, webhook_id, payload, True, duplicate, reply.status,
-                                    headers, body, at))  # fmt: skip
+        self._store(
+            ReceivedWebhook(
+                district, webhook_id, payload, True, duplicate, reply.status, headers, body, at
+            )
+        )
         return reply
 
     def _count_answering(self, change: int) -> None:

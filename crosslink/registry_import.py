@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from crosslink.provisioning import provision_topics
+from crosslink.settings import from_environment
 from schemas.topics import REGISTRY_ENTRY_ADDED
 from services.intake.config import IntakeSettings
 from services.intake.registry_import import RowProblem, events_of_row, read_rows
@@ -38,7 +39,7 @@ class ImportReport:
 
 def import_registry_file(path: Path, *, bootstrap: str | None, console: Console) -> ImportReport:
     """Publish every good row of `path`; report the bad ones; print the rate."""
-    settings = IntakeSettings()
+    settings = from_environment(IntakeSettings)
     target = bootstrap or settings.kafka_bootstrap
     provision_topics(target)
     producer = KafkaProducer(
@@ -47,8 +48,13 @@ def import_registry_file(path: Path, *, bootstrap: str | None, console: Console)
     report, started = ImportReport(), time.perf_counter()
     added_at, key = datetime.now(UTC), settings.pseudonym()
     total = _count_rows(path)
-    with Progress(TextColumn("importing {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console) as progress:  # fmt: skip
+    with Progress(
+        TextColumn("importing {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         task = progress.add_task(path.name, total=total)
         for line, row in read_rows(path):
             outcome = events_of_row(line, row, key=key, added_at=added_at)
@@ -56,8 +62,11 @@ def import_registry_file(path: Path, *, bootstrap: str | None, console: Console)
             if isinstance(outcome, RowProblem):
                 report.problems.append(outcome)
             for event in outcome if isinstance(outcome, list) else ():
-                producer.send(REGISTRY_ENTRY_ADDED.name, key=event.identifier.token.encode(),
-                              value=event.model_dump_json().encode())  # fmt: skip
+                producer.send(
+                    REGISTRY_ENTRY_ADDED.name,
+                    key=event.identifier.token.encode(),
+                    value=event.model_dump_json().encode(),
+                )
                 report.events += 1
             progress.advance(task)
         producer.flush()  # raises if the broker did not acknowledge every record

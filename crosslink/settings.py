@@ -7,13 +7,16 @@ ones (demo districts file, demo pseudonym key) are refused at start-up with a cl
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crosslink.logs import LogFormat
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DISTRICTS_FILE = REPO_ROOT / "deploy" / "districts.demo.yaml"
+AnySettings = TypeVar("AnySettings", bound=BaseSettings)
 
 
 class CommonSettings(BaseSettings):
@@ -23,6 +26,7 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     districts_file: Path = DEMO_DISTRICTS_FILE
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: LogFormat = "auto"
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     rate_limit_per_minute: Annotated[float, Field(gt=0)] = 600.0
     rate_limit_burst: Annotated[int, Field(ge=1)] = 120
@@ -37,3 +41,24 @@ class CommonSettings(BaseSettings):
                 "CROSSLINK_DISTRICTS_FILE must name the real districts directory in production"
             )
         return self
+
+
+def from_environment(settings_type: type[AnySettings]) -> AnySettings:
+    """`settings_type` read from the environment. Refused, the process stops with a message
+    that names each setting and the rule it broke, and never its value: pydantic's own message
+    quotes the input, which may be a key."""
+    try:
+        return settings_type()
+    except ValidationError as error:
+        raise SystemExit(refusal(settings_type, error)) from None
+
+
+def refusal(settings_type: type[BaseSettings], error: ValidationError) -> str:
+    """What to tell the person starting the service about refused settings, without values."""
+    prefix = str(settings_type.model_config.get("env_prefix", ""))
+    lines = [f"crosslink cannot start: {error.error_count()} setting(s) refused"]
+    for detail in error.errors(include_input=False, include_url=False, include_context=False):
+        names = ", ".join(f"{prefix}{part}".upper() for part in detail["loc"])
+        rule = detail["msg"].removeprefix("Value error, ")
+        lines.append(f"- {names}: {rule}" if names else f"- {rule}")
+    return "\n".join(lines)

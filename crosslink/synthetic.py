@@ -153,10 +153,12 @@ def _gang(rng: random.Random, number: int) -> Gang:
         phones=phones,
         upis=(f"{word}{number}x{rng.randrange(999)}@ybl", f"{phones[0]}@paytm"),
         accounts=tuple(_account(rng) for _ in range(rng.choice((1, 2)))),
-        profiles=(("instagram", f"{rng.choice(_NAMES)}_{rng.randrange(10, 99)}{number}"),
-                  ("facebook", f"{rng.choice(_NAMES)}.{rng.choice(_NAMES)}{number}")),
+        profiles=(
+            ("instagram", f"{rng.choice(_NAMES)}_{rng.randrange(10, 99)}{number}"),
+            ("facebook", f"{rng.choice(_NAMES)}.{rng.choice(_NAMES)}{number}"),
+        ),
         imeis=tuple(_imei(rng) for _ in range(2)),
-    )  # fmt: skip
+    )
 
 
 _BANKS = ("SBIN", "HDFC", "ICIC", "PUNB", "BARB", "UTIB")
@@ -206,13 +208,23 @@ def _variant(rng: random.Random, identifier: Row) -> Row:
     if kind == "bank_account":
         ifsc = identifier["ifsc"]
         spaced = " ".join(value[i : i + 4] for i in range(0, len(value), 4))
-        return rng.choice([identifier, {"type": kind, "value": spaced, "ifsc": ifsc.lower()},
-                           {"type": kind, "value": f"A/c {value} IFSC {ifsc}"}])  # fmt: skip
+        return rng.choice(
+            [
+                identifier,
+                {"type": kind, "value": spaced, "ifsc": ifsc.lower()},
+                {"type": kind, "value": f"A/c {value} IFSC {ifsc}"},
+            ]
+        )
     if kind == "social":
         handle, platform = value.removeprefix("@"), identifier["platform"]
         site = {"instagram": "instagram.com", "facebook": "facebook.com"}[platform]
-        return rng.choice([identifier, {"type": kind, "value": f"https://www.{site}/{handle}/"},
-                           {"type": kind, "value": f"{site}/{handle}"}])  # fmt: skip
+        return rng.choice(
+            [
+                identifier,
+                {"type": kind, "value": f"https://www.{site}/{handle}/"},
+                {"type": kind, "value": f"{site}/{handle}"},
+            ]
+        )
     if kind == "imei":
         dashed = f"{value[:2]}-{value[2:8]}-{value[8:14]}-{value[14:]}"
         return {"type": kind, "value": rng.choice([value, dashed])}
@@ -239,8 +251,15 @@ def _mobile(rng: random.Random) -> str:
 
 def _written_phone(rng: random.Random, phone: str) -> str:
     """A ten-digit mobile number as officers type it."""
-    return rng.choice([phone, f"+91 {phone[:5]} {phone[5:]}", f"0{phone}", f"91-{phone}",
-                       f"+91-{phone[:3]}-{phone[3:6]}-{phone[6:]}"])  # fmt: skip
+    return rng.choice(
+        [
+            phone,
+            f"+91 {phone[:5]} {phone[5:]}",
+            f"0{phone}",
+            f"91-{phone}",
+            f"+91-{phone[:3]}-{phone[3:6]}-{phone[6:]}",
+        ]
+    )
 
 
 def _imei(rng: random.Random) -> str:

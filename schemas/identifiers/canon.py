@@ -50,10 +50,11 @@ def canonicalise(
         ) from None
     benign = _benign_values()
     return tuple(
-        replace(identifier, benign=True) if identifier.value in benign.get(identifier.type, ())
+        replace(identifier, benign=True)
+        if identifier.value in benign.get(identifier.type, ())
         else identifier
         for identifier in found
-    )  # fmt: skip
+    )
 
 
 def _canonical(

@@ -56,8 +56,9 @@ def mask_middle(text: str, keep_start: int, keep_end: int) -> str:
 
 def ascii_digits(text: str) -> str:
     """Devanagari, Bengali, fullwidth and other decimal digits as 0-9; everything else as is."""
-    return "".join(str(unicodedata.decimal(char, "")) or char if not char.isascii() else char
-                   for char in text)  # fmt: skip
+    return "".join(
+        str(unicodedata.decimal(char, "")) or char if not char.isascii() else char for char in text
+    )
 
 
 def strip_separators(text: str, separators: str = " -./()") -> str:

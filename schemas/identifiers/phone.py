@@ -40,8 +40,10 @@ def canonical_phone(text: str) -> tuple[str, str]:
     """(E.164, masked) of a phone number, or InvalidIdentifier."""
     digits = national_digits(text)
     if not re.fullmatch(r"\+?[0-9]{3,17}", digits):
-        raise InvalidIdentifier("phone.not_a_number", "a phone number has only digits, spaces, "
-                                "dashes, dots, brackets and a leading +")  # fmt: skip
+        raise InvalidIdentifier(
+            "phone.not_a_number",
+            "a phone number has only digits, spaces, dashes, dots, brackets and a leading +",
+        )
     if re.fullmatch(r"(91|0091)[6-9]\d{9}", digits):
         digits = "+" + digits.removeprefix("00")  # an Indian mobile written without its plus
     elif digits.startswith("00"):

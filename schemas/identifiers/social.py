@@ -12,28 +12,70 @@ from urllib.parse import parse_qs, urlsplit
 from schemas.identifiers.model import InvalidIdentifier, mask_middle
 
 _HOSTS = {
-    "facebook.com": "facebook", "fb.com": "facebook", "m.facebook.com": "facebook",
-    "web.facebook.com": "facebook", "mbasic.facebook.com": "facebook",
-    "instagram.com": "instagram", "instagr.am": "instagram",
-    "t.me": "telegram", "telegram.me": "telegram", "telegram.dog": "telegram",
-    "x.com": "x", "twitter.com": "x", "mobile.twitter.com": "x",
-    "youtube.com": "youtube", "m.youtube.com": "youtube",
+    "facebook.com": "facebook",
+    "fb.com": "facebook",
+    "m.facebook.com": "facebook",
+    "web.facebook.com": "facebook",
+    "mbasic.facebook.com": "facebook",
+    "instagram.com": "instagram",
+    "instagr.am": "instagram",
+    "t.me": "telegram",
+    "telegram.me": "telegram",
+    "telegram.dog": "telegram",
+    "x.com": "x",
+    "twitter.com": "x",
+    "mobile.twitter.com": "x",
+    "youtube.com": "youtube",
+    "m.youtube.com": "youtube",
     "snapchat.com": "snapchat",
-}  # fmt: skip
+}
 PLATFORMS = frozenset(_HOSTS.values())
 _ALIASES = {"fb": "facebook", "ig": "instagram", "twitter": "x", "tg": "telegram", "yt": "youtube"}
 # First path segments that are site pages, not profiles (links to them are refused).
 _NOT_PROFILES = {
-    "facebook": {"groups", "pages", "events", "watch", "share", "sharer", "sharer.php", "story.php",
-                 "photo.php", "permalink.php", "photo", "photos", "posts", "videos", "reel",
-                 "marketplace", "hashtag", "login", "login.php", "help", "search", "messages"},
+    "facebook": {
+        "groups",
+        "pages",
+        "events",
+        "watch",
+        "share",
+        "sharer",
+        "sharer.php",
+        "story.php",
+        "photo.php",
+        "permalink.php",
+        "photo",
+        "photos",
+        "posts",
+        "videos",
+        "reel",
+        "marketplace",
+        "hashtag",
+        "login",
+        "login.php",
+        "help",
+        "search",
+        "messages",
+    },
     "instagram": {"p", "reel", "reels", "tv", "explore", "direct", "accounts", "about", "legal"},
     "telegram": {"c", "joinchat", "s", "addstickers", "share", "proxy", "iv"},
-    "x": {"i", "intent", "home", "search", "hashtag", "share", "explore", "settings",
-          "messages", "notifications", "login", "compose"},
+    "x": {
+        "i",
+        "intent",
+        "home",
+        "search",
+        "hashtag",
+        "share",
+        "explore",
+        "settings",
+        "messages",
+        "notifications",
+        "login",
+        "compose",
+    },
     "youtube": {"watch", "shorts", "results", "playlist", "feed", "live", "embed"},
     "snapchat": {"t", "discover", "spotlight", "lens", "unlock"},
-}  # fmt: skip
+}
 _HANDLE = re.compile(r"[a-z0-9._-]{1,100}", re.ASCII)
 # Namespaced handles: Facebook numeric ids; YouTube's legacy /c/ and /user/ names and channel
 # ids, which are separate namespaces from @handles (channel ids are case-sensitive).

@@ -9,7 +9,7 @@ from services.intake.config import get_settings
 
 def main() -> None:
     settings = get_settings()
-    configure_logging("intake", settings.log_level)
+    configure_logging("intake", settings.log_level, settings.log_format)
     uvicorn.run(
         create_app(settings), host=settings.intake_host, port=settings.intake_port, log_config=None
     )

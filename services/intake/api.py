@@ -86,8 +86,14 @@ async def submit_complaint(
         await intake.publisher.publish(records)
     for event in events:
         intake.metrics.identifiers.labels(type=event.identifier.type.value).inc()
-    log.info("complaint accepted", extra={"complaint_id": complaint.complaint_id,
-             "district": complaint.district, "identifiers": len(events)})  # fmt: skip
+    log.info(
+        "complaint accepted",
+        extra={
+            "complaint_id": complaint.complaint_id,
+            "district": complaint.district,
+            "identifiers": len(events),
+        },
+    )
     return ComplaintAccepted(
         complaint_id=complaint.complaint_id,
         district=complaint.district,
@@ -134,8 +140,15 @@ async def decide_generic_value(
     await intake.publisher.publish(
         [(GENERIC_VALUE_DECIDED.name, token, decision), (COMPLAINTS_FILED.name, token, decision)]
     )
-    log.warning("generic value decided", extra={"by": operator.name, "generic": decision.generic,
-                "identifier": decision.identifier.masked, "reason": decision.reason})  # fmt: skip
+    log.warning(
+        "generic value decided",
+        extra={
+            "by": operator.name,
+            "generic": decision.generic,
+            "identifier": decision.identifier.masked,
+            "reason": decision.reason,
+        },
+    )
     identifier = MaskedIdentifier(type=decision.identifier.type, masked=decision.identifier.masked)
     return GenericValueAccepted(generic=decision.generic, identifier=identifier)
 

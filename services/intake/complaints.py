@@ -28,9 +28,12 @@ def sightings_for(
     if complaint.district != caller_district:
         raise WrongDistrict(
             f"this key posts for {caller_district}, not {complaint.district}",
-            [FieldProblem(field="district", code="district.not_yours",
-                          reason=f"must be {caller_district}")],
-        )  # fmt: skip
+            [
+                FieldProblem(
+                    field="district", code="district.not_yours", reason=f"must be {caller_district}"
+                )
+            ],
+        )
     case = CaseRef(
         complaint_id=complaint.complaint_id,
         district=complaint.district,
@@ -74,9 +77,12 @@ def convert_each(
             results.extend(convert(item))
         except InvalidIdentifier as error:
             problems.append(
-                FieldProblem(field=f"{field}[{index}].value", code=error.code,
-                             reason=f"{item.type.value}: {error.message}")
-            )  # fmt: skip
+                FieldProblem(
+                    field=f"{field}[{index}].value",
+                    code=error.code,
+                    reason=f"{item.type.value}: {error.message}",
+                )
+            )
     return results, problems
 
 

@@ -8,7 +8,7 @@ from typing import Self
 
 from pydantic import SecretStr, model_validator
 
-from crosslink.settings import CommonSettings
+from crosslink.settings import CommonSettings, from_environment
 from schemas.pseudonyms import PseudonymKey
 
 DEV_PSEUDONYM_KEY = "crosslink-development-pseudonym-key-not-for-real-cases"
@@ -50,4 +50,4 @@ class IntakeSettings(CommonSettings):
 
 @lru_cache
 def get_settings() -> IntakeSettings:
-    return IntakeSettings()
+    return from_environment(IntakeSettings)

@@ -27,8 +27,9 @@ def generic_value_decided(
     try:
         identifier, *_ = canonical_identifiers_of(submission)
     except InvalidIdentifier as error:
-        problem = FieldProblem(field="value", code=error.code,
-                               reason=f"{submission.type.value}: {error.message}")  # fmt: skip
+        problem = FieldProblem(
+            field="value", code=error.code, reason=f"{submission.type.value}: {error.message}"
+        )
         raise InvalidGenericValue("the value is not a valid identifier", [problem]) from error
     ref = identifier_ref(identifier, key)
     return GenericValueDecided(

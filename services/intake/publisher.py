@@ -60,8 +60,9 @@ class KafkaPublisher:
                 ]
                 await asyncio.gather(*pending)
         except (KafkaError, TimeoutError) as error:
-            log.warning("publish failed; reconnecting with a new producer",
-                        extra={"error": repr(error)})  # fmt: skip
+            log.warning(
+                "publish failed; reconnecting with a new producer", extra={"error": repr(error)}
+            )
             self._start_over(producer)
             raise BrokerUnavailable(
                 "the event broker did not confirm the complaint; post it again",

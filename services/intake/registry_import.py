@@ -69,8 +69,9 @@ def events_of_row(
         entry = RegistryEntrySubmission.model_validate(row)
     except ValidationError as error:
         first = error.errors()[0]
-        return RowProblem(line, field_path(first["loc"]) or "row", f"request.{first['type']}",
-                          first["msg"])  # fmt: skip
+        return RowProblem(
+            line, field_path(first["loc"]) or "row", f"request.{first['type']}", first["msg"]
+        )
     try:
         return registry_events_for(entry, key=key, added_at=added_at)
     except InvalidIdentifier as error:

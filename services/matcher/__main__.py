@@ -11,13 +11,13 @@ from services.matcher.config import get_settings
 
 def main() -> None:
     settings = get_settings()
-    configure_logging("matcher", settings.log_level)
+    configure_logging("matcher", settings.log_level, settings.log_format)
     prepare(settings)
     worker = faust.Worker(
         create_app(settings),
         loglevel=settings.log_level,
         # faust would otherwise install its own coloured text logging over ours.
-        logging_config=logging_config("matcher", settings.log_level),
+        logging_config=logging_config("matcher", settings.log_level, settings.log_format),
         redirect_stdouts=False,
     )
     # At WARNING and above faust keeps its terminal spinner, which sets the root logger to

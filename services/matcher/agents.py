@@ -162,8 +162,9 @@ async def _cluster(
     rows, offset = _RowLog(tables.clusters), event.message.offset
     if isinstance(filed, GenericValueDecided):
         on_generic_decided(rows, filed, offset=offset)
-    elif alert := on_complaint_filed(rows, filed, offset=offset, rules=rules,
-                                     now=datetime.now(UTC)):  # fmt: skip
+    elif alert := on_complaint_filed(
+        rows, filed, offset=offset, rules=rules, now=datetime.now(UTC)
+    ):
         await _raise(topics, (alert,), metrics)
     rows.write()
     _record_position(metrics, event)
@@ -323,11 +324,18 @@ async def _raise(
     for alert in alerts:
         metrics.alerts.labels(kind=alert.kind, rule=alert.rule).inc()
         trigger = alert.trigger
-        log.info("alert raised", extra={"alert_id": alert.alert_id, "kind": alert.kind,
-                 "rule": alert.rule, "identifier": alert.identifier.masked,
-                 "districts": alert.districts,
-                 "complaint_id": trigger.complaint_id if trigger else None,
-                 "district": trigger.district if trigger else None})  # fmt: skip
+        log.info(
+            "alert raised",
+            extra={
+                "alert_id": alert.alert_id,
+                "kind": alert.kind,
+                "rule": alert.rule,
+                "identifier": alert.identifier.masked,
+                "districts": alert.districts,
+                "complaint_id": trigger.complaint_id if trigger else None,
+                "district": trigger.district if trigger else None,
+            },
+        )
 
 
 async def _publish(records: list[tuple[faust.TopicT, str, BaseModel]]) -> None:
@@ -355,8 +363,10 @@ def _exit_unprocessed(what: str, error: Exception) -> NoReturn:
     An error that repeats on every restart stops the partition where it happened, which
     crosslink_matcher_consumer_lag and this log line show, rather than losing the events.
     """
-    log.critical(f"{what}; exiting so that it is processed again on restart",
-                 extra={"error": type(error).__name__, "detail": str(error)[:500]})  # fmt: skip
+    log.critical(
+        f"{what}; exiting so that it is processed again on restart",
+        extra={"error": type(error).__name__, "detail": str(error)[:500]},
+    )
     logging.shutdown()
     os._exit(EXIT_NOT_PUBLISHED)
 
@@ -371,8 +381,15 @@ async def _dead_letter(
 ) -> None:
     message = event.message
     reason = f"undecodable record on {message.topic}: {error.error_count()} error(s)"
-    log.error("record sent to dead-letter topic", extra={"reason": reason, "topic": message.topic,
-              "partition": message.partition, "offset": message.offset})  # fmt: skip
+    log.error(
+        "record sent to dead-letter topic",
+        extra={
+            "reason": reason,
+            "topic": message.topic,
+            "partition": message.partition,
+            "offset": message.offset,
+        },
+    )
     await topic.send(
         key=event.key,
         value=event.value,

@@ -242,8 +242,12 @@ class _Joining:
         if links.first is None or links.first.key == case.key or links.generic:
             return
         self.told.append(set(links.told))
-        step = PathStep(earlier=links.first, later=case, identifier_type=identifier.type,
-                        identifier_masked=identifier.masked)  # fmt: skip
+        step = PathStep(
+            earlier=links.first,
+            later=case,
+            identifier_type=identifier.type,
+            identifier_masked=identifier.masked,
+        )
         self.steps.append((step, identifier))
         chains = _chain(rows, links.first), _chain(rows, case)
         if chains[0] and chains[1] and chains[0][-1] == chains[1][-1]:  # already one cluster
@@ -377,8 +381,11 @@ def _write_again(rows: Rows, case: CaseRef, filed: FiledRow) -> None:
     one, which hold every cluster its filing absorbed."""
     firsts = [_token_links(rows, token).first for token in filed.tokens]
     chains = [_chain(rows, first) for first in (*firsts, case) if first is not None]
-    _write_again_as_stored(rows, *map(token_key, filed.tokens),
-                           *dict.fromkeys(key for chain in chains for key in chain))  # fmt: skip
+    _write_again_as_stored(
+        rows,
+        *map(token_key, filed.tokens),
+        *dict.fromkeys(key for chain in chains for key in chain),
+    )
     rows[case_key(case)] = filed.encoded()
 
 

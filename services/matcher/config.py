@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from crosslink.settings import REPO_ROOT, CommonSettings
+from crosslink.settings import REPO_ROOT, CommonSettings, from_environment
 from services.matcher.agents import Batching
 from services.matcher.matching import MatchingRules
 
@@ -45,4 +45,4 @@ class MatcherSettings(CommonSettings):
 
 @lru_cache
 def get_settings() -> MatcherSettings:
-    return MatcherSettings()
+    return from_environment(MatcherSettings)

@@ -1,62 +1,30 @@
-"""Where the matcher reaches into faust-streaming 0.15 internals, and why.
+"""The one place the matcher reaches into faust-streaming and aiokafka internals.
 
-`install` puts in place four workarounds for races that skip events around a table
-recovery. faust drops records it has taken from aiokafka in several places during a
-rebalance or a recovery (partitions paused meanwhile, flow stopped), and counts on seeking
-every stream partition back to its committed offset afterwards to read them again.
+faust drops records it has taken from aiokafka in several places during a rebalance or a table
+recovery and counts on seeking back to the committed offsets to read them again; in each case
+below it could skip events for good. docs/matching.md ("Known faust-streaming behaviour") tells
+how each was found and which test holds it.
 
-- `_seek_before_resuming`: after table recovery, faust resumes fetching the source
-  partitions and only then seeks them to their committed offsets. Records fetched in between
-  move faust's read position past the committed offset; after the seek, the re-fetched
-  records below that position are dropped as duplicates although some were never processed
-  (upstream: faust-streaming/faust#216 and #318). Those events are lost and the partition's
-  commit stalls behind them for good; the matcher crash test
-  (tests/e2e/test_matcher_crash.py) showed it as missing alerts. The partitions stay paused
-  until the seek is done: `resume_partitions` calls made during
-  `Recovery.on_recovery_completed` are held back and applied when it returns.
-- `_fetch_only_active`: faust hands its live set of active (unpaused) partitions to the
-  consumer thread, and aiokafka reads an empty set as "every partition". When recovery ends
-  it pauses the changelog partitions, emptying that set while a fetch is waiting: the fetch
-  then returns records of the still-paused source partitions, which faust drops as not
-  active, but aiokafka has moved past them. The fetch now gets a copy of the set taken when
-  it starts, and an empty one fetches nothing.
-- `_seek_to_committed_or_beginning`: aiokafka's "seek to committed" leaves a partition that
-  has no committed offset (a new consumer group) where it is, so records faust dropped
-  there are never read again. Such a source partition goes back to its first offset, where
-  `consumer_auto_offset_reset="earliest"` started it (tests/e2e/test_matcher_recovery.py
-  lost sightings sent during a fresh matcher's first recovery to both).
+- `_seek_before_resuming`: keep the source partitions paused until recovery has sought them to
+  their committed offsets (faust resumed them first; upstream faust-streaming#216 and #318).
+- `_fetch_only_active`: give each fetch a copy of the set of active partitions, and fetch
+  nothing for an empty one (aiokafka reads an empty set as every partition).
+- `_seek_to_committed_or_beginning`: send a source partition with no committed offset back to
+  its first offset, where the new group started it.
+- `_getmany_of_one_epoch`: hand a record on only while the consumer generation and the count
+  of seeks are those of the fetch that brought it; otherwise seek back and read it again.
+- `_verify_event_path_positioned`: skip faust's livelock check for a partition being sought.
+- `ChangelogWrites`: let an agent wait until the broker holds its table's changelog records
+  before its events are acknowledged (faust flushes them for at most 0.1 s each).
+- `rebuild_from_changelog`: discard a table's local store at start, so that it is recovered
+  whole from its changelog rather than mixed with writes the changelog never held.
+- `as_current_event`: set faust's current event for table reads and writes done after faust
+  has moved on (batches from `Stream.take_events`).
 
-- `_getmany_of_one_epoch`: faust's fetcher hands records to the streams one at a time while
-  a rebalance may run. A batch fetched before a rebalance or a seek could still be delivered
-  after the seek to committed offsets that ends it: faust then took the first stale record
-  (offset 215 when the seek had set 167) as a hole in the topic and counted 168..214 as done
-  without processing them, so their alerts were never raised and the commit moved past them;
-  a record handled during the seek could also overwrite the read position the seek had set.
-  Records of the agents' topics are now delivered only while the consumer generation and the
-  number of seeks are those of the fetch that brought them; otherwise they are left, and the
-  partitions are sought back to their committed offsets to be read again, in order. The
-  matcher scale-down chaos test (tests/chaos/test_matcher_rebalance.py) lost 31 to 57 alerts
-  in 4 of 8 runs under CPU load this way (CI caught it twice); none in 14 runs since.
-
-`ChangelogWrites` lets an agent wait until the broker holds its table writes' changelog
-records before its events are acknowledged. faust sends them in the background and, before
-committing offsets, flushes its producer buffer only for as long as each record takes less
-than 0.1 s (`ProducerBuffer.flush_atmost` returns on the first timeout). Under load it
-committed past events whose changelog records were still in that buffer; a worker killed
-then kept the writes in its own store but never in the changelog, and did not read the events
-again, so a table rebuilt from the changelog lacked them (scenario 1 of the chaos tests at
-full size: a gang of 1,738 complaints held as 1,735 in the clusters changelog).
-
-`rebuild_from_changelog` discards a table's local store at start, so faust recovers it whole
-from its changelog. Restarting on its own disk, faust applies the changelog records past the
-offset it last saw acknowledged over the store; a worker killed with writes the changelog did
-not yet hold has newer values in its store for some rows, which those records roll back, and
-keeps others (rows with no record past that offset). For the clusters table, whose rows depend
-on each other (a complaint's row says its joins are in the cluster rows), that mix lost joins
-for good (chaos scenario 1, short: a gang of 101 complaints held as 100).
-
-`as_current_event` sets faust's current event for table reads and writes done after faust
-has moved on (batches from `Stream.take_events`).
+faust-streaming, mode-streaming and aiokafka are pinned exactly (pyproject.toml), and `UPSTREAM`
+holds a fingerprint of every upstream function replaced, wrapped or stepped around here:
+tests/unit/test_faust_fixes.py fails, naming the function, when an upgrade changes one, so that
+its workaround is read again against the new code.
 """
 
 from __future__ import annotations
@@ -65,13 +33,16 @@ import asyncio
 import logging
 import shutil
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.consumer.subscription_state import TopicPartitionState
+from aiokafka.structs import TopicPartition
 from faust.stores.rocksdb import Store as RocksDBStore
 from faust.streams import _current_event
+from faust.tables.base import Collection
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
@@ -85,6 +56,47 @@ _original_seek_to_committed = AIOKafkaConsumerThread.seek_to_committed
 _original_getmany = Consumer.getmany
 _original_verify_event_path = AIOKafkaConsumerThread.verify_event_path
 _original_perform_seek = Consumer.perform_seek
+_position = cast(Any, TopicPartitionState.position).fget  # asserts the partition has one
+# Each upstream function the workarounds depend on (replaced, wrapped, or stepped around), by
+# name, with the sha256 of its source in the pinned versions.
+UPSTREAM: dict[str, tuple[Callable[..., Any], str]] = {
+    "faust.tables.recovery.Recovery.on_recovery_completed": (
+        _original_on_recovery_completed,
+        "6ef567acf072e46da3fccbccc6d662371f634f622c3d510972d5df81f70ae3ac",
+    ),
+    "faust.transport.drivers.aiokafka.AIOKafkaConsumerThread._fetch_records": (
+        _original_fetch_records,
+        "39a2c6c79fc1455a199629912b533458a720c64983bc957420a42feef6593baa",
+    ),
+    "faust.transport.drivers.aiokafka.AIOKafkaConsumerThread.seek_to_committed": (
+        _original_seek_to_committed,
+        "775ab0adc4b052abee204d5347a556412b1f77ed4de971adde69a55a1cb6f908",
+    ),
+    "faust.transport.drivers.aiokafka.AIOKafkaConsumerThread.verify_event_path": (
+        _original_verify_event_path,
+        "b983e7735f647cb34650530fb0f1bc709e8cb67d54c483b939b14b49b8d931e0",
+    ),
+    "faust.transport.consumer.Consumer.getmany": (
+        _original_getmany,
+        "4b168d84882a70d6e3e2f9804430a63b92f8fd117d3187cbb4aeb54305bda34e",
+    ),
+    "faust.transport.consumer.Consumer.perform_seek": (
+        _original_perform_seek,
+        "0e8c130ff4b0afd82c0be9c5fd831316e10febc62c94032833911096e156d7c6",
+    ),
+    "faust.tables.base.Collection.send_changelog": (
+        Collection.send_changelog,
+        "3dd3884e1b5fc0e1612bc688b83d9318a1805ddc49700d3b6b37bade73c3905d",
+    ),
+    "faust.stores.rocksdb.Store.partition_path": (
+        RocksDBStore.partition_path,
+        "0cc4eae7dc33fcf199f5a271d5186984f3a18af73a5168a9961e71518eb7ab14",
+    ),
+    "aiokafka.consumer.subscription_state.TopicPartitionState.position": (
+        _position,
+        "816b6b289bd14f5c733ecf9b26e7bca2fe3e3b9ec0c26de4dd727a729a27c168",
+    ),
+}
 _SEEKS = "_crosslink_seeks"  # seeks started plus seeks ended, on the faust Consumer
 _SEEK_OWED = "_crosslink_seek_owed"  # a seek back failed: hand nothing on until one succeeds
 
@@ -118,8 +130,11 @@ async def _fetch_only_active(
 async def _seek_to_committed_or_beginning(self: AIOKafkaConsumerThread) -> Any:
     committed = await _original_seek_to_committed(self)
     changelogs = self.app.tables.changelog_topics  # recovery seeks these itself
-    uncommitted = [tp for tp, offset in committed.items()
-                   if (offset is None or offset <= 0) and tp.topic not in changelogs]  # fmt: skip
+    uncommitted = [
+        tp
+        for tp, offset in committed.items()
+        if (offset is None or offset <= 0) and tp.topic not in changelogs
+    ]
     if uncommitted:
         await self.seek_to_beginning(*uncommitted)
     return committed
@@ -156,8 +171,11 @@ async def of_one_epoch(
         await cast(Any, batch).aclose()
     if _epoch(consumer) != fetched_in or left:
         if left:
-            log.info("records fetched before a rebalance or seek are read again from the "
-                     "committed offsets", extra={"records": left})  # fmt: skip
+            log.info(
+                "records fetched before a rebalance or seek are read again from the "
+                "committed offsets",
+                extra={"records": left},
+            )
         await _seek_back(consumer)
 
 
@@ -172,8 +190,10 @@ async def _seek_back(consumer: Any) -> None:
         await consumer.perform_seek()
     except Exception as error:
         setattr(consumer, _SEEK_OWED, True)
-        log.warning("could not seek back to the committed offsets; trying again",
-                    extra={"error": type(error).__name__})  # fmt: skip
+        log.warning(
+            "could not seek back to the committed offsets; trying again",
+            extra={"error": type(error).__name__},
+        )
 
 
 def _epoch(consumer: Any) -> tuple[int, int]:
@@ -195,21 +215,30 @@ async def _perform_seek_counted(self: Consumer) -> None:
 
 def _verify_event_path_positioned(self: AIOKafkaConsumerThread, now: float, tp: TP) -> Any:
     """faust's livelock check reads each partition's position; a partition being sought has
-    none for a moment, and aiokafka's assertion then crashed the worker (scenario 2 in CI)."""
-    try:
-        return _original_verify_event_path(self, now, tp)
-    except AssertionError:
-        return None  # no position yet: nothing to verify until the next check
+    none for a moment, and aiokafka's `TopicPartitionState.position` asserts one. Such a
+    partition is checked next time; any other failure of the check is faust's to raise."""
+    assignment = self._ensure_consumer()._fetcher._subscriptions.subscription.assignment
+    state = assignment.state_value(TopicPartition(tp.topic, tp.partition)) if assignment else None
+    if state is not None and not state.has_valid_position:
+        return None
+    return _original_verify_event_path(self, now, tp)
+
+
+# What `install` puts in place: (owner, attribute, replacement).
+REPLACED: tuple[tuple[type, str, Callable[..., Any]], ...] = (
+    (Recovery, "on_recovery_completed", _seek_before_resuming),
+    (AIOKafkaConsumerThread, "_fetch_records", _fetch_only_active),
+    (AIOKafkaConsumerThread, "seek_to_committed", _seek_to_committed_or_beginning),
+    (Consumer, "getmany", _getmany_of_one_epoch),
+    (Consumer, "perform_seek", _perform_seek_counted),
+    (AIOKafkaConsumerThread, "verify_event_path", _verify_event_path_positioned),
+)
 
 
 def install() -> None:
     """Install the workarounds (idempotent); call before the faust app starts."""
-    Recovery.on_recovery_completed = _seek_before_resuming  # type: ignore[method-assign]
-    AIOKafkaConsumerThread._fetch_records = _fetch_only_active  # type: ignore[method-assign]
-    AIOKafkaConsumerThread.seek_to_committed = _seek_to_committed_or_beginning  # type: ignore[method-assign]
-    Consumer.getmany = _getmany_of_one_epoch  # type: ignore[method-assign]
-    Consumer.perform_seek = _perform_seek_counted  # type: ignore[method-assign]
-    AIOKafkaConsumerThread.verify_event_path = _verify_event_path_positioned  # type: ignore[method-assign]
+    for owner, attribute, replacement in REPLACED:
+        setattr(owner, attribute, replacement)
 
 
 @contextmanager
@@ -268,6 +297,8 @@ def rebuild_from_changelog(table: TableT[Any, Any], partitions: int) -> None:
     for partition in range(partitions):
         path = store.partition_path(partition)
         if path.exists():
-            log.info("table store discarded: it is rebuilt from its changelog",
-                     extra={"table": table.name, "path": str(path)})  # fmt: skip
+            log.info(
+                "table store discarded: it is rebuilt from its changelog",
+                extra={"table": table.name, "path": str(path)},
+            )
             shutil.rmtree(path)

@@ -80,18 +80,24 @@ class DistrictTally(NamedTuple):
         """The tally with one more of the district's complaints counted."""
         count, registered = self.complaints + 1, case.registered_at
         if (registered, case.complaint_id) < (datetime.fromisoformat(self.first_at), self.first_id):
-            return self._replace(complaints=count, first_id=case.complaint_id,
-                                 first_station=case.police_station,
-                                 first_at=registered.isoformat())  # fmt: skip
+            return self._replace(
+                complaints=count,
+                first_id=case.complaint_id,
+                first_station=case.police_station,
+                first_at=registered.isoformat(),
+            )
         if registered > datetime.fromisoformat(self.latest_at):
             return self._replace(complaints=count, latest_at=registered.isoformat())
         return self._replace(complaints=count)
 
     def first(self, district: str) -> CaseRef:
         """The district's first complaint naming the identifier (the earliest registered)."""
-        return CaseRef(complaint_id=self.first_id, district=district,
-                       police_station=self.first_station,
-                       registered_at=datetime.fromisoformat(self.first_at))  # fmt: skip
+        return CaseRef(
+            complaint_id=self.first_id,
+            district=district,
+            police_station=self.first_station,
+            registered_at=datetime.fromisoformat(self.first_at),
+        )
 
 
 class DigestMark(_Row):
@@ -284,8 +290,12 @@ def _generic_outcome(state: TokenState, decision: GenericValueDecided, now: date
         )
         record = _decision_record("generic_value_withdrawn", reason, decision, now)
         return Outcome(state.model_copy(update={"generic": None}), (record,))
-    mark = GenericMark(decision_id=decision.decision_id, decided_by=decision.decided_by,
-                       decided_at=decision.decided_at, reason=decision.reason)  # fmt: skip
+    mark = GenericMark(
+        decision_id=decision.decision_id,
+        decided_by=decision.decided_by,
+        decided_at=decision.decided_at,
+        reason=decision.reason,
+    )
     marked = state.model_copy(update={"generic": mark})
     notices = _generic_notices(identifier, marked, mark, now) if state.complaints > 1 else ()
     reason = (
@@ -301,8 +311,17 @@ def _decision_record(
     rule: str, reason: str, decision: GenericValueDecided, now: datetime
 ) -> AlertRaised:
     """The operators' record of a decision: who made it, when, why (one per decision)."""
-    return _alert("generic_value", rule, reason, decision.identifier, now,
-                  key=(decision.decision_id,), trigger=None, cases=(), operators=True)  # fmt: skip
+    return _alert(
+        "generic_value",
+        rule,
+        reason,
+        decision.identifier,
+        now,
+        key=(decision.decision_id,),
+        trigger=None,
+        cases=(),
+        operators=True,
+    )
 
 
 def _generic_notices(
@@ -317,9 +336,13 @@ def _generic_notices(
 
 
 def _generic_notice(
-    identifier: IdentifierRef, footprint: Footprint, district: str, tally: DistrictTally,
-    mark: GenericMark, now: datetime,
-) -> AlertRaised:  # fmt: skip
+    identifier: IdentifierRef,
+    footprint: Footprint,
+    district: str,
+    tally: DistrictTally,
+    mark: GenericMark,
+    now: datetime,
+) -> AlertRaised:
     reason = (
         f"The {identifier.type.value} {identifier.masked}, named in {tally.complaints} of "
         f"your complaints (the first {tally.first_id}) and in "
@@ -328,9 +351,17 @@ def _generic_notice(
         "Links made through it are not evidence of a common perpetrator; it links "
         "nothing from now on."
     )
-    return _alert("generic_value", "generic_value", reason, identifier, now,
-                  key=(mark.decision_id, district), trigger=None,
-                  cases=(tally.first(district),), footprint=footprint)  # fmt: skip
+    return _alert(
+        "generic_value",
+        "generic_value",
+        reason,
+        identifier,
+        now,
+        key=(mark.decision_id, district),
+        trigger=None,
+        cases=(tally.first(district),),
+        footprint=footprint,
+    )
 
 
 def _registry_outcome(
@@ -360,11 +391,20 @@ def _matching_cases(
 
 
 def _alert(
-    kind: AlertKind, rule: str, reason: str, identifier: IdentifierRef, now: datetime,
-    *, key: tuple[str, ...], trigger: CaseRef | None, cases: tuple[CaseRef, ...],
-    registry: tuple[RegistryRef, ...] = (), operators: bool = False,
-    footprint: Footprint | None = None, recipients: tuple[str, ...] | None = None,
-) -> AlertRaised:  # fmt: skip
+    kind: AlertKind,
+    rule: str,
+    reason: str,
+    identifier: IdentifierRef,
+    now: datetime,
+    *,
+    key: tuple[str, ...],
+    trigger: CaseRef | None,
+    cases: tuple[CaseRef, ...],
+    registry: tuple[RegistryRef, ...] = (),
+    operators: bool = False,
+    footprint: Footprint | None = None,
+    recipients: tuple[str, ...] | None = None,
+) -> AlertRaised:
     return AlertRaised(
         alert_id=stable_id(kind, identifier.token, *key),
         kind=kind,
@@ -399,9 +439,34 @@ def _shared_alert(
     if identifier.strength is Strength.WEAK:
         rule = "weak_identifier_within_window"
         reason += _weak_caveat(rules)
-    return _alert("shared_identifier", rule, reason, identifier, now,
-                  key=case.key, trigger=case, cases=cases, registry=state.registry,
-                  footprint=state.footprint())  # fmt: skip
+    return _case_alert(rule, reason, identifier, case, cases, state, state.footprint(), now)
+
+
+def _case_alert(
+    rule: str,
+    reason: str,
+    identifier: IdentifierRef,
+    case: CaseRef,
+    cases: tuple[CaseRef, ...],
+    state: TokenState,
+    footprint: Footprint,
+    now: datetime,
+    recipients: tuple[str, ...] | None = None,
+) -> AlertRaised:
+    """A shared-identifier alert raised by one complaint: its id is the complaint's."""
+    return _alert(
+        "shared_identifier",
+        rule,
+        reason,
+        identifier,
+        now,
+        key=case.key,
+        trigger=case,
+        cases=cases,
+        registry=state.registry,
+        footprint=footprint,
+        recipients=recipients,
+    )
 
 
 def _hours(period: timedelta) -> str:
@@ -417,9 +482,12 @@ def _weak_caveat(rules: MatchingRules) -> str:
 
 
 def _prolific_alert(
-    identifier: IdentifierRef, case: CaseRef, state: TokenState, footprint: Footprint,
+    identifier: IdentifierRef,
+    case: CaseRef,
+    state: TokenState,
+    footprint: Footprint,
     now: datetime,
-) -> AlertRaised:  # fmt: skip
+) -> AlertRaised:
     """To the district of a complaint naming a prolific identifier: how far it has spread, the
     earliest complaint (whom to call first) and the registry status."""
     earliest = footprint.earliest
@@ -432,9 +500,10 @@ def _prolific_alert(
     if identifier.strength is Strength.WEAK:
         reason += " This identifier is weak (shared by many people): treat it as a lead."
     cases = (earliest,) if earliest.key == case.key else (earliest, case)
-    return _alert("shared_identifier", "prolific_identifier", reason, identifier, now,
-                  key=case.key, trigger=case, cases=cases, registry=state.registry,
-                  footprint=footprint, recipients=(case.district,))  # fmt: skip
+    told = (case.district,)
+    return _case_alert(
+        "prolific_identifier", reason, identifier, case, cases, state, footprint, now, told
+    )
 
 
 def _digest_alert(
@@ -462,18 +531,30 @@ def _digest_alert(
     reason = (
         f"The {identifier.type.value} {identifier.masked} is now named in "
         f"{footprint.complaints} complaints in {_spread(footprint)}: {since}"
-        + (f", from {len(news.new_districts)} new districts ({', '.join(news.new_districts)})"
-           if news.new_districts else "")
+        + (
+            f", from {len(news.new_districts)} new districts ({', '.join(news.new_districts)})"
+            if news.new_districts
+            else ""
+        )
         + (f", reaching {', '.join(new_states)}" if new_states else "")
         + f". {_registry_status(state)} You receive a summary like this at once when it "
         f"reaches a new state, otherwise at most once every {_hours(rules.digest_period)}."
-    )  # fmt: skip
+    )
     firsts = tuple(state.districts[d].first(d) for d in recipients)
     cases = _unique((*firsts, *latest))
-    return _alert("shared_identifier", "prolific_identifier_digest", reason, identifier, now,
-                  key=("digest", str(news.sent)), trigger=case, cases=cases,
-                  registry=state.registry, footprint=footprint,
-                  recipients=recipients)  # fmt: skip
+    return _alert(
+        "shared_identifier",
+        "prolific_identifier_digest",
+        reason,
+        identifier,
+        now,
+        key=("digest", str(news.sent)),
+        trigger=case,
+        cases=cases,
+        registry=state.registry,
+        footprint=footprint,
+        recipients=recipients,
+    )
 
 
 def _registry_alert(
@@ -483,8 +564,17 @@ def _registry_alert(
         f"The {identifier.type.value} {identifier.masked} named in complaint "
         f"{case.complaint_id} is in the suspect registry ({_sources(registry)})."
     )
-    return _alert("registry_hit", "registry_hit", reason, identifier, now,
-                  key=case.key, trigger=case, cases=(case,), registry=registry)  # fmt: skip
+    return _alert(
+        "registry_hit",
+        "registry_hit",
+        reason,
+        identifier,
+        now,
+        key=case.key,
+        trigger=case,
+        cases=(case,),
+        registry=registry,
+    )
 
 
 def _registry_alerts_by_district(
@@ -519,9 +609,14 @@ def _registry_alerts_by_district(
 
 
 def _hub_alert(
-    identifier: IdentifierRef, state: TokenState, footprint: Footprint, rules: MatchingRules,
-    now: datetime, *, first: bool,
-) -> AlertRaised:  # fmt: skip
+    identifier: IdentifierRef,
+    state: TokenState,
+    footprint: Footprint,
+    rules: MatchingRules,
+    now: datetime,
+    *,
+    first: bool,
+) -> AlertRaised:
     """The operators' alert on a prolific identifier: one id, raised again as its count grows,
     which the notifier keeps as one updated entry."""
     reason = (
@@ -534,9 +629,18 @@ def _hub_alert(
     )
     # Its rule tells the identifier passing the threshold from the updates of its count.
     rule = "hub_identifier" if first else "hub_identifier_count"
-    return _alert("hub_identifier", rule, reason, identifier, now,
-                  key=(), trigger=None, cases=state.latest, operators=True,
-                  footprint=footprint)  # fmt: skip
+    return _alert(
+        "hub_identifier",
+        rule,
+        reason,
+        identifier,
+        now,
+        key=(),
+        trigger=None,
+        cases=state.latest,
+        operators=True,
+        footprint=footprint,
+    )
 
 
 def _spread(footprint: Footprint) -> str:

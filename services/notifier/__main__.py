@@ -9,7 +9,7 @@ from services.notifier.config import get_settings
 
 def main() -> None:
     settings = get_settings()
-    configure_logging("notifier", settings.log_level)
+    configure_logging("notifier", settings.log_level, settings.log_format)
     uvicorn.run(
         create_app(settings),
         host=settings.notifier_host,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from crosslink.auth import DistrictDep, OperatorDep
@@ -21,6 +21,7 @@ from schemas.api import (
 from schemas.events import AlertKind
 from services.notifier.dispatcher import Dispatcher, utc_now
 from services.notifier.lifecycle import StatusConflict
+from services.notifier.state import NotifierDep
 from services.notifier.store.inbox import BadCursor, Inbox, InboxQuery
 from services.notifier.store.outbox import Outbox
 
@@ -39,16 +40,16 @@ class InvalidCursor(ProblemError):
     status, slug, title = 422, "invalid-cursor", "The paging cursor is invalid"
 
 
-async def get_inbox(request: Request) -> Inbox:
-    return request.app.state.inbox  # type: ignore[no-any-return]
+async def get_inbox(notifier: NotifierDep) -> Inbox:
+    return notifier.inbox
 
 
-async def get_outbox(request: Request) -> Outbox:
-    return request.app.state.outbox  # type: ignore[no-any-return]
+async def get_outbox(notifier: NotifierDep) -> Outbox:
+    return notifier.outbox
 
 
-async def get_dispatcher(request: Request) -> Dispatcher:
-    return request.app.state.dispatcher  # type: ignore[no-any-return]
+async def get_dispatcher(notifier: NotifierDep) -> Dispatcher:
+    return notifier.dispatcher
 
 
 InboxDep = Annotated[Inbox, Depends(get_inbox)]
@@ -59,7 +60,7 @@ _PROBLEMS = documented_problems(401, 403, 404, 409, 422)
 
 @router.get("/v1/inbox/alerts", response_model=InboxPage, responses=_PROBLEMS)
 async def list_alerts(
-    request: Request,
+    notifier: NotifierDep,
     district: DistrictDep,
     inbox: InboxDep,
     status: InboxStatus | None = None,
@@ -68,7 +69,7 @@ async def list_alerts(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> InboxPage:
     """Your district's alerts, newest first, optionally of one status and kind."""
-    limit = min(limit, request.app.state.settings.inbox_page_size_max)
+    limit = min(limit, notifier.settings.inbox_page_size_max)
     try:
         items, after = await inbox.page(district.code, InboxQuery(status, kind, limit, cursor))
     except BadCursor as error:
@@ -147,9 +148,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(notifier: NotifierDep) -> JSONResponse:
     """Ready when the alert consumer is running."""
-    ready = request.app.state.consuming.is_set()
+    ready = notifier.consuming.is_set()
     return JSONResponse(
         {"status": "ready" if ready else "consumer not running"},
         status_code=200 if ready else 503,

@@ -14,6 +14,7 @@ from crosslink.directory import LiveDirectory
 from crosslink.guards import install_guards, reload_on_sighup
 from crosslink.problems import install_problem_handlers
 from crosslink.provisioning import provision_topics
+from schemas.events import AlertRaised
 from services.notifier.api import router
 from services.notifier.channels import DeliveryChannel
 from services.notifier.channels.email import EmailChannel, SmtpServer
@@ -26,7 +27,8 @@ from services.notifier.dispatcher import Dispatcher, utc_now
 from services.notifier.housekeeping import Housekeeping
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.retries import RetryPolicy
-from services.notifier.routing import deliveries_for
+from services.notifier.routing import PlannedDelivery, deliveries_for
+from services.notifier.state import Notifier
 from services.notifier.store.database import open_database
 from services.notifier.store.inbox import Inbox
 from services.notifier.store.outbox import Outbox
@@ -43,55 +45,11 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         reload_on_sighup(directory)
         async with AsyncExitStack() as stack:
-            database = await open_database(settings.database_url)
-            stack.push_async_callback(database.dispose)
-            client = await stack.enter_async_context(webhook_client(settings.webhook_timeout_s))
-            outbox, inbox = Outbox(database), Inbox(database)
-            dispatcher = _dispatcher(settings, directory, outbox, metrics, WebhookChannel(client))
-            await dispatcher.reconcile_endpoints()
-            app.state.outbox, app.state.inbox, app.state.dispatcher = outbox, inbox, dispatcher
-            app.state.signed_out = SignedOut(database)
-            email = settings.smtp_host is not None
-            housekeeping = Housekeeping(
-                outbox=outbox,
-                inbox=inbox,
-                dispatcher=dispatcher,
-                plan_reminder=lambda alert, district: deliveries_for(
-                    alert,
-                    directory.current(),
-                    email_enabled=email,
-                    purpose="reminder",
-                    districts=[district],
-                ),
-                metrics=metrics,
-                escalate_after_s=settings.escalate_after_s,
-                interval_s=settings.housekeeping_interval_s,
-                clock=utc_now,
-            )
-
-            async def consume() -> None:
-                await asyncio.to_thread(provision_topics, settings.kafka_bootstrap)
-                consumer = AlertConsumer(
-                    settings.kafka_bootstrap,
-                    group_id=settings.notifier_group_id,
-                    outbox=outbox,
-                    plan=lambda alert: deliveries_for(
-                        alert, directory.current(), email_enabled=email
-                    ),
-                    dispatcher=dispatcher,
-                    metrics=metrics,
-                    commit_interval_s=settings.commit_interval_s,
-                )
-                app.state.consuming.set()
-                try:
-                    await consumer.run()
-                finally:
-                    app.state.consuming.clear()
-
+            notifier = await _assembled(settings, directory, metrics, stack)
+            app.state.notifier = notifier
             tasks = [
-                asyncio.create_task(_forever("alert consumer", consume)),
-                asyncio.create_task(_forever("dispatcher", dispatcher.run)),
-                asyncio.create_task(_forever("housekeeping", housekeeping.run)),
+                asyncio.create_task(_forever(name, run))
+                for name, run in _workers(notifier, directory, metrics).items()
             ]
             try:
                 yield
@@ -101,14 +59,87 @@ def create_app(settings: NotifierSettings) -> FastAPI:
                 await asyncio.gather(*tasks, return_exceptions=True)
 
     app = FastAPI(title="crosslink notifier", version="1", lifespan=lifespan)
-    app.state.settings = settings
     directory = install_guards(app, settings)
-    app.state.consuming = asyncio.Event()
     app.include_router(router)
     install_console(app)
     app.mount("/metrics", make_asgi_app(registry))
     install_problem_handlers(app)
     return app
+
+
+async def _assembled(
+    settings: NotifierSettings,
+    directory: LiveDirectory,
+    metrics: NotifierMetrics,
+    stack: AsyncExitStack,
+) -> Notifier:
+    """The database, the stores, the channels and the dispatcher, closed with `stack`."""
+    database = await open_database(settings.database_url)
+    stack.push_async_callback(database.dispose)
+    client = await stack.enter_async_context(webhook_client(settings.webhook_timeout_s))
+    outbox = Outbox(database)
+    dispatcher = _dispatcher(settings, directory, outbox, metrics, WebhookChannel(client))
+    await dispatcher.reconcile_endpoints()
+    return Notifier(
+        settings=settings,
+        outbox=outbox,
+        inbox=Inbox(database),
+        dispatcher=dispatcher,
+        signed_out=SignedOut(database),
+        consuming=asyncio.Event(),
+    )
+
+
+def _workers(
+    notifier: Notifier, directory: LiveDirectory, metrics: NotifierMetrics
+) -> dict[str, Callable[[], Awaitable[None]]]:
+    """The notifier's three loops, by name: the alert consumer, the dispatcher, housekeeping."""
+    settings, email = notifier.settings, notifier.settings.smtp_host is not None
+
+    def plan(alert: AlertRaised) -> list[PlannedDelivery]:
+        return deliveries_for(alert, directory.current(), email_enabled=email)
+
+    def plan_reminder(alert: AlertRaised, district: str) -> list[PlannedDelivery]:
+        return deliveries_for(
+            alert,
+            directory.current(),
+            email_enabled=email,
+            purpose="reminder",
+            districts=[district],
+        )
+
+    async def consume() -> None:
+        await asyncio.to_thread(provision_topics, settings.kafka_bootstrap)
+        consumer = AlertConsumer(
+            settings.kafka_bootstrap,
+            group_id=settings.notifier_group_id,
+            outbox=notifier.outbox,
+            plan=plan,
+            dispatcher=notifier.dispatcher,
+            metrics=metrics,
+            commit_interval_s=settings.commit_interval_s,
+        )
+        notifier.consuming.set()
+        try:
+            await consumer.run()
+        finally:
+            notifier.consuming.clear()
+
+    housekeeping = Housekeeping(
+        outbox=notifier.outbox,
+        inbox=notifier.inbox,
+        dispatcher=notifier.dispatcher,
+        plan_reminder=plan_reminder,
+        metrics=metrics,
+        escalate_after_s=settings.escalate_after_s,
+        interval_s=settings.housekeeping_interval_s,
+        clock=utc_now,
+    )
+    return {
+        "alert consumer": consume,
+        "dispatcher": notifier.dispatcher.run,
+        "housekeeping": housekeeping.run,
+    }
 
 
 def _dispatcher(

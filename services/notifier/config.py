@@ -7,7 +7,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from crosslink.settings import REPO_ROOT, CommonSettings
+from crosslink.settings import REPO_ROOT, CommonSettings, from_environment
 
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / '.crosslink' / 'notifier' / 'outbox.db'}"
 # Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about 28 hours before a dead letter.
@@ -81,4 +81,4 @@ class NotifierSettings(CommonSettings):
 
 @lru_cache
 def get_settings() -> NotifierSettings:
-    return NotifierSettings()
+    return from_environment(NotifierSettings)

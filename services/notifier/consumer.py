@@ -173,13 +173,21 @@ class AlertConsumer:
         # The matcher raises its operator alert again, under the same id, as its count grows.
         if await self._outbox.update_operator_alert(operator_alert, now=utc_now()):
             self._metrics.operator_alerts.labels(kind=alert.kind).inc()
-            log.warning("operator alert", extra={"alert_id": alert.alert_id, "kind": alert.kind,
-                        "identifier": alert.identifier.masked})  # fmt: skip
+            log.warning(
+                "operator alert",
+                extra={
+                    "alert_id": alert.alert_id,
+                    "kind": alert.kind,
+                    "identifier": alert.identifier.masked,
+                },
+            )
         self._metrics.alerts.labels(outcome="operator").inc()
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
-        log.error("record sent to dead-letter topic", extra={"reason": reason,
-                  "partition": record.partition, "offset": record.offset})  # fmt: skip
+        log.error(
+            "record sent to dead-letter topic",
+            extra={"reason": reason, "partition": record.partition, "offset": record.offset},
+        )
         await self._producer.send_and_wait(
             DEAD_LETTER.name,
             key=record.key,

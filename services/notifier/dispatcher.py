@@ -122,8 +122,10 @@ class Dispatcher:
             district = self._directory.current().get(code)
             if district and district.webhook and str(district.webhook.url) != url:
                 resumed = await self._outbox.enable_endpoint(code, now=self._clock())
-                log.warning("webhook endpoint re-enabled: the directory has a new URL",
-                            extra={"district": code, "resumed": resumed})  # fmt: skip
+                log.warning(
+                    "webhook endpoint re-enabled: the directory has a new URL",
+                    extra={"district": code, "resumed": resumed},
+                )
 
     async def _claim_and_start(self) -> float:
         """Start every due delivery a slot is free for; how long to wait before looking again."""
@@ -219,12 +221,14 @@ class Dispatcher:
             )
         except Exception:
             # Nothing was recorded: the lease runs out and the delivery is tried again.
-            log.exception("cannot record a delivery attempt; it will be retried",
-                          extra=_context(delivery))  # fmt: skip
+            log.exception(
+                "cannot record a delivery attempt; it will be retried", extra=_context(delivery)
+            )
             return
         if not recorded:
-            log.warning("attempt outlived its lease; its result is discarded",
-                        extra=_context(delivery))  # fmt: skip
+            log.warning(
+                "attempt outlived its lease; its result is discarded", extra=_context(delivery)
+            )
             return
         self._metrics.attempts.labels(
             channel=delivery.channel, district=delivery.district, outcome=result.outcome
@@ -290,12 +294,21 @@ class Dispatcher:
 
     def _operator_alert_raised(self, alert: NewOperatorAlert) -> None:
         self._metrics.operator_alerts.labels(kind=alert.kind).inc()
-        log.error("operator alert raised", extra={"kind": alert.kind, "reason": alert.reason,
-                  "alert_id": alert.alert_id, "district": alert.district})  # fmt: skip
+        log.error(
+            "operator alert raised",
+            extra={
+                "kind": alert.kind,
+                "reason": alert.reason,
+                "alert_id": alert.alert_id,
+                "district": alert.district,
+            },
+        )
 
     async def _undecodable(self, delivery_id: str) -> None:
-        log.error("a stored alert does not decode; its delivery is dead-lettered",
-                  extra={"delivery_id": delivery_id})  # fmt: skip
+        log.error(
+            "a stored alert does not decode; its delivery is dead-lettered",
+            extra={"delivery_id": delivery_id},
+        )
         await self._outbox.mark_undecodable(delivery_id, now=self._clock())
         alert = NewOperatorAlert(
             operator_alert_id=stable_id("operator", "undecodable_alert", delivery_id),
@@ -311,8 +324,10 @@ class Dispatcher:
     ) -> None:
         context = {**_context(delivery), "outcome": result.outcome}
         if isinstance(step, RetryAt):
-            log.warning("delivery failed; retry scheduled",
-                        extra={**context, "next_attempt_at": step.at.isoformat()})  # fmt: skip
+            log.warning(
+                "delivery failed; retry scheduled",
+                extra={**context, "next_attempt_at": step.at.isoformat()},
+            )
             return
         self._metrics.deliveries.labels(channel=delivery.channel, result=step.status).inc()
         if step.status == "delivered":

@@ -54,15 +54,18 @@ class Housekeeping:
             unacknowledged_since=now - self._escalate_after, plan=self._plan_reminder, now=now
         )
         for alert_id, district in reminded:
-            log.warning("alert not acknowledged in time; district re-notified",
-                        extra={"alert_id": alert_id, "district": district})  # fmt: skip
+            log.warning(
+                "alert not acknowledged in time; district re-notified",
+                extra={"alert_id": alert_id, "district": district},
+            )
         if reminded:
             self._metrics.reminders.inc(len(reminded))
             self._dispatcher.wake()
         resumed = await self._outbox.release_orphaned_holds(now=now)
         if resumed:
-            log.warning("held webhooks resumed: their endpoint is enabled",
-                        extra={"resumed": resumed})  # fmt: skip
+            log.warning(
+                "held webhooks resumed: their endpoint is enabled", extra={"resumed": resumed}
+            )
             self._dispatcher.wake()
         counts = await self._outbox.counts()
         for channel, status in itertools.product(CHANNELS, STATUSES):

@@ -59,10 +59,11 @@ def deliveries_for(
         if district is not None and district.email and email_enabled:
             channels.append("email")
         planned += [
-            PlannedDelivery(delivery_id(c, alert.alert_id, code, purpose), alert.alert_id, code,
-                            c, purpose)
+            PlannedDelivery(
+                delivery_id(c, alert.alert_id, code, purpose), alert.alert_id, code, c, purpose
+            )
             for c in channels
-        ]  # fmt: skip
+        ]
     return planned
 
 

@@ -297,3 +297,31 @@ def test_up_runs_the_whole_system_until_ctrl_c(kafka_bootstrap: str, tmp_path: P
     assert stack.interrupt() == 0
     with pytest.raises(httpx.ConnectError):
         httpx.get("http://127.0.0.1:8000/healthz", timeout=5)
+
+
+def test_up_refused_in_production_says_which_setting_never_its_value_and_exits_non_zero(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    pseudonym_key, session_key = "short-pseudonym-key-1234", "short-session-key-5678"
+    env = {
+        "CROSSLINK_ENV": "production",
+        "CROSSLINK_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "CROSSLINK_DISTRICTS_FILE": str(
+            write_districts_file(tmp_path / "districts.yaml", {"MH-MUM": "http://x/1"})
+        ),
+        "CROSSLINK_PSEUDONYM_KEY": pseudonym_key,
+        "CROSSLINK_CONSOLE_SESSION_KEY": session_key,
+        "CROSSLINK_DATABASE_URL": f"sqlite:///{tmp_path / 'outbox.db'}",
+        "CROSSLINK_MATCHER_DATA_DIR": str(tmp_path / "matcher"),
+    }
+    stack = Background("up", env=env)
+
+    output, _ = stack.process.communicate(timeout=240)
+
+    assert stack.process.returncode == 1, output
+    assert "CROSSLINK_PSEUDONYM_KEY must be set to a secret of 32+ characters" in output
+    assert "crosslink did not start: intake exited" in output
+    assert "crosslink is up" not in output
+    assert pseudonym_key not in output
+    assert session_key not in output
+    assert "Traceback" not in output

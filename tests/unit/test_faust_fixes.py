@@ -1,11 +1,15 @@
 """The workarounds of services/matcher/faust_fixes.py: a batch of records fetched before a
 rebalance or a seek is never delivered after it (faust would take the first stale record for a
 hole in the topic and count the records before it as done); an agent can wait until a table's
-changelog records are held (faust commits offsets without)."""
+changelog records are held (faust commits offsets without); faust's livelock check skips a
+partition being sought, and nothing else. Every upstream function they depend on is the one
+they were written against."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import inspect
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +18,11 @@ from typing import Any, cast
 
 import faust
 import pytest
+from aiokafka.consumer.subscription_state import TopicPartitionState
 
+from services.matcher import faust_fixes
 from services.matcher.faust_fixes import (
+    REPLACED,
     ChangelogWrites,
     as_current_event,
     count_seek,
@@ -208,3 +215,69 @@ def test_a_tables_local_store_is_discarded_at_start_so_it_is_rebuilt_from_its_ch
 
     assert not [path for path in kept if path.exists()]
     assert tmp_path.exists()
+
+
+@pytest.mark.parametrize("name", sorted(faust_fixes.UPSTREAM))
+def test_the_upstream_code_each_workaround_depends_on_is_the_code_it_was_written_against(
+    name: str,
+) -> None:
+    function, fingerprint = faust_fixes.UPSTREAM[name]
+
+    now = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+
+    assert now == fingerprint, (
+        f"{name} changed upstream: read its workaround in services/matcher/faust_fixes.py "
+        f"against the new code, then record the new fingerprint {now}"
+    )
+
+
+def test_every_method_the_workarounds_replace_is_fingerprinted() -> None:
+    replaced = {f"{owner.__module__}.{owner.__qualname__}.{name}" for owner, name, _ in REPLACED}
+
+    assert replaced <= set(faust_fixes.UPSTREAM)
+
+
+def test_install_puts_every_replacement_in_place() -> None:
+    faust_fixes.install()
+
+    for owner, name, replacement in REPLACED:
+        assert getattr(owner, name) is replacement, f"{owner.__qualname__}.{name}"
+
+
+def consumer_thread(position: int | None) -> Any:
+    """What the livelock guard reads of faust's consumer thread: one partition's position."""
+
+    async def created() -> TopicPartitionState:  # aiokafka makes a future in it
+        return TopicPartitionState(cast(Any, None))
+
+    state = asyncio.run(created())
+    if position is not None:
+        state.seek(position)
+    assignment = SimpleNamespace(state_value=lambda tp: state)
+    subscriptions = SimpleNamespace(subscription=SimpleNamespace(assignment=assignment))
+    consumer = SimpleNamespace(_fetcher=SimpleNamespace(_subscriptions=subscriptions))
+    return SimpleNamespace(_ensure_consumer=lambda: consumer)
+
+
+def test_the_livelock_check_skips_a_partition_being_sought(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checked: list[Any] = []
+    monkeypatch.setattr(faust_fixes, "_original_verify_event_path", lambda *a: checked.append(a))
+    tp = SimpleNamespace(topic=SOURCE, partition=0)
+
+    faust_fixes._verify_event_path_positioned(consumer_thread(position=None), 1.0, cast(Any, tp))
+    faust_fixes._verify_event_path_positioned(consumer_thread(position=5), 1.0, cast(Any, tp))
+
+    assert len(checked) == 1  # only the partition with a position
+
+
+def test_the_livelock_check_keeps_faust_s_own_failures(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(*_: Any) -> None:
+        raise AssertionError("something else faust asserts")
+
+    monkeypatch.setattr(faust_fixes, "_original_verify_event_path", failing)
+    tp = SimpleNamespace(topic=SOURCE, partition=0)
+
+    with pytest.raises(AssertionError, match="something else"):
+        faust_fixes._verify_event_path_positioned(consumer_thread(position=5), 1.0, cast(Any, tp))

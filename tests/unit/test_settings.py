@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from crosslink.guards import DemoDirectoryRefused, install_guards
-from crosslink.settings import DEMO_DISTRICTS_FILE, CommonSettings
+from crosslink.settings import DEMO_DISTRICTS_FILE, CommonSettings, from_environment
 from services.intake.config import IntakeSettings
 
 
@@ -59,3 +59,28 @@ def test_the_pseudonym_key_can_come_from_a_file(tmp_path: Path) -> None:
 def test_an_unreadable_key_file_is_refused_naming_it(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="PSEUDONYM_KEY_FILE"):
         IntakeSettings(pseudonym_key_file=tmp_path / "missing.key")
+
+
+def test_a_refused_start_names_the_setting_and_the_rule_never_the_value(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = "short-but-secret-key"
+    monkeypatch.setenv("CROSSLINK_ENV", "production")
+    monkeypatch.setenv("CROSSLINK_DISTRICTS_FILE", str(tmp_path / "districts.yaml"))
+    monkeypatch.setenv("CROSSLINK_PSEUDONYM_KEY", secret)
+
+    with pytest.raises(SystemExit) as refused:
+        from_environment(IntakeSettings)
+
+    message = str(refused.value.code)
+    assert "CROSSLINK_PSEUDONYM_KEY must be set to a secret of 32+ characters" in message
+    assert secret not in message
+
+
+def test_a_refused_field_is_named_by_its_environment_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CROSSLINK_RATE_LIMIT_BURST", "0")
+
+    with pytest.raises(SystemExit, match="- CROSSLINK_RATE_LIMIT_BURST: Input should be greater"):
+        from_environment(IntakeSettings)

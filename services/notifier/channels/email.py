@@ -69,6 +69,8 @@ class EmailChannel:
             return AttemptResult(Verdict.RETRY, type(error).__name__)
         if refused:
             # Delivered to the district's other addresses: not retried, but not silent.
-            log.warning("some of a district's contact addresses refused an alert email",
-                        extra={"district": district.code, "refused": len(refused)})  # fmt: skip
+            log.warning(
+                "some of a district's contact addresses refused an alert email",
+                extra={"district": district.code, "refused": len(refused)},
+            )
         return AttemptResult(Verdict.DELIVERED, "delivered")

@@ -15,10 +15,10 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, Request, Response
 
 from crosslink.directory import District, DistrictsDirectory, hash_api_key
-from services.notifier.config import NotifierSettings
 from services.notifier.console import sessions
 from services.notifier.console.pages import PREFIX
 from services.notifier.console.sessions import Session
+from services.notifier.state import notifier_of
 
 SESSION_COOKIE = "crosslink_console"
 SIGN_IN_COOKIE = "crosslink_console_sign_in"  # the nonce the sign-in form's CSRF token binds
@@ -57,7 +57,7 @@ class SignedIn:
 
 
 def session_key(request: Request) -> bytes:
-    settings: NotifierSettings = request.app.state.settings
+    settings = notifier_of(request).settings
     return settings.console_session_key.get_secret_value().encode()
 
 
@@ -72,7 +72,7 @@ async def get_signed_in(request: Request) -> SignedIn:
         raise SignInRequired(expired=True) from None
     except sessions.BadSession:
         raise SignInRequired() from None
-    if await request.app.state.signed_out.contains(session.session_id):
+    if await notifier_of(request).signed_out.contains(session.session_id):
         raise SignInRequired()
     directory: DistrictsDirectory = request.app.state.directory.current()
     district = directory.get(session.subject) if session.role == "district" else None
@@ -91,7 +91,7 @@ def open_session(request: Request, key: str) -> Session:
     caller = directory.caller_for_api_key(key) if key else None
     if caller is None or not (caller.district or caller.operator):
         raise KeyRefused(known=caller is not None)
-    settings: NotifierSettings = request.app.state.settings
+    settings = notifier_of(request).settings
     return sessions.new_session(
         role="district" if caller.district else "operator",
         subject=caller.district.code if caller.district else caller.name,
@@ -146,7 +146,7 @@ async def checked_form(request: Request, signed_in: SignedIn) -> dict[str, str]:
 def set_cookie(request: Request, response: Response, name: str, value: str, max_age: float) -> None:
     """HttpOnly, SameSite=Lax (a link from an alert email still opens the console), scoped to
     the console, and Secure over https or when the settings say TLS ends at a proxy."""
-    settings: NotifierSettings = request.app.state.settings
+    settings = notifier_of(request).settings
     response.set_cookie(
         name,
         value,

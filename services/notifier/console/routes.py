@@ -15,7 +15,6 @@ from crosslink.directory import District, DistrictsDirectory
 from schemas.api import InboxAlert, InboxStatus, InboxStatusChange
 from schemas.events import AlertKind
 from services.notifier.api import InboxDep, OutboxDep
-from services.notifier.config import NotifierSettings
 from services.notifier.console import sessions
 from services.notifier.console.groups import group_of
 from services.notifier.console.guard import (
@@ -43,6 +42,7 @@ from services.notifier.console.picture import draw
 from services.notifier.console.texts import Texts, texts_for
 from services.notifier.dispatcher import utc_now
 from services.notifier.lifecycle import StatusConflict
+from services.notifier.state import notifier_of
 from services.notifier.store.inbox import BadCursor, InboxQuery
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -97,13 +97,21 @@ async def sign_in(request: Request, t: TextsDep) -> Response:
         session = open_session(request, form.get("api_key", "").strip())
     except KeyRefused as refused:
         return render(
-            "sign_in.html", t, status_code=403 if refused.known else 401,
-            csrf=sign_in_token(request, nonce), message=None,
+            "sign_in.html",
+            t,
+            status_code=403 if refused.known else 401,
+            csrf=sign_in_token(request, nonce),
+            message=None,
             error=t.not_for_console if refused.known else t.bad_key,
-        )  # fmt: skip
+        )
     response = _see_other("/inbox" if session.role == "district" else "/operator")
-    set_cookie(request, response, SESSION_COOKIE, sessions.seal(session, session_key(request)),
-               request.app.state.settings.console_session_lifetime_s)  # fmt: skip
+    set_cookie(
+        request,
+        response,
+        SESSION_COOKIE,
+        sessions.seal(session, session_key(request)),
+        notifier_of(request).settings.console_session_lifetime_s,
+    )
     response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
     return response
 
@@ -112,7 +120,7 @@ async def sign_in(request: Request, t: TextsDep) -> Response:
 async def sign_out(request: Request, signed_in: SignedInDep) -> RedirectResponse:
     await checked_form(request, signed_in)
     session = signed_in.session
-    await request.app.state.signed_out.add(
+    await notifier_of(request).signed_out.add(
         session.session_id, expires_at=session.expires_at, now=time.time()
     )
     response = _see_other("/sign-in?signed_out=true")
@@ -137,13 +145,21 @@ async def inbox_page(
         items, after = await inbox.page(code, replace(query, cursor=cursor or None))
     except BadCursor:
         items, after = await inbox.page(code, query)
-    settings: NotifierSettings = request.app.state.settings
+    settings = notifier_of(request).settings
     return render(
-        "inbox.html", t, signed_in=signed_in, items=items, after=after, paged=bool(cursor),
-        status=query.status or "", kind=query.kind or "", statuses=STATUSES, kinds=KINDS,
+        "inbox.html",
+        t,
+        signed_in=signed_in,
+        items=items,
+        after=after,
+        paged=bool(cursor),
+        status=query.status or "",
+        kind=query.kind or "",
+        statuses=STATUSES,
+        kinds=KINDS,
         unacknowledged=await inbox.unacknowledged(code),
         poll_ms=int(settings.console_poll_interval_s * 1000),
-    )  # fmt: skip
+    )
 
 
 @router.get("/inbox/updates")
@@ -182,8 +198,9 @@ async def change_status(
     item = await _item(inbox, signed_in, alert_id)
     try:
         change = InboxStatusChange(status=form.get("status"), note=form.get("note") or None)
-        moved = await inbox.move(_code(signed_in), alert_id, change.status, change.note,
-                                 now=utc_now())  # fmt: skip
+        moved = await inbox.move(
+            _code(signed_in), alert_id, change.status, change.note, now=utc_now()
+        )
     except ValidationError:
         return _alert(request, t, signed_in, item, error=t.note_required, status_code=422)
     except StatusConflict:
@@ -215,10 +232,13 @@ async def operator_page(
         for name, kinds in OPERATOR_SECTIONS.items()
     }
     return render(
-        "operator.html", t, signed_in=signed_in, sections=sections,
+        "operator.html",
+        t,
+        signed_in=signed_in,
+        sections=sections,
         counts=sorted((await outbox.counts()).items()),
         disabled=sorted((await outbox.disabled_endpoints()).items()),
-    )  # fmt: skip
+    )
 
 
 def _alert(
@@ -236,10 +256,17 @@ def _alert(
     others = dict.fromkeys(case.district for case in item.alert.other_cases)
     contacts: list[tuple[str, District | None]] = [(code, directory.get(code)) for code in others]
     return render(
-        "alert.html", t, status_code=status_code, signed_in=signed_in, item=item,
-        contacts=contacts, saved=saved, error=error, group=group,
-        actions=[s for s in STATUSES[STATUSES.index(item.status) + 1:]],
-    )  # fmt: skip
+        "alert.html",
+        t,
+        status_code=status_code,
+        signed_in=signed_in,
+        item=item,
+        contacts=contacts,
+        saved=saved,
+        error=error,
+        group=group,
+        actions=[s for s in STATUSES[STATUSES.index(item.status) + 1 :]],
+    )
 
 
 async def _item(inbox: InboxDep, signed_in: SignedIn, alert_id: str) -> InboxAlert:

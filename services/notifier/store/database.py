@@ -49,8 +49,11 @@ class Database:
 def async_url(url: str) -> str:
     """sqlite:///x -> sqlite+aiosqlite:///x; postgresql://... -> postgresql+asyncpg://..."""
     parsed = make_url(url)
-    driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
-              "postgres": "postgresql+asyncpg"}[parsed.get_backend_name()]  # fmt: skip
+    driver = {
+        "sqlite": "sqlite+aiosqlite",
+        "postgresql": "postgresql+asyncpg",
+        "postgres": "postgresql+asyncpg",
+    }[parsed.get_backend_name()]
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 

@@ -92,8 +92,14 @@ class Attempted:
     finish: Finish = Finish()
 
 
-_CLAIMED = (deliveries.c.delivery_id, deliveries.c.alert_id, deliveries.c.district,
-            deliveries.c.channel, deliveries.c.purpose, deliveries.c.attempts)  # fmt: skip
+_CLAIMED = (
+    deliveries.c.delivery_id,
+    deliveries.c.alert_id,
+    deliveries.c.district,
+    deliveries.c.channel,
+    deliveries.c.purpose,
+    deliveries.c.attempts,
+)
 Planner = Callable[[AlertRaised, str], Sequence[PlannedDelivery]]
 STATUSES = ("pending", "delivered", "held", "dead")
 # A claim looks at this many due deliveries per free slot: enough that a district at its
@@ -134,10 +140,18 @@ class Outbox:
             return []
         by_alert = {alert.alert_id: alert for alert, _ in batch}
         return [
-            DueDelivery(p.delivery_id, p.district, p.channel, p.purpose, 0,
-                        by_alert[p.alert_id], lease.until[p.channel])
-            for p in planned if p.delivery_id in leased
-        ]  # fmt: skip
+            DueDelivery(
+                p.delivery_id,
+                p.district,
+                p.channel,
+                p.purpose,
+                0,
+                by_alert[p.alert_id],
+                lease.until[p.channel],
+            )
+            for p in planned
+            if p.delivery_id in leased
+        ]
 
     async def claim_due(
         self,
@@ -157,13 +171,16 @@ class Outbox:
         window = room.free * CANDIDATES_PER_SLOT
         due = (
             select(deliveries.c.delivery_id, deliveries.c.district, deliveries.c.channel)
-            .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
-                   deliveries.c.delivery_id.not_in(list(busy)),
-                   deliveries.c.district.not_in(room.full()))
+            .where(
+                deliveries.c.status == "pending",
+                deliveries.c.next_attempt_at <= now,
+                deliveries.c.delivery_id.not_in(list(busy)),
+                deliveries.c.district.not_in(room.full()),
+            )
             .order_by(deliveries.c.next_attempt_at, deliveries.c.delivery_id)
             .limit(window)
             .with_for_update(skip_locked=True)
-        )  # fmt: skip
+        )
         async with self._db.write() as db:
             candidates = (await db.execute(due)).all()
             chosen = set(
@@ -173,11 +190,15 @@ class Outbox:
             for channel in sorted({c for d, _, c in candidates if d in chosen}):
                 lease = (
                     update(deliveries)
-                    .where(deliveries.c.delivery_id.in_(chosen), deliveries.c.channel == channel,
-                           deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+                    .where(
+                        deliveries.c.delivery_id.in_(chosen),
+                        deliveries.c.channel == channel,
+                        deliveries.c.status == "pending",
+                        deliveries.c.next_attempt_at <= now,
+                    )
                     .values(next_attempt_at=lease_until[channel])
                     .returning(*_CLAIMED)
-                )  # fmt: skip
+                )
                 rows += (await db.execute(lease)).mappings().all()
         more = len(candidates) == window or len(chosen) == room.free
         if not rows:
@@ -219,19 +240,23 @@ class Outbox:
 
     async def _record(self, db: AsyncConnection, attempt: Attempted) -> tuple[bool, bool]:
         delivery, step, now, finish = attempt.delivery, attempt.step, attempt.now, attempt.finish
-        values: dict[str, Any] = {"attempts": delivery.attempts + 1,
-                                  "last_outcome": attempt.outcome}  # fmt: skip
+        values: dict[str, Any] = {
+            "attempts": delivery.attempts + 1,
+            "last_outcome": attempt.outcome,
+        }
         if isinstance(step, RetryAt):
             values["next_attempt_at"] = step.at
         else:
             values |= {"status": step.status, "finished_at": now}
         result = await db.execute(
             update(deliveries)
-            .where(deliveries.c.delivery_id == delivery.delivery_id,
-                   deliveries.c.status == "pending",
-                   deliveries.c.next_attempt_at == delivery.lease_until)
+            .where(
+                deliveries.c.delivery_id == delivery.delivery_id,
+                deliveries.c.status == "pending",
+                deliveries.c.next_attempt_at == delivery.lease_until,
+            )
             .values(**values)
-        )  # fmt: skip
+        )
         if result.rowcount != 1:
             return False, False
         if finish.disable_url is not None:
@@ -289,10 +314,13 @@ class Outbox:
             )
             await db.execute(
                 update(deliveries)
-                .where(deliveries.c.status == "pending", deliveries.c.channel == "webhook",
-                       deliveries.c.district.in_(disabled))
+                .where(
+                    deliveries.c.status == "pending",
+                    deliveries.c.channel == "webhook",
+                    deliveries.c.district.in_(disabled),
+                )
                 .values(status="held")
-            )  # fmt: skip
+            )
         return int(replayed.rowcount)
 
     async def release_orphaned_holds(self, *, now: datetime) -> int:
@@ -300,8 +328,9 @@ class Outbox:
         stored while the endpoint was being re-enabled)."""
         still_disabled = select(disabled_endpoints.c.district)
         async with self._db.write() as db:
-            orphaned = and_(deliveries.c.channel == "webhook",
-                            deliveries.c.district.not_in(still_disabled))  # fmt: skip
+            orphaned = and_(
+                deliveries.c.channel == "webhook", deliveries.c.district.not_in(still_disabled)
+            )
             return await self._resume_held(db, orphaned, now)
 
     async def disabled_endpoints(self) -> dict[str, str]:
@@ -351,10 +380,13 @@ class Outbox:
             for alert_id, district, event in await db.execute(query):
                 claim = (
                     update(inbox_items)
-                    .where(inbox_items.c.alert_id == alert_id, inbox_items.c.district == district,
-                           *waiting)
+                    .where(
+                        inbox_items.c.alert_id == alert_id,
+                        inbox_items.c.district == district,
+                        *waiting,
+                    )
                     .values(reminders=1)
-                )  # fmt: skip
+                )
                 if (await db.execute(claim)).rowcount == 1:
                     planned = plan(AlertRaised.model_validate_json(event), district)
                     await self._insert_deliveries(db, planned, now)
@@ -409,10 +441,17 @@ class Outbox:
             return set()
         disabled = set((await db.execute(select(disabled_endpoints.c.district))).scalars())
         rows = [
-            {**p.__dict__, "created_at": now, "next_attempt_at": now, "attempts": 0,
-             "status": "held" if p.channel == "webhook" and p.district in disabled else "pending"}
+            {
+                **p.__dict__,
+                "created_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+                "status": "held"
+                if p.channel == "webhook" and p.district in disabled
+                else "pending",
+            }
             for p in planned
-        ]  # fmt: skip
+        ]
         statement = insert_ignoring_repeats(self._db, deliveries)
         pending = [
             (row["delivery_id"], row["district"]) for row in rows if row["status"] == "pending"

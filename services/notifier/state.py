@@ -1,0 +1,33 @@
+"""What the notifier's routes and console reach at request time, as one typed object (intake
+has its own `Intake`). Built once at start-up by the composition root (services/notifier/app.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+
+from services.notifier.config import NotifierSettings
+from services.notifier.console.signouts import SignedOut
+from services.notifier.dispatcher import Dispatcher
+from services.notifier.store.inbox import Inbox
+from services.notifier.store.outbox import Outbox
+
+
+@dataclass(frozen=True)
+class Notifier:
+    settings: NotifierSettings
+    outbox: Outbox
+    inbox: Inbox
+    dispatcher: Dispatcher
+    signed_out: SignedOut  # console sessions signed out before they expire
+    consuming: asyncio.Event  # set while the alert consumer runs: the notifier is ready
+
+
+def notifier_of(request: Request) -> Notifier:
+    return cast(Notifier, request.app.state.notifier)
+
+
+NotifierDep = Annotated[Notifier, Depends(notifier_of)]
