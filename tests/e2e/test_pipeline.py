@@ -6,12 +6,15 @@ Real HTTP receivers stand in for the case-management systems of Mumbai, Bhopal a
 from __future__ import annotations
 
 import json
+import re
 import time
+from typing import Any, cast
 
 import httpx
 import pytest
 from kafka import KafkaAdminClient
 
+from crosslink.localbroker import REPO_ROOT
 from crosslink.receiver import ReceivedWebhook
 from tests.builders import complaint_body, unique_mobile
 from tests.conftest import read_topic, wait_for
@@ -49,6 +52,40 @@ def test_complaints_in_two_districts_sharing_a_number_alert_both_districts_once(
         assert data["rule"] == "shared_identifier"
         assert "MH-MUM, MP-BPL" in data["reason"]
         assert not [w for w in pipeline.receivers[district].received if not w.verified]
+
+
+def test_a_real_webhook_has_the_shape_docs_webhooks_md_shows(pipeline: Pipeline) -> None:
+    """The documented body, held to real traffic: the same fields at every level, the id's
+    form, and the times as the complaint was posted."""
+    mumbai = complaint_body("MH-MUM", ("phone", unique_mobile()))
+    bhopal = complaint_body("MP-BPL", ("phone", mumbai["identifiers"][0]["value"]))
+    pipeline.post(mumbai)
+    pipeline.post(bhopal)
+
+    alert = pipeline.wait_for_alert("MH-MUM", bhopal["complaint_id"], "shared_identifier")
+
+    [real] = [w.payload for w in pipeline.receivers["MH-MUM"].processed()
+              if w.payload and w.payload["data"]["alert_id"] == alert["alert_id"]]  # fmt: skip
+    documented = documented_webhook_body()
+    assert set(real) == set(documented)
+    for part in ("data", "identifier", "your_cases", "footprint"):
+        assert set(_part(real, part)) == set(_part(documented, part)), part
+    for body in (real, documented):
+        assert re.fullmatch(r"shared_identifier_[0-9a-f]{32}", body["data"]["alert_id"])
+    assert real["data"]["your_cases"][0]["registered_at"] == mumbai["registered_at"]
+    assert documented["data"]["your_cases"][0]["registered_at"].endswith("+05:30")
+
+
+def documented_webhook_body() -> dict[str, Any]:
+    text = (REPO_ROOT / "docs" / "webhooks.md").read_text()
+    block = text.split("## Body", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    return cast(dict[str, Any], json.loads(block))
+
+
+def _part(body: dict[str, Any], part: str) -> dict[str, Any]:
+    data = body["data"]
+    value = body["data"] if part == "data" else data[part]
+    return cast(dict[str, Any], value[0] if isinstance(value, list) else value)
 
 
 def test_a_complaint_with_an_unrelated_number_raises_no_alert(pipeline: Pipeline) -> None:
