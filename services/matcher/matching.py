@@ -244,7 +244,7 @@ def _prolific_outcome(
         alerts.append(digest)
     alerts += registry
     first, new_district = counted.digest is None, counted.districts[case.district].complaints == 1
-    if first:  # the first complaint is all a prolific row keeps: the earliest to call
+    if first:  # a prolific row keeps its first complaint, not the first `hub_threshold`
         state = state.model_copy(update={"cases": state.cases[:1]})
     if first or new_district or state.complaints * 10 >= state.operators_told * 11:
         alerts.append(_hub_alert(identifier, state, footprint, rules, now, first=first))
