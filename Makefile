@@ -5,10 +5,10 @@ BIN := $(VENV)/bin
 
 .PHONY: install system-packages up test lint typecheck unit integration chaos bench lock contracts clean
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock pyproject.toml harness/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . -e ./harness
 	$(BIN)/crosslink fetch-broker
 	touch $@
 
@@ -46,7 +46,7 @@ bench: install  ## benchmarks against bare baselines; rewrites docs/benchmarks.m
 	$(BIN)/python -m bench
 
 lock:  ## re-resolve both locks from pyproject.toml (needs `make install` once)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml harness/pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 -c requirements.lock -o requirements-runtime.lock

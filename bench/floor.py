@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from crosslink.receiver import BackgroundServer
+from harness.receiver import BackgroundServer
 
 
 async def _assigned(consumer: AIOKafkaConsumer) -> None:
@@ -63,7 +63,7 @@ async def post(bootstrap: str, source: str, url: str) -> None:
 
 
 class FloorReceiver:
-    """A loopback HTTP receiver (the same server as crosslink.receiver's) that notes the
+    """A loopback HTTP receiver (the same server as harness.receiver's) that notes the
     `time.monotonic()` at which each POST's body, a record id, arrived."""
 
     def __init__(self) -> None:

@@ -39,9 +39,9 @@ from bench.growth_rows import (
 )
 from bench.matcher import cpu_seconds
 from bench.report import Figure, Result, line_chart, publish
-from crosslink.localbroker import LocalBroker, free_port
-from crosslink.processes import ServiceProcess, metric_samples, metric_value
 from crosslink.provisioning import provision_topics
+from harness.localbroker import LocalBroker, free_port
+from harness.processes import ServiceProcess, metric_samples, metric_value
 from schemas.topics import (
     CLUSTERS_CHANGELOG,
     CLUSTERS_TABLE,
@@ -401,7 +401,7 @@ METHOD = (
     "worker restarting on its own disk finds them; the changelogs' offsets are marked as "
     "applied, so the worker reads nothing from them. Its start is timed from process start to "
     f"its first events processed. Then {BATCH:,} sightings of one-off phone numbers from "
-    "`crosslink.synthetic` are produced by the benchmark process as fast as the broker takes "
+    "`harness.synthetic` are produced by the benchmark process as fast as the broker takes "
     "them, every other one naming a token that has a row (each must raise one alert, checked "
     "on `crosslink_matcher_alerts_raised_total`, or the run fails), and timed from the first "
     "produced to the last processed. CPU is the "

@@ -23,7 +23,7 @@ from faust import Table
 from faust.stores.rocksdb import Store as RocksStore
 from rocksdict import WriteBatch
 
-from crosslink.synthetic import complaint_stream
+from harness.synthetic import complaint_stream
 from schemas.api import ComplaintSubmission
 from schemas.events import CaseRef, IdentifierSighted
 from schemas.topics import IDENTIFIER_SIGHTED, STATE_TABLE

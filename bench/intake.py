@@ -27,11 +27,11 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from bench.load import waited_seconds
 from bench.matcher import DISTRICTS, cpu_seconds
 from bench.report import Figure, Result, bar_chart, publish
-from crosslink.localbroker import LocalBroker, free_port
-from crosslink.processes import ServiceProcess, wait_until_answering
 from crosslink.provisioning import provision_topics
-from crosslink.synthetic import complaint_stream
-from crosslink.testbed import UNLIMITED, api_key, write_districts_file
+from harness.localbroker import LocalBroker, free_port
+from harness.processes import ServiceProcess, wait_until_answering
+from harness.synthetic import complaint_stream
+from harness.testbed import UNLIMITED, api_key, write_districts_file
 from services.intake.api import COMPLAINTS_PATH
 
 CONCURRENCY = int(os.environ.get("BENCH_INTAKE_CONCURRENCY", "32"))
@@ -228,7 +228,7 @@ def main() -> None:
 
 def method() -> str:
     return (
-        "Complaints from `crosslink.synthetic` (40 districts in 10 states, seed 11), each posted "
+        "Complaints from `harness.synthetic` (40 districts in 10 states, seed 11), each posted "
         "with its district's API key, on a fresh local broker. Each server runs alone in its own "
         f"process on core 0 under {serving()} (uvicorn.run's defaults, as services/intake "
         "serves itself): the real intake service (rate limit lifted, log level WARNING; a 202 "

@@ -34,12 +34,12 @@ from aiokafka import AIOKafkaProducer
 from bench.floor import FloorReceiver
 from bench.matcher import DISTRICTS
 from bench.report import Figure, Result, bar_chart, line_chart, publish
-from crosslink.localbroker import LocalBroker, free_port
-from crosslink.processes import ServiceProcess, metric_value
 from crosslink.provisioning import provision_topics
-from crosslink.receiver import WebhookReceiver
-from crosslink.synthetic import complaint_stream
-from crosslink.testbed import OPERATOR_KEY, UNLIMITED, api_key, webhook_secret, write_districts_file
+from harness.localbroker import LocalBroker, free_port
+from harness.processes import ServiceProcess, metric_value
+from harness.receiver import WebhookReceiver
+from harness.synthetic import complaint_stream
+from harness.testbed import OPERATOR_KEY, UNLIMITED, api_key, webhook_secret, write_districts_file
 from schemas.topics import IDENTIFIER_SIGHTED, TopicSpec
 
 FLOOD_SEED, SEED, OVERLAP, GANGS = 7, 8, 0.9, 100
@@ -490,8 +490,8 @@ def publish_results(found: Flood, rate: float, window_s: float, measured: Sample
 METHOD = (
     "A fresh local broker; intake, matcher and notifier as processes (log level WARNING, rate "
     "limit lifted), every one of the 40 districts' webhooks pointing at one verifying receiver "
-    "(crosslink.receiver) in the benchmark process, which notes each webhook's arrival. "
-    f"Complaints come from `crosslink.synthetic` (40 districts in 10 states, seed {SEED}, "
+    "(harness.receiver) in the benchmark process, which notes each webhook's arrival. "
+    f"Complaints come from `harness.synthetic` (40 districts in 10 states, seed {SEED}, "
     f"{GANGS} gangs, overlap {OVERLAP}: most complaints raise an alert, and few identifiers "
     "reach the hub threshold) and are posted by a separate load process, which notes when each "
     "202 arrived. First a flood finds the rate the pipeline sustains: complaints posted in the "

@@ -25,10 +25,10 @@ import httpx
 from aiokafka import AIOKafkaProducer
 
 from bench.report import Figure, Result, bar_chart, publish
-from crosslink.localbroker import LocalBroker, free_port
-from crosslink.processes import ServiceProcess, metric_value
 from crosslink.provisioning import provision_topics
-from crosslink.synthetic import complaint_stream
+from harness.localbroker import LocalBroker, free_port
+from harness.processes import ServiceProcess, metric_value
+from harness.synthetic import complaint_stream
 from schemas.api import ComplaintSubmission
 from schemas.topics import IDENTIFIER_SIGHTED, TopicSpec
 from services.intake.complaints import sightings_for
@@ -171,7 +171,7 @@ def main() -> None:
 
 
 METHOD = (
-    f"{EVENTS} sightings per scenario from `crosslink.synthetic` (40 districts in 10 states, "
+    f"{EVENTS} sightings per scenario from `harness.synthetic` (40 districts in 10 states, "
     "seed 11), on a fresh local broker per scenario. The load is produced by the benchmark "
     "process as fast as the broker takes it; each consumer runs in its own process, is assigned "
     "before the load starts, and is timed from the first record produced to its last record "

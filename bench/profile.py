@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.matcher import COPY, EVENTS, OUTPUT, cpu_seconds, produce, sightings
-from crosslink.localbroker import LocalBroker, free_port
-from crosslink.processes import ServiceProcess, metric_value
 from crosslink.provisioning import provision_topics
+from harness.localbroker import LocalBroker, free_port
+from harness.processes import ServiceProcess, metric_value
 from schemas.topics import IDENTIFIER_SIGHTED
 
 PY_SPY = Path(sys.executable).parent / "py-spy"

@@ -27,8 +27,8 @@ from pathlib import Path
 from bench.growth import Broker, Measured, on_disk
 from bench.growth_rows import DISTRICTS, Batch, StateStore, batches, row, warm_up
 from bench.report import Figure, Result, line_chart, publish
-from crosslink.localbroker import LocalBroker, free_port
 from crosslink.provisioning import provision_topics
+from harness.localbroker import LocalBroker, free_port
 from schemas.events import CaseRef, IdentifierRef, IdentifierSighted
 from schemas.identifiers import IdentifierType
 from services.matcher.matching import MatchingRules, TokenState, on_sighting

@@ -12,16 +12,16 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from crosslink.localbroker import LocalBroker, configured_bootstrap, free_port
-from crosslink.processes import metric_samples
 from crosslink.provisioning import provision_topics
-from crosslink.testbed import OPERATOR_KEY as OPERATOR_KEY
-from crosslink.testbed import REGISTRY_ADMIN_KEY as REGISTRY_ADMIN_KEY
-from crosslink.testbed import UNLIMITED as UNLIMITED
-from crosslink.testbed import api_key as api_key
-from crosslink.testbed import contact_address as contact_address
-from crosslink.testbed import webhook_secret as webhook_secret
-from crosslink.testbed import write_districts_file as write_districts_file
+from harness.localbroker import LocalBroker, configured_bootstrap, free_port
+from harness.processes import metric_samples
+from harness.testbed import OPERATOR_KEY as OPERATOR_KEY
+from harness.testbed import REGISTRY_ADMIN_KEY as REGISTRY_ADMIN_KEY
+from harness.testbed import UNLIMITED as UNLIMITED
+from harness.testbed import api_key as api_key
+from harness.testbed import contact_address as contact_address
+from harness.testbed import webhook_secret as webhook_secret
+from harness.testbed import write_districts_file as write_districts_file
 from schemas.topics import MATCHER_APP_ID
 from tests.postgres import LocalPostgres, postgres_bin
 

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import yaml
 
-from crosslink.localbroker import free_port
-from crosslink.processes import ServiceFailed, wait_until_answering
 from crosslink.settings import REPO_ROOT
+from harness.localbroker import free_port
+from harness.processes import ServiceFailed, wait_until_answering
 
 RULES = REPO_ROOT / "deploy" / "prometheus" / "alerts.yml"
 

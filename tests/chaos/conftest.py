@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
-from crosslink.localbroker import LocalBroker
-from crosslink.oracle import Case, Expectation, Tally, expected, gangs_not_held_whole, tally
-from crosslink.synthetic import DISTRICTS, complaint_stream
+from harness.localbroker import LocalBroker
+from harness.oracle import Case, Expectation, Tally, expected, gangs_not_held_whole, tally
+from harness.synthetic import DISTRICTS, complaint_stream
 from schemas.topics import MATCHER_APP_ID
 from services.intake.config import IntakeSettings
 from services.matcher.clustering import CLUSTER_KEY_PREFIX, ClusterState

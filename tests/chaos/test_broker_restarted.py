@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crosslink.localbroker import LocalBroker
+from harness.localbroker import LocalBroker
 from tests.chaos.conftest import (
     CHAOS_MARKS,
     Poster,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crosslink.localbroker import LocalBroker
+from harness.localbroker import LocalBroker
 from schemas.api import ComplaintSubmission
 from schemas.events import IdentifierSighted
 from schemas.topics import IDENTIFIER_SIGHTED

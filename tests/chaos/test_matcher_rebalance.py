@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from crosslink.localbroker import LocalBroker, free_port
-from crosslink.processes import ServiceProcess, metric_value
+from harness.localbroker import LocalBroker, free_port
+from harness.processes import ServiceProcess, metric_value
 from tests.chaos.conftest import (
     CHAOS_MARKS,
     Poster,

@@ -11,8 +11,8 @@ import os
 import signal
 from pathlib import Path
 
-from crosslink.localbroker import LocalBroker
-from crosslink.receiver import Reply
+from harness.localbroker import LocalBroker
+from harness.receiver import Reply
 from services.notifier.routing import delivery_id
 from tests.chaos.conftest import (
     CHAOS_MARKS,

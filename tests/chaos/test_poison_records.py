@@ -10,8 +10,8 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
-from crosslink.deadletters import read_dead_letters
-from crosslink.localbroker import LocalBroker
+from cli.deadletters import read_dead_letters
+from harness.localbroker import LocalBroker
 from schemas.topics import ALERT_RAISED, COMPLAINTS_FILED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from tests.builders import unique_mobile
 from tests.chaos.conftest import (

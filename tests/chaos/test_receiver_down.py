@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from crosslink.localbroker import LocalBroker
-from crosslink.processes import metric_value
-from crosslink.receiver import WebhookReceiver
+from harness.localbroker import LocalBroker
+from harness.processes import metric_value
+from harness.receiver import WebhookReceiver
 from tests.chaos.conftest import (
     CHAOS_MARKS,
     DISTRICT_KINDS,

@@ -10,8 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crosslink.localbroker import LocalBroker
-from crosslink.receiver import Reply
+from harness.localbroker import LocalBroker
+from harness.receiver import Reply
 from tests.chaos.conftest import (
     CHAOS_MARKS,
     DISTRICT_KINDS,

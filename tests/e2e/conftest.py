@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from crosslink.localbroker import free_port
-from crosslink.processes import ServiceProcess
-from crosslink.receiver import ReceivedWebhook, WebhookReceiver
+from harness.localbroker import free_port
+from harness.processes import ServiceProcess
+from harness.receiver import ReceivedWebhook, WebhookReceiver
 from schemas.topics import ALERT_RAISED, COMPLAINTS_FILED, IDENTIFIER_SIGHTED
 from tests.conftest import (
     OPERATOR_KEY,
@@ -83,7 +83,7 @@ class Pipeline:
 
     def deliveries(self, *kinds: str) -> list[tuple[str, str]]:
         """(alert id, district) of every webhook of these kinds a district processed, repeats
-        included: what crosslink.oracle.tally compares with what was owed."""
+        included: what harness.oracle.tally compares with what was owed."""
         return [d for code, r in self.receivers.items() for d in processed_by(code, r, *kinds)]
 
     def wait_until_idle(self) -> None:
@@ -129,7 +129,7 @@ class Pipeline:
 
 def processed_by(district: str, receiver: WebhookReceiver, *kinds: str) -> list[tuple[str, str]]:
     """(alert id, district) of every webhook of these kinds `receiver` processed for `district`,
-    repeats included: what crosslink.oracle.tally compares with what was owed."""
+    repeats included: what harness.oracle.tally compares with what was owed."""
     return [
         (webhook.payload["data"]["alert_id"], district)
         for webhook in receiver.processed()

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from crosslink import oracle
-from crosslink.localbroker import free_port
-from crosslink.processes import ServiceProcess
-from crosslink.synthetic import DISTRICTS, complaint_stream
+from harness import oracle
+from harness.localbroker import free_port
+from harness.processes import ServiceProcess
+from harness.synthetic import DISTRICTS, complaint_stream
 from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED
 from services.intake.config import IntakeSettings
 from tests.conftest import (

@@ -20,8 +20,8 @@ import pytest
 from kafka import KafkaProducer
 
 from bench.growth_rows import Record, Sighting, StateStore, batches, filler
-from crosslink.localbroker import free_port
-from crosslink.processes import ServiceProcess, metric_samples, metric_value
+from harness.localbroker import free_port
+from harness.processes import ServiceProcess, metric_samples, metric_value
 from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED, STATE_CHANGELOG
 from tests.conftest import own_broker, read_topic, wait_until_processed
 

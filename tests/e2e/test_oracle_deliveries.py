@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from crosslink.oracle import Expectation, Tally, expected, tally
-from crosslink.synthetic import DISTRICTS, complaint_stream, registry_rows
+from harness.oracle import Expectation, Tally, expected, tally
+from harness.synthetic import DISTRICTS, complaint_stream, registry_rows
 from schemas.topics import REGISTRY_ENTRY_ADDED
 from services.intake.config import IntakeSettings
 from tests.conftest import OPERATOR_KEY, own_broker, wait_until_processed

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from kafka import KafkaAdminClient
 
-from crosslink.localbroker import REPO_ROOT
-from crosslink.receiver import ReceivedWebhook
+from crosslink.settings import REPO_ROOT
+from harness.receiver import ReceivedWebhook
 from tests.builders import complaint_body, unique_mobile
 from tests.conftest import read_topic, wait_for
 from tests.e2e.conftest import PIPELINE_TIMEOUT_S, Pipeline, case_ids

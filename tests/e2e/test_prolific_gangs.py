@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from crosslink.oracle import Expectation, Tally, expected, tally
-from crosslink.synthetic import DISTRICTS
+from harness.oracle import Expectation, Tally, expected, tally
+from harness.synthetic import DISTRICTS
 from schemas.events import state_of
 from schemas.identifiers import IdentifierType, canonicalise
 from schemas.pseudonyms import pseudonym_token

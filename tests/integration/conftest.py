@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crosslink.localbroker import free_port
-from crosslink.processes import ServiceProcess
+from harness.localbroker import free_port
+from harness.processes import ServiceProcess
 from tests.conftest import write_districts_file
 
 DISTRICTS = {"MH-MUM": "http://127.0.0.1:9/unused", "MP-BPL": "http://127.0.0.1:9/unused"}

@@ -20,11 +20,11 @@ from kafka import KafkaProducer
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from crosslink.cli import app
-from crosslink.contracts import CONTRACTS_DIR
-from crosslink.localbroker import free_port
-from crosslink.processes import ServiceProcess, wait_until_answering
+from cli.app import app
 from crosslink.provisioning import provision_topics
+from harness.contracts import CONTRACTS_DIR
+from harness.localbroker import free_port
+from harness.processes import ServiceProcess, wait_until_answering
 from schemas.events import GenericValueDecided
 from schemas.topics import (
     ALL_TOPICS,
@@ -55,7 +55,7 @@ class Background:
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "crosslink.cli", *args],
+            [sys.executable, "-m", "cli", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {}), "COLUMNS": "200"},

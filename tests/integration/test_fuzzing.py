@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crosslink.localbroker import free_port
-from crosslink.processes import ServiceProcess
+from harness.localbroker import free_port
+from harness.processes import ServiceProcess
 from tests.conftest import (
     OPERATOR_KEY,
     REGISTRY_ADMIN_KEY,

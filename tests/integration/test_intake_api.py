@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from crosslink.processes import ServiceProcess
+from harness.processes import ServiceProcess
 from schemas.events import GenericValueDecided, IdentifierSighted
 from schemas.topics import GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from tests.builders import complaint_body, unique_mobile

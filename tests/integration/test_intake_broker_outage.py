@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crosslink.localbroker import LocalBroker, free_port
 from crosslink.provisioning import provision_topics
+from harness.localbroker import LocalBroker, free_port
 from schemas.events import IdentifierSighted
 from schemas.topics import IDENTIFIER_SIGHTED
 from tests.builders import complaint_body, unique_mobile

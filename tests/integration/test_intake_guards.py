@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from crosslink.processes import ServiceProcess
+from harness.processes import ServiceProcess
 from schemas.topics import IDENTIFIER_SIGHTED
 from tests.builders import complaint_body, unique_mobile, unique_upi
 from tests.conftest import api_key, read_topic

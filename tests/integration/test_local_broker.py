@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crosslink.localbroker import LocalBroker, free_port, metadata_request_succeeds
+from harness.localbroker import LocalBroker, free_port, metadata_request_succeeds
 
 pytestmark = [
     pytest.mark.integration,

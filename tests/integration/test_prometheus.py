@@ -10,8 +10,8 @@ import time
 import httpx
 import pytest
 
-from crosslink.processes import ServiceProcess
 from crosslink.settings import REPO_ROOT
+from harness.processes import ServiceProcess
 from tests.builders import complaint_body, unique_mobile
 from tests.conftest import api_key
 from tests.prometheus import RULES, LocalPrometheus

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from crosslink.registry_import import import_registry_file
+from cli.registry_import import import_registry_file
 from schemas.events import RegistryEntryAdded
 from schemas.topics import REGISTRY_ENTRY_ADDED
 from tests.conftest import read_topic

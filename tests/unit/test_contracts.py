@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
-from crosslink.contracts import CHANNELS, CONTRACTS_DIR, asyncapi_document, rendered
 from crosslink.settings import REPO_ROOT
+from harness.contracts import CHANNELS, CONTRACTS_DIR, asyncapi_document, rendered
 from schemas.topics import ALL_TOPICS
 
 ASYNCAPI_SCHEMA = REPO_ROOT / "tests" / "fixtures" / "asyncapi-3.0.0.json"

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 import yaml
 
-from crosslink.localbroker import REPO_ROOT, kafka_version
-from crosslink.settings import CommonSettings
+from crosslink.settings import REPO_ROOT, CommonSettings
+from harness.localbroker import kafka_version
 from services.intake.config import IntakeSettings
 from services.matcher.config import MatcherSettings
 from services.notifier.config import NotifierSettings

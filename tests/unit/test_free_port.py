@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crosslink.localbroker import free_port
+from harness.localbroker import free_port
 
 
 def test_a_port_the_kernel_offers_again_is_not_handed_out_twice(

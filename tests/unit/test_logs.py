@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from crosslink.devstack import children_log_format
 from crosslink.logs import logging_config
+from harness.devstack import children_log_format
 
 
 @pytest.fixture(autouse=True)

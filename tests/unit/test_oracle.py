@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from crosslink.oracle import Expectation, Tally, expected, gangs_not_held_whole, tally
-from crosslink.synthetic import complaint_stream, registry_rows
+from harness.oracle import Expectation, Tally, expected, gangs_not_held_whole, tally
+from harness.synthetic import complaint_stream, registry_rows
 from services.intake.config import IntakeSettings
 from services.matcher.matching import MatchingRules
 from tests.builders import complaint_body

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crosslink.synthetic import (
+from harness.synthetic import (
     HELPLINES,
     complaint_stream,
     gangs_of,

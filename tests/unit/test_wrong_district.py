@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crosslink.directory import District, DistrictsDirectory, Webhook
-from crosslink.oracle import expected
+from harness.oracle import expected
 from schemas.api import ComplaintSubmission
 from schemas.events import AlertRaised
 from services.intake.complaints import sightings_for

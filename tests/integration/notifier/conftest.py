@@ -14,10 +14,10 @@ import pytest
 import yaml
 from kafka import KafkaProducer
 
-from crosslink.localbroker import free_port
-from crosslink.mailcatcher import MailCatcher
-from crosslink.processes import ServiceProcess
-from crosslink.receiver import WebhookReceiver
+from harness.localbroker import free_port
+from harness.mailcatcher import MailCatcher
+from harness.processes import ServiceProcess
+from harness.receiver import WebhookReceiver
 from schemas.events import AlertRaised
 from schemas.topics import ALERT_RAISED
 from tests.conftest import (

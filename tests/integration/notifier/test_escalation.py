@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crosslink.processes import metric_value
+from harness.processes import metric_value
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised
 from tests.conftest import api_key, wait_for

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from kafka import KafkaAdminClient
 
-from crosslink.receiver import Reply
+from harness.receiver import Reply
 from schemas.topics import ALERT_RAISED
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised

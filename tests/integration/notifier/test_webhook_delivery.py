@@ -9,9 +9,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from crosslink.cli import app
-from crosslink.processes import metric_value
-from crosslink.receiver import Reply, WebhookReceiver
+from cli.app import app
+from harness.processes import metric_value
+from harness.receiver import Reply, WebhookReceiver
 from services.notifier.routing import delivery_id
 from tests.builders import alert_raised
 from tests.conftest import OPERATOR_KEY, wait_for, webhook_secret

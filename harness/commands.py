@@ -1,32 +1,34 @@
-"""The `crosslink` command: run the stack, the broker, topic provisioning and the demo receiver."""
+"""The harness's commands under `crosslink` (entry point `crosslink.commands`): `up`, `broker`,
+`fetch-broker`, the demo receiver, mail catcher and complaint stream, and `contracts`."""
 
 from __future__ import annotations
 
+import itertools
 import signal
 import threading
+import time
 from email.message import EmailMessage
 from pathlib import Path
 
+import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import track
 
-from crosslink import operator_cli
-from crosslink.directory import hash_api_key, load_directory
-from crosslink.localbroker import STATE_DIR, LocalBroker, fetch_jars
-from crosslink.receiver import ReceivedWebhook, WebhookReceiver
+from crosslink.directory import load_directory
 from crosslink.settings import CommonSettings, from_environment
+from harness.localbroker import STATE_DIR, LocalBroker, fetch_jars
+from harness.receiver import ReceivedWebhook, WebhookReceiver
+from harness.synthetic import complaint_stream
 
-app = typer.Typer(
-    help="crosslink: links sextortion complaints across districts.", no_args_is_help=True
-)
-app.add_typer(operator_cli.topics, name="topics")
-app.add_typer(operator_cli.dead_letters, name="dead-letters")
-app.add_typer(operator_cli.directory, name="directory")
-app.add_typer(operator_cli.deliveries, name="deliveries")
-app.add_typer(operator_cli.generic_values, name="generic-values")
-app.command()(operator_cli.demo)
 console = Console(soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the harness's commands to the `crosslink` command."""
+    for command in (up, broker, fetch_broker, demo, demo_receiver, demo_mail, contracts):
+        app.command()(command)
 
 
 def _ctrl_c() -> threading.Event:
@@ -38,15 +40,13 @@ def _ctrl_c() -> threading.Event:
     return stop
 
 
-@app.command()
 def up() -> None:
     """Run the broker, intake, matcher, notifier and the demo receiver until Ctrl-C."""
-    from crosslink.devstack import run_stack
+    from harness.devstack import run_stack
 
     raise typer.Exit(run_stack())
 
 
-@app.command()
 def broker(
     port: int = 9092, controller_port: int = 9093, home: Path = STATE_DIR / "broker"
 ) -> None:
@@ -61,33 +61,34 @@ def broker(
         local.stop()
 
 
-@app.command()
 def fetch_broker() -> None:
     """Download Kafka's server jars from Maven Central (once)."""
     console.print(f"Kafka jars in {fetch_jars()}")
 
 
-@app.command()
-def registry_import(
-    path: Path,
-    bootstrap: str = typer.Option(None, help="default: CROSSLINK_KAFKA_BOOTSTRAP"),
+def demo(
+    intake: str = typer.Option("http://127.0.0.1:8000", help="intake's base URL"),
+    count: int = typer.Option(50, min=1, help="complaints to post"),
+    rate: float = typer.Option(5.0, min=0.1, help="complaints per second"),
+    seed: int = typer.Option(1, help="the same seed posts the same complaints"),
+    key_prefix: str = typer.Option("demo-key-", help="integrator key = prefix + district code"),
 ) -> None:
-    """Import a suspect-registry file (.csv, .json, .jsonl; columns type, value, source,
-    reference, and platform or ifsc where needed). Bad rows are reported with their line
-    numbers and skipped; good rows are imported. Exits 1 if any row was bad."""
-    from crosslink.registry_import import import_registry_file
+    """Post a realistic stream of complaints from the directory's districts to intake."""
+    districts = [
+        d.code for d in load_directory(from_environment(CommonSettings).districts_file).districts
+    ]
+    stream = itertools.islice(complaint_stream(districts, seed=seed), count)
+    refused = 0
+    with httpx.Client(base_url=intake, timeout=30) as client:
+        for body in track(stream, total=count, description="posting complaints", console=console):
+            headers = {"Authorization": f"Bearer {key_prefix}{body['district']}"}
+            response = client.post("/v1/complaints", json=body, headers=headers)
+            refused += response.status_code != 202
+            time.sleep(1 / rate)
+    console.print(f"posted {count} complaint(s), {refused} not accepted")
+    raise typer.Exit(1 if refused else 0)
 
-    report = import_registry_file(path, bootstrap=bootstrap, console=console)
-    raise typer.Exit(1 if report.problems else 0)
 
-
-@app.command()
-def hash_key(api_key: str) -> None:
-    """Print the SHA-256 of an integrator key, for the districts file's api_key_sha256."""
-    console.print(hash_api_key(api_key))
-
-
-@app.command()
 def demo_receiver(port: int = 9000) -> None:
     """Receive webhooks for every district in the directory and print each alert."""
     stop = _ctrl_c()
@@ -101,25 +102,23 @@ def demo_receiver(port: int = 9000) -> None:
         receiver.stop()
 
 
-@app.command()
-def contracts() -> None:
-    """Regenerate docs/api/: the AsyncAPI document of the topics, the OpenAPI documents of
-    intake and the notifier."""
-    from crosslink.contracts import write_contracts
-
-    for path in write_contracts():
-        console.print(f"wrote {path}")
-
-
-@app.command()
 def demo_mail(port: int = 2525) -> None:
     """Catch the notifier's alert emails on 127.0.0.1 and print who got which subject."""
-    from crosslink.mailcatcher import MailCatcher
+    from harness.mailcatcher import MailCatcher  # aiosmtpd: not in the demo image
 
     stop = _ctrl_c()
     with MailCatcher(port, on_message=_print_mail):
         console.print(f"demo mail catcher on smtp://127.0.0.1:{port}")
         stop.wait()
+
+
+def contracts() -> None:
+    """Regenerate docs/api/: the AsyncAPI document of the topics, the OpenAPI documents of
+    intake and the notifier."""
+    from harness.contracts import write_contracts
+
+    for path in write_contracts():
+        console.print(f"wrote {path}")
 
 
 def _print_mail(message: EmailMessage) -> None:
@@ -139,7 +138,3 @@ def _print_webhook(webhook: ReceivedWebhook) -> None:
         f"[green]{webhook.district}: signature verified{repeat}[/] {data['identifier']['type']} "
         f"{data['identifier']['masked']} links your {mine} with {others}"
     )
-
-
-if __name__ == "__main__":
-    app()

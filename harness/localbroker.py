@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -23,7 +22,9 @@ from types import TracebackType
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from crosslink.settings import REPO_ROOT
+from harness.processes import terminate
+
 KAFKA_DEPLOY_DIR = REPO_ROOT / "deploy" / "kafka"
 STATE_DIR = REPO_ROOT / ".crosslink"
 
@@ -161,14 +162,7 @@ class LocalBroker:
     def stop(self, timeout_s: float = 60.0) -> None:
         """Shut the broker down with SIGTERM, falling back to SIGKILL after `timeout_s`."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process, timeout_s)
 
     def __enter__(self) -> LocalBroker:
         self.start()

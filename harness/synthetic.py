@@ -6,7 +6,7 @@ identifier is written the way different officers type it (the variants the canon
 Some complaints also name a helpline the victim called (a benign value the matcher must ignore).
 The registry holds some of the gangs' identifiers, as a cyber cell's earlier investigations
 would. Used by `crosslink demo`, the benchmarks and the end-to-end tests, with the oracle in
-`crosslink.oracle`. No real person's data: numbers are random, handles invented.
+`harness.oracle`. No real person's data: numbers are random, handles invented.
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from typing import IO
 
 from rich.console import Console
 
-from crosslink.localbroker import STATE_DIR, LocalBroker, configured_bootstrap
-from crosslink.processes import ServiceFailed, ServiceProcess
 from crosslink.provisioning import provision_topics
+from harness.localbroker import STATE_DIR, LocalBroker, configured_bootstrap
+from harness.processes import ServiceFailed, ServiceProcess
 
 DEFAULT_PORTS = {"intake": 8000, "matcher": 6066, "notifier": 8002}
 DEMO_MAIL_PORT = 2525
@@ -49,12 +49,12 @@ def run_stack(*, with_demo_receiver: bool = True) -> int:
             "CROSSLINK_LOG_FORMAT": children_log_format(),
         }
         if with_demo_receiver:
-            demo = [sys.executable, "-m", "crosslink.cli", "demo-receiver"]
+            demo = [sys.executable, "-m", "cli", "demo-receiver"]
             children.append(_spawn_prefixed("receiver", demo, stack))
             mail = [
                 sys.executable,
                 "-m",
-                "crosslink.cli",
+                "cli",
                 "demo-mail",
                 "--port",
                 str(DEMO_MAIL_PORT),

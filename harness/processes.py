@@ -16,7 +16,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from crosslink.localbroker import REPO_ROOT
+from crosslink.settings import REPO_ROOT
 
 SERVICES = {
     "intake": ("services.intake", "CROSSLINK_INTAKE_PORT"),
@@ -27,6 +27,18 @@ SERVICES = {
 
 class ServiceFailed(RuntimeError):
     """A service process exited, or did not become healthy in time."""
+
+
+def terminate(process: subprocess.Popen[Any] | None, timeout_s: float) -> None:
+    """SIGTERM `process` if it is running, then SIGKILL if it has not exited within `timeout_s`."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until_answering(
@@ -109,11 +121,4 @@ class ServiceProcess:
     def stop(self, timeout_s: float = 20.0) -> None:
         """SIGTERM, then SIGKILL if it has not exited within `timeout_s`."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process, timeout_s)

@@ -1,27 +1,22 @@
 """Operator commands of `crosslink`: topics, dead letters, the districts directory, deliveries
-and the demo stream. Each prints for a person (rich) and exits non-zero when something is
+and generic values. Each prints for a person (rich) and exits non-zero when something is
 wrong, so scripts can rely on it."""
 
 from __future__ import annotations
 
-import itertools
 import os
-import time
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 from rich.console import Console
-from rich.progress import track
 from rich.table import Table
 
-from crosslink.deadletters import read_dead_letters, replay
+from cli.deadletters import read_dead_letters, replay
 from crosslink.directory import DirectoryError, load_directory
-from crosslink.localbroker import configured_bootstrap
 from crosslink.provisioning import describe_topics, provision_topics
 from crosslink.settings import CommonSettings, from_environment
-from crosslink.synthetic import complaint_stream
 
 console = Console(soft_wrap=True)
 BootstrapOption = typer.Option(None, help="default: CROSSLINK_KAFKA_BOOTSTRAP")
@@ -38,7 +33,7 @@ IntakeOption = typer.Option("http://127.0.0.1:8000", help="intake's base URL")
 
 
 def _bootstrap(option: str | None) -> str:
-    return option or configured_bootstrap() or from_environment(CommonSettings).kafka_bootstrap
+    return option or from_environment(CommonSettings).kafka_bootstrap
 
 
 @topics.command("create")
@@ -167,15 +162,7 @@ def mark_generic(
     """Mark a value generic: from now on it links nothing, and the districts it linked are
     told (needs CROSSLINK_OPERATOR_KEY; the decision is recorded as that operator's)."""
     _decide(
-        intake,
-        {
-            "type": kind,
-            "value": value,
-            "reason": reason,
-            "generic": True,
-            "platform": platform,
-            "ifsc": ifsc,
-        },
+        intake, generic=True, type=kind, value=value, reason=reason, platform=platform, ifsc=ifsc
     )
 
 
@@ -190,19 +177,12 @@ def unmark_generic(
 ) -> None:
     """Withdraw a generic-value decision: the value links complaints again."""
     _decide(
-        intake,
-        {
-            "type": kind,
-            "value": value,
-            "reason": reason,
-            "generic": False,
-            "platform": platform,
-            "ifsc": ifsc,
-        },
+        intake, generic=False, type=kind, value=value, reason=reason, platform=platform, ifsc=ifsc
     )
 
 
-def _decide(intake: str, body: dict[str, object]) -> None:
+def _decide(intake: str, **body: object) -> None:
+    """POST the decision `body` (the API's fields; those left None are not sent) to intake."""
     response = httpx.post(
         f"{intake}/v1/operator/generic-values",
         json={name: given for name, given in body.items() if given is not None},
@@ -224,26 +204,3 @@ def _operator_key() -> str:
         console.print("[red]set CROSSLINK_OPERATOR_KEY to an operator's key")
         raise typer.Exit(2)
     return key
-
-
-def demo(
-    intake: str = typer.Option("http://127.0.0.1:8000", help="intake's base URL"),
-    count: int = typer.Option(50, min=1, help="complaints to post"),
-    rate: float = typer.Option(5.0, min=0.1, help="complaints per second"),
-    seed: int = typer.Option(1, help="the same seed posts the same complaints"),
-    key_prefix: str = typer.Option("demo-key-", help="integrator key = prefix + district code"),
-) -> None:
-    """Post a realistic stream of complaints from the directory's districts to intake."""
-    districts = [
-        d.code for d in load_directory(from_environment(CommonSettings).districts_file).districts
-    ]
-    stream = itertools.islice(complaint_stream(districts, seed=seed), count)
-    refused = 0
-    with httpx.Client(base_url=intake, timeout=30) as client:
-        for body in track(stream, total=count, description="posting complaints", console=console):
-            headers = {"Authorization": f"Bearer {key_prefix}{body['district']}"}
-            response = client.post("/v1/complaints", json=body, headers=headers)
-            refused += response.status_code != 202
-            time.sleep(1 / rate)
-    console.print(f"posted {count} complaint(s), {refused} not accepted")
-    raise typer.Exit(1 if refused else 0)

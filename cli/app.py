@@ -1,0 +1,56 @@
+"""The `crosslink` command. Its operator commands live here and in cli/operations.py; other
+installed distributions add theirs through the `crosslink.commands` entry point group (as
+Flask's `flask` command does): the development harness adds `up`, `broker`, the demo
+receivers and `contracts`. The production image installs no such distribution."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import typer
+
+from cli import operations
+from cli.operations import console
+from crosslink.directory import hash_api_key
+
+COMMANDS_GROUP = "crosslink.commands"
+
+app = typer.Typer(
+    help="crosslink: links sextortion complaints across districts.", no_args_is_help=True
+)
+app.add_typer(operations.topics, name="topics")
+app.add_typer(operations.dead_letters, name="dead-letters")
+app.add_typer(operations.directory, name="directory")
+app.add_typer(operations.deliveries, name="deliveries")
+app.add_typer(operations.generic_values, name="generic-values")
+
+
+@app.command()
+def registry_import(
+    path: Path,
+    bootstrap: str = typer.Option(None, help="default: CROSSLINK_KAFKA_BOOTSTRAP"),
+) -> None:
+    """Import a suspect-registry file (.csv, .json, .jsonl; columns type, value, source,
+    reference, and platform or ifsc where needed). Bad rows are reported with their line
+    numbers and skipped; good rows are imported. Exits 1 if any row was bad."""
+    from cli.registry_import import import_registry_file
+
+    report = import_registry_file(path, bootstrap=bootstrap, console=console)
+    raise typer.Exit(1 if report.problems else 0)
+
+
+@app.command()
+def hash_key(api_key: str) -> None:
+    """Print the SHA-256 of an integrator key, for the districts file's api_key_sha256."""
+    console.print(hash_api_key(api_key))
+
+
+def add_installed_commands(root: typer.Typer) -> None:
+    """Let each installed distribution that declares a `crosslink.commands` entry point add
+    its commands to `root`; the entry point names a function taking the Typer app."""
+    for entry in entry_points(group=COMMANDS_GROUP):
+        entry.load()(root)
+
+
+add_installed_commands(app)
