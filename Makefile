@@ -30,7 +30,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
-unit: install  ## pure logic only: no broker, no network
+unit: install  ## pure logic, and the services in-process over fakes: no broker, no network (under a minute)
 	$(BIN)/pytest tests/unit
 
 integration: install system-packages

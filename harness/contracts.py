@@ -24,11 +24,14 @@ from schemas.events import (
 )
 from schemas.topics import (
     ALERT_RAISED,
+    CLUSTERS_CHANGELOG,
     COMPLAINTS_FILED,
     DEAD_LETTER,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
+    LEADER,
     REGISTRY_ENTRY_ADDED,
+    STATE_CHANGELOG,
     TopicSpec,
 )
 
@@ -37,14 +40,30 @@ SCHEMA_REF = "#/components/schemas/{model}"
 
 
 @dataclass(frozen=True)
+class Opaque:
+    """A message whose payload crosslink promises no schema for."""
+
+    name: str
+    content_type: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Channel:
     id: str
     topic: TopicSpec
-    models: tuple[type[BaseModel], ...]  # none: records of any topic, kept as they came
+    models: tuple[type[BaseModel], ...] | Opaque
     key: str
     producers: tuple[str, ...]
     consumers: tuple[str, ...]
     description: str
+    internal: bool = False  # faust's own: no service but the matcher reads or writes it
+
+
+MATCHER_INTERNAL = (
+    "Internal to the matcher, written and read by faust: no other service may use it, and its "
+    "records are not a contract (their form changes with the matcher)."
+)
 
 
 CHANNELS = (
@@ -99,7 +118,7 @@ CHANNELS = (
     Channel(
         "deadLetter",
         DEAD_LETTER,
-        (),
+        Opaque("DeadLetterRecord", "application/octet-stream", "the original bytes, unchanged"),
         "the original record's key",
         ("matcher", "notifier"),
         (),
@@ -107,27 +126,68 @@ CHANNELS = (
         "(why), crosslink-source (which service) and crosslink-topic (where it was read; "
         "`crosslink dead-letters replay` sends it back there).",
     ),
+    Channel(
+        "stateByTokenChangelog",
+        STATE_CHANGELOG,
+        Opaque("StateByTokenRow", "application/json", "a row of the state_by_token table"),
+        "pseudonym token, or token/district/complaint id",
+        ("matcher",),
+        ("matcher",),
+        f"Compacted changelog of the state_by_token table (what the matcher knows per "
+        f"identifier token; services/matcher/matching.py): a worker rebuilds its partitions of "
+        f"the table from it. {MATCHER_INTERNAL}",
+        internal=True,
+    ),
+    Channel(
+        "clustersChangelog",
+        CLUSTERS_CHANGELOG,
+        Opaque("ClustersRow", "application/json", "a row of the clusters table"),
+        "cluster id, identifier token, or district/complaint id",
+        ("matcher",),
+        ("matcher",),
+        f"Compacted changelog of the clusters table (gangs, forwarding pointers, each "
+        f"identifier's first complaint; services/matcher/clustering.py), the table every "
+        f"worker rebuilds at start. {MATCHER_INTERNAL}",
+        internal=True,
+    ),
+    Channel(
+        "matcherLeader",
+        LEADER,
+        Opaque("LeaderRecord", "application/octet-stream", "none: the topic carries no records"),
+        "none",
+        (),
+        ("matcher",),
+        f"faust's leader election among matcher workers: each subscribes, and the one assigned "
+        f"its single partition assigns the others' partitions. faust creates it. "
+        f"{MATCHER_INTERNAL}",
+        internal=True,
+    ),
 )
 
 
 def asyncapi_document() -> dict[str, Any]:
     """The AsyncAPI 3.0 document of crosslink's event topics."""
-    models = list(dict.fromkeys(model for channel in CHANNELS for model in channel.models))
+    models = list(
+        dict.fromkeys(
+            model
+            for channel in CHANNELS
+            if not isinstance(channel.models, Opaque)
+            for model in channel.models
+        )
+    )
     keyed, definitions = models_json_schema(
         [(model, "serialization") for model in models], ref_template=SCHEMA_REF
     )
     channels, operations, messages = {}, {}, {}
     for channel in CHANNELS:
-        payloads = [
-            (model.__name__, "application/json", keyed[(model, "serialization")])
-            for model in channel.models
-        ] or [
-            (
-                "DeadLetterRecord",
-                "application/octet-stream",
-                {"description": "the original bytes, unchanged"},
-            )
-        ]
+        if isinstance(channel.models, Opaque):
+            opaque = channel.models
+            payloads = [(opaque.name, opaque.content_type, {"description": opaque.description})]
+        else:
+            payloads = [
+                (model.__name__, "application/json", keyed[(model, "serialization")])
+                for model in channel.models
+            ]
         for name, content_type, payload in payloads:
             messages[name] = {
                 "name": name,
@@ -142,6 +202,7 @@ def asyncapi_document() -> dict[str, Any]:
             "description": f"{channel.description} {channel.topic.partitions} partition(s).",
             "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in names},
             "bindings": {"kafka": {"partitions": channel.topic.partitions}},
+            **({"tags": [{"name": "internal"}]} if channel.internal else {}),
         }
         for action, services in (("send", channel.producers), ("receive", channel.consumers)):
             for service in services:
@@ -155,8 +216,10 @@ def asyncapi_document() -> dict[str, Any]:
         "info": {
             "title": "crosslink events",
             "version": "1",
-            "description": "The Kafka topics between crosslink's services. Every event carries "
-            "schema_version; none carries a raw identifier (tokens and masked forms only).",
+            "description": "The Kafka topics between crosslink's services, and the matcher's "
+            "internal ones (tagged internal: faust's table changelogs and leader election). "
+            "Every event carries schema_version; no topic carries a raw identifier (tokens "
+            "and masked forms only).",
         },
         "defaultContentType": "application/json",
         "servers": {"local": {"host": "127.0.0.1:9092", "protocol": "kafka"}},

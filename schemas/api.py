@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from schemas.events import (
     AlertKind,
@@ -20,13 +20,36 @@ MAX_IDENTIFIERS_PER_COMPLAINT = 100
 DISTRICT_CODE_PATTERN = r"^[A-Z]{2}-[A-Z]{3}$"
 
 
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
+# Text with a character that is not whitespace as Python's str.isspace() has it. The published
+# JSON Schema says the same with a pattern (ECMA-262's \s lacks \x1c-\x1f and \x85), so the
+# schema admits a body exactly when the model does (tests/unit/test_contracts.py).
+NotBlank = Annotated[
+    str,
+    Field(min_length=1, json_schema_extra={"pattern": r"[^\s\x1c-\x1f\x85]"}),
+    AfterValidator(_not_blank),
+]
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class IdentifierSubmission(_Body):
     type: IdentifierType
-    value: Annotated[str, Field(min_length=1, max_length=512)]
+    value: Annotated[
+        NotBlank,
+        Field(
+            max_length=512,
+            description="as written; checked by the identifier canon for its type "
+            "(docs/identifiers.md), which may refuse it with a code (422)",
+        ),
+    ]
     platform: Annotated[
         str | None,
         Field(max_length=32, description="social only: the platform of an @handle"),
@@ -40,8 +63,8 @@ class IdentifierSubmission(_Body):
 class RegistryEntrySubmission(IdentifierSubmission):
     """A known perpetrator identifier for the suspect registry, with where it comes from."""
 
-    source: Annotated[str, Field(min_length=1, max_length=64, examples=["NCRP"])]
-    reference: Annotated[str, Field(min_length=1, max_length=128, examples=["NCRP-2026-18812"])]
+    source: Annotated[NotBlank, Field(max_length=64, examples=["NCRP"])]
+    reference: Annotated[NotBlank, Field(max_length=128, examples=["NCRP-2026-18812"])]
 
 
 MAX_REGISTRY_ENTRIES_PER_REQUEST = 1000
@@ -52,9 +75,7 @@ class GenericValueSubmission(IdentifierSubmission):
     links nothing; `generic: false` withdraws it."""
 
     generic: bool = True
-    reason: Annotated[
-        str, Field(min_length=1, max_length=500, examples=["SBI's published 1600 number"])
-    ]
+    reason: Annotated[NotBlank, Field(max_length=500, examples=["SBI's published 1600 number"])]
 
 
 class MaskedIdentifier(BaseModel):
@@ -89,7 +110,7 @@ class ComplaintSubmission(_Body):
         str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
     ]
     district: Annotated[str, Field(pattern=DISTRICT_CODE_PATTERN, examples=["MH-MUM"])]
-    police_station: Annotated[str, Field(min_length=1, max_length=128)]
+    police_station: Annotated[NotBlank, Field(max_length=128)]
     registered_at: AwareDatetime
     identifiers: Annotated[
         list[IdentifierSubmission],
@@ -147,15 +168,29 @@ InboxStatus = Literal["new", "acknowledged", "actioned", "closed"]
 NOTE_MAX_LENGTH = 2000
 
 
+NEEDS_A_NOTE = ("actioned", "closed")
+
+
 class InboxStatusChange(_Body):
     """Move an alert on in the district's workflow. Actioned and closed need a note."""
 
+    # The rule below, in the published schema too: JSON Schema's if/then.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {
+                "properties": {"status": {"enum": list(NEEDS_A_NOTE)}},
+                "required": ["status"],
+            },
+            "then": {"properties": {"note": {"type": "string"}}, "required": ["note"]},
+        }
+    )
+
     status: Literal["acknowledged", "actioned", "closed"]
-    note: Annotated[str, Field(min_length=1, max_length=NOTE_MAX_LENGTH)] | None = None
+    note: Annotated[NotBlank, Field(max_length=NOTE_MAX_LENGTH)] | None = None
 
     @model_validator(mode="after")
     def _note_for_actioned_and_closed(self) -> InboxStatusChange:
-        if self.status != "acknowledged" and not (self.note and self.note.strip()):
+        if self.status in NEEDS_A_NOTE and self.note is None:
             raise ValueError(f"a note saying what was done is required to mark it {self.status}")
         return self
 

@@ -47,6 +47,8 @@ CLUSTERS_CHANGELOG = TopicSpec(
     partitions=1,
     config={"cleanup.policy": "compact"},
 )
+# faust's leader election among matcher workers; faust creates it (one partition, no records).
+LEADER = TopicSpec(f"{MATCHER_APP_ID}-__assignor-__leader", partitions=1)
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     IDENTIFIER_SIGHTED,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
 from crosslink.auth import DistrictDep, OperatorDep, RegistryAdminDep
+from crosslink.clock import Clock
 from crosslink.problems import documented_problems
 from schemas.api import (
     ComplaintAccepted,
@@ -31,7 +31,7 @@ from schemas.topics import (
 from services.intake.complaints import complaint_filed, sightings_for
 from services.intake.generic_values import generic_value_decided
 from services.intake.metrics import IntakeMetrics
-from services.intake.publisher import KafkaPublisher, Record
+from services.intake.publisher import Publisher, Record
 from services.intake.registry import registry_events_for_all
 
 router = APIRouter()
@@ -46,8 +46,9 @@ class Intake:
     """What intake's routes work with, built once by create_app (services/intake/app.py)."""
 
     key: PseudonymKey
-    publisher: KafkaPublisher
+    publisher: Publisher
     metrics: IntakeMetrics
+    clock: Clock
 
 
 async def get_intake(request: Request) -> Intake:
@@ -77,7 +78,7 @@ async def submit_complaint(
         complaint,
         caller_district=caller.code,
         key=intake.key,
-        received_at=datetime.now(UTC),
+        received_at=intake.clock(),
     )
     filed = complaint_filed(events)
     records: list[Record] = [(IDENTIFIER_SIGHTED.name, e.identifier.token, e) for e in events]
@@ -113,7 +114,7 @@ async def add_registry_entries(
     intake: IntakeDep,
 ) -> RegistryAccepted:
     """Add known perpetrator identifiers to the suspect registry (registry administrators)."""
-    events = registry_events_for_all(submission.entries, key=intake.key, added_at=datetime.now(UTC))
+    events = registry_events_for_all(submission.entries, key=intake.key, added_at=intake.clock())
     records = [(REGISTRY_ENTRY_ADDED.name, e.identifier.token, e) for e in events]
     await intake.publisher.publish(records)
     log.info("registry entries added", extra={"by": admin.name, "entries": len(events)})
@@ -134,7 +135,7 @@ async def decide_generic_value(
     """Mark a value generic (shared by unrelated people) so that it links nothing from now on,
     and the districts it linked are told; `generic: false` withdraws the decision (operators)."""
     decision = generic_value_decided(
-        submission, key=intake.key, decided_by=operator.name, decided_at=datetime.now(UTC)
+        submission, key=intake.key, decided_by=operator.name, decided_at=intake.clock()
     )
     token = decision.identifier.token  # to the matcher, and to clustering in complaints' order
     await intake.publisher.publish(

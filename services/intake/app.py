@@ -9,20 +9,25 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crosslink.clock import Clock, utc_now
 from crosslink.guards import install_guards, reload_on_sighup
 from crosslink.problems import install_problem_handlers
 from services.intake.api import COMPLAINTS_PATH, Intake, router
 from services.intake.config import IntakeSettings
 from services.intake.metrics import IntakeMetrics
-from services.intake.publisher import KafkaPublisher
+from services.intake.publisher import KafkaPublisher, Publisher
 
 
-def create_app(settings: IntakeSettings) -> FastAPI:
-    publisher = KafkaPublisher(
-        settings.kafka_bootstrap,
-        timeout_s=settings.publish_timeout_s,
-        retry_after_s=settings.retry_after_s,
-    )
+def create_app(
+    settings: IntakeSettings, *, publisher: Publisher | None = None, clock: Clock = utc_now
+) -> FastAPI:
+    """Intake, publishing to the broker `settings` name unless given another `publisher`."""
+    if publisher is None:
+        publisher = KafkaPublisher(
+            settings.kafka_bootstrap,
+            timeout_s=settings.publish_timeout_s,
+            retry_after_s=settings.retry_after_s,
+        )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -40,7 +45,9 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     registry = CollectorRegistry()
     metrics = IntakeMetrics(registry)
     directory = install_guards(app, settings)
-    app.state.intake = Intake(key=settings.pseudonym(), publisher=publisher, metrics=metrics)
+    app.state.intake = Intake(
+        key=settings.pseudonym(), publisher=publisher, metrics=metrics, clock=clock
+    )
 
     app.add_middleware(CountComplaintAnswers, metrics=metrics)
     app.include_router(router)

@@ -1,4 +1,7 @@
-"""Publishes identifier-sighted events to Kafka and returns only once the broker holds them all.
+"""Publishes intake's events to Kafka and returns only once the broker holds them all.
+
+`Publisher` is the port intake's routes publish through (tests/fakes.py has an in-memory one);
+`KafkaPublisher` is the real thing.
 
 acks=all with an idempotent producer: a returned publish() means every record is durable.
 While the broker is unreachable the publisher refuses at once, before sending anything, so a
@@ -11,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from contextlib import suppress
+from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -21,6 +25,19 @@ from services.intake.errors import BrokerUnavailable
 
 log = logging.getLogger(__name__)
 Record = tuple[str, str, BaseModel]  # topic, key, event
+
+
+class Publisher(Protocol):
+    async def start(self) -> None:
+        """Begin connecting; publish() refuses with BrokerUnavailable until connected."""
+
+    async def stop(self) -> None: ...
+
+    async def publish(self, records: Sequence[Record]) -> None:
+        """Return once the broker holds every record, or raise BrokerUnavailable having
+        accepted none that the caller must not post again."""
+
+    async def broker_reachable(self) -> bool: ...
 
 
 class KafkaPublisher:

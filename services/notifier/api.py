@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from crosslink.auth import DistrictDep, OperatorDep
+from crosslink.clock import utc_now
 from crosslink.problems import ProblemError, documented_problems
 from schemas.api import (
     DISTRICT_CODE_PATTERN,
@@ -19,7 +20,7 @@ from schemas.api import (
     OperatorAlert,
 )
 from schemas.events import AlertKind
-from services.notifier.dispatcher import Dispatcher, utc_now
+from services.notifier.dispatcher import Dispatcher
 from services.notifier.lifecycle import StatusConflict
 from services.notifier.state import NotifierDep
 from services.notifier.store.inbox import BadCursor, Inbox, InboxQuery
@@ -66,7 +67,14 @@ async def list_alerts(
     status: InboxStatus | None = None,
     kind: AlertKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="opaque: the `next` of the page before; any other value is refused "
+            "with 422 invalid-cursor",
+        ),
+    ] = None,
 ) -> InboxPage:
     """Your district's alerts, newest first, optionally of one status and kind."""
     limit = min(limit, notifier.settings.inbox_page_size_max)

@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, make_asgi_app
 
+from crosslink.clock import utc_now
 from crosslink.directory import LiveDirectory
 from crosslink.guards import install_guards, reload_on_sighup
 from crosslink.problems import install_problem_handlers
@@ -22,8 +23,8 @@ from services.notifier.channels.webhook import WebhookChannel, webhook_client
 from services.notifier.config import NotifierSettings
 from services.notifier.console.install import install_console
 from services.notifier.console.signouts import SignedOut
-from services.notifier.consumer import AlertConsumer
-from services.notifier.dispatcher import Dispatcher, utc_now
+from services.notifier.consumer import AlertConsumer, KafkaDeadLetters
+from services.notifier.dispatcher import Dispatcher
 from services.notifier.housekeeping import Housekeeping
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.retries import RetryPolicy
@@ -32,6 +33,7 @@ from services.notifier.state import Notifier
 from services.notifier.store.database import open_database
 from services.notifier.store.inbox import Inbox
 from services.notifier.store.outbox import Outbox
+from services.notifier.storing import AlertsIntoOutbox
 
 log = logging.getLogger(__name__)
 RESTART_DELAY_S = 5.0
@@ -109,13 +111,21 @@ def _workers(
         )
 
     async def consume() -> None:
-        await asyncio.to_thread(provision_topics, settings.kafka_bootstrap)
-        consumer = AlertConsumer(
-            settings.kafka_bootstrap,
-            group_id=settings.notifier_group_id,
+        bootstrap, group_id = settings.kafka_bootstrap, settings.notifier_group_id
+        await asyncio.to_thread(provision_topics, bootstrap)
+        dead_letters = KafkaDeadLetters(bootstrap, client_id=group_id)
+        alerts = AlertsIntoOutbox(
             outbox=notifier.outbox,
             plan=plan,
             dispatcher=notifier.dispatcher,
+            dead_letters=dead_letters,
+            metrics=metrics,
+        )
+        consumer = AlertConsumer(
+            bootstrap,
+            group_id=group_id,
+            alerts=alerts,
+            dead_letters=dead_letters,
             metrics=metrics,
             commit_interval_s=settings.commit_interval_s,
         )

@@ -14,9 +14,10 @@ import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
+from crosslink.clock import Clock, utc_now
 from crosslink.directory import LiveDirectory
 from schemas.pseudonyms import stable_id
 from services.notifier.channels import DeliveryChannel
@@ -25,11 +26,11 @@ from services.notifier.retries import AttemptResult, Done, RetryAt, RetryPolicy,
 from services.notifier.slots import Room
 from services.notifier.store.outbox import (
     Attempted,
+    DeliveryStore,
     DueDelivery,
     Finish,
     Lease,
     NewOperatorAlert,
-    Outbox,
 )
 
 log = logging.getLogger(__name__)
@@ -38,15 +39,11 @@ DATABASE_RETRY_S = 5.0
 LEASE_MARGIN_S = 5.0
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Dispatcher:
     def __init__(
         self,
         *,
-        outbox: Outbox,
+        outbox: DeliveryStore,
         directory: LiveDirectory,
         channels: Mapping[str, DeliveryChannel],
         policy: RetryPolicy,
@@ -54,7 +51,7 @@ class Dispatcher:
         attempt_limits_s: Mapping[str, float],
         concurrency: int,
         per_district: int,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = utc_now,
     ) -> None:
         self._outbox = outbox
         self._directory = directory
@@ -348,7 +345,7 @@ class Dispatcher:
 
 
 async def _record_into(
-    outbox: Outbox, attempted: Attempted, result: asyncio.Future[tuple[bool, bool]]
+    outbox: DeliveryStore, attempted: Attempted, result: asyncio.Future[tuple[bool, bool]]
 ) -> None:
     try:
         (outcome,) = await outbox.record([attempted])

@@ -15,7 +15,9 @@ import pytest
 from kafka import KafkaAdminClient
 
 from crosslink.settings import REPO_ROOT
+from harness.contracts import asyncapi_document
 from harness.receiver import ReceivedWebhook
+from schemas.topics import LEADER
 from tests.builders import complaint_body, unique_mobile
 from tests.conftest import read_topic, wait_for
 from tests.e2e.conftest import PIPELINE_TIMEOUT_S, Pipeline, case_ids
@@ -160,3 +162,21 @@ def test_logs_follow_a_complaint_to_its_alert_and_never_hold_a_raw_identifier(
     for service, entries in logs.items():
         assert {e["service"] for e in entries} == {service}
         assert not [e for e in entries if digits in json.dumps(e)], f"raw number in {service} log"
+
+
+def test_every_topic_the_running_services_use_is_in_the_asyncapi_document(
+    pipeline: Pipeline,
+) -> None:
+    """The AsyncAPI document held to a real broker after the services ran: no topic of
+    crosslink's (faust's own included) is missing from it."""
+    body = complaint_body("MH-MUM", ("phone", unique_mobile()))
+    pipeline.post(body)
+    pipeline.wait_until_idle()
+
+    admin = KafkaAdminClient(bootstrap_servers=pipeline.bootstrap)
+    present = {topic for topic in admin.list_topics() if topic.startswith("crosslink")}
+    admin.close()
+    documented = {channel["address"] for channel in asyncapi_document()["channels"].values()}
+
+    assert present - documented == set()
+    assert LEADER.name in present, "faust created its leader topic under the documented name"

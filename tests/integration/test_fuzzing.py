@@ -26,9 +26,11 @@ from tests.conftest import (
 pytestmark = pytest.mark.integration
 SEED = "1"
 EXAMPLES = "30"
-# Schema-valid data may still be refused: the identifier canon checks more than a JSON schema
-# can say (check digits, number plans), so that one check does not apply.
-EXCLUDED_CHECKS = "positive_data_acceptance"
+# Where a body names identifiers, schema-valid data may still be refused: the identifier canon
+# checks more than a JSON schema can say (check digits, number plans), as the schema's
+# description of `value` states. Everywhere else, schema-valid data must be accepted.
+CANON_CHECKED = "positive_data_acceptance"
+CONFIG = Path(__file__).with_name("schemathesis.toml")  # the paging cursor, which is opaque
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +59,15 @@ def services(
             process.stop()
 
 
-def fuzz(service: ServiceProcess, key: str, paths: str) -> tuple[int, str]:
+def fuzz(service: ServiceProcess, key: str, paths: str, excluded: str) -> tuple[int, str]:
     """Run schemathesis on the routes matching `paths`; (exit code, its output)."""
+    exclusion = ["--exclude-checks", excluded] if excluded else []
     result = subprocess.run(
         [
-            str(Path(sys.executable).parent / "st"), "run",
+            str(Path(sys.executable).parent / "st"), "--config-file", str(CONFIG), "run",
             f"{service.base_url}/openapi.json", "--url", service.base_url,
             "-H", f"Authorization: Bearer {key}",
-            "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
+            "--checks", "all", *exclusion,
             "--include-path-regex", paths,
             "--max-examples", EXAMPLES, "--seed", SEED, "--no-color",
         ],
@@ -74,18 +77,19 @@ def fuzz(service: ServiceProcess, key: str, paths: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize(
-    ("service", "key", "paths"),
+    ("service", "key", "paths", "excluded"),
     [
-        ("intake", api_key("MH-MUM"), "^/v1/complaints$"),
-        ("intake", REGISTRY_ADMIN_KEY, "^/v1/registry$"),
-        ("notifier", api_key("MH-MUM"), "^/v1/inbox/"),
-        ("notifier", OPERATOR_KEY, "^/v1/operator/"),
+        ("intake", api_key("MH-MUM"), "^/v1/complaints$", CANON_CHECKED),
+        ("intake", REGISTRY_ADMIN_KEY, "^/v1/registry$", CANON_CHECKED),
+        ("intake", OPERATOR_KEY, "^/v1/operator/", CANON_CHECKED),
+        ("notifier", api_key("MH-MUM"), "^/v1/inbox/", ""),
+        ("notifier", OPERATOR_KEY, "^/v1/operator/", ""),
     ],
 )
 def test_schemathesis_finds_no_failure(
-    services: dict[str, ServiceProcess], service: str, key: str, paths: str
+    services: dict[str, ServiceProcess], service: str, key: str, paths: str, excluded: str
 ) -> None:
-    code, output = fuzz(services[service], key, paths)
+    code, output = fuzz(services[service], key, paths, excluded)
 
     generated = re.search(r"(\d+) generated, (\d+) passed", output)
     assert code == 0, output[-4000:]

@@ -1,4 +1,4 @@
-"""The published contracts (docs/api/) are current, valid, and cover every event topic."""
+"""The published contracts (docs/api/) are current, valid, and cover every topic."""
 
 from __future__ import annotations
 
@@ -10,10 +10,17 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from crosslink.settings import REPO_ROOT
 from harness.contracts import CHANNELS, CONTRACTS_DIR, asyncapi_document, rendered
-from schemas.topics import ALL_TOPICS
+from schemas.api import (
+    ComplaintSubmission,
+    GenericValueSubmission,
+    InboxStatusChange,
+    RegistrySubmission,
+)
+from schemas.topics import ALL_TOPICS, CLUSTERS_CHANGELOG, LEADER, STATE_CHANGELOG
 
 ASYNCAPI_SCHEMA = REPO_ROOT / "tests" / "fixtures" / "asyncapi-3.0.0.json"
 
@@ -44,11 +51,18 @@ def test_the_schema_check_itself_refuses_a_broken_document() -> None:
     assert asyncapi_errors(broken)
 
 
-def test_every_event_topic_has_a_channel_and_every_changelog_is_left_to_faust() -> None:
+def test_every_topic_has_a_channel_and_fausts_own_are_tagged_internal() -> None:
     documented = {channel.topic.name for channel in CHANNELS}
-    changelogs = {topic.name for topic in ALL_TOPICS if topic.name.endswith("-changelog")}
+    internal = {c.topic.name for c in CHANNELS if c.internal}
 
-    assert documented == {topic.name for topic in ALL_TOPICS} - changelogs
+    assert documented == {topic.name for topic in ALL_TOPICS} | {LEADER.name}
+    assert internal == {STATE_CHANGELOG.name, CLUSTERS_CHANGELOG.name, LEADER.name}
+    tagged = {
+        channel["address"]
+        for channel in asyncapi_document()["channels"].values()
+        if {"name": "internal"} in channel.get("tags", [])
+    }
+    assert tagged == internal
 
 
 def test_every_schema_reference_resolves() -> None:
@@ -58,3 +72,71 @@ def test_every_schema_reference_resolves() -> None:
 
     assert referenced
     assert referenced <= set(document["components"]["schemas"])
+
+
+def _accepted_by_schema(document: str, name: str, body: object) -> bool:
+    """Whether the component schema `name` of docs/api/`document` admits `body`."""
+    openapi = json.loads((CONTRACTS_DIR / document).read_text())
+    schema = {"$ref": f"#/components/schemas/{name}", "components": openapi["components"]}
+    return bool(jsonschema.Draft202012Validator(schema).is_valid(body))
+
+
+def _accepted_by_model(model: type[BaseModel], body: object) -> bool:
+    try:
+        model.model_validate(body)
+    except ValidationError:
+        return False
+    return True
+
+
+COMPLAINT = {
+    "complaint_id": "C-1",
+    "district": "MH-MUM",
+    "police_station": "Cyber PS",
+    "registered_at": "2026-11-20T10:15:00+05:30",
+    "identifiers": [{"type": "phone", "value": "+91 98765 43210"}],
+}
+ENTRY = {"type": "upi", "value": "gang@ybl", "source": "NCRP", "reference": "R-1"}
+BLANKS = [" ", "\t\n", "\x1c", "\x85", "\u3000"]
+STATUS_CHANGES: list[dict[str, Any]] = [
+    {"status": "acknowledged"},
+    {"status": "acknowledged", "note": None},
+    {"status": "closed", "note": "arrested the account holder"},
+    {"status": "closed", "note": None},
+    {"status": "actioned"},
+    *({"status": "closed", "note": blank} for blank in BLANKS),
+    {"status": "closed", "note": "done", "by": "SI Patil"},
+]
+# Each request body, at the edges where a JSON Schema and a pydantic model can part ways.
+BODIES: list[tuple[str, type[BaseModel], dict[str, Any]]] = [
+    *[("notifier.openapi.json", InboxStatusChange, change) for change in STATUS_CHANGES],
+    ("intake.openapi.json", ComplaintSubmission, COMPLAINT),
+    *[
+        ("intake.openapi.json", ComplaintSubmission, {**COMPLAINT, "police_station": blank})
+        for blank in BLANKS
+    ],
+    (
+        "intake.openapi.json",
+        ComplaintSubmission,
+        {**COMPLAINT, "identifiers": [{"type": "phone", "value": " "}]},
+    ),
+    ("intake.openapi.json", ComplaintSubmission, {**COMPLAINT, "victim_name": "never"}),
+    ("intake.openapi.json", RegistrySubmission, {"entries": [ENTRY]}),
+    ("intake.openapi.json", RegistrySubmission, {"entries": [{**ENTRY, "source": " "}]}),
+    ("intake.openapi.json", RegistrySubmission, {"entries": [{**ENTRY, "reference": "\x85"}]}),
+    ("intake.openapi.json", RegistrySubmission, {"entries": []}),
+    ("intake.openapi.json", GenericValueSubmission, {**ENTRY, "reason": "a bank's 1600 line"}),
+    (
+        "intake.openapi.json",
+        GenericValueSubmission,
+        {"type": "upi", "value": "a@ybl", "reason": " "},
+    ),
+    ("intake.openapi.json", GenericValueSubmission, {"type": "upi", "value": "a@ybl"}),
+]
+
+
+@pytest.mark.parametrize(("document", "model", "body"), BODIES)
+def test_the_published_schema_admits_a_body_exactly_when_the_model_does(
+    document: str, model: type[BaseModel], body: dict[str, Any]
+) -> None:
+    assert _accepted_by_schema(document, model.__name__, body) == _accepted_by_model(model, body)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from crosslink.clock import utc_now
 from crosslink.directory import District, DistrictsDirectory
 from schemas.api import InboxAlert, InboxStatus, InboxStatusChange
 from schemas.events import AlertKind
@@ -40,7 +41,6 @@ from services.notifier.console.guard import (
 from services.notifier.console.pages import PREFIX, render, render_text
 from services.notifier.console.picture import draw
 from services.notifier.console.texts import Texts, texts_for
-from services.notifier.dispatcher import utc_now
 from services.notifier.lifecycle import StatusConflict
 from services.notifier.state import notifier_of
 from services.notifier.store.inbox import BadCursor, InboxQuery

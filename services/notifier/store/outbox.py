@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy import and_, func, select, update
@@ -101,10 +101,39 @@ _CLAIMED = (
     deliveries.c.attempts,
 )
 Planner = Callable[[AlertRaised, str], Sequence[PlannedDelivery]]
+Planned = Sequence[tuple[AlertRaised, Sequence[PlannedDelivery]]]  # alerts and their deliveries
+LeaseEnds = Mapping[str, datetime]  # channel -> when a lease taken now ends
 STATUSES = ("pending", "delivered", "held", "dead")
 # A claim looks at this many due deliveries per free slot: enough that a district at its
 # share rarely hides the others' deliveries behind its own (if it does, the claim says `more`).
 CANDIDATES_PER_SLOT = 4
+
+
+class DeliveryStore(Protocol):
+    """The outbox as the alert consumer and the dispatcher use it (the port; `Outbox` is the
+    database adapter, tests/fakes.py has an in-memory one)."""
+
+    async def store(
+        self, batch: Planned, *, now: datetime, lease: Lease | None = None
+    ) -> list[DueDelivery]: ...
+
+    async def claim_due(
+        self, *, now: datetime, lease_until: LeaseEnds, room: Room, busy: Collection[str] = ()
+    ) -> Claimed: ...
+
+    async def next_due_at(self, *, except_districts: Collection[str] = ()) -> datetime | None: ...
+
+    async def record(self, attempts: Sequence[Attempted]) -> list[tuple[bool, bool]]: ...
+
+    async def mark_undecodable(self, delivery_id: str, *, now: datetime) -> None: ...
+
+    async def disabled_endpoints(self) -> dict[str, str]: ...
+
+    async def enable_endpoint(self, district: str, *, now: datetime) -> int: ...
+
+    async def raise_operator_alert(self, alert: NewOperatorAlert, *, now: datetime) -> bool: ...
+
+    async def update_operator_alert(self, alert: NewOperatorAlert, *, now: datetime) -> bool: ...
 
 
 class Outbox:
@@ -112,11 +141,7 @@ class Outbox:
         self._db = database
 
     async def store(
-        self,
-        batch: Sequence[tuple[AlertRaised, Sequence[PlannedDelivery]]],
-        *,
-        now: datetime,
-        lease: Lease | None = None,
+        self, batch: Planned, *, now: datetime, lease: Lease | None = None
     ) -> list[DueDelivery]:
         """Store alerts, their inbox items and deliveries in one transaction; repeats are
         ignored by key, so re-consuming an alert after a crash stores nothing twice.
@@ -154,12 +179,7 @@ class Outbox:
         ]
 
     async def claim_due(
-        self,
-        *,
-        now: datetime,
-        lease_until: Mapping[str, datetime],
-        room: Room,
-        busy: Collection[str] = (),
+        self, *, now: datetime, lease_until: LeaseEnds, room: Room, busy: Collection[str] = ()
     ) -> Claimed:
         """Deliveries due now (except `busy` ones) that `room` has slots for, each leased to
         this caller alone until its channel's `lease_until`.

@@ -1,0 +1,268 @@
+"""In-memory fakes at the services' ports, for fast in-process tests of one unit: intake's
+publisher, the notifier's outbox (as the consumer and dispatcher use it), its channels and dead
+letters, and a clock that moves only when told. Each keeps what it was given, for the test to
+read; the real adapters have their own tests against the real broker, database and receivers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import DataError
+
+from crosslink.directory import District
+from schemas.events import AlertRaised
+from services.intake.errors import BrokerUnavailable
+from services.intake.publisher import Record
+from services.notifier.retries import AttemptResult, RetryAt
+from services.notifier.routing import PlannedDelivery
+from services.notifier.slots import Room
+from services.notifier.store.outbox import (
+    Attempted,
+    Claimed,
+    DueDelivery,
+    Lease,
+    NewOperatorAlert,
+)
+from services.notifier.storing import Consumed
+
+DEADLINE_S = 10.0  # how long a fake waits for what a test expects before failing it
+
+
+class FixedClock:
+    """A clock that stands still until the test moves it."""
+
+    def __init__(self, now: datetime = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class FakePublisher:
+    """Intake's publisher: keeps what it publishes, or refuses all of it as the real one does
+    while the broker is unreachable."""
+
+    def __init__(self) -> None:
+        self.published: list[Record] = []
+        self.reachable = True
+
+    async def start(self) -> None:
+        """Nothing to connect."""
+
+    async def stop(self) -> None:
+        """Nothing to close."""
+
+    async def publish(self, records: Sequence[Record]) -> None:
+        if not self.reachable:
+            raise BrokerUnavailable("the event broker is unreachable", retry_after_s=5)
+        self.published.extend(records)
+
+    async def broker_reachable(self) -> bool:
+        return self.reachable
+
+    def topics(self) -> list[str]:
+        return [topic for topic, _, _ in self.published]
+
+
+@dataclass
+class _Pending:
+    delivery: DueDelivery
+    due_at: datetime
+
+
+@dataclass
+class FakeOutbox:
+    """The outbox's DeliveryStore port in memory. `refuse` names alerts the database would
+    refuse (a DataError, as PostgreSQL raises for a value it cannot store); `lost_leases`
+    names deliveries whose lease another notifier has taken since."""
+
+    refuse: set[str] = field(default_factory=set)
+    lost_leases: set[str] = field(default_factory=set)
+    stored: dict[str, AlertRaised] = field(default_factory=dict)
+    leases: list[Lease] = field(default_factory=list)
+    claims: list[Mapping[str, datetime]] = field(default_factory=list)
+    pending: dict[str, _Pending] = field(default_factory=dict)
+    recorded: list[Attempted] = field(default_factory=list)
+    operator_alerts: dict[str, NewOperatorAlert] = field(default_factory=dict)
+    disabled: dict[str, str] = field(default_factory=dict)
+    undecodable: list[str] = field(default_factory=list)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def store(
+        self,
+        batch: Sequence[tuple[AlertRaised, Sequence[PlannedDelivery]]],
+        *,
+        now: datetime,
+        lease: Lease | None = None,
+    ) -> list[DueDelivery]:
+        if refused := [alert.alert_id for alert, _ in batch if alert.alert_id in self.refuse]:
+            raise DataError("INSERT INTO alerts", {"alert_id": refused}, Exception("refused"))
+        new: list[DueDelivery] = []
+        for alert, planned in batch:
+            self.stored.setdefault(alert.alert_id, alert)
+            for p in planned:
+                if p.delivery_id not in self.pending and not self._ever_recorded(p.delivery_id):
+                    delivery = DueDelivery(
+                        p.delivery_id, p.district, p.channel, p.purpose, 0, alert, now
+                    )
+                    self.pending[p.delivery_id] = _Pending(delivery, now)
+                    new.append(delivery)
+        if lease is None:
+            return []
+        self.leases.append(lease)
+        chosen = set(lease.room.fit((d.delivery_id, d.district) for d in new))
+        return [self._lease(d, lease.until[d.channel]) for d in new if d.delivery_id in chosen]
+
+    async def claim_due(
+        self,
+        *,
+        now: datetime,
+        lease_until: Mapping[str, datetime],
+        room: Room,
+        busy: Collection[str] = (),
+    ) -> Claimed:
+        self.claims.append(lease_until)
+        due = sorted(
+            (p for i, p in self.pending.items() if p.due_at <= now and i not in busy),
+            key=lambda p: p.due_at,
+        )
+        chosen = set(room.fit((p.delivery.delivery_id, p.delivery.district) for p in due))
+        return Claimed(
+            [
+                self._lease(p.delivery, lease_until[p.delivery.channel])
+                for p in due
+                if p.delivery.delivery_id in chosen
+            ],
+            [],
+        )
+
+    async def next_due_at(self, *, except_districts: Collection[str] = ()) -> datetime | None:
+        due = [
+            p.due_at for p in self.pending.values() if p.delivery.district not in except_districts
+        ]
+        return min(due, default=None)
+
+    async def record(self, attempts: Sequence[Attempted]) -> list[tuple[bool, bool]]:
+        outcomes = [self._record(attempt) for attempt in attempts]
+        async with self._changed:
+            self._changed.notify_all()
+        return outcomes
+
+    async def mark_undecodable(self, delivery_id: str, *, now: datetime) -> None:
+        self.pending.pop(delivery_id, None)
+        self.undecodable.append(delivery_id)
+
+    async def disabled_endpoints(self) -> dict[str, str]:
+        return dict(self.disabled)
+
+    async def enable_endpoint(self, district: str, *, now: datetime) -> int:
+        self.disabled.pop(district, None)
+        return 0
+
+    async def raise_operator_alert(self, alert: NewOperatorAlert, *, now: datetime) -> bool:
+        new = alert.operator_alert_id not in self.operator_alerts
+        self.operator_alerts.setdefault(alert.operator_alert_id, alert)
+        return new
+
+    async def update_operator_alert(self, alert: NewOperatorAlert, *, now: datetime) -> bool:
+        changed = self.operator_alerts.get(alert.operator_alert_id) != alert
+        self.operator_alerts[alert.operator_alert_id] = alert
+        return changed
+
+    async def wait_recorded(self, count: int) -> list[Attempted]:
+        """The first `count` results recorded, once there are that many (or fail the test)."""
+        async with asyncio.timeout(DEADLINE_S), self._changed:
+            await self._changed.wait_for(lambda: len(self.recorded) >= count)
+        return self.recorded[:count]
+
+    def _lease(self, delivery: DueDelivery, until: datetime) -> DueDelivery:
+        leased = replace(delivery, lease_until=until)
+        self.pending[delivery.delivery_id] = _Pending(leased, until)
+        return leased
+
+    def _record(self, attempt: Attempted) -> tuple[bool, bool]:
+        delivery_id = attempt.delivery.delivery_id
+        if delivery_id in self.lost_leases:
+            return False, False
+        self.recorded.append(attempt)
+        if isinstance(attempt.step, RetryAt):
+            delivery = replace(attempt.delivery, attempts=attempt.delivery.attempts + 1)
+            self.pending[delivery_id] = _Pending(delivery, attempt.step.at)
+        else:
+            self.pending.pop(delivery_id, None)
+        if attempt.finish.disable_url is not None:
+            self.disabled[attempt.delivery.district] = attempt.finish.disable_url
+        alert = attempt.finish.operator_alert
+        if alert is None or alert.operator_alert_id in self.operator_alerts:
+            return True, False
+        self.operator_alerts[alert.operator_alert_id] = alert
+        return True, True
+
+    def _ever_recorded(self, delivery_id: str) -> bool:
+        return any(a.delivery.delivery_id == delivery_id for a in self.recorded)
+
+
+class FakeChannel:
+    """A delivery channel that answers each send with the next scripted result (the last one
+    repeats), after `gate` opens if one is set; it keeps what it was asked to send."""
+
+    def __init__(self, *results: AttemptResult, gate: asyncio.Event | None = None) -> None:
+        self.results = list(results)
+        self.gate = gate
+        self.sent: list[DueDelivery] = []
+        self._sending = asyncio.Condition()
+
+    async def send(self, delivery: DueDelivery, district: District) -> AttemptResult:
+        async with self._sending:
+            self.sent.append(delivery)
+            self._sending.notify_all()
+        if self.gate is not None:
+            await self.gate.wait()
+        return self.results.pop(0) if len(self.results) > 1 else self.results[0]
+
+    async def wait_sent(self, count: int) -> list[DueDelivery]:
+        """The first `count` deliveries sent, once this many sends have begun."""
+        async with asyncio.timeout(DEADLINE_S), self._sending:
+            await self._sending.wait_for(lambda: len(self.sent) >= count)
+        return self.sent[:count]
+
+
+class FailingChannel:
+    """A channel with a bug: every send raises."""
+
+    async def send(self, delivery: DueDelivery, district: District) -> AttemptResult:
+        raise RuntimeError("a bug in the channel")
+
+
+@dataclass(frozen=True)
+class FakeRecord:
+    """A consumed Kafka record (the notifier's `Consumed`)."""
+
+    value: bytes | None
+    key: bytes | None = None
+    topic: str = "crosslink.alert-raised.v1"
+    partition: int = 0
+    offset: int = 0
+
+
+@dataclass
+class FakeDeadLetters:
+    """The dead-letter topic: (record, reason) in the order they were set aside."""
+
+    letters: list[tuple[Consumed, str]] = field(default_factory=list)
+
+    async def send(self, record: Consumed, reason: str) -> None:
+        self.letters.append((record, reason))
+
+
+async def settled() -> None:
+    """Wait for every other task on the loop (a dispatcher's attempts and their recording)."""
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    async with asyncio.timeout(DEADLINE_S):
+        await asyncio.gather(*others)

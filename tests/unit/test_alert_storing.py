@@ -1,0 +1,133 @@
+"""What the notifier does with the alerts it consumes, in-process: stored with their deliveries
+(first attempts at once), operator alerts kept for the operations team, and every record that
+cannot be decoded or stored set aside as a dead letter while the others go on. Kafka's side
+(offsets committed after the effect) is tests/integration/notifier/'s."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from crosslink.directory import LiveDirectory, load_directory
+from harness.testbed import write_districts_file
+from schemas.events import AlertRaised
+from services.notifier.dispatcher import Dispatcher
+from services.notifier.metrics import NotifierMetrics
+from services.notifier.retries import AttemptResult, RetryPolicy, Verdict
+from services.notifier.routing import PlannedDelivery, deliveries_for
+from services.notifier.storing import AlertsIntoOutbox
+from tests.builders import alert_raised
+from tests.fakes import FakeChannel, FakeDeadLetters, FakeOutbox, FakeRecord, FixedClock, settled
+
+
+class Storing:
+    def __init__(self, tmp_path: Path) -> None:
+        urls = {code: f"https://{code.lower()}.example/hooks" for code in ("MH-MUM", "MP-BPL")}
+        path = write_districts_file(tmp_path / "districts.yaml", urls)
+        self.outbox, self.dead_letters = FakeOutbox(), FakeDeadLetters()
+        self.channel = FakeChannel(AttemptResult(Verdict.DELIVERED, "delivered"))
+        self.registry = CollectorRegistry()
+        metrics = NotifierMetrics(self.registry)
+        dispatcher = Dispatcher(
+            outbox=self.outbox,
+            directory=LiveDirectory(path),
+            channels={"webhook": self.channel},
+            policy=RetryPolicy(schedule_s=(0.0, 10.0), jitter=0.0, retry_after_cap_s=60.0),
+            metrics=metrics,
+            attempt_limits_s={"webhook": 1.0, "email": 1.0},
+            concurrency=8,
+            per_district=8,
+            clock=FixedClock(),
+        )
+        directory = load_directory(path)
+
+        def plan(alert: AlertRaised) -> list[PlannedDelivery]:
+            return deliveries_for(alert, directory, email_enabled=False)
+
+        self.alerts = AlertsIntoOutbox(
+            outbox=self.outbox,
+            plan=plan,
+            dispatcher=dispatcher,
+            dead_letters=self.dead_letters,
+            metrics=metrics,
+            clock=FixedClock(),
+        )
+
+    def counted(self, outcome: str) -> float:
+        name = "crosslink_notifier_alerts_total"
+        return self.registry.get_sample_value(name, {"outcome": outcome}) or 0.0
+
+
+def record(alert: AlertRaised, offset: int = 0) -> FakeRecord:
+    return FakeRecord(alert.model_dump_json().encode(), offset=offset)
+
+
+async def test_alerts_are_stored_with_their_deliveries_and_first_attempts_start_at_once(
+    tmp_path: Path,
+) -> None:
+    storing = Storing(tmp_path)
+    alert = alert_raised("MH-MUM", "MP-BPL")
+
+    await storing.alerts.store([record(alert)])
+    await settled()
+
+    assert list(storing.outbox.stored) == [alert.alert_id]
+    assert sorted(d.district for d in storing.channel.sent) == ["MH-MUM", "MP-BPL"]
+    assert storing.counted("stored") == 1
+    assert storing.dead_letters.letters == []
+
+
+async def test_an_undecodable_record_is_dead_lettered_and_the_rest_of_the_batch_stored(
+    tmp_path: Path,
+) -> None:
+    storing = Storing(tmp_path)
+    alert = alert_raised("MH-MUM", "MP-BPL")
+    garbage = FakeRecord(b'{"alert_id": 7}', key=b"k", offset=1)
+
+    await storing.alerts.store([garbage, record(alert, offset=2)])
+    await settled()
+
+    [(letter, reason)] = storing.dead_letters.letters
+    assert letter == garbage
+    assert reason == "undecodable alert: 8 error(s)"
+    assert list(storing.outbox.stored) == [alert.alert_id]
+    assert storing.counted("dead_lettered") == 1
+    assert storing.counted("stored") == 1
+
+
+async def test_an_alert_the_database_refuses_is_dead_lettered_alone(tmp_path: Path) -> None:
+    storing = Storing(tmp_path)
+    refused, fine = alert_raised("MH-MUM", "MP-BPL"), alert_raised("MP-BPL", "MH-MUM")
+    storing.outbox.refuse.add(refused.alert_id)
+
+    await storing.alerts.store([record(refused, offset=1), record(fine, offset=2)])
+    await settled()
+
+    assert [(letter.offset, reason) for letter, reason in storing.dead_letters.letters] == [
+        (1, "alert the database cannot store")
+    ]
+    assert list(storing.outbox.stored) == [fine.alert_id]
+
+
+async def test_an_operator_alert_is_kept_for_operators_and_sent_to_no_district(
+    tmp_path: Path,
+) -> None:
+    storing = Storing(tmp_path)
+    hub = alert_raised("MH-MUM", "MP-BPL", kind="hub_identifier").model_copy(
+        update={"audience": "operators"}
+    )
+
+    await storing.alerts.store([record(hub)])
+    await storing.alerts.store([record(hub, offset=1)])  # raised again under the same id
+    await settled()
+
+    assert list(storing.outbox.operator_alerts) == [hub.alert_id]
+    assert storing.channel.sent == []
+    assert storing.outbox.stored == {}
+    assert storing.counted("operator") == 2
+    hub_alerts = {"kind": "hub_identifier"}
+    assert (
+        storing.registry.get_sample_value("crosslink_notifier_operator_alerts_total", hub_alerts)
+        == 1
+    )

@@ -1,0 +1,272 @@
+"""Intake's routes in-process, over a fake publisher and a fixed clock: who may post what, what
+is refused and how (a problem document naming each field, nothing published), and which events
+an accepted complaint publishes. tests/integration/test_intake_api.py shows the same events in
+a real broker; tests/integration/test_intake_guards.py the guards on the running service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.testbed import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key, write_districts_file
+from schemas.events import ComplaintFiled, IdentifierSighted
+from schemas.topics import COMPLAINTS_FILED, GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED
+from services.intake.app import create_app
+from services.intake.config import IntakeSettings
+from tests.builders import complaint_body, unique_mobile
+from tests.fakes import FakePublisher, FixedClock
+
+Body = dict[str, object]
+
+
+class Intake:
+    """Intake's app on a fake publisher, and a client that posts as a given key."""
+
+    def __init__(self, client: httpx.AsyncClient, publisher: FakePublisher, clock: FixedClock):
+        self.client, self.publisher, self.clock = client, publisher, clock
+
+    async def post(self, path: str, body: object, key: str | None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return await self.client.post(path, json=body, headers=headers)
+
+    async def complaint(self, body: Body, key: str | None) -> httpx.Response:
+        return await self.post("/v1/complaints", body, key)
+
+
+@pytest.fixture
+async def intake(tmp_path: Path) -> AsyncIterator[Intake]:
+    districts = write_districts_file(tmp_path / "districts.yaml", {"MH-MUM": None, "MP-BPL": None})
+    publisher, clock = FakePublisher(), FixedClock()
+    app = create_app(IntakeSettings(districts_file=districts), publisher=publisher, clock=clock)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+        yield Intake(client, publisher, clock)
+
+
+async def test_an_accepted_complaint_publishes_one_sighting_per_identifier_and_its_filing(
+    intake: Intake,
+) -> None:
+    body = complaint_body("MH-MUM", ("phone", unique_mobile()), ("upi", "fastloan@ybl"))
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    assert response.status_code == 202
+    assert response.json() == {
+        "status": "accepted",
+        "complaint_id": body["complaint_id"],
+        "district": "MH-MUM",
+        "identifiers_accepted": 2,
+    }
+    assert intake.publisher.topics() == [IDENTIFIER_SIGHTED.name] * 2 + [COMPLAINTS_FILED.name]
+    *sightings, (_, filed_key, filed) = intake.publisher.published
+    for _, key, event in sightings:
+        assert isinstance(event, IdentifierSighted)
+        assert key == event.identifier.token
+        assert event.received_at == intake.clock.now
+    assert isinstance(filed, ComplaintFiled)
+    assert filed_key == f"MH-MUM/{body['complaint_id']}"
+
+
+async def test_while_the_broker_is_unreachable_a_complaint_gets_503_with_retry_after(
+    intake: Intake,
+) -> None:
+    intake.publisher.reachable = False
+
+    response = await intake.complaint(
+        complaint_body("MH-MUM", ("phone", unique_mobile())), api_key("MH-MUM")
+    )
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/broker-unavailable")
+    assert intake.publisher.published == []
+
+
+@pytest.mark.parametrize(("reachable", "status"), [(True, 200), (False, 503)])
+async def test_ready_only_while_the_broker_answers(
+    intake: Intake, reachable: bool, status: int
+) -> None:
+    intake.publisher.reachable = reachable
+
+    assert (await intake.client.get("/readyz")).status_code == status
+
+
+@pytest.mark.parametrize("key", [None, "not-a-known-key"])
+async def test_a_missing_or_unknown_key_is_refused_with_401(
+    intake: Intake, key: str | None
+) -> None:
+    response = await intake.complaint(complaint_body("MH-MUM", ("phone", unique_mobile())), key)
+
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["type"].endswith("/unauthenticated")
+    assert intake.publisher.published == []
+
+
+async def test_a_key_posting_for_another_district_is_refused_with_403(intake: Intake) -> None:
+    response = await intake.complaint(
+        complaint_body("MP-BPL", ("phone", unique_mobile())), api_key("MH-MUM")
+    )
+
+    assert response.status_code == 403
+    assert response.json()["errors"] == [
+        {"field": "district", "code": "district.not_yours", "reason": "must be MH-MUM"}
+    ]
+    assert intake.publisher.published == []
+
+
+async def test_an_invalid_phone_is_refused_with_422_naming_it_and_not_echoing_it(
+    intake: Intake,
+) -> None:
+    body = complaint_body("MH-MUM", ("upi", "fine@ybl"), ("phone", "12345"))
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["type"].endswith("/invalid-complaint")
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+        ("identifiers[1].value", "phone.invalid")
+    ]
+    assert "phone" in problem["errors"][0]["reason"]
+    assert "12345" not in response.text
+    assert intake.publisher.published == []
+
+
+async def test_a_malformed_body_is_refused_with_422_naming_each_field(intake: Intake) -> None:
+    body = complaint_body("MH-MUM", ("fax", "123"))
+    body["registered_at"] = "yesterday"
+    body["victim_name"] = "must never be collected"
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"registered_at", "identifiers[0].type", "victim_name"}
+    assert "Traceback" not in response.text
+
+
+async def test_every_bad_identifier_is_listed_with_its_code(intake: Intake) -> None:
+    body = complaint_body(
+        "MH-MUM",
+        ("imei", "490154203237519"),
+        ("upi", "ok@ybl"),
+        ("social", "priya_99"),
+        ("ip", "192.168.1.10"),
+    )
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("identifiers[0].value", "imei.bad_check_digit"),
+        ("identifiers[2].value", "social.platform_required"),
+        ("identifiers[3].value", "ip.not_identifying"),
+    ]
+    assert intake.publisher.published == []
+
+
+async def test_metrics_count_complaint_answers_by_status(intake: Intake) -> None:
+    await intake.complaint(complaint_body("MH-MUM", ("phone", unique_mobile())), api_key("MH-MUM"))
+    await intake.complaint(complaint_body("MH-MUM", ("phone", unique_mobile())), None)
+    await intake.complaint(complaint_body("MH-MUM", ("phone", "1")), api_key("MH-MUM"))
+
+    text = (await intake.client.get("/metrics/")).text
+    for status in (202, 401, 422):
+        assert f'crosslink_intake_complaints_total{{status="{status}"}} 1.0' in text
+
+
+async def test_the_answer_does_not_reveal_whether_an_identifier_is_already_known(
+    intake: Intake,
+) -> None:
+    known = unique_mobile()
+    await intake.complaint(complaint_body("MH-MUM", ("phone", known)), api_key("MH-MUM"))
+
+    matching = await intake.complaint(complaint_body("MP-BPL", ("phone", known)), api_key("MP-BPL"))
+    fresh = await intake.complaint(
+        complaint_body("MP-BPL", ("phone", unique_mobile())), api_key("MP-BPL")
+    )
+
+    assert matching.status_code == fresh.status_code == 202
+    assert set(matching.headers) == set(fresh.headers)
+    shown = [{k: v for k, v in r.json().items() if k != "complaint_id"} for r in (matching, fresh)]
+    assert shown[0] == shown[1]
+
+
+def registry_body(*entries: tuple[str, str, str]) -> Body:
+    return {
+        "entries": [
+            {"type": kind, "value": value, "source": "NCRP", "reference": reference}
+            for kind, value, reference in entries
+        ]
+    }
+
+
+async def test_registry_entries_need_a_registry_admin_key(intake: Intake) -> None:
+    body = registry_body(("phone", unique_mobile(), "R-1"))
+
+    as_district = await intake.post("/v1/registry", body, api_key("MH-MUM"))
+    as_admin = await intake.post("/v1/registry", body, REGISTRY_ADMIN_KEY)
+
+    assert as_district.status_code == 403
+    assert as_district.json()["type"].endswith("/not-permitted")
+    assert as_admin.status_code == 202
+    assert as_admin.json() == {"status": "accepted", "entries_accepted": 1}
+    [(_, key, entry)] = intake.publisher.published
+    assert key == entry.identifier.token  # type: ignore[attr-defined]
+
+
+async def test_a_registry_admin_key_may_not_post_complaints(intake: Intake) -> None:
+    body = complaint_body("MH-MUM", ("phone", unique_mobile()))
+
+    assert (await intake.complaint(body, REGISTRY_ADMIN_KEY)).status_code == 403
+
+
+async def test_bad_registry_entries_are_listed_with_their_codes_and_none_is_published(
+    intake: Intake,
+) -> None:
+    body = registry_body(("upi", "fine@ybl", "BAD-1"), ("imei", "490154203237519", "BAD-2"))
+
+    response = await intake.post("/v1/registry", body, REGISTRY_ADMIN_KEY)
+
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("entries[1].value", "imei.bad_check_digit")
+    ]
+    assert intake.publisher.published == []
+
+
+async def test_a_generic_value_decision_needs_an_operator(intake: Intake) -> None:
+    body = {"type": "phone", "value": unique_mobile(), "reason": "a loan app's support line"}
+
+    as_district = await intake.post("/v1/operator/generic-values", body, api_key("MH-MUM"))
+    as_operator = await intake.post("/v1/operator/generic-values", body, OPERATOR_KEY)
+
+    assert as_district.status_code == 403
+    assert as_operator.status_code == 202
+    assert intake.publisher.topics() == [GENERIC_VALUE_DECIDED.name, COMPLAINTS_FILED.name]
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (
+            {"type": "imei", "value": "490154203237519", "reason": "r"},
+            [("value", "imei.bad_check_digit")],
+        ),
+        ({"type": "phone", "value": "+91 98765 43210"}, [("reason", "request.missing")]),
+    ],
+)
+async def test_a_bad_generic_value_decision_is_refused_naming_the_field(
+    intake: Intake, body: Body, errors: list[tuple[str, str]]
+) -> None:
+    response = await intake.post("/v1/operator/generic-values", body, OPERATOR_KEY)
+
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == errors
+    assert intake.publisher.published == []
