@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 
 from bench.report import Figure, Result, publish
-from schemas.identifiers import IdentifierType, canonicalise
+from schemas.identifiers import IdentifierType, Qualifiers, canonicalise
 
 T = IdentifierType
-SAMPLES: dict[IdentifierType, list[tuple[str, dict[str, str]]]] = {
+SAMPLES: dict[IdentifierType, list[tuple[str, Qualifiers]]] = {
     T.PHONE: [("+91 98765 43210", {}), ("098765-43210", {}), ("wa.me/919876543210", {}),
               ("+44 20 7946 0958", {})],
     T.UPI: [("QuickCash@YBL", {}), ("9876543210@ybl", {}), ("rahul.k@okicici", {})],
@@ -29,6 +29,8 @@ SAMPLES: dict[IdentifierType, list[tuple[str, dict[str, str]]]] = {
     T.CRYPTO_WALLET: [("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", {}),
                       ("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", {}),
                       ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", {})],
+    T.TRANSACTION_REF: [("UTR No. SBINN24335123456", {}),
+                        ("4123 4567 8901", {"ifsc": "SBIN0001234"})],
 }  # fmt: skip
 ROUNDS = 2000
 

@@ -147,7 +147,9 @@ def replay_deliveries(
 KindArgument = Annotated[str, typer.Argument(metavar="TYPE", help="phone, upi, imei, ...")]
 ValueArgument = Annotated[str, typer.Argument(help="the value as written; never stored raw")]
 PlatformOption = Annotated[str | None, typer.Option(help="social only: the platform of an @handle")]
-IfscOption = Annotated[str | None, typer.Option(help="bank_account only: the account's IFSC")]
+IfscOption = Annotated[
+    str | None, typer.Option(help="bank_account, or a 12-digit transaction_ref: the bank's IFSC")
+]
 
 
 @generic_values.command("mark")

@@ -219,11 +219,12 @@ def _tokens_of_complaint(
 
 
 def _tokens(row: Mapping[str, str], key: PseudonymKey) -> list[tuple[str, Strength]]:
-    qualifiers = {name: row[name] for name in ("platform", "ifsc") if row.get(name)}
+    kind, value = IdentifierType(row["type"]), row["value"]
+    found = canonicalise(kind, value, platform=row.get("platform"), ifsc=row.get("ifsc"))
     return [
         (pseudonym_token(identifier, key), identifier.strength)
-        for identifier in canonicalise(IdentifierType(row["type"]), row["value"], **qualifiers)
-        if not identifier.benign
+        for identifier in found
+        if not (identifier.benign or identifier.generic)
     ]
 
 

@@ -149,17 +149,30 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                # Counted until the answer starts: the sender may send its next request the
+                # moment the answer arrives, and must not seem to have had one more at once.
                 receiver._count_answering(+1)
                 try:
-                    self._answer()
+                    reply = self._reply()
                 finally:
                     receiver._count_answering(-1)
+                if reply is None:
+                    return
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", "0")
+                self.end_headers()
+                self.wfile.flush()
+                if reply.after:
+                    reply.after()
 
-            def _answer(self) -> None:
+            def _reply(self) -> Reply | None:
+                """The reply to send, once its delay has passed (None: refused already)."""
                 length = self.headers.get("content-length", "0")
                 if not length.isascii() or not length.isdigit():
                     self.send_error(400, "a Content-Length is required")
-                    return
+                    return None
                 body = self.rfile.read(int(length))
                 district = self.path.removeprefix(PATH_PREFIX)
                 headers = {key.lower(): value for key, value in self.headers.items()}
@@ -172,14 +185,7 @@ class WebhookReceiver:
                     time.sleep(reply.delay_s)
                 if reply.before:
                     reply.before()
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", "0")
-                self.end_headers()
-                self.wfile.flush()
-                if reply.after:
-                    reply.after()
+                return reply
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Silence per-request stderr lines; the receiver reports through on_webhook."""

@@ -93,7 +93,7 @@ def complaint_stream(
     complaints), and a long tail of small ones."""
     rng = random.Random(seed)  # noqa: S311  (test data, reproducible by seed)
     crews = gangs_of(seed, gangs)
-    start = datetime(2026, 11, 1, tzinfo=UTC)
+    start = datetime(2020, 1, 1, tzinfo=UTC)  # in the past for 500,000 complaints and more
     for n in range(10**12):
         district = rng.choice(districts)
         if rng.random() < overlap:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -41,6 +41,14 @@ class _Body(BaseModel):
 
 
 class IdentifierSubmission(_Body):
+    # The rule of _port_and_time_for_an_ip_only, in the published schema too.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"type": {"const": "ip"}}, "required": ["type"]},
+            "else": {"properties": {"port": {"type": "null"}, "observed_at": {"type": "null"}}},
+        }
+    )
+
     type: IdentifierType
     value: Annotated[
         NotBlank,
@@ -56,8 +64,34 @@ class IdentifierSubmission(_Body):
     ] = None
     ifsc: Annotated[
         str | None,
-        Field(max_length=16, description="bank_account only: the account's IFSC"),
+        Field(
+            max_length=16,
+            description="bank_account: the account's IFSC; transaction_ref: the IFSC or "
+            "4-letter code of the bank that issued a 12-digit reference (RRN)",
+        ),
     ] = None
+    port: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            le=65535,
+            description="ip only: the source port the log shows; a carrier-grade NAT address "
+            "(100.64.0.0/10) links only with its port and observed_at",
+        ),
+    ] = None
+    observed_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="ip only: when the address was seen (the log's time, with its offset); "
+            "its weak-link window counts from here rather than from the complaint's registration"
+        ),
+    ] = None
+
+    @model_validator(mode="after")
+    def _port_and_time_for_an_ip_only(self) -> Self:
+        if self.type is not IdentifierType.IP and (self.port, self.observed_at) != (None, None):
+            raise ValueError("port and observed_at go with an ip only")
+        return self
 
 
 class RegistryEntrySubmission(IdentifierSubmission):
@@ -118,13 +152,26 @@ class ComplaintSubmission(_Body):
     ]
 
 
+class IdentifierNotice(BaseModel):
+    """What is true of an accepted identifier's value by its form alone, whatever else crosslink
+    holds: it never links complaints (`<type>.benign`, `<type>.generic`), or it is a payment
+    merchant's (`upi.merchant`)."""
+
+    field: str
+    code: str
+    masked: str
+    reason: str
+
+
 class ComplaintAccepted(BaseModel):
-    """The same shape whether or not the complaint matches anything (no oracle)."""
+    """The same shape whether or not the complaint matches anything (no oracle): notices depend
+    on each value's form alone."""
 
     status: Literal["accepted"] = "accepted"
     complaint_id: str
     district: str
     identifiers_accepted: int
+    notices: list[IdentifierNotice] = []
 
 
 class FieldProblem(BaseModel):

@@ -21,6 +21,14 @@ class CaseRef(_Event):
     district: str
     police_station: str
     registered_at: AwareDatetime
+    # When the identifier this case is listed under was seen (an IP's log time), if given: a weak
+    # identifier's window counts from here rather than from registered_at.
+    observed_at: AwareDatetime | None = None
+
+    @property
+    def seen_at(self) -> datetime:
+        """When the identifier was seen in this complaint, as near as is known."""
+        return self.observed_at or self.registered_at
 
     @property
     def key(self) -> tuple[str, str]:
@@ -53,6 +61,13 @@ class IdentifierRef(_Event):
     strength: Strength = Strength.STRONG
     benign: bool = False
     derived_from: IdentifierType | None = None
+    # Shared by unrelated people by its very form (a bank's 1600 number, a placeholder IMEI).
+    generic: bool = False
+
+    @property
+    def never_links(self) -> bool:
+        """Benign and generic values are counted nowhere and link no complaints."""
+        return self.benign or self.generic
 
 
 class IdentifierSighted(_Event):
@@ -63,6 +78,7 @@ class IdentifierSighted(_Event):
     case: CaseRef
     identifier: IdentifierRef
     received_at: AwareDatetime
+    observed_at: AwareDatetime | None = None  # an IP's log time, when the complaint gives it
 
 
 class RegistryRef(_Event):

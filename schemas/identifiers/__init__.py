@@ -5,7 +5,7 @@ intake. The masked form is what people, logs and alerts may see. `docs/identifie
 specification, one section per type.
 """
 
-from schemas.identifiers.canon import canonicalise
+from schemas.identifiers.canon import Qualifiers, canonicalise
 from schemas.identifiers.model import (
     CanonicalIdentifier,
     IdentifierType,
@@ -17,6 +17,7 @@ __all__ = [
     "CanonicalIdentifier",
     "IdentifierType",
     "InvalidIdentifier",
+    "Qualifiers",
     "Strength",
     "canonicalise",
 ]

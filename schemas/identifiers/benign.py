@@ -22,5 +22,5 @@ def benign_entries() -> dict[IdentifierType, frozenset[str]]:
 
 
 def is_short_code(digits: str) -> bool:
-    """Emergency and helpline short codes (100, 112, 1930, ...) are 3 to 5 digits."""
-    return re.fullmatch(r"1\d{2,4}", digits) is not None
+    """Emergency and helpline short codes (100, 112, 1930, 155260, ...) are 3 to 6 digits."""
+    return re.fullmatch(r"1\d{2,5}", digits) is not None

@@ -26,6 +26,21 @@ def canonical_imei(text: str) -> tuple[str, str]:
     return core, mask_middle(core, 0, 4)
 
 
+_RUNS = "01234567890123456789" + "98765432109876543210"
+
+
+def generic_imei(core: str) -> str | None:
+    """Why the 14-digit core cannot point at one handset, or None. Cheap handsets ship with
+    placeholder or cloned IMEIs, one of them found on thousands of phones."""
+    if len(set(core)) == 1:
+        return "every digit the same: a placeholder IMEI that many handsets carry"
+    if core in _RUNS:
+        return "a run of consecutive digits: a placeholder IMEI that many handsets carry"
+    if core.startswith("00"):
+        return "a test IMEI (reporting body 00), never allocated to a handset; cloned ones carry it"
+    return None
+
+
 def canonical_sim(text: str) -> tuple[str, str]:
     """("iccid:<digits>" or "imsi:<digits>", masked), or InvalidIdentifier."""
     digits = strip_separators(text.strip().lower().removeprefix("iccid:").removeprefix("imsi:"))

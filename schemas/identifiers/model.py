@@ -19,6 +19,7 @@ class IdentifierType(StrEnum):
     SIM = "sim"
     IP = "ip"
     CRYPTO_WALLET = "crypto_wallet"
+    TRANSACTION_REF = "transaction_ref"
 
 
 class Strength(StrEnum):
@@ -30,12 +31,20 @@ class Strength(StrEnum):
 
 @dataclass(frozen=True)
 class CanonicalIdentifier:
+    """A value in canonical form. `benign` (a helpline a victim called) and `generic` (shared by
+    unrelated people: a bank's call number, a cloned IMEI) never link complaints; `merchant`
+    marks a payment aggregator's merchant VPA, which links like any other. `note` says why, in
+    words an integrator can pass on (intake's answer lists it)."""
+
     type: IdentifierType
     value: str
     masked: str
     strength: Strength = Strength.STRONG
     benign: bool = False
     derived_from: IdentifierType | None = None
+    generic: bool = False
+    merchant: bool = False
+    note: str | None = None
 
 
 class InvalidIdentifier(ValueError):

@@ -1,31 +1,67 @@
-"""IP addresses: canonical text; ranges that identify nobody are refused; every IP is weak."""
+"""IP addresses: canonical text; ranges that identify nobody are refused; every IP is weak.
+
+IPv6 privacy addresses rotate inside the subscriber's /64, so an IPv6 address is compared by its
+/64. A carrier-grade NAT address (100.64.0.0/10) is shared by thousands of subscribers at once:
+only the address with its source port at one minute points at one of them, so it links only with
+both (the canonical form holds the port and the minute), and is generic without them.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import re
+from datetime import UTC, datetime
 
 from schemas.identifiers.model import MASK, InvalidIdentifier
 
 CGNAT = ipaddress.ip_network("100.64.0.0/10")
+IPV6_PREFIX = 64
+CGNAT_NOTE = (
+    "a carrier-grade NAT address, shared by thousands of subscribers at once: give the source "
+    "port and the time it was seen (observed_at) to link it"
+)
+_CGNAT_OBSERVED = re.compile(
+    r"(?P<address>[0-9.]+):(?P<port>[0-9]{1,5})@(?P<minute>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})Z"
+)
+_MINUTE = "%Y-%m-%dT%H:%M"
 
 
-def canonical_ip(text: str) -> tuple[str, str, bool]:
-    """(address, masked, is carrier-grade NAT), or InvalidIdentifier."""
+def canonical_ip(
+    text: str, *, port: int | None = None, observed_at: datetime | None = None
+) -> tuple[str, str, str | None]:
+    """(canonical value, masked, why it is generic or None), or InvalidIdentifier."""
+    text = text.strip()
+    if observed := _CGNAT_OBSERVED.fullmatch(text):  # the canonical form of an observed CGNAT
+        text, port = observed["address"], int(observed["port"])
+        observed_at = datetime.strptime(observed["minute"], _MINUTE).replace(tzinfo=UTC)
+    if text.endswith(f"/{IPV6_PREFIX}") and ":" in text:  # the canonical form of an IPv6 /64
+        text = text.removesuffix(f"/{IPV6_PREFIX}")
+    address = _address(text)
+    if isinstance(address, ipaddress.IPv6Address):
+        network = ipaddress.ip_network(f"{address}/{IPV6_PREFIX}", strict=False)
+        shown = ":".join(address.exploded.split(":")[:2]) + f":{MASK}/{IPV6_PREFIX}"
+        return network.compressed, shown, None
+    masked = ".".join([*address.compressed.split(".")[:2], MASK, MASK])
+    if address not in CGNAT:
+        return address.compressed, masked, None
+    if port is None or observed_at is None:
+        return address.compressed, masked, CGNAT_NOTE
+    minute = observed_at.astimezone(UTC).strftime(_MINUTE)
+    return f"{address.compressed}:{port}@{minute}Z", f"{masked}:{port} at {minute}Z", None
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     if "%" in text:  # an IPv6 zone id names an interface on someone's machine, not an address
         raise InvalidIdentifier("ip.invalid", "remove the %zone suffix from the address")
     try:
-        address = ipaddress.ip_address(text.strip().strip("[]"))
+        address = ipaddress.ip_address(text.strip("[]"))
     except ValueError:
         raise InvalidIdentifier("ip.invalid", "not an IPv4 or IPv6 address") from None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    cgnat = address in CGNAT
-    if not cgnat and (not address.is_global or address.is_multicast):
+    if address not in CGNAT and (not address.is_global or address.is_multicast):
         raise InvalidIdentifier(
             "ip.not_identifying",
             "private, loopback, link-local, multicast and reserved addresses identify nobody",
         )
-    shown = address.compressed
-    if address.version == 4:
-        return shown, ".".join([*shown.split(".")[:2], MASK, MASK]), cgnat
-    return shown, ":".join(address.exploded.split(":")[:2]) + f":{MASK}", cgnat
+    return address

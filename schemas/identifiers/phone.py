@@ -10,6 +10,19 @@ import phonenumbers
 from schemas.identifiers.model import InvalidIdentifier, mask_middle, strip_separators
 
 DEFAULT_REGION = "IN"
+# Numbers shared by everyone who calls a company: accepted, flagged generic, never linked.
+_GENERIC_TYPES = {
+    phonenumbers.PhoneNumberType.TOLL_FREE: "a toll-free number: a company's customer line",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number: a company's customer line",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate service number",
+    phonenumbers.PhoneNumberType.UAN: "a universal access number: a company's customer line",
+}
+# TRAI's series for calls that are not from a person: 1600 for banks and other regulated
+# financial entities' service and transaction calls, 140 for registered telemarketers.
+_GENERIC_SERIES = {
+    "+911600": "a bank's or regulated entity's service and transaction number (TRAI's 1600 series)",
+    "+91140": "a registered telemarketer's number (TRAI's 140 series)",
+}
 _WHATSAPP_HOSTS = {"wa.me", "api.whatsapp.com", "web.whatsapp.com", "whatsapp.com"}
 
 
@@ -68,3 +81,11 @@ def indian_mobile(text: str) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def generic_phone(e164: str) -> str | None:
+    """Why the number is generic (reaches a company, not a person), or None."""
+    for prefix, why in _GENERIC_SERIES.items():
+        if e164.startswith(prefix):
+            return why
+    return _GENERIC_TYPES.get(phonenumbers.number_type(phonenumbers.parse(e164)))

@@ -1,7 +1,9 @@
-"""Social profiles: (platform, handle or numeric id) from profile links or an @handle.
+"""Social profiles: (platform, handle or numeric id) from profile links or an @handle, and
+WhatsApp groups and channels from their invite and channel links.
 
-Only links that name a profile are accepted: a link to a post, story, reel, group or search
-would otherwise give every complaint that pastes one the same "handle" and link strangers.
+Only links that name a profile (or a WhatsApp group or channel) are accepted: a link to a post,
+story, reel or search would otherwise give every complaint that pastes one the same "handle" and
+link strangers.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ _HOSTS = {
     "youtube.com": "youtube",
     "m.youtube.com": "youtube",
     "snapchat.com": "snapchat",
+    "sharechat.com": "sharechat",
+    "mojapp.in": "moj",
+    "myjosh.in": "josh",
+    "share.myjosh.in": "josh",
+    "chat.whatsapp.com": "whatsapp",
+    "whatsapp.com": "whatsapp",
 }
 PLATFORMS = frozenset(_HOSTS.values())
 _ALIASES = {"fb": "facebook", "ig": "instagram", "twitter": "x", "tg": "telegram", "yt": "youtube"}
@@ -75,6 +83,10 @@ _NOT_PROFILES = {
     },
     "youtube": {"watch", "shorts", "results", "playlist", "feed", "live", "embed"},
     "snapchat": {"t", "discover", "spotlight", "lens", "unlock"},
+    "sharechat": {"post", "tag", "trending", "video", "explore", "search"},
+    "moj": {"video", "tag", "explore", "search"},
+    "josh": {"video", "tag", "explore", "search", "webview"},
+    "whatsapp": set(),  # only group and channel links name something (see _from_url)
 }
 _HANDLE = re.compile(r"[a-z0-9._-]{1,100}", re.ASCII)
 # Namespaced handles: Facebook numeric ids; YouTube's legacy /c/ and /user/ names and channel
@@ -84,7 +96,11 @@ _NAMESPACES = {
     ("youtube", "c"): _HANDLE,
     ("youtube", "user"): _HANDLE,
     ("youtube", "channel"): re.compile(r"[A-Za-z0-9_-]{1,64}", re.ASCII),
+    # WhatsApp group invite codes and channel ids are case-sensitive letters and digits.
+    ("whatsapp", "group"): re.compile(r"[A-Za-z0-9]{16,32}", re.ASCII),
+    ("whatsapp", "channel"): re.compile(r"[A-Za-z0-9]{16,40}", re.ASCII),
 }
+_CASE_SENSITIVE = {("youtube", "channel"), ("whatsapp", "group"), ("whatsapp", "channel")}
 
 
 def canonical_social(text: str, platform: str | None) -> tuple[str, str]:
@@ -94,7 +110,9 @@ def canonical_social(text: str, platform: str | None) -> tuple[str, str]:
         raise InvalidIdentifier(
             "social.platform_mismatch", f"the value names a {named} profile, not {platform}"
         )
-    shown = handle.rpartition(":")[2]
+    namespace, _, shown = handle.rpartition(":")
+    if named == "whatsapp":  # a group or channel, not a person's @handle
+        return f"{named}:{handle}", f"whatsapp {namespace} {mask_middle(shown, 2, 2)}"
     return f"{named}:{handle}", f"{named}:@{mask_middle(shown, 2, 2)}"
 
 
@@ -103,11 +121,19 @@ def _parse(text: str, platform: str | None) -> tuple[str, str]:
     if colon and prefix.lower() in PLATFORMS and "/" not in rest:  # the canonical form itself
         named = prefix.lower()
         namespace, _, name = rest.rpartition(":")
-        name = name if namespace.lower() == "channel" else name.lower()  # channel ids keep case
+        if (named, namespace.lower()) not in _CASE_SENSITIVE:
+            name = name.lower()
         return named, _checked(named, namespace.lower(), name)
     if "/" in text or text.lower().split("/")[0].removeprefix("www.") in _HOSTS:
         return _from_url(text)
-    return _platform(platform), _checked("", "", text.removeprefix("@").lower())
+    named = _platform(platform)
+    if named == "whatsapp":
+        raise InvalidIdentifier(
+            "social.whatsapp_link_required",
+            "paste the WhatsApp group's invite link (chat.whatsapp.com/...) or the channel's "
+            "link (whatsapp.com/channel/...); a WhatsApp number is a phone",
+        )
+    return named, _checked("", "", text.removeprefix("@").lower())
 
 
 def _checked(platform: str, namespace: str, name: str) -> str:
@@ -122,8 +148,8 @@ def _platform(name: str | None) -> str:
     if not name:
         raise InvalidIdentifier(
             "social.platform_required",
-            "give the platform (facebook, instagram, telegram, x, youtube, snapchat) "
-            "with an @handle, or paste the profile link",
+            "give the platform (facebook, instagram, telegram, x, youtube, snapchat, "
+            "sharechat, moj, josh) with an @handle, or paste the profile link",
         )
     platform = _ALIASES.get(name.strip().lower(), name.strip().lower())
     if platform not in PLATFORMS:
@@ -141,7 +167,22 @@ def _from_url(text: str) -> tuple[str, str]:
     if platform is None:
         raise InvalidIdentifier("social.unknown_platform", "not a social site crosslink knows")
     parts = [part for part in url.path.split("/") if part]
+    if platform == "whatsapp":
+        return platform, _whatsapp(host, parts)
     return platform, _profile(platform, parts, parse_qs(url.query).get("id", [""])[0])
+
+
+def _whatsapp(host: str, parts: list[str]) -> str:
+    """A group from its invite link, a channel from its link; anything else is refused."""
+    if host == "chat.whatsapp.com" and len(parts) == 1:
+        return _checked("whatsapp", "group", parts[0])
+    if host == "whatsapp.com" and len(parts) == 2 and parts[0].lower() == "channel":
+        return _checked("whatsapp", "channel", parts[1])
+    raise InvalidIdentifier(
+        "social.not_a_profile",
+        "a WhatsApp link names a group (chat.whatsapp.com/...) or a channel "
+        "(whatsapp.com/channel/...); a chat link names a phone",
+    )
 
 
 def _profile(platform: str, parts: list[str], query_id: str) -> str:
@@ -157,6 +198,8 @@ def _profile(platform: str, parts: list[str], query_id: str) -> str:
     if platform == "youtube" and head in ("c", "user", "channel") and second:
         return _checked(platform, head, second if head == "channel" else second.lower())
     if platform == "snapchat" and head == "add" and second:
+        return _checked(platform, "", second.lower().removeprefix("@"))
+    if platform in ("sharechat", "josh") and head == "profile" and second:
         return _checked(platform, "", second.lower().removeprefix("@"))
     if not head or head in _NOT_PROFILES[platform] or (platform == "telegram" and head[0] == "+"):
         raise InvalidIdentifier(

@@ -28,7 +28,7 @@ from schemas.topics import (
     IDENTIFIER_SIGHTED,
     REGISTRY_ENTRY_ADDED,
 )
-from services.intake.complaints import complaint_filed, sightings_for
+from services.intake.complaints import accepted_complaint, complaint_filed
 from services.intake.generic_values import generic_value_decided
 from services.intake.metrics import IntakeMetrics
 from services.intake.publisher import Publisher, Record
@@ -73,13 +73,15 @@ async def submit_complaint(
     intake: IntakeDep,
 ) -> ComplaintAccepted:
     """Accept a complaint: 202 means every identifier event, and the complaint's own event for
-    clustering, is durably in Kafka."""
-    events = sightings_for(
+    clustering, is durably in Kafka. `notices` name the identifiers that will never link
+    (benign, generic) or are merchants', by their form alone."""
+    accepted = accepted_complaint(
         complaint,
         caller_district=caller.code,
         key=intake.key,
         received_at=intake.clock(),
     )
+    events = accepted.sightings
     filed = complaint_filed(events)
     records: list[Record] = [(IDENTIFIER_SIGHTED.name, e.identifier.token, e) for e in events]
     records.append((COMPLAINTS_FILED.name, "/".join(filed.case.key), filed))
@@ -99,6 +101,7 @@ async def submit_complaint(
         complaint_id=complaint.complaint_id,
         district=complaint.district,
         identifiers_accepted=len(events),
+        notices=accepted.notices,
     )
 
 

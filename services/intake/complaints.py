@@ -4,27 +4,47 @@ identifier (for matching) and one complaint-filed event (for clustering). Pure: 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from schemas.api import ComplaintSubmission, FieldProblem, IdentifierSubmission
+from schemas.api import ComplaintSubmission, FieldProblem, IdentifierNotice, IdentifierSubmission
 from schemas.events import CaseRef, ComplaintFiled, IdentifierRef, IdentifierSighted
-from schemas.identifiers import CanonicalIdentifier, InvalidIdentifier, canonicalise
+from schemas.identifiers import (
+    CanonicalIdentifier,
+    IdentifierType,
+    InvalidIdentifier,
+    canonicalise,
+)
 from schemas.pseudonyms import PseudonymKey, pseudonym_token, stable_id
 from services.intake.errors import InvalidComplaint, WrongDistrict
 
 Submitted = TypeVar("Submitted", bound=IdentifierSubmission)
+MAX_CLOCK_SKEW = timedelta(minutes=10)  # a case-management system's clock may run this fast
+# The Information Technology Act, under which cyber-crime complaints are registered, came into
+# force on 17 October 2000: no complaint crosslink links can be older.
+EARLIEST_REGISTRATION = datetime(2000, 10, 17, tzinfo=UTC)
 Converted = TypeVar("Converted")
+Distinct = tuple[IdentifierType, str]  # an identifier's type and canonical value
 
 
-def sightings_for(
+@dataclass(frozen=True)
+class Accepted:
+    """A valid complaint: its events, and what the answer says about its identifiers."""
+
+    sightings: list[IdentifierSighted]
+    notices: list[IdentifierNotice]
+
+
+def accepted_complaint(
     complaint: ComplaintSubmission,
     *,
     caller_district: str,
     key: PseudonymKey,
     received_at: datetime,
-) -> list[IdentifierSighted]:
-    """One event per distinct identifier of `complaint`, or raise saying what is wrong with it."""
+) -> Accepted:
+    """One event per distinct identifier of `complaint`, and a notice for each identifier that
+    never links or is a merchant's; or raise saying what is wrong with the complaint."""
     if complaint.district != caller_district:
         raise WrongDistrict(
             f"this key posts for {caller_district}, not {complaint.district}",
@@ -34,14 +54,63 @@ def sightings_for(
                 )
             ],
         )
+    _refuse_impossible_times(complaint, received_at)
     case = CaseRef(
         complaint_id=complaint.complaint_id,
         district=complaint.district,
         police_station=complaint.police_station,
         registered_at=complaint.registered_at,
     )
-    distinct = {(i.type, i.value): i for i in _canonical_identifiers(complaint)}
-    return [_sighting(case, identifier, key, received_at) for identifier in distinct.values()]
+    canonical, notices, observed = _canonical_identifiers(complaint)
+    distinct = {(i.type, i.value): i for i in canonical}
+    sightings = [
+        _sighting(case, i, key, received_at, observed.get((i.type, i.value)))
+        for i in distinct.values()
+    ]
+    return Accepted(sightings, notices)
+
+
+def sightings_for(
+    complaint: ComplaintSubmission,
+    *,
+    caller_district: str,
+    key: PseudonymKey,
+    received_at: datetime,
+) -> list[IdentifierSighted]:
+    """The events of `complaint` (see accepted_complaint)."""
+    return accepted_complaint(
+        complaint, caller_district=caller_district, key=key, received_at=received_at
+    ).sightings
+
+
+def _refuse_impossible_times(complaint: ComplaintSubmission, received_at: datetime) -> None:
+    """A registration or observation time after the complaint reached intake (beyond clock skew)
+    or before any cyber-crime complaint could be registered cannot be true, and would move which
+    IP links fall in its window."""
+    times = {"registered_at": complaint.registered_at} | {
+        f"identifiers[{index}].observed_at": identifier.observed_at
+        for index, identifier in enumerate(complaint.identifiers)
+        if identifier.observed_at is not None
+    }
+    problems = [
+        problem
+        for field, when in times.items()
+        if (problem := _impossible(field, when, received_at))
+    ]
+    if problems:
+        raise InvalidComplaint(f"{len(problems)} time(s) cannot be true", problems)
+
+
+def _impossible(field: str, when: datetime, received_at: datetime) -> FieldProblem | None:
+    name = field.rpartition(".")[2]
+    latest = received_at + MAX_CLOCK_SKEW
+    if when > latest:
+        reason = f"is in the future: after {latest.isoformat(timespec='seconds')}"
+        return FieldProblem(field=field, code=f"{name}.future", reason=reason)
+    if when < EARLIEST_REGISTRATION:
+        reason = f"is before {EARLIEST_REGISTRATION.date()}, when the IT Act came into force"
+        return FieldProblem(field=field, code=f"{name}.too_early", reason=reason)
+    return None
 
 
 def complaint_filed(sightings: Sequence[IdentifierSighted]) -> ComplaintFiled:
@@ -56,12 +125,37 @@ def complaint_filed(sightings: Sequence[IdentifierSighted]) -> ComplaintFiled:
     )
 
 
-def _canonical_identifiers(complaint: ComplaintSubmission) -> list[CanonicalIdentifier]:
-    """Canonicalise every identifier, reporting all bad ones at once rather than the first."""
-    result, problems = convert_each(complaint.identifiers, "identifiers", canonical_identifiers_of)
+def _canonical_identifiers(
+    complaint: ComplaintSubmission,
+) -> tuple[list[CanonicalIdentifier], list[IdentifierNotice], dict[Distinct, datetime]]:
+    """Canonicalise every identifier, reporting all bad ones at once rather than the first;
+    with a notice for each that never links or is a merchant's, and when each was observed."""
+    notices: list[IdentifierNotice] = []
+    observed: dict[Distinct, datetime] = {}
+    positions = iter(range(len(complaint.identifiers)))  # convert_each goes through them in order
+
+    def noted(submitted: IdentifierSubmission) -> tuple[CanonicalIdentifier, ...]:
+        field = f"identifiers[{next(positions)}].value"
+        found = canonical_identifiers_of(submitted)
+        notices.extend(_notice(field, identifier) for identifier in found if identifier.note)
+        if submitted.observed_at is not None:
+            observed.update({(i.type, i.value): submitted.observed_at for i in found})
+        return found
+
+    result, problems = convert_each(complaint.identifiers, "identifiers", noted)
     if problems:
         raise InvalidComplaint(f"{len(problems)} identifier(s) are invalid", problems)
-    return result
+    return result, notices, observed
+
+
+def _notice(field: str, identifier: CanonicalIdentifier) -> IdentifierNotice:
+    flag = "benign" if identifier.benign else "generic" if identifier.generic else "merchant"
+    return IdentifierNotice(
+        field=field,
+        code=f"{identifier.type.value}.{flag}",
+        masked=identifier.masked,
+        reason=identifier.note or flag,
+    )
 
 
 def convert_each(
@@ -89,7 +183,12 @@ def convert_each(
 def canonical_identifiers_of(submitted: IdentifierSubmission) -> tuple[CanonicalIdentifier, ...]:
     """The canon applied to one submitted identifier, with its qualifiers."""
     return canonicalise(
-        submitted.type, submitted.value, platform=submitted.platform, ifsc=submitted.ifsc
+        submitted.type,
+        submitted.value,
+        platform=submitted.platform,
+        ifsc=submitted.ifsc,
+        port=submitted.port,
+        observed_at=submitted.observed_at,
     )
 
 
@@ -103,11 +202,16 @@ def identifier_ref(identifier: CanonicalIdentifier, key: PseudonymKey) -> Identi
         strength=identifier.strength,
         benign=identifier.benign,
         derived_from=identifier.derived_from,
+        generic=identifier.generic,
     )
 
 
 def _sighting(
-    case: CaseRef, identifier: CanonicalIdentifier, key: PseudonymKey, received_at: datetime
+    case: CaseRef,
+    identifier: CanonicalIdentifier,
+    key: PseudonymKey,
+    received_at: datetime,
+    observed_at: datetime | None,
 ) -> IdentifierSighted:
     ref = identifier_ref(identifier, key)
     return IdentifierSighted(
@@ -115,4 +219,5 @@ def _sighting(
         case=case,
         identifier=ref,
         received_at=received_at,
+        observed_at=observed_at,
     )

@@ -399,7 +399,9 @@ def _strong(identifiers: tuple[IdentifierRef, ...]) -> list[IdentifierRef]:
     """The identifiers that join clusters, once each, in token order. A weak identifier (an IP
     address) joins nothing: its matches stay leads, and two gangs behind one carrier-grade NAT
     address stay two gangs."""
-    strong = {i.token: i for i in identifiers if i.strength is Strength.STRONG and not i.benign}
+    strong = {
+        i.token: i for i in identifiers if i.strength is Strength.STRONG and not i.never_links
+    }
     return [strong[token] for token in sorted(strong)]
 
 

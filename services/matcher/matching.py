@@ -194,7 +194,9 @@ def _sighting_outcome(
     state: TokenState, sighting: IdentifierSighted, rules: MatchingRules, now: datetime
 ) -> Outcome | None:
     case, identifier = sighting.case, sighting.identifier
-    if identifier.benign or any(known.key == case.key for known in state.cases):
+    if sighting.observed_at is not None:  # listed under this identifier with when it was seen
+        case = case.model_copy(update={"observed_at": sighting.observed_at})
+    if identifier.never_links or any(known.key == case.key for known in state.cases):
         return None
     counted = _counted(state, case, rules)
     registry = (_registry_alert(identifier, case, state.registry, now),) if state.registry else ()
@@ -367,7 +369,7 @@ def _generic_notice(
 def _registry_outcome(
     state: TokenState, entry: RegistryEntryAdded, now: datetime
 ) -> Outcome | None:
-    if entry.identifier.benign or entry.registry in state.registry:
+    if entry.identifier.never_links or entry.registry in state.registry:
         return None
     updated = state.model_copy(update={"registry": (*state.registry, entry.registry)})
     if state.registry:  # those complaints were alerted already
@@ -383,11 +385,12 @@ def _registry_outcome(
 def _matching_cases(
     known: tuple[CaseRef, ...], case: CaseRef, identifier: IdentifierRef, rules: MatchingRules
 ) -> tuple[CaseRef, ...]:
-    """Earlier complaints this one matches: all of them, or for a weak identifier the close ones."""
+    """Earlier complaints this one matches: all of them, or for a weak identifier those seen
+    close in time (when the identifier was observed, else when the complaint was registered)."""
     if identifier.strength is Strength.STRONG:
         return known
     window = rules.weak_window
-    return tuple(k for k in known if abs(k.registered_at - case.registered_at) <= window)
+    return tuple(k for k in known if abs(k.seen_at - case.seen_at) <= window)
 
 
 def _alert(

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -46,8 +46,9 @@ class Pipeline:
     # One client for every post: a new one per request costs more CPU than intake's answer.
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
 
-    def post(self, body: dict[str, Any]) -> None:
-        self._post("/v1/complaints", body, api_key(body["district"]))
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Post a complaint as its district; intake's 202 answer."""
+        return self._post("/v1/complaints", body, api_key(body["district"]))
 
     def add_to_registry(self, *entries: dict[str, str]) -> None:
         self._post("/v1/registry", {"entries": list(entries)}, REGISTRY_ADMIN_KEY)
@@ -120,11 +121,12 @@ class Pipeline:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def _post(self, path: str, body: dict[str, Any], key: str) -> None:
+    def _post(self, path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
         response = self.http.post(
             f"{self.intake.base_url}{path}", json=body, headers={"Authorization": f"Bearer {key}"}
         )
         assert response.status_code == 202, response.text
+        return cast(dict[str, Any], response.json())
 
 
 def processed_by(district: str, receiver: WebhookReceiver, *kinds: str) -> list[tuple[str, str]]:

@@ -43,6 +43,7 @@ def test_accepts_a_complaint_and_publishes_one_event_per_identifier_keyed_by_tok
         "complaint_id": body["complaint_id"],
         "district": "MH-MUM",
         "identifiers_accepted": 2,
+        "notices": [],
     }
     records = [
         r for r in read_topic(kafka_bootstrap, IDENTIFIER_SIGHTED.name)

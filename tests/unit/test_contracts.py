@@ -121,6 +121,18 @@ BODIES: list[tuple[str, type[BaseModel], dict[str, Any]]] = [
         {**COMPLAINT, "identifiers": [{"type": "phone", "value": " "}]},
     ),
     ("intake.openapi.json", ComplaintSubmission, {**COMPLAINT, "victim_name": "never"}),
+    *[
+        ("intake.openapi.json", ComplaintSubmission, {**COMPLAINT, "identifiers": [identifier]})
+        for identifier in [
+            {"type": "ip", "value": "100.64.1.2", "port": 40123},
+            {"type": "ip", "value": "100.64.1.2", "observed_at": "2026-11-20T14:02:11+05:30"},
+            {"type": "phone", "value": "+91 98765 43210", "port": 5060},
+            {"type": "phone", "value": "+91 98765 43210", "observed_at": "2026-11-20T14:02Z"},
+            {"type": "phone", "value": "+91 98765 43210", "port": None},
+            {"type": "ip", "value": "100.64.1.2", "port": 0},
+            {"type": "ip", "value": "100.64.1.2", "port": 65536},
+        ]
+    ],
     ("intake.openapi.json", RegistrySubmission, {"entries": [ENTRY]}),
     ("intake.openapi.json", RegistrySubmission, {"entries": [{**ENTRY, "source": " "}]}),
     ("intake.openapi.json", RegistrySubmission, {"entries": [{**ENTRY, "reference": "\x85"}]}),

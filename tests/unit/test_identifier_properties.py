@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -65,17 +67,6 @@ def test_every_written_variant_of_a_mobile_number_gives_the_same_token(
     assert token_of(T.PHONE, written) == plain
 
 
-@given(digits=mobiles, psp=st.sampled_from(["ybl", "paytm", "okaxis"]))
-def test_a_mobile_number_upi_id_links_to_the_same_phone_token(digits: str, psp: str) -> None:
-    try:
-        phone = token_of(T.PHONE, digits)
-    except InvalidIdentifier:
-        assume(False)
-    derived = canonicalise(T.UPI, f"{digits}@{psp}")[1]
-
-    assert pseudonym_token(derived, KEY) == phone
-
-
 @given(handle=handles, layout=st.sampled_from(SOCIAL_FORMATS))
 def test_every_written_variant_of_a_handle_gives_the_same_token(
     handle: str, layout: tuple[str, str | None]
@@ -109,3 +100,34 @@ def test_an_iccid_with_a_wrong_check_digit_is_always_refused(body: str, shift: i
 @given(core=st.from_regex(r"[0-9]{14}", fullmatch=True))
 def test_an_imei_with_its_right_check_digit_folds_to_its_core(core: str) -> None:
     assert canonicalise(T.IMEI, f"{core}{check_digit_of(core)}")[0].value == core
+
+
+@given(
+    digits=mobiles,
+    suffix=st.sampled_from(["", "-2", ".1", "-10"]),
+    psp=st.sampled_from(["ybl", "paytm"]),
+)
+def test_a_mobile_number_vpa_with_an_apps_suffix_links_to_the_same_phone_token(
+    digits: str, suffix: str, psp: str
+) -> None:
+    try:
+        phone = token_of(T.PHONE, digits)
+    except InvalidIdentifier:
+        assume(False)
+    derived = canonicalise(T.UPI, f"{digits}{suffix}@{psp}")[1]
+
+    assert pseudonym_token(derived, KEY) == phone
+
+
+@given(
+    prefix=st.integers(0, 2**64 - 1),
+    first=st.integers(0, 2**64 - 1),
+    second=st.integers(0, 2**64 - 1),
+)
+def test_every_address_of_one_ipv6_64_gives_the_same_token(
+    prefix: int, first: int, second: int
+) -> None:
+    network = 0x2401_4900_0000_0000 | (prefix & 0xFFFF_FFFF)  # inside a global unicast block
+    one, other = (str(ipaddress.IPv6Address((network << 64) | host)) for host in (first, second))
+
+    assert token_of(T.IP, one) == token_of(T.IP, other)

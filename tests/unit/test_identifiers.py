@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import pytest
 
-from schemas.identifiers import IdentifierType, InvalidIdentifier, Strength, canonicalise
+from schemas.identifiers import (
+    IdentifierType,
+    InvalidIdentifier,
+    Qualifiers,
+    Strength,
+    canonicalise,
+)
 
 T = IdentifierType
 
 
-def canonical(kind: IdentifierType, written: str, **qualifiers: str) -> str:
+def canonical(kind: IdentifierType, written: str, **qualifiers: Unpack[Qualifiers]) -> str:
     return canonicalise(kind, written, **qualifiers)[0].value
 
 
-def refusal(kind: IdentifierType, written: str, **qualifiers: str) -> str:
+def refusal(kind: IdentifierType, written: str, **qualifiers: Unpack[Qualifiers]) -> str:
     with pytest.raises(InvalidIdentifier) as refused:
         canonicalise(kind, written, **qualifiers)
     return refused.value.code
@@ -91,7 +99,7 @@ def test_upi_written_forms(written: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(("written", "qualifiers", "expected"), SOCIALS)
-def test_social_written_forms(written: str, qualifiers: dict[str, str], expected: str) -> None:
+def test_social_written_forms(written: str, qualifiers: Qualifiers, expected: str) -> None:
     assert canonical(T.SOCIAL, written, **qualifiers) == expected
 
 
@@ -122,8 +130,8 @@ def test_imei_written_forms_fold_to_the_14_digit_core(written: str, expected: st
         (T.SIM, "iccid:8991450912345678901", {}, "iccid:8991450912345678901"),
         (T.IP, "103.21.4.9", {}, "103.21.4.9"),
         (T.IP, " 49.36.128.1 ", {}, "49.36.128.1"),
-        (T.IP, "2401:4900:0000:0000:0000:0000:0000:0001", {}, "2401:4900::1"),
-        (T.IP, "[2401:4900::1]", {}, "2401:4900::1"),
+        (T.IP, "2401:4900:0000:0000:0000:0000:0000:0001", {}, "2401:4900::/64"),
+        (T.IP, "[2401:4900::1]", {}, "2401:4900::/64"),
         (T.IP, "::ffff:103.21.4.9", {}, "103.21.4.9"),
         (T.IP, "100.64.12.7", {}, "100.64.12.7"),
         (T.CRYPTO_WALLET, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", {}, "btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
@@ -136,7 +144,7 @@ def test_imei_written_forms_fold_to_the_14_digit_core(written: str, expected: st
     ],
 )  # fmt: skip
 def test_other_types_written_forms(
-    kind: IdentifierType, written: str, qualifiers: dict[str, str], expected: str
+    kind: IdentifierType, written: str, qualifiers: Qualifiers, expected: str
 ) -> None:
     assert canonical(kind, written, **qualifiers) == expected
 
@@ -207,7 +215,7 @@ def test_other_types_written_forms(
     ],
 )  # fmt: skip
 def test_refused_values_get_a_stable_code(
-    kind: IdentifierType, written: str, qualifiers: dict[str, str], code: str
+    kind: IdentifierType, written: str, qualifiers: Qualifiers, code: str
 ) -> None:
     assert refusal(kind, written, **qualifiers) == code
 

@@ -6,6 +6,7 @@ a real broker; tests/integration/test_intake_guards.py the guards on the running
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -59,6 +60,7 @@ async def test_an_accepted_complaint_publishes_one_sighting_per_identifier_and_i
         "complaint_id": body["complaint_id"],
         "district": "MH-MUM",
         "identifiers_accepted": 2,
+        "notices": [],
     }
     assert intake.publisher.topics() == [IDENTIFIER_SIGHTED.name] * 2 + [COMPLAINTS_FILED.name]
     *sightings, (_, filed_key, filed) = intake.publisher.published
@@ -68,6 +70,91 @@ async def test_an_accepted_complaint_publishes_one_sighting_per_identifier_and_i
         assert event.received_at == intake.clock.now
     assert isinstance(filed, ComplaintFiled)
     assert filed_key == f"MH-MUM/{body['complaint_id']}"
+
+
+async def test_a_generic_value_is_accepted_and_the_answer_says_it_will_never_link(
+    intake: Intake,
+) -> None:
+    body = complaint_body("MH-MUM", ("phone", unique_mobile()), ("phone", "1600-01-8000"))
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    assert response.status_code == 202
+    [notice] = response.json()["notices"]
+    assert notice["field"] == "identifiers[1].value"
+    assert notice["code"] == "phone.generic"
+    assert notice["masked"] == "+91 16•••••000"
+    assert "1600 series" in notice["reason"]
+    flagged = [e.identifier.generic for _, _, e in intake.publisher.published[:2]]  # type: ignore[attr-defined]
+    assert flagged == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("registered_at", "code"),
+    [
+        ("2026-11-24T06:30:00+00:00", "registered_at.future"),
+        ("1999-12-31T23:00:00+05:30", "registered_at.too_early"),
+    ],
+)
+async def test_a_registration_time_that_cannot_be_true_is_refused_naming_the_field(
+    intake: Intake, registered_at: str, code: str
+) -> None:
+    body = complaint_body("MH-MUM", ("phone", unique_mobile()), registered_at=registered_at)
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("registered_at", code)]
+    assert intake.publisher.published == []
+
+
+async def test_an_observation_time_that_cannot_be_true_is_refused_naming_the_identifier(
+    intake: Intake,
+) -> None:
+    body = complaint_body("MH-MUM", ("phone", unique_mobile()), ("ip", "103.21.4.9"))
+    body["identifiers"][1]["observed_at"] = "2027-01-01T00:00:00+05:30"
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("identifiers[1].observed_at", "observed_at.future")
+    ]
+    assert intake.publisher.published == []
+
+
+async def test_a_port_on_anything_but_an_ip_is_refused(intake: Intake) -> None:
+    body = complaint_body("MH-MUM", ("phone", unique_mobile()))
+    body["identifiers"][0]["port"] = 5060
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["identifiers[0]"]
+
+
+async def test_an_ips_observation_time_travels_with_its_sighting(intake: Intake) -> None:
+    body = complaint_body("MH-MUM", ("ip", "100.64.12.7"))
+    body["identifiers"][0] |= {"port": 40123, "observed_at": "2026-11-20T14:02:11+05:30"}
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    assert response.status_code == 202
+    assert response.json()["notices"] == []
+    [(_, _, sighting), _] = intake.publisher.published
+    assert isinstance(sighting, IdentifierSighted)
+    assert sighting.observed_at is not None
+    assert sighting.observed_at.isoformat() == "2026-11-20T14:02:11+05:30"
+    assert sighting.identifier.masked == "100.64.•.•:40123 at 2026-11-20T08:32Z"
+
+
+async def test_a_registration_time_a_few_minutes_ahead_is_clock_skew_and_accepted(
+    intake: Intake,
+) -> None:
+    ahead = (intake.clock.now + timedelta(minutes=5)).isoformat()
+    body = complaint_body("MH-MUM", ("phone", unique_mobile()), registered_at=ahead)
+
+    assert (await intake.complaint(body, api_key("MH-MUM"))).status_code == 202
 
 
 async def test_while_the_broker_is_unreachable_a_complaint_gets_503_with_retry_after(

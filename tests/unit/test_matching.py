@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import pairwise
 
+import pytest
+
 from schemas.events import (
     CaseRef,
     GenericValueDecided,
@@ -108,8 +110,9 @@ def test_alert_ids_do_not_depend_on_when_the_event_is_processed() -> None:
     assert [a.alert_id for a in first.alerts] == [a.alert_id for a in later.alerts]
 
 
-def test_a_benign_identifier_never_links_complaints() -> None:
-    helpline = PHONE.model_copy(update={"benign": True})
+@pytest.mark.parametrize("flag", ["benign", "generic"])
+def test_a_benign_or_generic_identifier_never_links_complaints(flag: str) -> None:
+    helpline = PHONE.model_copy(update={flag: True})
     known = TokenState(cases=(case("MH-MUM", "1"),), complaints=1)
 
     assert (
@@ -253,6 +256,30 @@ def test_a_weak_identifier_matches_only_within_the_window() -> None:
     assert alert.rule == "weak_identifier_within_window"
     assert "weak" in alert.reason
     assert third.alerts == ()
+
+
+def test_a_weak_identifiers_window_counts_from_when_it_was_observed() -> None:
+    """Complaints registered days apart whose logs saw the address an hour apart link; ones
+    registered the same day whose logs saw it three days apart do not."""
+    seen = NOW - timedelta(days=5)
+    early = sighting(case("MH-MUM", "1", NOW), IP).model_copy(update={"observed_at": seen})
+    late = sighting(case("MP-BPL", "2", NOW + timedelta(days=4)), IP).model_copy(
+        update={"observed_at": seen + timedelta(hours=1)}
+    )
+    apart = sighting(case("WB-KOL", "3", NOW), IP).model_copy(
+        update={"observed_at": seen + timedelta(days=3)}
+    )
+
+    first = on_sighting(TokenState(), early, rules=RULES, now=NOW)
+    assert first is not None
+    linked = on_sighting(first.state, late, rules=RULES, now=NOW)
+    assert linked is not None
+    unlinked = on_sighting(linked.state, apart, rules=RULES, now=NOW)
+    assert unlinked is not None
+
+    [alert] = linked.alerts
+    assert {c.observed_at for c in alert.cases} == {seen, seen + timedelta(hours=1)}
+    assert unlinked.alerts == ()
 
 
 def test_a_complaint_naming_a_registry_identifier_raises_a_registry_hit_to_its_district() -> None:

@@ -118,8 +118,8 @@ def tokens(row: dict[str, str]) -> list[str]:
 
 
 def canonical(row: dict[str, str]) -> tuple[CanonicalIdentifier, ...]:
-    qualifiers = {name: row[name] for name in ("platform", "ifsc") if name in row}
-    return canonicalise(IdentifierType(row["type"]), row["value"], **qualifiers)
+    kind, value = IdentifierType(row["type"]), row["value"]
+    return canonicalise(kind, value, platform=row.get("platform"), ifsc=row.get("ifsc"))
 
 
 def test_heavy_tailed_gangs_name_one_identifier_in_over_a_thousand_complaints_everywhere() -> None:
