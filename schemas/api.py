@@ -73,6 +73,7 @@ class IdentifierSubmission(_Body):
     port: Annotated[
         int | None,
         Field(
+            strict=True,  # a number, not `true` or "443"
             ge=1,
             le=65535,
             description="ip only: the source port the log shows; a carrier-grade NAT address "

@@ -9,7 +9,7 @@ from typing import TypedDict
 
 from schemas.identifiers.benign import benign_entries, is_short_code
 from schemas.identifiers.crypto import canonical_wallet
-from schemas.identifiers.devices import canonical_imei, canonical_sim, generic_imei
+from schemas.identifiers.devices import canonical_imei, canonical_sim
 from schemas.identifiers.email import canonical_email
 from schemas.identifiers.model import (
     CanonicalIdentifier,
@@ -29,7 +29,6 @@ from schemas.identifiers.payments import (
 )
 from schemas.identifiers.phone import (
     canonical_phone,
-    generic_phone,
     indian_mobile,
     national_digits,
 )
@@ -107,8 +106,7 @@ def _canonical(
     if type_ is T.IP:
         return (_ip(text, None, None),)
     if type_ is T.IMEI:
-        core, masked = canonical_imei(text)
-        why = generic_imei(core)
+        core, masked, why = canonical_imei(text)
         return (CanonicalIdentifier(T.IMEI, core, masked, generic=why is not None, note=why),)
     value, masked = {
         T.BANK_ACCOUNT: lambda: canonical_bank_account(text, ifsc),
@@ -133,8 +131,7 @@ def _phone(text: str) -> CanonicalIdentifier:
     # Helplines are not valid subscriber numbers, yet officers write them: accept listed ones.
     if is_short_code(digits) and digits in benign_entries().get(T.PHONE, ()):
         return CanonicalIdentifier(T.PHONE, f"short:{digits}", digits)
-    value, masked = canonical_phone(text)
-    why = generic_phone(value)
+    value, masked, why = canonical_phone(text)
     return CanonicalIdentifier(T.PHONE, value, masked, generic=why is not None, note=why)
 
 

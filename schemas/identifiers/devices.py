@@ -9,24 +9,27 @@ from schemas.identifiers.model import InvalidIdentifier, luhn_valid, mask_middle
 _DIGITS = re.compile(r"[0-9]+")
 
 
-def canonical_imei(text: str) -> tuple[str, str]:
-    """(14-digit core, masked), from 14 digits, 15 with a Luhn digit, or a 16-digit IMEISV."""
+def canonical_imei(text: str) -> tuple[str, str, str | None]:
+    """(14-digit core, masked, why it is generic or None), from 14 digits, 15 with a Luhn
+    digit, or a 16-digit IMEISV. A placeholder IMEI is accepted (as generic) whatever its last
+    digit: handsets carry `123456789012345` as readily as a valid one."""
     digits = strip_separators(text.strip().upper().removeprefix("IMEI").strip(" :"))
     if not _DIGITS.fullmatch(digits):
         raise InvalidIdentifier("imei.not_digits", "an IMEI has only digits (dial *#06# to see it)")
-    if len(digits) == 15 and not luhn_valid(digits):
-        raise InvalidIdentifier(
-            "imei.bad_check_digit", "the last digit of this IMEI does not match; re-check it"
-        )
     if len(digits) not in (14, 15, 16):
         raise InvalidIdentifier(
             "imei.bad_length", "an IMEI has 15 digits (14 without check digit, 16 as IMEISV)"
         )
     core = digits[:14]
-    return core, mask_middle(core, 0, 4)
+    why = generic_imei(core)
+    if why is None and len(digits) == 15 and not luhn_valid(digits):
+        raise InvalidIdentifier(
+            "imei.bad_check_digit", "the last digit of this IMEI does not match; re-check it"
+        )
+    return core, mask_middle(core, 0, 4), why
 
 
-_RUNS = "01234567890123456789" + "98765432109876543210"
+_RUNS = ("01234567890123456789", "98765432109876543210")
 
 
 def generic_imei(core: str) -> str | None:
@@ -34,7 +37,7 @@ def generic_imei(core: str) -> str | None:
     placeholder or cloned IMEIs, one of them found on thousands of phones."""
     if len(set(core)) == 1:
         return "every digit the same: a placeholder IMEI that many handsets carry"
-    if core in _RUNS:
+    if any(core in run for run in _RUNS):
         return "a run of consecutive digits: a placeholder IMEI that many handsets carry"
     if core.startswith("00"):
         return "a test IMEI (reporting body 00), never allocated to a handset; cloned ones carry it"

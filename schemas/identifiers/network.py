@@ -32,8 +32,16 @@ def canonical_ip(
     """(canonical value, masked, why it is generic or None), or InvalidIdentifier."""
     text = text.strip()
     if observed := _CGNAT_OBSERVED.fullmatch(text):  # the canonical form of an observed CGNAT
+        if port is not None or observed_at is not None:
+            raise InvalidIdentifier(
+                "ip.invalid", "give the port and time either in the value or as fields, not both"
+            )
         text, port = observed["address"], int(observed["port"])
         observed_at = datetime.strptime(observed["minute"], _MINUTE).replace(tzinfo=UTC)
+        if _address(text) not in CGNAT:
+            raise InvalidIdentifier("ip.invalid", "only a carrier-grade NAT address has a port")
+    if port is not None and not 1 <= port <= 65535:
+        raise InvalidIdentifier("ip.bad_port", "a port is a number from 1 to 65535")
     if text.endswith(f"/{IPV6_PREFIX}") and ":" in text:  # the canonical form of an IPv6 /64
         text = text.removesuffix(f"/{IPV6_PREFIX}")
     address = _address(text)
@@ -46,7 +54,7 @@ def canonical_ip(
         return address.compressed, masked, None
     if port is None or observed_at is None:
         return address.compressed, masked, CGNAT_NOTE
-    minute = observed_at.astimezone(UTC).strftime(_MINUTE)
+    minute = observed_at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="minutes")
     return f"{address.compressed}:{port}@{minute}Z", f"{masked}:{port} at {minute}Z", None
 
 

@@ -26,7 +26,7 @@ _NEFT_UTR = re.compile(r"[A-Z]{4}[A-Z0-9]{12}")
 _RRN = re.compile(r"[0-9]{12}")
 _BANK = re.compile(r"[A-Z]{4}(0[A-Z0-9]{6})?")
 _CANONICAL_RRN = re.compile(r"RRN:([A-Z]{4}):([0-9]{12})")
-_REF_LABELS = re.compile(r"^(UTR|RRN|UPI REF|REF)(\s*(NO|NUMBER))?\s*[:.]?\s*")
+_REF_LABELS = re.compile(r"^(UTR|RRN|UPI REF|REF)\.?(\s*(NO|NUMBER)\.?)?\s*:?\s*")
 _LABELS = re.compile(r"IFSC|A/?C(COUNT)?(\s*(NO|NUMBER))?")
 
 
@@ -64,9 +64,11 @@ def canonical_transaction_ref(text: str, bank: str | None) -> tuple[str, str]:
     upper = text.strip().upper()
     canonical = _CANONICAL_RRN.fullmatch(upper)
     if canonical:
+        _refuse_other_bank(bank, canonical[1])
         bank, upper = canonical.groups()
     reference = strip_separators(_REF_LABELS.sub("", upper), " -./")
     if _RTGS_UTR.fullmatch(reference) or _NEFT_UTR.fullmatch(reference):
+        _refuse_other_bank(bank, reference[:4])
         return f"utr:{reference}", f"UTR {reference[:4]}{mask_middle(reference[4:], 0, 4)}"
     if not _RRN.fullmatch(reference):
         raise InvalidIdentifier(
@@ -86,6 +88,13 @@ def canonical_transaction_ref(text: str, bank: str | None) -> tuple[str, str]:
             "transaction_ref.bank_invalid", "give the bank's IFSC (SBIN0001234) or its code (SBIN)"
         )
     return f"rrn:{code[:4]}:{reference}", f"RRN {code[:4]} {mask_middle(reference, 0, 4)}"
+
+
+def _refuse_other_bank(given: str | None, named: str) -> None:
+    if given and given.strip().upper()[:4] != named:
+        raise InvalidIdentifier(
+            "transaction_ref.bank_conflict", "the ifsc field and the reference name two banks"
+        )
 
 
 def _refuse_conflict(given: str, written: str) -> None:

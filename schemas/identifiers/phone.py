@@ -49,8 +49,8 @@ def national_digits(text: str) -> str:
     return strip_separators(unwrap(text.strip().removeprefix("short:")))
 
 
-def canonical_phone(text: str) -> tuple[str, str]:
-    """(E.164, masked) of a phone number, or InvalidIdentifier."""
+def canonical_phone(text: str) -> tuple[str, str, str | None]:
+    """(E.164, masked, why it is generic or None) of a phone number, or InvalidIdentifier."""
     digits = national_digits(text)
     if not re.fullmatch(r"\+?[0-9]{3,17}", digits):
         raise InvalidIdentifier(
@@ -70,7 +70,8 @@ def canonical_phone(text: str) -> tuple[str, str]:
             "phone.invalid", "not a valid phone number for its country (check the digit count)"
         )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, f"+{number.country_code} {mask_middle(str(number.national_number), 2, 3)}"
+    masked = f"+{number.country_code} {mask_middle(str(number.national_number), 2, 3)}"
+    return e164, masked, _generic(e164, number)
 
 
 def indian_mobile(text: str) -> str | None:
@@ -83,9 +84,11 @@ def indian_mobile(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def generic_phone(e164: str) -> str | None:
+def _generic(e164: str, number: phonenumbers.PhoneNumber) -> str | None:
     """Why the number is generic (reaches a company, not a person), or None."""
     for prefix, why in _GENERIC_SERIES.items():
         if e164.startswith(prefix):
             return why
-    return _GENERIC_TYPES.get(phonenumbers.number_type(phonenumbers.parse(e164)))
+    if e164.startswith("+91") and not e164.startswith("+911"):
+        return None  # India's company lines all start with 1: spare the slow lookup
+    return _GENERIC_TYPES.get(phonenumbers.number_type(number))

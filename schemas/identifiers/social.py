@@ -83,9 +83,9 @@ _NOT_PROFILES = {
     },
     "youtube": {"watch", "shorts", "results", "playlist", "feed", "live", "embed"},
     "snapchat": {"t", "discover", "spotlight", "lens", "unlock"},
-    "sharechat": {"post", "tag", "trending", "video", "explore", "search"},
-    "moj": {"video", "tag", "explore", "search"},
-    "josh": {"video", "tag", "explore", "search", "webview"},
+    "sharechat": set(),  # these three: see _AT_OR_PROFILE
+    "moj": set(),
+    "josh": set(),
     "whatsapp": set(),  # only group and channel links name something (see _from_url)
 }
 _HANDLE = re.compile(r"[a-z0-9._-]{1,100}", re.ASCII)
@@ -101,6 +101,18 @@ _NAMESPACES = {
     ("whatsapp", "channel"): re.compile(r"[A-Za-z0-9]{16,40}", re.ASCII),
 }
 _CASE_SENSITIVE = {("youtube", "channel"), ("whatsapp", "group"), ("whatsapp", "channel")}
+
+
+def _whatsapp_link_required() -> InvalidIdentifier:
+    return InvalidIdentifier(
+        "social.whatsapp_link_required",
+        "paste the WhatsApp group's invite link (chat.whatsapp.com/...) or the channel's link "
+        "(whatsapp.com/channel/...); a WhatsApp number is a phone",
+    )
+
+
+# India's short-video apps name a profile only as /@<handle> or /profile/<handle>.
+_AT_OR_PROFILE = frozenset({"sharechat", "moj", "josh"})
 
 
 def canonical_social(text: str, platform: str | None) -> tuple[str, str]:
@@ -121,6 +133,8 @@ def _parse(text: str, platform: str | None) -> tuple[str, str]:
     if colon and prefix.lower() in PLATFORMS and "/" not in rest:  # the canonical form itself
         named = prefix.lower()
         namespace, _, name = rest.rpartition(":")
+        if named == "whatsapp" and namespace.lower() not in ("group", "channel"):
+            raise _whatsapp_link_required()
         if (named, namespace.lower()) not in _CASE_SENSITIVE:
             name = name.lower()
         return named, _checked(named, namespace.lower(), name)
@@ -128,11 +142,7 @@ def _parse(text: str, platform: str | None) -> tuple[str, str]:
         return _from_url(text)
     named = _platform(platform)
     if named == "whatsapp":
-        raise InvalidIdentifier(
-            "social.whatsapp_link_required",
-            "paste the WhatsApp group's invite link (chat.whatsapp.com/...) or the channel's "
-            "link (whatsapp.com/channel/...); a WhatsApp number is a phone",
-        )
+        raise _whatsapp_link_required()
     return named, _checked("", "", text.removeprefix("@").lower())
 
 
@@ -199,8 +209,14 @@ def _profile(platform: str, parts: list[str], query_id: str) -> str:
         return _checked(platform, head, second if head == "channel" else second.lower())
     if platform == "snapchat" and head == "add" and second:
         return _checked(platform, "", second.lower().removeprefix("@"))
-    if platform in ("sharechat", "josh") and head == "profile" and second:
-        return _checked(platform, "", second.lower().removeprefix("@"))
+    if platform in _AT_OR_PROFILE:
+        if head == "profile" and second:
+            return _checked(platform, "", second.lower().removeprefix("@"))
+        if head.startswith("@") and len(head) > 1:
+            return _checked(platform, "", head[1:])
+        raise InvalidIdentifier(
+            "social.not_a_profile", "the link is to a post or page, not a profile"
+        )
     if not head or head in _NOT_PROFILES[platform] or (platform == "telegram" and head[0] == "+"):
         raise InvalidIdentifier(
             "social.not_a_profile", "the link is to a post or page, not a profile"

@@ -54,14 +54,15 @@ def accepted_complaint(
                 )
             ],
         )
-    _refuse_impossible_times(complaint, received_at)
     case = CaseRef(
         complaint_id=complaint.complaint_id,
         district=complaint.district,
         police_station=complaint.police_station,
         registered_at=complaint.registered_at,
     )
-    canonical, notices, observed = _canonical_identifiers(complaint)
+    canonical, notices, observed = _canonical_identifiers(
+        complaint, _impossible_times(complaint, received_at)
+    )
     distinct = {(i.type, i.value): i for i in canonical}
     sightings = [
         _sighting(case, i, key, received_at, observed.get((i.type, i.value)))
@@ -83,7 +84,7 @@ def sightings_for(
     ).sightings
 
 
-def _refuse_impossible_times(complaint: ComplaintSubmission, received_at: datetime) -> None:
+def _impossible_times(complaint: ComplaintSubmission, received_at: datetime) -> list[FieldProblem]:
     """A registration or observation time after the complaint reached intake (beyond clock skew)
     or before any cyber-crime complaint could be registered cannot be true, and would move which
     IP links fall in its window."""
@@ -92,13 +93,11 @@ def _refuse_impossible_times(complaint: ComplaintSubmission, received_at: dateti
         for index, identifier in enumerate(complaint.identifiers)
         if identifier.observed_at is not None
     }
-    problems = [
+    return [
         problem
         for field, when in times.items()
         if (problem := _impossible(field, when, received_at))
     ]
-    if problems:
-        raise InvalidComplaint(f"{len(problems)} time(s) cannot be true", problems)
 
 
 def _impossible(field: str, when: datetime, received_at: datetime) -> FieldProblem | None:
@@ -126,10 +125,11 @@ def complaint_filed(sightings: Sequence[IdentifierSighted]) -> ComplaintFiled:
 
 
 def _canonical_identifiers(
-    complaint: ComplaintSubmission,
+    complaint: ComplaintSubmission, problems_found: list[FieldProblem]
 ) -> tuple[list[CanonicalIdentifier], list[IdentifierNotice], dict[Distinct, datetime]]:
-    """Canonicalise every identifier, reporting all bad ones at once rather than the first;
-    with a notice for each that never links or is a merchant's, and when each was observed."""
+    """Canonicalise every identifier, reporting all bad ones (and `problems_found`) at once
+    rather than the first; with a notice for each that never links or is a merchant's, and when
+    each was observed."""
     notices: list[IdentifierNotice] = []
     observed: dict[Distinct, datetime] = {}
     positions = iter(range(len(complaint.identifiers)))  # convert_each goes through them in order
@@ -143,8 +143,8 @@ def _canonical_identifiers(
         return found
 
     result, problems = convert_each(complaint.identifiers, "identifiers", noted)
-    if problems:
-        raise InvalidComplaint(f"{len(problems)} identifier(s) are invalid", problems)
+    if problems := [*problems_found, *problems]:
+        raise InvalidComplaint(f"{len(problems)} value(s) are invalid", problems)
     return result, notices, observed
 
 

@@ -47,11 +47,13 @@ def test_each_new_type_links_complaints_in_two_districts(pipeline: Pipeline, ind
     mumbai = complaint("MH-MUM", kind, value, qualifiers)
     bhopal = complaint("MP-BPL", kind, value, qualifiers)
 
-    pipeline.post(mumbai)
+    answer = pipeline.post(mumbai)
     pipeline.post(bhopal)
 
     alert = pipeline.wait_for_alert("MH-MUM", str(bhopal["complaint_id"]), "shared_identifier")
     assert alert["identifier"]["type"] == kind
+    merchant = ["upi.merchant"] if kind == "upi" else []
+    assert [notice["code"] for notice in answer["notices"]] == merchant
 
 
 def test_a_vpa_with_an_apps_suffix_links_to_the_phone_it_is_made_of(pipeline: Pipeline) -> None:

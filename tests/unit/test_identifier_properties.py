@@ -9,6 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from schemas.identifiers import IdentifierType, InvalidIdentifier, canonicalise
+from schemas.identifiers.devices import generic_imei
 from schemas.identifiers.model import luhn_valid
 from schemas.pseudonyms import PseudonymKey, pseudonym_token
 
@@ -79,6 +80,7 @@ def test_every_written_variant_of_a_handle_gives_the_same_token(
 
 @given(core=st.from_regex(r"[0-9]{14}", fullmatch=True), shift=st.integers(1, 9))
 def test_an_imei_with_a_wrong_check_digit_is_always_refused(core: str, shift: int) -> None:
+    assume(generic_imei(core) is None)  # a placeholder is accepted (as generic) all the same
     wrong = (int(check_digit_of(core)) + shift) % 10
 
     with pytest.raises(InvalidIdentifier) as refused:

@@ -80,6 +80,8 @@ def test_a_persons_number_is_neither_generic_nor_benign(written: str) -> None:
         ("01234567890123", "consecutive digits"),
         ("12345678901234", "consecutive digits"),
         ("004999010640000", "test IMEI"),
+        ("123456789012345", "consecutive digits"),  # no valid check digit: accepted all the same
+        ("111111111111111", "every digit the same"),
     ],
 )
 def test_placeholder_and_test_imeis_are_flagged_generic(written: str, why: str) -> None:
@@ -90,8 +92,9 @@ def test_placeholder_and_test_imeis_are_flagged_generic(written: str, why: str) 
     assert why in imei.note
 
 
-def test_a_real_handsets_imei_is_not_generic() -> None:
-    assert not one(T.IMEI, "490154203237518").generic
+@pytest.mark.parametrize("written", ["490154203237518", "23456789987654", "35209900176148"])
+def test_a_real_handsets_imei_is_not_generic(written: str) -> None:
+    assert not one(T.IMEI, written).generic
 
 
 @pytest.mark.parametrize("written", ["9876543210-2@ybl", "9876543210.1@paytm", "9876543210@ybl"])
@@ -137,6 +140,8 @@ def test_a_persons_vpa_is_not_a_merchants() -> None:
     [
         ("SBINN24335123456", None, "utr:SBINN24335123456"),
         ("UTR No. sbinn24335123456", None, "utr:SBINN24335123456"),
+        ("UTR No.: SBINN24335123456", None, "utr:SBINN24335123456"),
+        ("UPI Ref. No. 412345678901", "SBIN", "rrn:SBIN:412345678901"),
         ("HDFCR52024112500000012", None, "utr:HDFCR52024112500000012"),
         ("4123 4567 8901", "SBIN0001234", "rrn:SBIN:412345678901"),
         ("RRN: 412345678901", "sbin", "rrn:SBIN:412345678901"),
@@ -150,8 +155,9 @@ def test_transaction_references_written_forms(
     ref = one(T.TRANSACTION_REF, written, **({"ifsc": bank} if bank else {}))
 
     assert ref.value == expected
-    assert expected[-4:] in ref.masked
-    assert expected[4:-4] not in ref.masked
+    digits = expected.rpartition(":")[2]
+    assert ref.masked.endswith(digits[-4:])
+    assert digits[-8:-4] not in ref.masked
 
 
 @pytest.mark.parametrize(
@@ -161,6 +167,8 @@ def test_transaction_references_written_forms(
         ("412345678901", "State Bank", "transaction_ref.bank_invalid"),
         ("12345", None, "transaction_ref.invalid"),
         ("SBIN-N24-335", None, "transaction_ref.invalid"),
+        ("SBINN24335123456", "HDFC0001234", "transaction_ref.bank_conflict"),
+        ("rrn:SBIN:412345678901", "HDFC", "transaction_ref.bank_conflict"),
     ],
 )
 def test_bad_transaction_references_are_refused_with_a_code(
@@ -189,6 +197,7 @@ def test_a_utr_written_with_separators_is_one_value_and_its_canonical_form_is_st
         (f"whatsapp:group:{G}", None, f"whatsapp:group:{G}"),
         ("https://sharechat.com/profile/ravi_99", None, "sharechat:ravi_99"),
         ("https://mojapp.in/@Ravi_99", None, "moj:ravi_99"),
+        ("https://mojapp.in/profile/ravi_99", None, "moj:ravi_99"),
         ("https://share.myjosh.in/profile/ravi99", None, "josh:ravi99"),
         ("@ravi99", "josh", "josh:ravi99"),
         ("ravi_99", "sharechat", "sharechat:ravi_99"),
@@ -215,6 +224,10 @@ def test_a_whatsapp_group_shows_as_a_group_not_a_handle() -> None:
         ("https://www.whatsapp.com/channel/", None, "social.not_a_profile"),
         ("https://sharechat.com/post/abc123", None, "social.not_a_profile"),
         ("https://mojapp.in/video/123", None, "social.not_a_profile"),
+        ("https://sharechat.com/profile", None, "social.not_a_profile"),
+        ("https://sharechat.com/u/123", None, "social.not_a_profile"),
+        ("whatsapp:ravi", None, "social.whatsapp_link_required"),
+        ("whatsapp:9876543210", None, "social.whatsapp_link_required"),
     ],
 )
 def test_whatsapp_and_indian_platform_links_that_name_no_profile_are_refused(
@@ -278,3 +291,36 @@ def test_a_port_or_time_on_another_type_is_refused() -> None:
         canonicalise(T.PHONE, "+91 98765 43210", port=5060)
 
     assert refused.value.code == "phone.ip_only"
+
+
+@pytest.mark.parametrize(
+    ("written", "port", "code"),
+    [
+        ("100.64.12.7", 0, "ip.bad_port"),
+        ("100.64.12.7", 65536, "ip.bad_port"),
+        ("100.64.12.7:99999@2026-11-20T14:02Z", None, "ip.bad_port"),
+        ("8.8.8.8:443@2026-11-20T14:02Z", None, "ip.invalid"),
+        ("100.64.12.7:443@2026-11-20T14:02Z", 443, "ip.invalid"),
+    ],
+)
+def test_a_bad_port_or_a_mixed_up_cgnat_form_is_refused(
+    written: str, port: int | None, code: str
+) -> None:
+    with pytest.raises(InvalidIdentifier) as refused:
+        canonicalise(T.IP, written, port=port, observed_at=AT if port else None)
+
+    assert refused.value.code == code
+
+
+@given(
+    port=st.integers(1, 65535),
+    observed_at=st.datetimes(
+        min_value=datetime(2000, 1, 2), max_value=datetime(2100, 1, 1), timezones=st.timezones()
+    ),
+)
+def test_an_observed_cgnat_address_reads_back_from_its_canonical_form(
+    port: int, observed_at: datetime
+) -> None:
+    value = canonicalise(T.IP, "100.64.12.7", port=port, observed_at=observed_at)[0].value
+
+    assert one(T.IP, value).value == value

@@ -123,14 +123,61 @@ async def test_an_observation_time_that_cannot_be_true_is_refused_naming_the_ide
     assert intake.publisher.published == []
 
 
-async def test_a_port_on_anything_but_an_ip_is_refused(intake: Intake) -> None:
+@pytest.mark.parametrize(
+    ("identifier", "field", "code"),
+    [
+        (
+            {"type": "phone", "value": "+91 98765 43210", "port": 5060},
+            "identifiers[0]",
+            "request.value_error",
+        ),
+        (
+            {"type": "ip", "value": "100.64.1.2", "port": True},
+            "identifiers[0].port",
+            "request.int_type",
+        ),
+        (
+            {"type": "ip", "value": "100.64.1.2", "port": 70000},
+            "identifiers[0].port",
+            "request.less_than_equal",
+        ),
+        (
+            {"type": "ip", "value": "103.21.4.9", "observed_at": "1999-01-01T00:00:00+05:30"},
+            "identifiers[0].observed_at",
+            "observed_at.too_early",
+        ),
+    ],
+)
+async def test_a_bad_port_or_observation_time_is_refused_naming_it(
+    intake: Intake, identifier: dict[str, object], field: str, code: str
+) -> None:
     body = complaint_body("MH-MUM", ("phone", unique_mobile()))
-    body["identifiers"][0]["port"] = 5060
+    body["identifiers"] = [identifier]
 
     response = await intake.complaint(body, api_key("MH-MUM"))
 
     assert response.status_code == 422
-    assert [e["field"] for e in response.json()["errors"]] == ["identifiers[0]"]
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [(field, code)]
+
+
+async def test_every_problem_of_a_complaint_is_listed_at_once(intake: Intake) -> None:
+    body = complaint_body("MH-MUM", ("phone", "12345"), registered_at="2027-01-01T00:00:00+05:30")
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    assert [e["code"] for e in response.json()["errors"]] == [
+        "registered_at.future",
+        "phone.invalid",
+    ]
+
+
+async def test_a_merchant_vpa_is_accepted_and_said_to_be_a_merchants(intake: Intake) -> None:
+    body = complaint_body("MH-MUM", ("upi", "Q123456789@ybl"))
+
+    response = await intake.complaint(body, api_key("MH-MUM"))
+
+    [notice] = response.json()["notices"]
+    assert (notice["code"], notice["masked"]) == ("upi.merchant", "q1••••••89@ybl (merchant)")
 
 
 async def test_an_ips_observation_time_travels_with_its_sighting(intake: Intake) -> None:
