@@ -16,6 +16,7 @@ from schemas.identifiers.model import MASK, InvalidIdentifier
 
 CGNAT = ipaddress.ip_network("100.64.0.0/10")
 IPV6_PREFIX = 64
+_IPV6_NETWORK_MASK = ((1 << IPV6_PREFIX) - 1) << (128 - IPV6_PREFIX)
 CGNAT_NOTE = (
     "a carrier-grade NAT address, shared by thousands of subscribers at once: give the source "
     "port and the time it was seen (observed_at) to link it"
@@ -46,9 +47,9 @@ def canonical_ip(
         text = text.removesuffix(f"/{IPV6_PREFIX}")
     address = _address(text)
     if isinstance(address, ipaddress.IPv6Address):
-        network = ipaddress.ip_network(f"{address}/{IPV6_PREFIX}", strict=False)
+        network = ipaddress.IPv6Address(int(address) & _IPV6_NETWORK_MASK)
         shown = ":".join(address.exploded.split(":")[:2]) + f":{MASK}/{IPV6_PREFIX}"
-        return network.compressed, shown, None
+        return f"{network.compressed}/{IPV6_PREFIX}", shown, None
     masked = ".".join([*address.compressed.split(".")[:2], MASK, MASK])
     if address not in CGNAT:
         return address.compressed, masked, None
