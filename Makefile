@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install system-packages up test lint typecheck unit integration chaos bench lock contracts clean
+.PHONY: install system-packages up test lint typecheck unit integration chaos bench lock contracts messages clean
 
 $(VENV)/.installed: requirements.lock pyproject.toml harness/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,17 @@ lock:  ## re-resolve both locks from pyproject.toml (needs `make install` once)
 
 contracts: install  ## regenerate docs/api/ (AsyncAPI of the topics, OpenAPI of intake and notifier)
 	$(BIN)/crosslink contracts
+
+LOCALE := crosslink/locale
+messages: install  ## extract every text people read into $(LOCALE)/messages.pot and merge it into each language's catalog
+	$(BIN)/pybabel --quiet extract -F $(LOCALE)/babel.cfg --add-location=file --sort-output \
+		--project=crosslink --copyright-holder="crosslink" -o $(LOCALE)/messages.pot cli crosslink services
+	for language in en hi mr; do \
+		if [ -f $(LOCALE)/$$language/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date \
+				-i $(LOCALE)/messages.pot -d $(LOCALE) -l $$language; \
+		else $(BIN)/pybabel --quiet init -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$language; fi; \
+	done
 
 clean:
 	rm -rf $(VENV) .crosslink .mypy_cache .ruff_cache .pytest_cache

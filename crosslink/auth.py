@@ -15,18 +15,19 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from crosslink.directory import Caller, District, DistrictsDirectory
+from crosslink.i18n import N_
 from crosslink.problems import ProblemError
 
 _bearer = HTTPBearer(auto_error=False)
 
 
 class Unauthenticated(ProblemError):
-    status, slug, title = 401, "unauthenticated", "Missing or unknown API key"
+    status, slug, title = 401, "unauthenticated", N_("Missing or unknown API key")
     default_headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
 class NotPermitted(ProblemError):
-    status, slug, title = 403, "not-permitted", "This key may not do that"
+    status, slug, title = 403, "not-permitted", N_("This key may not do that")
 
 
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

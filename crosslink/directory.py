@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from crosslink.i18n import DEFAULT_LANGUAGE, Language
 from schemas.api import DISTRICT_CODE_PATTERN
 
 WebhookSecret = Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,}$")]
@@ -89,6 +90,8 @@ class District(BaseModel):
     webhook: Webhook | None = None
     email: tuple[ContactAddress, ...] = ()
     phone: tuple[DutyPhone, ...] = ()  # the cell's duty phone, for another district to call
+    # The language its console opens in and its emails are written in (crosslink.i18n).
+    language: Language = DEFAULT_LANGUAGE
     api_key_sha256: tuple[KeyHash, ...] = ()
 
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crosslink.i18n import N_
 from crosslink.limits import read_body
-from crosslink.problems import problem_response
+from crosslink.problems import accept_language, problem_response
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
@@ -62,7 +63,7 @@ class IdempotencyKeys:
             await _problem(
                 422,
                 "invalid-idempotency-key",
-                "Invalid Idempotency-Key",
+                N_("Invalid Idempotency-Key"),
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters",
                 scope,
                 receive,
@@ -110,7 +111,7 @@ class IdempotencyKeys:
             await _problem(
                 422,
                 "idempotency-key-reused",
-                "Idempotency-Key reused",
+                N_("Idempotency-Key reused"),
                 "this Idempotency-Key was used with another request body; use a "
                 "new key for a new request",
                 scope,
@@ -121,7 +122,7 @@ class IdempotencyKeys:
             await _problem(
                 409,
                 "idempotency-key-in-use",
-                "Request still in progress",
+                N_("Request still in progress"),
                 "a request with this Idempotency-Key is still being processed; retry shortly",
                 scope,
                 receive,
@@ -151,5 +152,11 @@ def _digest(*parts: bytes) -> str:
 async def _problem(
     status: int, slug: str, title: str, detail: str, scope: Scope, receive: Receive, send: Send
 ) -> None:
-    response = problem_response(status=status, slug=slug, title=title, detail=detail)
+    response = problem_response(
+        status=status,
+        slug=slug,
+        title=title,
+        detail=detail,
+        accept_language=accept_language(scope),
+    )
     await response(scope, receive, send)

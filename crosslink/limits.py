@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crosslink.problems import ProblemError, WatchedSend, problem_response
+from crosslink.i18n import N_
+from crosslink.problems import ProblemError, WatchedSend, accept_language, problem_response
 
 
 class RateLimited(ProblemError):
-    status, slug, title = 429, "rate-limited", "Too many requests for this key"
+    status, slug, title = 429, "rate-limited", N_("Too many requests for this key")
 
     def __init__(self, retry_after_s: float) -> None:
         seconds = max(1, math.ceil(retry_after_s))
@@ -80,9 +81,10 @@ class RequestTimeout:
             response = problem_response(
                 status=503,
                 slug="request-timeout",
-                title="The request took too long",
+                title=N_("The request took too long"),
                 detail=f"no answer within {self._timeout_s:g} s; nothing was accepted, retry",
                 headers={"Retry-After": str(self._retry_after_s)},
+                accept_language=accept_language(scope),
             )
             await response(scope, receive, send)
 
@@ -114,8 +116,9 @@ class BodySizeLimit:
         response = problem_response(
             status=413,
             slug="body-too-large",
-            title="Request body too large",
+            title=N_("Request body too large"),
             detail=f"the request body must be at most {self._max} bytes",
+            accept_language=accept_language(scope),
         )
         await response(scope, receive, send)
 

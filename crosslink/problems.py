@@ -2,6 +2,8 @@
 
 Each failure kind is a ProblemError subclass with a stable `type`; handlers map them, request
 validation errors and anything unexpected to application/problem+json. Never a stack trace.
+A problem's `title` is in the caller's language (Accept-Language, crosslink.i18n); its `type`,
+`detail` and field `errors` stay English, for the integrator's code and logs.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crosslink.i18n import N_, negotiate, translator
 from schemas.api import FieldProblem, Problem
 
 PROBLEM_BASE = "https://crosslink.example/problems/"
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 class ProblemError(Exception):
     status: ClassVar[int] = 500
     slug: ClassVar[str] = "internal"
-    title: ClassVar[str] = "Internal error"
+    title: ClassVar[str] = N_("Internal error")
     default_headers: ClassVar[dict[str, str]] = {}
 
     def __init__(
@@ -44,6 +47,10 @@ class ProblemError(Exception):
         self.headers = {**self.default_headers, **(headers or {})}
 
 
+# Starlette's own titles for the HTTP errors it raises itself (unknown path, wrong method).
+HTTP_TITLES = (N_("Not Found"), N_("Method Not Allowed"))
+
+
 def problem_response(
     *,
     status: int,
@@ -52,13 +59,31 @@ def problem_response(
     detail: str,
     errors: Sequence[FieldProblem] = (),
     headers: dict[str, str] | None = None,
+    accept_language: str | None = None,
 ) -> JSONResponse:
+    """`title` is an English message of the catalogs, answered in the caller's language."""
+    language = negotiate(accept_language)
     problem = Problem(
-        type=PROBLEM_BASE + slug, title=title, status=status, detail=detail, errors=list(errors)
+        type=PROBLEM_BASE + slug,
+        title=translator(language).gettext(title),
+        status=status,
+        detail=detail,
+        errors=list(errors),
     )
     return JSONResponse(
-        problem.model_dump(), status_code=status, media_type=PROBLEM_JSON, headers=headers
+        problem.model_dump(),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers={**(headers or {}), "Content-Language": language},
     )
+
+
+def accept_language(scope: Scope) -> str | None:
+    """The Accept-Language header of an ASGI request, for a problem answered by a middleware."""
+    for name, value in scope.get("headers", ()):
+        if name == b"accept-language":
+            return str(value.decode("latin-1"))
+    return None
 
 
 # Every guarded route may answer these (crosslink.guards): a body that is not JSON, too large,
@@ -93,7 +118,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem+json response."""
 
     @app.exception_handler(ProblemError)
-    async def _problem(_: Request, error: ProblemError) -> JSONResponse:
+    async def _problem(request: Request, error: ProblemError) -> JSONResponse:
         return problem_response(
             status=error.status,
             slug=error.slug,
@@ -101,27 +126,30 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail=error.detail,
             errors=error.errors,
             headers=error.headers or None,
+            accept_language=request.headers.get("accept-language"),
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = _validation_problems(error.errors())
         return problem_response(
             status=422,
             slug="invalid-request",
-            title="The request is invalid",
+            title=N_("The request is invalid"),
             detail=f"{len(problems)} field(s) are invalid",
             errors=problems,
+            accept_language=request.headers.get("accept-language"),
         )
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, error: HTTPException) -> JSONResponse:
+    async def _http(request: Request, error: HTTPException) -> JSONResponse:
         return problem_response(
             status=error.status_code,
             slug=f"http-{error.status_code}",
             title=str(error.detail),
             detail=str(error.detail),
             headers=dict(error.headers) if error.headers else None,
+            accept_language=request.headers.get("accept-language"),
         )
 
     app.add_middleware(AnswerUnexpectedErrors)
@@ -174,7 +202,8 @@ class AnswerUnexpectedErrors:
             response = problem_response(
                 status=500,
                 slug="internal",
-                title="Internal error",
+                title=N_("Internal error"),
                 detail="crosslink could not handle this request; it has been logged",
+                accept_language=accept_language(scope),
             )
             await response(scope, receive, send)

@@ -5,7 +5,9 @@
 # - prometheus: promtool checks and unit-tests the alert rules, and a test scrapes the services
 #   with a real Prometheus server;
 # - chromium and chromium-driver: the console's browser tests (tests/browser/) drive Debian's
-#   headless Chromium through Debian's chromedriver; nothing downloads a browser.
+#   headless Chromium through Debian's chromedriver; nothing downloads a browser;
+# - fonts-noto-core: the Devanagari font the console serves for Hindi and Marathi (the console's
+#   browser test checks that it loads; `make up` uses it too when installed).
 # The tests start and stop their own servers; nothing here starts one.
 set -euo pipefail
 missing=()
@@ -13,6 +15,7 @@ compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql
 command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
+[[ -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ]] || missing+=(fonts-noto-core)
 if [[ ${#missing[@]} -eq 0 ]]; then
     exit 0
 fi

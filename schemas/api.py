@@ -12,6 +12,7 @@ from schemas.events import (
     ClusterSummary,
     Footprint,
     IdentifierRef,
+    ReasonFacts,
     RegistryRef,
 )
 from schemas.identifiers import IdentifierType
@@ -199,7 +200,8 @@ class DistrictAlert(BaseModel):
     alert_id: str
     kind: AlertKind
     rule: str
-    reason: str
+    reason: str  # in English; `facts` holds what it states (docs/webhooks.md)
+    facts: ReasonFacts | None = None
     district: str
     raised_at: AwareDatetime
     identifier: IdentifierRef

@@ -153,6 +153,33 @@ class Footprint(_Event):
     earliest: CaseRef
 
 
+class ReasonFacts(_Event):
+    """What an alert's reason states, as data, so each reader words it in its own language
+    (`crosslink.reasons`); `reason` is the English wording. `rule` says which sentence; each rule
+    fills the fields its sentence names (docs/webhooks.md), the others stay empty."""
+
+    complaints: int | None = None  # complaints naming the identifier, or in the group
+    districts: tuple[str, ...] = ()  # the districts involved
+    states: tuple[str, ...] = ()  # their states
+    complaint_id: str | None = None  # the complaint the alert is about
+    district: str | None = None  # its district
+    earlier: CaseRef | None = None  # the earliest complaint, or the one it links to
+    your_complaints: int | None = None  # the receiving district's complaints naming it
+    first_complaint_id: str | None = None  # the first of them
+    new_districts: tuple[str, ...] = ()  # districts new since the last alert or summary
+    new_states: tuple[str, ...] = ()  # states new since the last summary
+    new_complaints: int | None = None  # complaints new since the last summary
+    threshold: int | None = None  # the prolific-identifier threshold, when it was just passed
+    window_hours: float | None = None  # a weak identifier's matching window
+    period_hours: float | None = None  # the least time between two summaries
+    registry: tuple[str, ...] = ()  # suspect registry entries, "source reference"
+    decided_by: str | None = None  # the operator who decided a generic value
+    decided_on: AwareDatetime | None = None
+    note: str | None = None  # the operator's reason, in their words
+    districts_told: int | None = None  # districts told of a generic-value decision
+    weak: bool = False  # a weak identifier (an IP shared by many): a lead, not a fact
+
+
 AlertKind = Literal[
     "shared_identifier", "registry_hit", "hub_identifier", "cluster_linked", "generic_value"
 ]
@@ -161,7 +188,8 @@ AlertKind = Literal[
 class AlertRaised(_Event):
     """Something a district (or an operator) must know. Published by the matcher, keyed by id.
 
-    `rule` names the matching rule that fired and `reason` explains it in plain language.
+    `rule` names the matching rule that fired and `reason` explains it in plain English;
+    `facts` holds what the reason states, for a reader to word it in another language.
     Operator alerts (`audience: operators`) go to the operations team, not to districts.
     """
 
@@ -170,6 +198,7 @@ class AlertRaised(_Event):
     kind: AlertKind
     rule: str
     reason: str
+    facts: ReasonFacts | None = None  # the reason as data (absent on alerts before it existed)
     audience: Literal["districts", "operators"] = "districts"
     raised_at: AwareDatetime
     # When intake received the complaint or registry entry that caused this alert: the start

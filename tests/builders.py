@@ -8,7 +8,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.events import AlertKind, AlertRaised, CaseRef, IdentifierRef
+from crosslink.i18n import translator
+from crosslink.reasons import word
+from schemas.events import AlertKind, AlertRaised, CaseRef, IdentifierRef, ReasonFacts
 from schemas.identifiers import IdentifierType
 
 
@@ -51,19 +53,27 @@ def alert_raised(*districts: str, kind: AlertKind = "shared_identifier") -> Aler
                 police_station=f"Cyber PS {district}", registered_at=now)
         for district in districts
     )  # fmt: skip
+    identifier = IdentifierRef(
+        type=IdentifierType.PHONE,
+        token=f"tok_{uuid.uuid4().hex}",
+        key_id="k1",
+        masked="+91 98•••••210",
+    )
+    # A shared-identifier alert carries its facts as the matcher's do; the other kinds only an
+    # English reason, as alerts raised before facts existed.
+    facts = ReasonFacts(complaints=len(cases), districts=tuple(dict.fromkeys(districts)))
+    shared = kind == "shared_identifier"
     return AlertRaised(
         alert_id=f"alert_{uuid.uuid4().hex[:16]}",
         kind=kind,
         rule=kind,
-        reason=f"The same phone was named in complaints in {', '.join(districts)}.",
+        reason=word(kind, identifier, facts, translator("en"))
+        if shared
+        else f"The same phone was named in complaints in {', '.join(districts)}.",
+        facts=facts if shared else None,
         raised_at=now,
         received_at=now,
-        identifier=IdentifierRef(
-            type=IdentifierType.PHONE,
-            token=f"tok_{uuid.uuid4().hex}",
-            key_id="k1",
-            masked="+91 98•••••210",
-        ),
+        identifier=identifier,
         trigger=cases[-1],
         cases=cases,
     )

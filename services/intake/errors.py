@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+from crosslink.i18n import N_
 from crosslink.problems import ProblemError
 
 
 class WrongDistrict(ProblemError):
-    status, slug, title = 403, "wrong-district", "This key may not post for that district"
+    status, slug, title = 403, "wrong-district", N_("This key may not post for that district")
 
 
 class InvalidRegistryEntries(ProblemError):
-    status, slug, title = 422, "invalid-registry-entries", "Registry entries are invalid"
+    status, slug, title = 422, "invalid-registry-entries", N_("Registry entries are invalid")
 
 
 class InvalidGenericValue(ProblemError):
-    status, slug, title = 422, "invalid-generic-value", "The generic value is invalid"
+    status, slug, title = 422, "invalid-generic-value", N_("The generic value is invalid")
 
 
 class InvalidComplaint(ProblemError):
-    status, slug, title = 422, "invalid-complaint", "The complaint is invalid"
+    status, slug, title = 422, "invalid-complaint", N_("The complaint is invalid")
 
 
 class BrokerUnavailable(ProblemError):
-    status, slug, title = 503, "broker-unavailable", "Complaint not accepted; retry shortly"
+    status, slug, title = 503, "broker-unavailable", N_("Complaint not accepted; retry shortly")
 
     def __init__(self, detail: str, *, retry_after_s: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after_s)})

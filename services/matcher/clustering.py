@@ -31,6 +31,8 @@ from typing import Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from crosslink.i18n import translator
+from crosslink.reasons import word
 from schemas.events import (
     AlertRaised,
     CaseRef,
@@ -39,6 +41,7 @@ from schemas.events import (
     GenericValueDecided,
     IdentifierRef,
     PathStep,
+    ReasonFacts,
     in_time_order,
     state_of,
 )
@@ -309,22 +312,23 @@ def _cluster_alert(
     each district's first complaint, so each finds its own."""
     step, identifier = first_step
     case = filed.case
-    districts = ", ".join(cluster.districts)
     new = [district for district in cluster.districts if district not in cluster.told]
-    reason = (
-        f"{cluster.size} complaints in {len(cluster.districts)} districts ({districts}) "
-        f"are linked through shared identifiers into one group"
-        + (f"; new since the last alert: {', '.join(new)}" if cluster.told else "")
-        + f". Complaint {case.complaint_id} ({case.district}) joined it through the "
-        f"{identifier.type.value} {identifier.masked} it shares with complaint "
-        f"{step.earlier.complaint_id} ({step.earlier.district})."
+    facts = ReasonFacts(
+        complaints=cluster.size,
+        districts=cluster.districts,
+        states=cluster.states,
+        complaint_id=case.complaint_id,
+        district=case.district,
+        earlier=step.earlier,
+        new_districts=tuple(new) if cluster.told else (),
     )
     cases = {c.key: c for c in (*cluster.firsts, step.earlier, case)}
     return AlertRaised(
         alert_id=stable_id("cluster_linked", cluster.cluster_id, *case.key),
         kind="cluster_linked",
         rule="cluster_linked",
-        reason=reason,
+        reason=word("cluster_linked", identifier, facts, translator("en")),
+        facts=facts,
         raised_at=now,
         received_at=filed.received_at,
         identifier=identifier,

@@ -21,6 +21,8 @@ from typing import NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from crosslink.i18n import translator
+from crosslink.reasons import word
 from schemas.events import (
     AlertKind,
     AlertRaised,
@@ -29,6 +31,7 @@ from schemas.events import (
     GenericValueDecided,
     IdentifierRef,
     IdentifierSighted,
+    ReasonFacts,
     RegistryEntryAdded,
     RegistryRef,
     in_time_order,
@@ -284,13 +287,11 @@ def _generic_outcome(state: TokenState, decision: GenericValueDecided, now: date
     """Marked generic: every district it linked is told the link was a generic value, and
     operators get the decision on record. Withdrawn: on record, and it links again."""
     identifier = decision.identifier
+    facts = ReasonFacts(
+        decided_by=decision.decided_by, decided_on=decision.decided_at, note=decision.reason
+    )
     if not decision.generic:
-        reason = (
-            f"{decision.decided_by} withdrew the decision that the {identifier.type.value} "
-            f"{identifier.masked} is a generic value: it links complaints again. "
-            f"Reason: {decision.reason}"
-        )
-        record = _decision_record("generic_value_withdrawn", reason, decision, now)
+        record = _decision_record("generic_value_withdrawn", facts, decision, now)
         return Outcome(state.model_copy(update={"generic": None}), (record,))
     mark = GenericMark(
         decision_id=decision.decision_id,
@@ -300,23 +301,19 @@ def _generic_outcome(state: TokenState, decision: GenericValueDecided, now: date
     )
     marked = state.model_copy(update={"generic": mark})
     notices = _generic_notices(identifier, marked, mark, now) if state.complaints > 1 else ()
-    reason = (
-        f"{decision.decided_by} marked the {identifier.type.value} {identifier.masked} a "
-        f"generic value: it links nothing from now on. Reason: {decision.reason}. "
-        f"{len(notices)} district(s) it had linked were told."
-    )
-    record = _decision_record("generic_value_decided", reason, decision, now)
+    told = facts.model_copy(update={"districts_told": len(notices)})
+    record = _decision_record("generic_value_decided", told, decision, now)
     return Outcome(marked, (*notices, record))
 
 
 def _decision_record(
-    rule: str, reason: str, decision: GenericValueDecided, now: datetime
+    rule: str, facts: ReasonFacts, decision: GenericValueDecided, now: datetime
 ) -> AlertRaised:
     """The operators' record of a decision: who made it, when, why (one per decision)."""
     return _alert(
         "generic_value",
         rule,
-        reason,
+        facts,
         decision.identifier,
         now,
         key=(decision.decision_id,),
@@ -345,18 +342,19 @@ def _generic_notice(
     mark: GenericMark,
     now: datetime,
 ) -> AlertRaised:
-    reason = (
-        f"The {identifier.type.value} {identifier.masked}, named in {tally.complaints} of "
-        f"your complaints (the first {tally.first_id}) and in "
-        f"{footprint.complaints} in all, is a generic value shared by unrelated people, "
-        f"operators decided on {mark.decided_at.date().isoformat()} ({mark.reason}). "
-        "Links made through it are not evidence of a common perpetrator; it links "
-        "nothing from now on."
+    facts = _spread_facts(footprint).model_copy(
+        update={
+            "your_complaints": tally.complaints,
+            "first_complaint_id": tally.first_id,
+            "decided_by": mark.decided_by,
+            "decided_on": mark.decided_at,
+            "note": mark.reason,
+        }
     )
     return _alert(
         "generic_value",
         "generic_value",
-        reason,
+        facts,
         identifier,
         now,
         key=(mark.decision_id, district),
@@ -396,7 +394,7 @@ def _matching_cases(
 def _alert(
     kind: AlertKind,
     rule: str,
-    reason: str,
+    facts: ReasonFacts,
     identifier: IdentifierRef,
     now: datetime,
     *,
@@ -412,7 +410,8 @@ def _alert(
         alert_id=stable_id(kind, identifier.token, *key),
         kind=kind,
         rule=rule,
-        reason=reason,
+        reason=word(rule, identifier, facts, translator("en")),
+        facts=facts,
         audience="operators" if operators else "districts",
         raised_at=now,
         identifier=identifier,
@@ -433,21 +432,19 @@ def _shared_alert(
     now: datetime,
 ) -> AlertRaised:
     cases = (*earlier, case)
-    districts = ", ".join(dict.fromkeys(c.district for c in cases))
-    reason = (
-        f"The same {identifier.type.value} {identifier.masked} was named in "
-        f"{len(cases)} complaints ({districts})."
+    facts = ReasonFacts(
+        complaints=len(cases), districts=tuple(dict.fromkeys(c.district for c in cases))
     )
     rule = "shared_identifier"
     if identifier.strength is Strength.WEAK:
         rule = "weak_identifier_within_window"
-        reason += _weak_caveat(rules)
-    return _case_alert(rule, reason, identifier, case, cases, state, state.footprint(), now)
+        facts = facts.model_copy(update={"weak": True, "window_hours": _hours(rules.weak_window)})
+    return _case_alert(rule, facts, identifier, case, cases, state, state.footprint(), now)
 
 
 def _case_alert(
     rule: str,
-    reason: str,
+    facts: ReasonFacts,
     identifier: IdentifierRef,
     case: CaseRef,
     cases: tuple[CaseRef, ...],
@@ -460,7 +457,7 @@ def _case_alert(
     return _alert(
         "shared_identifier",
         rule,
-        reason,
+        facts,
         identifier,
         now,
         key=case.key,
@@ -472,16 +469,8 @@ def _case_alert(
     )
 
 
-def _hours(period: timedelta) -> str:
-    return f"{period.total_seconds() / 3600:g} hours"
-
-
-def _weak_caveat(rules: MatchingRules) -> str:
-    return (
-        f" They were registered within {_hours(rules.weak_window)} of each other. This "
-        "identifier is weak (shared by many people): treat the link as a lead to check, not a "
-        "fact."
-    )
+def _hours(period: timedelta) -> float:
+    return period.total_seconds() / 3600
 
 
 def _prolific_alert(
@@ -494,18 +483,18 @@ def _prolific_alert(
     """To the district of a complaint naming a prolific identifier: how far it has spread, the
     earliest complaint (whom to call first) and the registry status."""
     earliest = footprint.earliest
-    reason = (
-        f"The {identifier.type.value} {identifier.masked} named in your complaint "
-        f"{case.complaint_id} has been named in {footprint.complaints} complaints in "
-        f"{_spread(footprint)}. The earliest is {earliest.complaint_id} ({earliest.district}, "
-        f"registered {earliest.registered_at.date().isoformat()}). {_registry_status(state)}"
+    facts = _spread_facts(footprint, state).model_copy(
+        update={
+            "complaint_id": case.complaint_id,
+            "district": case.district,
+            "earlier": earliest,
+            "weak": identifier.strength is Strength.WEAK,
+        }
     )
-    if identifier.strength is Strength.WEAK:
-        reason += " This identifier is weak (shared by many people): treat it as a lead."
     cases = (earliest,) if earliest.key == case.key else (earliest, case)
     told = (case.district,)
     return _case_alert(
-        "prolific_identifier", reason, identifier, case, cases, state, footprint, now, told
+        "prolific_identifier", facts, identifier, case, cases, state, footprint, now, told
     )
 
 
@@ -525,30 +514,21 @@ def _digest_alert(
     if not recipients:
         return None
     latest = state.latest[-min(news.since, SAMPLE) :]  # the news, or its latest SAMPLE
-    new_states = sorted({c.state for c in latest} - set(news.states))
-    since = (
-        f"more than {rules.hub_threshold}, so from now on you hear of it in summaries"
-        if news.sent == 0
-        else f"{news.since} new since the last summary"
-    )
-    reason = (
-        f"The {identifier.type.value} {identifier.masked} is now named in "
-        f"{footprint.complaints} complaints in {_spread(footprint)}: {since}"
-        + (
-            f", from {len(news.new_districts)} new districts ({', '.join(news.new_districts)})"
-            if news.new_districts
-            else ""
-        )
-        + (f", reaching {', '.join(new_states)}" if new_states else "")
-        + f". {_registry_status(state)} You receive a summary like this at once when it "
-        f"reaches a new state, otherwise at most once every {_hours(rules.digest_period)}."
+    facts = _spread_facts(footprint, state).model_copy(
+        update={
+            "threshold": rules.hub_threshold if news.sent == 0 else None,
+            "new_complaints": news.since,
+            "new_districts": news.new_districts,
+            "new_states": tuple(sorted({c.state for c in latest} - set(news.states))),
+            "period_hours": _hours(rules.digest_period),
+        }
     )
     firsts = tuple(state.districts[d].first(d) for d in recipients)
     cases = _unique((*firsts, *latest))
     return _alert(
         "shared_identifier",
         "prolific_identifier_digest",
-        reason,
+        facts,
         identifier,
         now,
         key=("digest", str(news.sent)),
@@ -563,14 +543,13 @@ def _digest_alert(
 def _registry_alert(
     identifier: IdentifierRef, case: CaseRef, registry: tuple[RegistryRef, ...], now: datetime
 ) -> AlertRaised:
-    reason = (
-        f"The {identifier.type.value} {identifier.masked} named in complaint "
-        f"{case.complaint_id} is in the suspect registry ({_sources(registry)})."
+    facts = ReasonFacts(
+        complaint_id=case.complaint_id, district=case.district, registry=_sources(registry)
     )
     return _alert(
         "registry_hit",
         "registry_hit",
-        reason,
+        facts,
         identifier,
         now,
         key=case.key,
@@ -588,17 +567,14 @@ def _registry_alerts_by_district(
     alerts, footprint = [], state.footprint()
     for district in footprint.districts:
         tally = state.districts[district]
-        reason = (
-            f"The {identifier.type.value} {identifier.masked}, named in {tally.complaints} of "
-            f"your complaints (the first {tally.first_id}) and in "
-            f"{footprint.complaints} complaints in all, is now in the suspect registry "
-            f"({_sources(state.registry)})."
+        facts = _spread_facts(footprint, state).model_copy(
+            update={"your_complaints": tally.complaints, "first_complaint_id": tally.first_id}
         )
         alerts.append(
             _alert(
                 "registry_hit",
                 "registry_hit",
-                reason,
+                facts,
                 identifier,
                 now,
                 key=("district", district),
@@ -622,20 +598,13 @@ def _hub_alert(
 ) -> AlertRaised:
     """The operators' alert on a prolific identifier: one id, raised again as its count grows,
     which the notifier keeps as one updated entry."""
-    reason = (
-        f"The {identifier.type.value} {identifier.masked} has been named in "
-        f"{footprint.complaints} complaints in {_spread(footprint)}, more than the "
-        f"threshold of {rules.hub_threshold}. Every district involved is still told (its own "
-        "complaints at once, the others in digests). If it is a shared or public value "
-        "(a helpline, a bank's published number, a cloned IMEI), mark it generic; otherwise "
-        "it is a large operation's identifier."
-    )
+    facts = _spread_facts(footprint, state).model_copy(update={"threshold": rules.hub_threshold})
     # Its rule tells the identifier passing the threshold from the updates of its count.
     rule = "hub_identifier" if first else "hub_identifier_count"
     return _alert(
         "hub_identifier",
         rule,
-        reason,
+        facts,
         identifier,
         now,
         key=(),
@@ -646,22 +615,18 @@ def _hub_alert(
     )
 
 
-def _spread(footprint: Footprint) -> str:
-    districts, states = len(footprint.districts), len(footprint.states)
-    return (
-        f"{districts} district{'s' if districts != 1 else ''} of "
-        f"{states} state{'s' if states != 1 else ''} ({', '.join(footprint.states)})"
+def _spread_facts(footprint: Footprint, state: TokenState | None = None) -> ReasonFacts:
+    """How far an identifier has spread, and its registry entries, as an alert states them."""
+    return ReasonFacts(
+        complaints=footprint.complaints,
+        districts=footprint.districts,
+        states=footprint.states,
+        registry=_sources(state.registry) if state is not None else (),
     )
 
 
-def _registry_status(state: TokenState) -> str:
-    if not state.registry:
-        return "It is not in the suspect registry."
-    return f"It is in the suspect registry ({_sources(state.registry)})."
-
-
-def _sources(registry: tuple[RegistryRef, ...]) -> str:
-    return "; ".join(f"{entry.source} {entry.reference}" for entry in registry)
+def _sources(registry: tuple[RegistryRef, ...]) -> tuple[str, ...]:
+    return tuple(f"{entry.source} {entry.reference}" for entry in registry)
 
 
 def _states(districts: tuple[str, ...]) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from crosslink.auth import DistrictDep, OperatorDep
 from crosslink.clock import utc_now
+from crosslink.i18n import N_
 from crosslink.problems import ProblemError, documented_problems
 from schemas.api import (
     DISTRICT_CODE_PATTERN,
@@ -30,15 +31,15 @@ router = APIRouter()
 
 
 class AlertNotFound(ProblemError):
-    status, slug, title = 404, "alert-not-found", "No such alert in your district's inbox"
+    status, slug, title = 404, "alert-not-found", N_("No such alert in your district's inbox")
 
 
 class StatusConflictProblem(ProblemError):
-    status, slug, title = 409, "status-conflict", "The alert has moved on"
+    status, slug, title = 409, "status-conflict", N_("The alert has moved on")
 
 
 class InvalidCursor(ProblemError):
-    status, slug, title = 422, "invalid-cursor", "The paging cursor is invalid"
+    status, slug, title = 422, "invalid-cursor", N_("The paging cursor is invalid")
 
 
 async def get_inbox(notifier: NotifierDep) -> Inbox:

@@ -22,6 +22,7 @@ from services.notifier.channels.email import EmailChannel, SmtpServer
 from services.notifier.channels.webhook import WebhookChannel, webhook_client
 from services.notifier.config import NotifierSettings
 from services.notifier.console.install import install_console
+from services.notifier.console.languages import check_fonts
 from services.notifier.console.signouts import SignedOut
 from services.notifier.consumer import AlertConsumer, KafkaDeadLetters
 from services.notifier.dispatcher import Dispatcher
@@ -46,6 +47,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         reload_on_sighup(directory)
+        check_fonts(settings.console_fonts_dir)
         async with AsyncExitStack() as stack:
             notifier = await _assembled(settings, directory, metrics, stack)
             app.state.notifier = notifier

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -55,6 +56,8 @@ class NotifierSettings(CommonSettings):
     # forwards plain http.
     console_secure_cookies: bool = False
     console_poll_interval_s: Annotated[float, Field(gt=0)] = 5.0  # the inbox's live updates
+    # Where the console's Devanagari font is read from: Debian's fonts-noto-core.
+    console_fonts_dir: Path = Path("/usr/share/fonts/truetype/noto")
 
     @field_validator("retry_schedule_s")
     @classmethod

@@ -1,4 +1,5 @@
-"""Where an alert email is written: subject, plain-text and HTML bodies from templates. Pure.
+"""Where an alert email is written: subject, plain-text and HTML bodies from templates, in the
+district's language. Pure.
 
 The email holds what the webhook holds (tokens never; masked identifiers, case references and
 the reason), so it can go to a district's shared mailbox without exposing a raw identifier.
@@ -8,56 +9,87 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import format_datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import jinja2
 
+from crosslink.i18n import N_, Language, Translator, translator
+from crosslink.reasons import reason_of, type_name
 from schemas.api import DistrictAlert
 from services.notifier.routing import Purpose
 
 TEMPLATES = Path(__file__).parent / "templates"
 KIND_TITLES = {
-    "shared_identifier": "Identifier shared with other complaints",
-    "registry_hit": "Identifier found in the suspect registry",
-    "cluster_linked": "Complaints linked into one group",
-    "hub_identifier": "Identifier named by very many complaints",
-    "generic_value": "Identifier marked a generic value: its links are withdrawn",
+    "shared_identifier": N_("Identifier shared with other complaints"),
+    "registry_hit": N_("Identifier found in the suspect registry"),
+    "cluster_linked": N_("Complaints linked into one group"),
+    "hub_identifier": N_("Identifier named by very many complaints"),
+    "generic_value": N_("Identifier marked a generic value: its links are withdrawn"),
 }
 
 
 @lru_cache
-def _templates() -> jinja2.Environment:
-    return jinja2.Environment(
+def _templates(language: Language) -> jinja2.Environment:
+    t = translator(language)
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    environment.install_gettext_translations(t.translations, newstyle=True)  # type: ignore[attr-defined]
+    environment.globals.update(
+        t=t,
+        date=t.date,
+        number=t.number,
+        reason=partial(reason_of, t=t),
+        type_name=partial(type_name, t=t),
+    )
+    return environment
 
 
-def subject(view: DistrictAlert, purpose: Purpose) -> str:
-    prefix = (
-        "[crosslink] Reminder, not yet acknowledged: " if purpose == "reminder" else "[crosslink] "
-    )
-    return (
-        f"{prefix}{KIND_TITLES[view.kind]}: {view.identifier.type.value} {view.identifier.masked}"
-    )
+def subject(view: DistrictAlert, purpose: Purpose, t: Translator) -> str:
+    values = {
+        "title": t.gettext(KIND_TITLES[view.kind]),
+        "type": type_name(view.identifier.type, t),
+        "masked": view.identifier.masked,
+    }
+    if purpose == "reminder":
+        return (
+            t.gettext("[crosslink] Reminder, not yet acknowledged: %(title)s: %(type)s %(masked)s")
+            % values
+        )
+    return t.gettext("[crosslink] %(title)s: %(type)s %(masked)s") % values
 
 
 def alert_email(
-    view: DistrictAlert, *, purpose: Purpose, sender: str, to: list[str], message_id: str
+    view: DistrictAlert,
+    *,
+    purpose: Purpose,
+    sender: str,
+    to: list[str],
+    message_id: str,
+    language: Language = "en",
 ) -> EmailMessage:
-    """One email for one district, with a plain-text body and an HTML alternative."""
-    context = {"alert": view, "title": KIND_TITLES[view.kind], "reminder": purpose == "reminder"}
+    """One email for one district, in its language, with a plain-text body and an HTML
+    alternative."""
+    t = translator(language)
+    context = {
+        "alert": view,
+        "title": t.gettext(KIND_TITLES[view.kind]),
+        "reminder": purpose == "reminder",
+    }
     message = EmailMessage()
-    message["Subject"] = subject(view, purpose)
+    message["Subject"] = subject(view, purpose, t)
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Date"] = format_datetime(view.raised_at)
     message["Message-ID"] = f"<{message_id}@crosslink>"
-    message.set_content(_templates().get_template("alert.txt.j2").render(context))
-    message.add_alternative(
-        _templates().get_template("alert.html.j2").render(context), subtype="html"
-    )
+    templates = _templates(language)
+    message.set_content(templates.get_template("alert.txt.j2").render(context))
+    message.add_alternative(templates.get_template("alert.html.j2").render(context), subtype="html")
+    # After the bodies: setting content moves Content-* headers into the first part.
+    message["Content-Language"] = language
     return message

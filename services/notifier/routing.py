@@ -74,6 +74,7 @@ def district_view(alert: AlertRaised, district: str) -> DistrictAlert:
         kind=alert.kind,
         rule=alert.rule,
         reason=alert.reason,
+        facts=alert.facts,
         district=district,
         raised_at=alert.raised_at,
         identifier=alert.identifier,

@@ -8,6 +8,7 @@ The screenshots in docs/console/ come from this test (conftest.SCREENSHOTS_ENV).
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from crosslink.i18n import translator
 from tests.browser.conftest import WINDOW, needs_chromium
 from tests.builders import complaint_body, unique_mobile, unique_upi
 from tests.conftest import api_key, contact_address, own_broker
@@ -39,6 +41,7 @@ DISTRICTS = {
     "MP-BPL": ("Bhopal", "Madhya Pradesh"),
     "WB-KOL": ("Kolkata", "West Bengal"),
 }
+LANGUAGES = {"MP-BPL": "hi"}  # the others speak the default, English
 SHARED_TITLE = "Identifier shared with other complaints"
 CLUSTER_TITLE = "Complaints linked into one group"
 PAGE_CHANGING = (NoSuchElementException, StaleElementReferenceException)
@@ -61,13 +64,14 @@ EXAMPLE_PHONE = "+91 74104 10123"
 
 
 def name_districts(path: Path) -> None:
-    """Real names, contact addresses and a duty phone (the notifier reloads the file within a
-    second)."""
+    """Real names, contact addresses, a duty phone and a language (the notifier reloads the
+    file within a second)."""
     directory = yaml.safe_load(path.read_text())
     for district in directory["districts"]:
         district["name"], district["state"] = DISTRICTS[district["code"]]
         district["email"] = [contact_address(district["code"])]
         district["phone"] = [EXAMPLE_PHONE]
+        district["language"] = LANGUAGES.get(district["code"], "en")
     path.write_text(yaml.safe_dump(directory))
 
 
@@ -258,3 +262,89 @@ def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_
     officer.browser.get(alert_url)
     assert officer.heading() == "Not found"
     assert bhopal["complaint_id"] not in officer.browser.page_source
+
+
+# What a Hindi page may show in Latin letters: the product's name, codes, and each language's
+# own name in the language switch.
+LATIN_ALLOWED = {"crosslink", "UPI", "IMEI", "IP", "ID", "IST", "English"}
+
+
+def english_words(officer: Officer, data: list[str]) -> set[str]:
+    """Latin words on the page (text, titles, labels), once data and codes are taken out."""
+    text: str = officer.browser.execute_script(
+        "const named = [...document.querySelectorAll('[aria-label], [title], [alt], "
+        "[placeholder], [data-label]')].flatMap(e => ['aria-label', 'title', 'alt', "
+        "'placeholder', 'data-label'].map(a => e.getAttribute(a) || ''));"
+        "return [document.title, document.body.textContent, ...named].join(' ');"
+    )
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, " ")
+    text = re.sub(r"\S*[•@]\S*", " ", text)  # masked identifiers, contact addresses
+    text = re.sub(r"\b[A-Z]{2}(-[A-Z]{3})?\b", " ", text)  # district and state codes
+    return set(re.findall(r"[A-Za-z][A-Za-z-]*", text)) - LATIN_ALLOWED
+
+
+def devanagari_font_loaded(officer: Officer) -> bool:
+    """Whether the page drew its Devanagari with the font the console serves."""
+    loaded: bool = officer.browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "document.fonts.ready.then(() => done([...document.fonts].some("
+        "f => f.family.includes('crosslink Devanagari') && f.status === 'loaded')));"
+    )
+    return loaded
+
+
+@needs_chromium
+def test_an_officer_reads_the_console_in_hindi_with_no_english_outside_identifiers_and_codes(
+    pipeline: Pipeline, officer: Officer
+) -> None:
+    hindi = translator("hi")
+    number, upi = unique_mobile(), unique_upi()
+    bhopal = complaint_body("MP-BPL", ("phone", number), ("upi", upi),
+                            police_station="Cyber Crime Cell Bhopal")  # fmt: skip
+    mumbai = complaint_body("MH-MUM", ("phone", number), police_station="Cyber Police Station West")
+    kolkata = complaint_body("WB-KOL", ("upi", upi), police_station="Lalbazar Cyber PS")
+    data = [
+        *(c[key] for c in (bhopal, mumbai, kolkata) for key in ("complaint_id", "police_station")),
+        *(name for pair in DISTRICTS.values() for name in pair), EXAMPLE_PHONE,
+    ]  # fmt: skip
+
+    # The sign-in page in the browser's English; the officer picks Hindi, mistypes the key.
+    officer.open("/console/sign-in")
+    officer.click('.languages a[lang="hi"]')
+    officer.until(lambda _: officer.heading() == hindi.gettext("Sign in"))
+    officer.browser.find_element(By.ID, "api_key").send_keys("not-a-key", Keys.ENTER)
+    wrong = hindi.gettext("That key is not known to crosslink. Check it and try again.")
+    officer.until(lambda _: officer.text("#sign-in-error") == wrong)
+    assert officer.browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "hi"
+    assert english_words(officer, data) == set()
+    assert devanagari_font_loaded(officer)
+    officer.screenshot("hi-sign-in")
+
+    # Bhopal's key: its inbox, live, in Hindi.
+    officer.browser.find_element(By.ID, "api_key").send_keys(api_key("MP-BPL"), Keys.ENTER)
+    officer.until(lambda _: officer.heading() == hindi.gettext("Alerts for your district"))
+    for complaint in (bhopal, mumbai, kolkata):
+        pipeline.post(complaint)
+    shared = hindi.gettext("Identifier shared with other complaints")
+    group = hindi.gettext("Complaints linked into one group")
+    officer.until(lambda _: officer.row_link(group) is not None)
+    officer.until(lambda _: officer.row_link(shared) is not None)
+    assert english_words(officer, data) == set()
+    officer.screenshot("hi-inbox")
+
+    # The alert: the reason worded in Hindi from the alert's facts.
+    officer.open_row(shared)
+    assert hindi.gettext("Why you are seeing this") in officer.browser.page_source
+    assert english_words(officer, data) == set()
+    officer.screenshot("hi-alert")
+
+    # The group's picture.
+    officer.open("/console/inbox")
+    officer.open_row(group)
+    officer.click("#cluster-link")
+    officer.until(lambda _: officer.heading() == hindi.gettext("Linked complaints"))
+    assert len(officer.browser.find_elements(By.CSS_SELECTOR, "#cluster-picture .complaint")) == 3
+    assert english_words(officer, data) == set()
+    assert devanagari_font_loaded(officer)
+    officer.screenshot("hi-cluster")

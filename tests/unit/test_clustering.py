@@ -121,7 +121,7 @@ def test_a_chain_across_three_districts_alerts_them_all_with_the_explained_path(
     assert [(s.earlier.complaint_id, s.later.complaint_id, s.identifier_type)
             for s in alert.cluster.path] == [("1", "7", "phone"), ("7", "9", "upi")]  # fmt: skip
     assert "3 complaints in 3 districts" in alert.reason
-    assert "Complaint 9 (WB-KOL) joined it through the upi u•••" in alert.reason
+    assert "Complaint 9 (WB-KOL) joined it through the UPI ID u•••" in alert.reason
 
 
 def test_the_larger_cluster_keeps_its_id_and_the_other_forwards_to_it() -> None:

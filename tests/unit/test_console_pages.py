@@ -1,4 +1,4 @@
-"""The console's pages render from the texts in one place, and show masked identifiers only."""
+"""The console's pages render in the reader's language, and show masked identifiers only."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import get_args
 import pytest
 
 from crosslink.directory import District
+from crosslink.i18n import translator
+from crosslink.reasons import reason_of
 from schemas.api import DeliveryState, InboxAlert, InboxStatus, OperatorAlert
 from schemas.events import AlertKind
 from services.notifier.console.guard import SignedIn
@@ -15,11 +17,12 @@ from services.notifier.console.pages import render_text
 from services.notifier.console.picture import draw
 from services.notifier.console.routes import OPERATOR_SECTIONS
 from services.notifier.console.sessions import new_session
-from services.notifier.console.texts import ENGLISH
+from services.notifier.console.texts import LABELS
 from services.notifier.routing import district_view
 from tests.builders import alert_raised
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
+ENGLISH, HINDI = translator("en"), translator("hi")
 MUMBAI = District(code="MH-MUM", name="Mumbai", state="Maharashtra")
 SIGNED_IN = SignedIn(
     new_session(role="district", subject="MH-MUM", key_sha256="0" * 64, now=0, lifetime_s=1),
@@ -38,13 +41,13 @@ def inbox_alert(status: InboxStatus = "new") -> InboxAlert:
 
 
 def test_every_status_kind_and_action_has_words() -> None:
-    assert set(ENGLISH.statuses) == set(get_args(InboxStatus))
-    assert set(ENGLISH.kinds) == set(ENGLISH.kind_meanings) == set(get_args(AlertKind))
-    assert set(ENGLISH.actions) == set(get_args(InboxStatus)) - {"new"}
-    assert set(ENGLISH.operator_sections) == set(OPERATOR_SECTIONS)
-    for words, field_ in ((ENGLISH.channels, "channel"), (ENGLISH.purposes, "purpose"),
-                          (ENGLISH.delivery_states, "status")):  # fmt: skip
-        assert set(words) == set(get_args(DeliveryState.model_fields[field_].annotation))
+    assert set(LABELS["statuses"]) == set(get_args(InboxStatus))
+    assert set(LABELS["kinds"]) == set(LABELS["kind_meanings"]) == set(get_args(AlertKind))
+    assert set(LABELS["actions"]) == set(get_args(InboxStatus)) - {"new"}
+    assert set(LABELS["operator_sections"]) == set(OPERATOR_SECTIONS)
+    for group, field_ in (("channels", "channel"), ("purposes", "purpose"),
+                          ("delivery_states", "status")):  # fmt: skip
+        assert set(LABELS[group]) == set(get_args(DeliveryState.model_fields[field_].annotation))
 
 
 @pytest.mark.parametrize("status", get_args(InboxStatus))
@@ -67,12 +70,12 @@ def test_the_cluster_page_draws_an_svg_with_a_text_legend() -> None:
     item = inbox_alert()
 
     page = render_text(
-        "cluster.html", ENGLISH, signed_in=SIGNED_IN, item=item, picture=draw(item.alert)
+        "cluster.html", ENGLISH, signed_in=SIGNED_IN, item=item, picture=draw(item.alert, ENGLISH)
     )
 
     assert "<svg" in page
     assert "MP-BPL" in page
-    assert f"MH-MUM ({ENGLISH.your_district})" in page
+    assert "MH-MUM (your district)" in page
     assert item.alert.identifier.token not in page
 
 
@@ -109,7 +112,7 @@ def test_the_operations_page_lists_each_kind_of_trouble_in_its_own_table() -> No
     dead_letters = page[page.index('id="dead_letters"') : page.index('id="delivery_failures"')]
     assert "gave up after 8 tries" in dead_letters
     assert "https://cms.example/hook" in page
-    assert page.count(f">{ENGLISH.none}<") == 2  # no hubs, no delivery failures
+    assert page.count(">None.<") == 2  # no hubs, no delivery failures
 
 
 def test_an_alert_page_gives_the_other_districts_email_and_duty_phone_to_call() -> None:
@@ -125,3 +128,28 @@ def test_an_alert_page_gives_the_other_districts_email_and_duty_phone_to_call() 
 
     assert 'href="mailto:cybercell.bhopal@police.example"' in page
     assert '<a href="tel:+917410410123">+91 74104 10123</a>' in page
+
+
+def test_an_alert_page_in_hindi_words_the_reason_from_the_facts_and_dates_in_ist() -> None:
+    item = inbox_alert()
+
+    page = render_text(
+        "alert.html", HINDI, signed_in=SIGNED_IN, item=item, contacts=[],
+        saved=False, error=None, actions=["acknowledged"],
+    )  # fmt: skip
+
+    assert '<html lang="hi">' in page
+    assert item.alert.reason not in page  # the English sentence
+    assert reason_of(item.alert, HINDI) in page
+    assert HINDI.gettext("Why you are seeing this") in page
+    assert "+91 98•••••210" in page
+    assert "IST" in page
+
+
+def test_every_page_offers_each_language_by_its_own_name() -> None:
+    page = render_text("sign_in.html", HINDI, csrf="token", message=None)
+
+    for code, name in (("en", "English"), ("hi", "हिन्दी"), ("mr", "मराठी")):
+        assert f'href="/console/language/{code}" lang="{code}" hreflang="{code}"' in page
+        assert f">{name}</a>" in page
+    assert 'aria-current="true">हिन्दी' in page

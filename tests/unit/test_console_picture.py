@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from crosslink.i18n import translator
 from schemas.api import DistrictAlert
 from schemas.events import CaseRef, ClusterSummary, IdentifierRef, PathStep
 from schemas.identifiers import IdentifierType
 from services.notifier.console.picture import PALETTE, SPACING, draw
 from services.notifier.routing import district_view
 from tests.builders import alert_raised
+
+ENGLISH = translator("en")
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 PHONE = IdentifierRef(
@@ -49,7 +52,7 @@ MUM, BPL, KOL = case("MH-MUM", "M-1"), case("MP-BPL", "B-1"), case("WB-KOL", "K-
 
 
 def test_an_alert_without_a_cluster_draws_its_cases_around_its_identifier() -> None:
-    picture = draw(district_view(alert_raised("MH-MUM", "MP-BPL"), "MH-MUM"))
+    picture = draw(district_view(alert_raised("MH-MUM", "MP-BPL"), "MH-MUM"), ENGLISH)
 
     assert [c.district for c in picture.complaints] == ["MH-MUM", "MP-BPL"]
     assert [i.label for i in picture.identifiers] == ["phone +91 98•••••210"]
@@ -61,20 +64,20 @@ def test_a_cluster_is_drawn_from_its_explained_path() -> None:
         "MP-BPL", step(MUM, BPL, "+91 98•••••210"), step(BPL, KOL, "qu•••sh@ybl", "upi")
     )
 
-    picture = draw(alert)
+    picture = draw(alert, ENGLISH)
 
     assert {c.complaint_id for c in picture.complaints} == {"M-1", "B-1", "K-1"}
-    assert [i.label for i in picture.identifiers] == ["phone +91 98•••••210", "upi qu•••sh@ybl"]
+    assert [i.label for i in picture.identifiers] == ["phone +91 98•••••210", "UPI ID qu•••sh@ybl"]
     assert {(e.complaint.complaint_id, e.identifier.label) for e in picture.edges} == {
         ("M-1", "phone +91 98•••••210"),
         ("B-1", "phone +91 98•••••210"),
-        ("B-1", "upi qu•••sh@ybl"),
-        ("K-1", "upi qu•••sh@ybl"),
+        ("B-1", "UPI ID qu•••sh@ybl"),
+        ("K-1", "UPI ID qu•••sh@ybl"),
     }
 
 
 def test_the_viewing_districts_complaints_come_first_and_are_marked_as_theirs() -> None:
-    picture = draw(cluster_alert("WB-KOL", step(MUM, BPL, "a"), step(BPL, KOL, "b")))
+    picture = draw(cluster_alert("WB-KOL", step(MUM, BPL, "a"), step(BPL, KOL, "b")), ENGLISH)
 
     assert picture.complaints[0].district == "WB-KOL"
     assert [c.yours for c in picture.complaints] == [True, False, False]
@@ -82,7 +85,7 @@ def test_the_viewing_districts_complaints_come_first_and_are_marked_as_theirs() 
 
 
 def test_each_district_has_its_own_colour_and_a_legend_entry() -> None:
-    picture = draw(cluster_alert("MH-MUM", step(MUM, BPL, "a"), step(BPL, KOL, "b")))
+    picture = draw(cluster_alert("MH-MUM", step(MUM, BPL, "a"), step(BPL, KOL, "b")), ENGLISH)
 
     colours = {c.district: c.colour for c in picture.complaints}
     assert len(set(colours.values())) == 3
@@ -92,7 +95,7 @@ def test_each_district_has_its_own_colour_and_a_legend_entry() -> None:
 def test_identifiers_never_overlap_and_everything_fits_in_the_picture() -> None:
     # Four complaints whose two identifiers both sit under the middle: they must be spread.
     a, b, c, d = (case("MH-MUM", f"C-{i}") for i in range(4))
-    picture = draw(cluster_alert("MH-MUM", step(a, d, "first"), step(b, c, "second")))
+    picture = draw(cluster_alert("MH-MUM", step(a, d, "first"), step(b, c, "second")), ENGLISH)
 
     below = sorted(i.x for i in picture.identifiers)
     assert below[1] - below[0] >= SPACING
@@ -101,7 +104,7 @@ def test_identifiers_never_overlap_and_everything_fits_in_the_picture() -> None:
 
 
 def test_an_identifier_shared_by_several_steps_is_one_node() -> None:
-    picture = draw(cluster_alert("MH-MUM", step(MUM, BPL, "same"), step(BPL, KOL, "same")))
+    picture = draw(cluster_alert("MH-MUM", step(MUM, BPL, "same"), step(BPL, KOL, "same")), ENGLISH)
 
     assert len(picture.identifiers) == 1
     assert len(picture.edges) == 3

@@ -143,3 +143,27 @@ def test_a_duty_phone_is_kept_as_an_officer_elsewhere_dials_it(tmp_path: Path) -
 def test_a_duty_phone_that_is_not_a_phone_number_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DirectoryError, match="not a valid phone number"):
         load_directory(with_phone(tmp_path, "12345"))
+
+
+def with_language(tmp_path: Path, language: str | None) -> Path:
+    path = write_districts_file(tmp_path / "districts.yaml", {"MP-BPL": None})
+    content = yaml.safe_load(path.read_text())
+    if language is not None:
+        content["districts"][0]["language"] = language
+    path.write_text(yaml.safe_dump(content))
+    return path
+
+
+def test_a_district_speaks_english_unless_the_directory_gives_its_language(
+    tmp_path: Path,
+) -> None:
+    default = load_directory(with_language(tmp_path, None)).get("MP-BPL")
+    hindi = load_directory(with_language(tmp_path, "hi")).get("MP-BPL")
+
+    assert default is not None and default.language == "en"
+    assert hindi is not None and hindi.language == "hi"
+
+
+def test_a_language_crosslink_does_not_speak_is_refused_naming_the_field(tmp_path: Path) -> None:
+    with pytest.raises(DirectoryError, match=r"language.*'en', 'hi' or 'mr'"):
+        load_directory(with_language(tmp_path, "ta"))

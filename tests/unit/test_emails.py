@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from crosslink.i18n import translator
+from crosslink.reasons import reason_of
 from services.notifier.emails import alert_email
 from services.notifier.routing import district_view
+from tests.builders import alert_raised
 from tests.unit.test_routing import alert, case
 
 
@@ -63,3 +66,23 @@ def test_the_html_body_escapes_what_it_quotes() -> None:
 
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_an_email_in_marathi_has_its_subject_reason_and_headings_in_marathi() -> None:
+    marathi = translator("mr")
+    view = district_view(alert_raised("MH-MUM", "MP-BPL"), "MH-MUM")
+
+    message = alert_email(
+        view, purpose="alert", sender="a@b.example", to=["c@d.example"], message_id="m",
+        language="mr",
+    )  # fmt: skip
+    text, html = bodies(message)
+
+    title = marathi.gettext("Identifier shared with other complaints")
+    assert message["Subject"].startswith(f"[crosslink] {title}: ")
+    assert message["Content-Language"] == "mr"
+    assert '<html lang="mr">' in html
+    for body in (text, html):
+        assert reason_of(view, marathi) in body
+        assert marathi.gettext("Your complaints") in body
+        assert "Your complaints" not in body

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from crosslink.i18n import translator
 from crosslink.problems import install_problem_handlers
 
 
@@ -47,3 +48,20 @@ async def test_an_unknown_path_answers_404_problem() -> None:
 
     assert response.status_code == 404
     assert response.json()["type"].endswith("/http-404")
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "language"), [("hi-IN,hi;q=0.9", "hi"), ("mr", "mr"), ("ta", "en")]
+)
+async def test_a_problem_s_title_is_in_the_caller_s_language_and_the_rest_stays_english(
+    accept_language: str, language: str
+) -> None:
+    async with client() as http:
+        response = await http.get("/boom", headers={"Accept-Language": accept_language})
+
+    problem = response.json()
+    assert response.headers["content-language"] == language
+    assert problem["title"] == translator(language).gettext("Internal error")
+    assert (problem["title"] == "Internal error") is (language == "en")
+    assert problem["type"].endswith("/internal")
+    assert problem["detail"] == "crosslink could not handle this request; it has been logged"

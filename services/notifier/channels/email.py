@@ -43,6 +43,7 @@ class EmailChannel:
             sender=self._server.sender,
             to=list(district.email),
             message_id=delivery.delivery_id,
+            language=district.language,
         )
         server = self._server
         try:

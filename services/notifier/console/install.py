@@ -9,20 +9,23 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from services.notifier.console import languages
 from services.notifier.console.guard import (
     SESSION_COOKIE,
     FormRejected,
     PageNotFound,
     SignInRequired,
 )
+from services.notifier.console.languages import get_translator
 from services.notifier.console.pages import PREFIX, render
-from services.notifier.console.routes import get_texts, router
+from services.notifier.console.routes import router
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install_console(app: FastAPI) -> None:
     app.include_router(router)
+    app.include_router(languages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(FormRejected, _form_rejected)
@@ -39,12 +42,16 @@ async def _sign_in(_: Request, error: Exception) -> Response:
 
 
 async def _form_rejected(request: Request, _: Exception) -> Response:
-    t = await get_texts(request)
-    return render("message.html", t, status_code=403, title=t.forbidden_title, text=t.form_expired)
+    t = await get_translator(request)
+    title = t.gettext("Not allowed")
+    text = t.gettext(
+        "This form has expired or did not come from this console, so nothing was changed. "
+        "Go back, reload the page and try again."
+    )
+    return render("message.html", t, status_code=403, title=title, text=text)
 
 
 async def _not_found(request: Request, _: Exception) -> Response:
-    t = await get_texts(request)
-    return render(
-        "message.html", t, status_code=404, title=t.not_found_title, text=t.not_found_text
-    )
+    t = await get_translator(request)
+    title, text = t.gettext("Not found"), t.gettext("There is no such page for your district.")
+    return render("message.html", t, status_code=404, title=title, text=text)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crosslink.i18n import Translator
+from crosslink.reasons import type_name
 from schemas.api import DistrictAlert
 from schemas.events import CaseRef
 
@@ -64,22 +66,24 @@ class Picture:
     identifier_width: float = IDENTIFIER_WIDTH
 
 
-def links_of(alert: DistrictAlert) -> list[tuple[CaseRef, str]]:
+def links_of(alert: DistrictAlert, t: Translator) -> list[tuple[CaseRef, str]]:
     """(complaint, identifier label) pairs: the path's steps, or the alert's cases and its
     identifier when it carries no cluster."""
     if alert.cluster is not None and alert.cluster.path:
         return [
-            (case, f"{step.identifier_type.value} {step.identifier_masked}")
+            (case, f"{type_name(step.identifier_type, t)} {step.identifier_masked}")
             for step in alert.cluster.path
             for case in (step.earlier, step.later)
         ]
-    label = f"{alert.identifier.type.value} {alert.identifier.masked}"
+    label = f"{type_name(alert.identifier.type, t)} {alert.identifier.masked}"
     return [(case, label) for case in (*alert.your_cases, *alert.other_cases)]
 
 
-def draw(alert: DistrictAlert) -> Picture:
-    links = list(dict.fromkeys((case.key, label) for case, label in links_of(alert)))
-    cases = {case.key: case for case, _ in links_of(alert)}
+def draw(alert: DistrictAlert, t: Translator) -> Picture:
+    """The picture of what links `alert`'s complaints, its identifiers named in `t`'s language."""
+    pairs = links_of(alert, t)
+    links = list(dict.fromkeys((case.key, label) for case, label in pairs))
+    cases = {case.key: case for case, _ in pairs}
     districts = sorted({district for district, _ in cases}, key=lambda d: (d != alert.district, d))
     colours = {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(districts)}
     ordered = sorted(cases.values(), key=lambda c: (districts.index(c.district), c.registered_at))

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Annotated, get_args
+from typing import get_args
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from crosslink.clock import utc_now
 from crosslink.directory import District, DistrictsDirectory
+from crosslink.i18n import Translator
 from schemas.api import InboxAlert, InboxStatus, InboxStatusChange
 from schemas.events import AlertKind
 from services.notifier.api import InboxDep, OutboxDep
@@ -38,9 +39,9 @@ from services.notifier.console.guard import (
     set_cookie,
     sign_in_token,
 )
+from services.notifier.console.languages import TranslatorDep
 from services.notifier.console.pages import PREFIX, render, render_text
 from services.notifier.console.picture import draw
-from services.notifier.console.texts import Texts, texts_for
 from services.notifier.lifecycle import StatusConflict
 from services.notifier.state import notifier_of
 from services.notifier.store.inbox import BadCursor, InboxQuery
@@ -60,13 +61,6 @@ OPERATOR_SECTIONS = {
 }
 
 
-async def get_texts(request: Request) -> Texts:
-    return texts_for(request.headers.get("accept-language"))
-
-
-TextsDep = Annotated[Texts, Depends(get_texts)]
-
-
 @router.get("")
 async def home(request: Request) -> RedirectResponse:
     try:
@@ -78,17 +72,21 @@ async def home(request: Request) -> RedirectResponse:
 
 @router.get("/sign-in")
 async def sign_in_page(
-    request: Request, t: TextsDep, expired: bool = False, signed_out: bool = False
+    request: Request, t: TranslatorDep, expired: bool = False, signed_out: bool = False
 ) -> HTMLResponse:
     nonce = sessions.new_nonce()
-    message = t.session_expired if expired else t.signed_out if signed_out else None
+    message = None
+    if expired:
+        message = t.gettext("Your session has ended. Please sign in again.")
+    elif signed_out:
+        message = t.gettext("You have signed out.")
     response = render("sign_in.html", t, csrf=sign_in_token(request, nonce), message=message)
     set_cookie(request, response, SIGN_IN_COOKIE, nonce, SIGN_IN_NONCE_LIFETIME_S)
     return response
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request, t: TextsDep) -> Response:
+async def sign_in(request: Request, t: TranslatorDep) -> Response:
     form = await read_form(request)
     nonce = request.cookies.get(SIGN_IN_COOKIE, "")
     check_sign_in_token(request, nonce, form.get("csrf_token"))
@@ -102,7 +100,9 @@ async def sign_in(request: Request, t: TextsDep) -> Response:
             status_code=403 if refused.known else 401,
             csrf=sign_in_token(request, nonce),
             message=None,
-            error=t.not_for_console if refused.known else t.bad_key,
+            error=t.gettext("That key cannot sign in to the console.")
+            if refused.known
+            else t.gettext("That key is not known to crosslink. Check it and try again."),
         )
     response = _see_other("/inbox" if session.role == "district" else "/operator")
     set_cookie(
@@ -133,7 +133,7 @@ async def inbox_page(
     request: Request,
     signed_in: DistrictSessionDep,
     inbox: InboxDep,
-    t: TextsDep,
+    t: TranslatorDep,
     status: str = "",
     kind: str = "",
     cursor: str = "",
@@ -164,7 +164,11 @@ async def inbox_page(
 
 @router.get("/inbox/updates")
 async def inbox_updates(
-    signed_in: DistrictSessionDep, inbox: InboxDep, t: TextsDep, status: str = "", kind: str = ""
+    signed_in: DistrictSessionDep,
+    inbox: InboxDep,
+    t: TranslatorDep,
+    status: str = "",
+    kind: str = "",
 ) -> JSONResponse:
     """The first page's rows and the unacknowledged count, for the inbox page's script."""
     code = _code(signed_in)
@@ -182,7 +186,7 @@ async def alert_page(
     alert_id: str,
     signed_in: DistrictSessionDep,
     inbox: InboxDep,
-    t: TextsDep,
+    t: TranslatorDep,
     saved: bool = False,
 ) -> HTMLResponse:
     item = await _item(inbox, signed_in, alert_id)
@@ -192,7 +196,11 @@ async def alert_page(
 
 @router.post("/alerts/{alert_id}/status")
 async def change_status(
-    request: Request, alert_id: str, signed_in: DistrictSessionDep, inbox: InboxDep, t: TextsDep
+    request: Request,
+    alert_id: str,
+    signed_in: DistrictSessionDep,
+    inbox: InboxDep,
+    t: TranslatorDep,
 ) -> Response:
     form = await checked_form(request, signed_in)
     item = await _item(inbox, signed_in, alert_id)
@@ -202,9 +210,27 @@ async def change_status(
             _code(signed_in), alert_id, change.status, change.note, now=utc_now()
         )
     except ValidationError:
-        return _alert(request, t, signed_in, item, error=t.note_required, status_code=422)
+        return _alert(
+            request,
+            t,
+            signed_in,
+            item,
+            error=t.gettext(
+                "Write a note saying what was done before marking it actioned or closed."
+            ),
+            status_code=422,
+        )
     except StatusConflict:
-        return _alert(request, t, signed_in, item, error=t.status_conflict, status_code=409)
+        return _alert(
+            request,
+            t,
+            signed_in,
+            item,
+            error=t.gettext(
+                "Another officer has already moved this alert on; the page shows it now."
+            ),
+            status_code=409,
+        )
     if moved is None:
         raise PageNotFound()
     return _see_other(f"/alerts/{alert_id}?saved=true")
@@ -212,18 +238,18 @@ async def change_status(
 
 @router.get("/alerts/{alert_id}/cluster")
 async def cluster_page(
-    alert_id: str, signed_in: DistrictSessionDep, inbox: InboxDep, t: TextsDep
+    alert_id: str, signed_in: DistrictSessionDep, inbox: InboxDep, t: TranslatorDep
 ) -> HTMLResponse:
     item = await _item(inbox, signed_in, alert_id)
     group = await _group(inbox, signed_in, item)
     return render(
-        "cluster.html", t, signed_in=signed_in, item=item, picture=draw(item.alert), group=group
+        "cluster.html", t, signed_in=signed_in, item=item, picture=draw(item.alert, t), group=group
     )
 
 
 @router.get("/operator")
 async def operator_page(
-    signed_in: OperatorSessionDep, outbox: OutboxDep, t: TextsDep
+    signed_in: OperatorSessionDep, outbox: OutboxDep, t: TranslatorDep
 ) -> HTMLResponse:
     """Hub identifiers, dead letters and delivery failures: the operator API, as a page."""
     alerts = await outbox.operator_alerts(limit=OPERATOR_ALERTS_SHOWN)
@@ -243,7 +269,7 @@ async def operator_page(
 
 def _alert(
     request: Request,
-    t: Texts,
+    t: Translator,
     signed_in: SignedIn,
     item: InboxAlert,
     *,

@@ -32,6 +32,7 @@ from tests.postgres import LocalPostgres
 # Districts no other test tier uses, so alerts left on the topic by other tests stay apart.
 WEBHOOK_DISTRICTS = ("KA-BLR", "TN-CHE", "GJ-AMD", "RJ-JAI", "KL-TVM")
 EMAIL_DISTRICT = "DL-NDL"  # contact addresses, no webhook: a small cell without a server
+MARATHI_DISTRICT = "MH-NAG"  # by email too, in Marathi (its language in the directory)
 DOWN_DISTRICT = "UP-LKO"  # a webhook URL where nothing listens
 ROTATING_DISTRICT = "TN-CHE"  # signs with a new and an old secret during a rotation
 NEW_SECRET = "whsec_" + "bmV3LXNlY3JldC1mb3ItdGhlLXJvdGF0aW9uLXRlc3Q="
@@ -106,12 +107,14 @@ def _bearer(key: str) -> dict[str, str]:
 def write_notifier_districts(path: Path, receiver: WebhookReceiver) -> Path:
     urls: dict[str, str | None] = {code: receiver.url_for(code) for code in WEBHOOK_DISTRICTS}
     urls[DOWN_DISTRICT] = f"http://127.0.0.1:{free_port()}/webhooks/{DOWN_DISTRICT}"
-    urls[EMAIL_DISTRICT] = None
-    write_districts_file(path, urls, email=(EMAIL_DISTRICT,))
+    urls[EMAIL_DISTRICT] = urls[MARATHI_DISTRICT] = None
+    write_districts_file(path, urls, email=(EMAIL_DISTRICT, MARATHI_DISTRICT))
     content = yaml.safe_load(path.read_text())
     for district in content["districts"]:
         if district["code"] == ROTATING_DISTRICT:
             district["webhook"]["secrets"].insert(0, NEW_SECRET)
+        if district["code"] == MARATHI_DISTRICT:
+            district["language"] = "mr"
     path.write_text(yaml.safe_dump(content))
     return path
 

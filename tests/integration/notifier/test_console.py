@@ -7,22 +7,25 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from crosslink.directory import hash_api_key
+from crosslink.i18n import translator
 from schemas.events import AlertRaised, ClusterSummary
 from services.notifier.config import DEV_CONSOLE_SESSION_KEY
 from services.notifier.console import sessions
 from services.notifier.console.guard import SESSION_COOKIE
 from tests.builders import alert_raised
 from tests.conftest import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key, wait_for
-from tests.integration.notifier.conftest import Notifier
+from tests.integration.notifier.conftest import MARATHI_DISTRICT, Notifier
 
 pytestmark = pytest.mark.integration
 OURS, THEIRS = "KA-BLR", "GJ-AMD"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+FONT = Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf")
 
 
 class Officer:
@@ -323,3 +326,50 @@ def test_console_pages_forbid_framing_and_caching(officer: Officer) -> None:
 
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_the_console_opens_in_the_district_s_language_and_an_officer_s_choice_is_remembered(
+    notifier: Notifier,
+) -> None:
+    marathi, english = translator("mr"), translator("en")
+    officer = Officer(notifier)
+    try:
+        # Before sign-in, the browser's language; after, the district's own (Marathi).
+        page = officer.http.get("/console/sign-in", headers={"Accept-Language": "hi"})
+        assert '<html lang="hi">' in page.text
+        assert page.headers["content-security-policy"].count("font-src 'self'") == 1
+        assert officer.sign_in(api_key(MARATHI_DISTRICT)).status_code == 303
+        inbox = officer.http.get("/console/inbox", headers={"Accept-Language": "en"})
+        assert '<html lang="mr">' in inbox.text
+        assert marathi.gettext("Alerts for your district") in inbox.text
+
+        # The officer switches to English, and is taken back to the page they were on.
+        back = f"{notifier.process.base_url}/console/inbox?status=new"
+        switched = officer.http.get("/console/language/en", headers={"Referer": back})
+        assert switched.status_code == 303
+        assert switched.headers["location"] == "/console/inbox?status=new"
+        again = officer.http.get("/console/inbox")
+        assert '<html lang="en">' in again.text
+        assert english.gettext("Alerts for your district") in again.text
+
+        # A switch from another site goes home; a language crosslink does not speak is a 404.
+        elsewhere = officer.http.get(
+            "/console/language/hi", headers={"Referer": "https://evil.example/console/x"}
+        )
+        assert elsewhere.headers["location"] == "/console"
+        assert officer.http.get("/console/language/ta").status_code == 404
+    finally:
+        officer.close()
+
+
+@pytest.mark.skipif(not FONT.is_file(), reason="Debian's fonts-noto-core is not installed")
+def test_the_console_serves_its_devanagari_font_and_nothing_else_from_the_fonts_folder(
+    stranger: Officer,
+) -> None:
+    font = stranger.http.get("/console/fonts/devanagari-regular.ttf")
+
+    assert font.status_code == 200
+    assert font.headers["content-type"] == "font/ttf"
+    assert font.content == FONT.read_bytes()
+    assert stranger.http.get("/console/fonts/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    assert stranger.http.get("/console/fonts/NotoSans-Regular.ttf").status_code == 404

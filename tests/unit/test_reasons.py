@@ -1,0 +1,145 @@
+"""An alert's reason is worded from its rule and facts in any language: the English sentence
+integrators read, and the same facts in Hindi and Marathi for officers."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from crosslink.i18n import LANGUAGES, Language, translator
+from crosslink.reasons import known_rules, reason_of, word
+from schemas.events import CaseRef, IdentifierRef, ReasonFacts
+from schemas.identifiers import IdentifierType
+from tests.builders import alert_raised
+
+PHONE = IdentifierRef(
+    type=IdentifierType.PHONE, token="tok_1", key_id="k1", masked="+91 98•••••210"
+)
+EARLIER = CaseRef(
+    complaint_id="MUM-0001", district="MH-MUM", police_station="Cyber PS West",
+    registered_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC),
+)  # fmt: skip
+SPREAD = ReasonFacts(
+    complaints=1234, districts=("MH-MUM", "MP-BPL", "WB-KOL"), states=("MH", "MP", "WB")
+)
+DECISION = ReasonFacts(
+    decided_by="Ops desk", decided_on=datetime(2026, 11, 2, tzinfo=UTC), note="SBI helpline"
+)
+# Each rule with facts as the matcher fills them, and what the English sentence must say.
+CASES: dict[str, tuple[ReasonFacts, list[str]]] = {
+    "shared_identifier": (
+        ReasonFacts(complaints=2, districts=("MH-MUM", "MP-BPL")),
+        ["The same phone +91 98•••••210 was named in 2 complaints (MH-MUM, MP-BPL)."],
+    ),
+    "weak_identifier_within_window": (
+        ReasonFacts(complaints=2, districts=("MH-MUM",), weak=True, window_hours=24),
+        ["within 24 hours of each other", "weak"],
+    ),
+    "prolific_identifier": (
+        SPREAD.model_copy(update={"complaint_id": "BPL-9", "earlier": EARLIER}),
+        ["named in your complaint BPL-9 has been named in 1,234 complaints in 3 districts of 3 "
+         "states (MH, MP, WB)", "The earliest is MUM-0001 (MH-MUM, registered 14 Mar 2025).",
+         "It is not in the suspect registry."],
+    ),
+    "prolific_identifier_digest": (
+        SPREAD.model_copy(update={"new_complaints": 3, "new_districts": ("WB-KOL",),
+                                  "new_states": ("WB",), "period_hours": 24}),
+        ["3 new since the last summary, from 1 new district (WB-KOL), reaching WB.",
+         "at most once every 24 hours"],
+    ),
+    "registry_hit": (
+        ReasonFacts(complaint_id="BPL-9", registry=("NCRP R-17",)),
+        ["named in complaint BPL-9 is in the suspect registry (NCRP R-17)."],
+    ),
+    "hub_identifier": (
+        SPREAD.model_copy(update={"threshold": 25}),
+        ["more than the threshold of 25"],
+    ),
+    "hub_identifier_count": (SPREAD.model_copy(update={"threshold": 25}), ["1,234 complaints"]),
+    "generic_value": (
+        SPREAD.model_copy(update={"your_complaints": 1, "first_complaint_id": "MUM-0001",
+                                  **DECISION.model_dump(exclude_defaults=True)}),
+        ["named in 1 of your complaints (the first MUM-0001) and in 1,234 complaints in all",
+         "operators decided on 2 Nov 2026 (SBI helpline)"],
+    ),
+    "generic_value_decided": (
+        DECISION.model_copy(update={"districts_told": 1}),
+        ["Ops desk marked the phone +91 98•••••210 a generic value", "Reason: SBI helpline.",
+         "1 district it had linked was told."],
+    ),
+    "generic_value_withdrawn": (DECISION, ["Ops desk withdrew the decision"]),
+    "cluster_linked": (
+        ReasonFacts(complaints=3, districts=("MH-MUM", "MP-BPL", "WB-KOL"), complaint_id="KOL-2",
+                    district="WB-KOL", earlier=EARLIER, new_districts=("WB-KOL",)),
+        ["3 complaints in 3 districts (MH-MUM, MP-BPL, WB-KOL) are linked", "new since the last "
+         "alert: WB-KOL. Complaint KOL-2 (WB-KOL) joined it through the phone +91 98•••••210 it "
+         "shares with complaint MUM-0001 (MH-MUM)."],
+    ),
+}  # fmt: skip
+CODES = {"UPI", "IMEI", "IP", "ID"}
+
+
+def test_every_rule_has_a_wording_and_a_case_here() -> None:
+    assert set(known_rules()) == set(CASES)
+
+
+@pytest.mark.parametrize("rule", CASES)
+def test_the_english_wording_states_the_facts(rule: str) -> None:
+    facts, says = CASES[rule]
+
+    reason = word(rule, PHONE, facts, translator("en"))
+
+    for part in says:
+        assert part in reason
+
+
+@pytest.mark.parametrize("language", [language for language in LANGUAGES if language != "en"])
+@pytest.mark.parametrize("rule", CASES)
+def test_hindi_and_marathi_state_the_same_facts_in_no_english(
+    rule: str, language: Language
+) -> None:
+    facts, _ = CASES[rule]
+
+    reason = word(rule, PHONE, facts, translator(language))
+
+    # Every code, id and count the English states, and no English word outside them.
+    english = word(rule, PHONE, facts, translator("en"))
+    stated = [
+        *facts.districts, *facts.states, *facts.new_districts, *facts.registry,
+        facts.complaint_id, facts.first_complaint_id, PHONE.masked, "1,234",
+    ]  # fmt: skip
+    for value in stated:
+        assert value is None or value not in english or value in reason
+    latin = set(re.findall(r"[A-Za-z][A-Za-z0-9-]*", reason))
+    codes = set(re.findall(r"[A-Z]{2}-[A-Z]{3}|[A-Z]+-\d+|\b[A-Z]{2,}\b", english))
+    words_of_people = set(re.findall(r"[A-Za-z]+", f"{facts.note} {facts.decided_by}"))
+    assert latin - CODES - codes - words_of_people == set()
+
+
+def test_a_count_of_one_is_worded_in_the_singular() -> None:
+    one = word(
+        "prolific_identifier_digest",
+        PHONE,
+        CASES["prolific_identifier_digest"][0],
+        translator("en"),
+    )
+    assert "from 1 new district (WB-KOL)" in one
+    assert "1 new districts" not in one
+
+
+def test_an_alert_without_facts_keeps_its_english_reason_in_every_language() -> None:
+    old = alert_raised("MH-MUM", "MP-BPL", kind="registry_hit")  # raised before facts existed
+    newer_rule = alert_raised("MH-MUM", "MP-BPL").model_copy(update={"rule": "a_future_rule"})
+
+    for language in LANGUAGES:
+        assert reason_of(old, translator(language)) == old.reason
+        assert reason_of(newer_rule, translator(language)) == newer_rule.reason
+
+
+def test_the_matcher_s_english_reason_is_the_english_wording_of_its_facts() -> None:
+    alert = alert_raised("MH-MUM", "MP-BPL")
+
+    assert alert.facts is not None
+    assert reason_of(alert, translator("en")) == alert.reason
