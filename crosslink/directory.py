@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from crosslink.i18n import DEFAULT_LANGUAGE, Language
+from crosslink.i18n import Language
 from schemas.api import DISTRICT_CODE_PATTERN
 
 WebhookSecret = Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,}$")]
@@ -90,8 +90,9 @@ class District(BaseModel):
     webhook: Webhook | None = None
     email: tuple[ContactAddress, ...] = ()
     phone: tuple[DutyPhone, ...] = ()  # the cell's duty phone, for another district to call
-    # The language its console opens in and its emails are written in (crosslink.i18n).
-    language: Language = DEFAULT_LANGUAGE
+    # The language its emails are written in and its console opens in (crosslink.i18n); unset,
+    # emails are in English and the console follows each officer's browser.
+    language: Language | None = None
     api_key_sha256: tuple[KeyHash, ...] = ()
 
 

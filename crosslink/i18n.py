@@ -66,6 +66,9 @@ class Translator:
         return format_decimal(value, locale=self.locale)
 
     def date(self, value: date) -> str:
+        """The day, in India: a moment late on the 23rd UTC is the 24th in IST."""
+        if isinstance(value, datetime):
+            value = value.astimezone(TIMEZONE).date()
         return format_date(value, "d MMM y", locale=self.locale)
 
     def moment(self, value: datetime) -> str:
@@ -113,13 +116,15 @@ def _tags(header: str | None) -> list[str]:
         return []
     weighted = []
     for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
+        tag, *params = (piece.strip() for piece in part.split(";"))
         weight = 1.0
-        if params.strip().startswith("q="):
-            try:
-                weight = float(params.strip()[2:])
-            except ValueError:
-                continue
-        if tag and tag != "*" and weight > 0:
-            weighted.append((-weight, position, tag.strip()))
+        for param in params:
+            name, _, value = (piece.strip() for piece in param.partition("="))
+            if name.lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if tag and tag != "*" and 0 < weight <= 1:
+            weighted.append((-weight, position, tag))
     return [tag for _, _, tag in sorted(weighted)]

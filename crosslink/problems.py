@@ -74,7 +74,7 @@ def problem_response(
         problem.model_dump(),
         status_code=status,
         media_type=PROBLEM_JSON,
-        headers={**(headers or {}), "Content-Language": language},
+        headers={**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"},
     )
 
 

@@ -8,7 +8,7 @@ a rule's sentence reads the same in every language and changes in one place.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from crosslink.i18n import N_, Translator
 from schemas.events import IdentifierRef, ReasonFacts
@@ -29,6 +29,7 @@ TYPE_NAMES: dict[IdentifierType, str] = {
 }
 
 Wording = Callable[[IdentifierRef, ReasonFacts, Translator], str]
+T = TypeVar("T")
 
 
 def word(rule: str, identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
@@ -49,12 +50,20 @@ class Reasoned(Protocol):
     def facts(self) -> ReasonFacts | None: ...
 
 
+class MissingFact(ValueError):
+    """An alert's facts lack one its rule's sentence states."""
+
+
 def reason_of(alert: Reasoned, t: Translator) -> str:
     """`alert`'s reason in `t`'s language; its English `reason` if it carries no facts (raised
-    before alerts did) or its rule is newer than this reader."""
+    before alerts did), its rule is newer than this reader, or a fact its sentence needs is
+    missing (an event written by hand or by another version)."""
     if alert.facts is None or alert.rule not in _WORDINGS:
         return alert.reason
-    return word(alert.rule, alert.identifier, alert.facts, t)
+    try:
+        return word(alert.rule, alert.identifier, alert.facts, t)
+    except MissingFact:
+        return alert.reason
 
 
 def known_rules() -> tuple[str, ...]:
@@ -87,8 +96,7 @@ def _weak_shared(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -
 
 
 def _prolific(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
-    earlier = facts.earlier
-    assert earlier is not None
+    earlier = _needed(facts.earlier, "earlier")
     parts = [
         t.gettext(
             "The %(type)s %(masked)s named in your complaint %(complaint)s has been named in "
@@ -175,7 +183,7 @@ def _hub(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
 
 
 def _generic_notice(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
-    assert facts.decided_on is not None
+    decided_on = _needed(facts.decided_on, "decided_on")
     return t.gettext(
         "The %(type)s %(masked)s, named in %(yours)s and in %(all)s in all, is a generic value "
         "shared by unrelated people, operators decided on %(date)s (%(note)s). Links made "
@@ -183,7 +191,7 @@ def _generic_notice(identifier: IdentifierRef, facts: ReasonFacts, t: Translator
     ) % {
         **_named(identifier, t),
         **_yours_of_all(facts, t),
-        "date": t.date(facts.decided_on),
+        "date": t.date(decided_on),
         "note": facts.note,
     }
 
@@ -215,8 +223,7 @@ def _generic_withdrawn(identifier: IdentifierRef, facts: ReasonFacts, t: Transla
 
 
 def _cluster(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
-    earlier = facts.earlier
-    assert earlier is not None
+    earlier = _needed(facts.earlier, "earlier")
     n, d = facts.complaints or 0, len(facts.districts)
     news = ""
     if facts.new_districts:
@@ -241,6 +248,12 @@ def _cluster(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> st
         "other_district": earlier.district,
     }
     return f"{linked} {joined}"
+
+
+def _needed(value: T | None, name: str) -> T:
+    if value is None:
+        raise MissingFact(name)
+    return value
 
 
 def _spread(facts: ReasonFacts, t: Translator) -> str:

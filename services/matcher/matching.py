@@ -346,7 +346,6 @@ def _generic_notice(
         update={
             "your_complaints": tally.complaints,
             "first_complaint_id": tally.first_id,
-            "decided_by": mark.decided_by,
             "decided_on": mark.decided_at,
             "note": mark.reason,
         }

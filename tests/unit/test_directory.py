@@ -154,14 +154,13 @@ def with_language(tmp_path: Path, language: str | None) -> Path:
     return path
 
 
-def test_a_district_speaks_english_unless_the_directory_gives_its_language(
-    tmp_path: Path,
-) -> None:
-    default = load_directory(with_language(tmp_path, None)).get("MP-BPL")
+def test_a_district_has_no_language_unless_the_directory_gives_one(tmp_path: Path) -> None:
+    unset = load_directory(with_language(tmp_path, None)).get("MP-BPL")
     hindi = load_directory(with_language(tmp_path, "hi")).get("MP-BPL")
 
-    assert default is not None and default.language == "en"
-    assert hindi is not None and hindi.language == "hi"
+    assert unset is not None
+    assert hindi is not None
+    assert (unset.language, hindi.language) == (None, "hi")
 
 
 def test_a_language_crosslink_does_not_speak_is_refused_naming_the_field(tmp_path: Path) -> None:

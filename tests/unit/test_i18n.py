@@ -20,6 +20,8 @@ from crosslink.i18n import as_language, negotiate, translator
         ((None, "mr", "hi"), "mr"),  # the first preference that gives one wins
         (("", None), "en"),
         (("garbage;q=x, mr",), "mr"),
+        (("hi; Q = 0.5, mr;q=0.6",), "mr"),
+        (("hi;q=2, mr",), "mr"),  # a weight above 1 is not one
     ],
 )
 def test_the_first_language_crosslink_speaks_among_the_preferences_wins(
@@ -43,6 +45,12 @@ def test_times_are_shown_in_india_standard_time() -> None:
 
     assert translator("en").moment(moment) == "3 Dec 2026, 02:15 IST"
     assert translator("hi").moment(moment) == "3 दिस॰ 2026, 02:15 IST"
+
+
+def test_a_date_is_the_day_in_india() -> None:
+    late_in_utc = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # 00:30 on the 24th in IST
+
+    assert translator("en").date(late_in_utc) == "24 Nov 2026"
 
 
 def test_plural_forms_follow_each_language() -> None:

@@ -10,9 +10,14 @@ import pytest
 
 from crosslink.i18n import LANGUAGES, Language, translator
 from crosslink.reasons import known_rules, reason_of, word
-from schemas.events import CaseRef, IdentifierRef, ReasonFacts
+from schemas.events import AlertRaised, CaseRef, GenericValueDecided, IdentifierRef, ReasonFacts
 from schemas.identifiers import IdentifierType
+from services.matcher.matching import on_generic_decision, on_registry_entry
 from tests.builders import alert_raised
+from tests.unit.test_clustering import BPL, KOL, MUM1, UPI, Clustering
+from tests.unit.test_clustering import PHONE as CLUSTER_PHONE
+from tests.unit.test_matching import IP, NOW, case, entry, sight_all
+from tests.unit.test_matching import PHONE as MATCHED_PHONE
 
 PHONE = IdentifierRef(
     type=IdentifierType.PHONE, token="tok_1", key_id="k1", masked="+91 98•••••210"
@@ -129,17 +134,61 @@ def test_a_count_of_one_is_worded_in_the_singular() -> None:
     assert "1 new districts" not in one
 
 
-def test_an_alert_without_facts_keeps_its_english_reason_in_every_language() -> None:
+def test_an_alert_without_the_facts_it_needs_keeps_its_english_reason_in_every_language() -> None:
     old = alert_raised("MH-MUM", "MP-BPL", kind="registry_hit")  # raised before facts existed
     newer_rule = alert_raised("MH-MUM", "MP-BPL").model_copy(update={"rule": "a_future_rule"})
+
+    incomplete = alert_raised("MH-MUM", "MP-BPL").model_copy(
+        update={"rule": "prolific_identifier"}  # its sentence needs the earliest complaint
+    )
 
     for language in LANGUAGES:
         assert reason_of(old, translator(language)) == old.reason
         assert reason_of(newer_rule, translator(language)) == newer_rule.reason
+        assert reason_of(incomplete, translator(language)) == incomplete.reason
 
 
-def test_the_matcher_s_english_reason_is_the_english_wording_of_its_facts() -> None:
-    alert = alert_raised("MH-MUM", "MP-BPL")
+def matcher_alerts() -> list[AlertRaised]:
+    """Alerts of every rule, as the matcher's own rules raise them."""
+    state, outcomes = sight_all(*(case(d, str(i)) for i, d in enumerate(
+        ["MH-MUM", "MP-BPL", "MH-MUM", "WB-KOL", "RJ-JAI", "MP-BPL", "KA-BLR"]
+    )))  # fmt: skip
+    alerts = [alert for outcome in outcomes for alert in outcome.alerts]
+    registered = on_registry_entry(state, entry(), now=NOW)
+    decided = GenericValueDecided(
+        decision_id="d-1", identifier=MATCHED_PHONE, generic=True,
+        reason="a bank's published number", decided_by="Ops desk", decided_at=NOW,
+    )  # fmt: skip
+    marked = on_generic_decision(state, decided, now=NOW)
+    assert registered is not None
+    assert marked is not None
+    withdrawn = on_generic_decision(
+        marked.state, decided.model_copy(update={"generic": False}), now=NOW
+    )
+    assert withdrawn is not None
+    _, small = sight_all(case("MH-MUM", "a"), case("MP-BPL", "b"))
+    one = on_registry_entry(small[-1].state, entry(), now=NOW)
+    _, weak = sight_all(case("MH-MUM", "w1"), case("MP-BPL", "w2"), identifier=IP)
+    assert one is not None
+    clustering = Clustering()
+    clustering.file(MUM1, CLUSTER_PHONE)
+    clustering.file(BPL, CLUSTER_PHONE, UPI)
+    cluster = clustering.file(KOL, UPI)
+    assert cluster is not None
+    return [
+        *alerts, *registered.alerts, *marked.alerts, *withdrawn.alerts, *one.alerts,
+        *(a for outcome in weak for a in outcome.alerts), cluster,
+    ]  # fmt: skip
 
-    assert alert.facts is not None
-    assert reason_of(alert, translator("en")) == alert.reason
+
+def test_every_rule_the_matcher_raises_is_worded_from_its_facts_in_every_language() -> None:
+    alerts = matcher_alerts()
+
+    assert {alert.rule for alert in alerts} == set(known_rules())
+    for alert in alerts:
+        assert alert.facts is not None
+        assert reason_of(alert, translator("en")) == alert.reason
+        for language in ("hi", "mr"):
+            worded = reason_of(alert, translator(language))
+            assert alert.identifier.masked in worded
+            assert worded != alert.reason

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from crosslink.directory import District
+from crosslink.i18n import DEFAULT_LANGUAGE
 from services.notifier.emails import alert_email
 from services.notifier.retries import AttemptResult, Verdict
 from services.notifier.routing import district_view
@@ -43,7 +44,7 @@ class EmailChannel:
             sender=self._server.sender,
             to=list(district.email),
             message_id=delivery.delivery_id,
-            language=district.language,
+            language=district.language or DEFAULT_LANGUAGE,
         )
         server = self._server
         try:

@@ -102,9 +102,11 @@ def _district_language(request: Request) -> str | None:
 
 
 def _back(request: Request) -> str:
-    """The console page the switch was pressed on (the Referer, same origin only), else home."""
+    """The console page the switch was pressed on (the Referer's path: only ever a page of
+    this console, whatever site a Referer names), else home. A form's answer (a refused status
+    change) goes back to the page the form is on."""
     referer = urlsplit(request.headers.get("referer", ""))
-    same_origin = referer.netloc in ("", request.url.netloc)
-    if same_origin and referer.path.startswith(PREFIX) and not referer.path.startswith("//"):
-        return referer.path + (f"?{referer.query}" if referer.query else "")
-    return PREFIX
+    path = referer.path.removesuffix("/status")
+    if not path.startswith(f"{PREFIX}/") or "//" in path:
+        return PREFIX
+    return path + (f"?{referer.query}" if referer.query else "")

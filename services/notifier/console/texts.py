@@ -69,5 +69,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def label(t: Translator, group: str, value: str) -> str:
-    """What the console calls `value` of `group` ("statuses", "new"), in `t`'s language."""
-    return t.gettext(LABELS[group][value])
+    """What the console calls `value` of `group` ("statuses", "new"), in `t`'s language; a
+    value it has no words for (a newer state) as it is."""
+    message = LABELS[group].get(value)
+    return t.gettext(message) if message else value

@@ -352,12 +352,24 @@ def test_the_console_opens_in_the_district_s_language_and_an_officer_s_choice_is
         assert '<html lang="en">' in again.text
         assert english.gettext("Alerts for your district") in again.text
 
-        # A switch from another site goes home; a language crosslink does not speak is a 404.
-        elsewhere = officer.http.get(
-            "/console/language/hi", headers={"Referer": "https://evil.example/console/x"}
-        )
-        assert elsewhere.headers["location"] == "/console"
+        # Only ever back to a page of this console; after a refused form, to the form's page.
+        for referer, location in (
+            ("https://evil.example/elsewhere", "/console"),
+            ("https://evil.example//console/x", "/console"),
+            (f"{notifier.process.base_url}/console/alerts/a-1/status", "/console/alerts/a-1"),
+        ):
+            switched = officer.http.get("/console/language/hi", headers={"Referer": referer})
+            assert switched.headers["location"] == location
+        assert "Max-Age=31536000" in switched.headers["set-cookie"]
+        assert "HttpOnly" in switched.headers["set-cookie"]
         assert officer.http.get("/console/language/ta").status_code == 404
+
+        # A district without a language in the directory: each officer's browser decides.
+        other = Officer(notifier)
+        assert other.sign_in(api_key(OURS)).status_code == 303
+        page = other.http.get("/console/inbox", headers={"Accept-Language": "hi-IN,hi"})
+        other.close()
+        assert '<html lang="hi">' in page.text
     finally:
         officer.close()
 
