@@ -17,8 +17,9 @@ install: $(VENV)/.installed
 system-packages:  ## Debian's PostgreSQL, Prometheus, Chromium and chromedriver, which the tests run for real
 	deploy/ensure-system-packages.sh
 
-up: install  ## broker, intake, matcher, notifier and the demo receiver, until Ctrl-C
-	$(BIN)/crosslink up
+NODES ?= 1
+up: install  ## broker, intake, matcher, notifier and the demo receiver, until Ctrl-C (NODES=3: a three-node Kafka cluster)
+	$(BIN)/crosslink up --nodes $(NODES)
 
 test: lint typecheck system-packages  ## the whole suite, against a broker, PostgreSQL and Prometheus the tests start
 	$(BIN)/pytest

@@ -38,21 +38,32 @@ def _bootstrap(option: str | None) -> str:
 
 @topics.command("create")
 def create_topics(bootstrap: str = BootstrapOption) -> None:
-    """Create crosslink's topics with their partition counts (idempotent)."""
-    created = provision_topics(_bootstrap(bootstrap))
+    """Create crosslink's topics with their partition counts and replication (idempotent;
+    CROSSLINK_TOPIC_REPLICATION_FACTOR and CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS)."""
+    replication = from_environment(CommonSettings).replication
+    created = provision_topics(_bootstrap(bootstrap), replication=replication)
     console.print(f"created: {', '.join(created) or 'nothing (all topics exist)'}")
 
 
 @topics.command("describe")
 def describe(bootstrap: str = BootstrapOption) -> None:
-    """Each topic: partitions needed and found, records written."""
-    table = Table("topic", "partitions", "records")
+    """Each topic: partitions needed and found, records written, brokers holding it (and in
+    sync), against CROSSLINK_TOPIC_REPLICATION_FACTOR."""
+    wanted = from_environment(CommonSettings).replication
+    table = Table("topic", "partitions", "records", "replicas (in sync)")
     states = describe_topics(_bootstrap(bootstrap))
     for state in states:
         partitions = "missing" if state.partitions is None else str(state.partitions)
         if state.partitions != state.partitions_needed:
             partitions = f"[red]{partitions} (needs {state.partitions_needed})[/]"
-        table.add_row(state.name, partitions, str(state.records))
+        replicas = f"{state.replicas} ({state.in_sync})"
+        if state.partitions is not None and (
+            state.replicas < wanted.factor or state.in_sync < wanted.min_insync
+        ):
+            replicas = (
+                f"[yellow]{replicas} (wanted {wanted.factor}, {wanted.min_insync} in sync)[/]"
+            )
+        table.add_row(state.name, partitions, str(state.records), replicas)
     console.print(table)
     raise typer.Exit(0 if all(s.partitions == s.partitions_needed for s in states) else 1)
 

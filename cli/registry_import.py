@@ -41,7 +41,7 @@ def import_registry_file(path: Path, *, bootstrap: str | None, console: Console)
     """Publish every good row of `path`; report the bad ones; print the rate."""
     settings = from_environment(IntakeSettings)
     target = bootstrap or settings.kafka_bootstrap
-    provision_topics(target)
+    provision_topics(target, replication=settings.replication)
     producer = KafkaProducer(
         bootstrap_servers=target, acks="all", enable_idempotence=True, linger_ms=20
     )

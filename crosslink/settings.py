@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crosslink.logs import LogFormat
+from crosslink.provisioning import Replication
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_DISTRICTS_FILE = REPO_ROOT / "deploy" / "districts.demo.yaml"
@@ -33,6 +34,28 @@ class CommonSettings(BaseSettings):
     directory_check_interval_s: Annotated[float, Field(gt=0)] = 1.0
     idempotency_ttl_s: Annotated[float, Field(gt=0)] = 24 * 3600.0
     request_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    # How many brokers hold each partition of crosslink's topics, and how many must have a
+    # write before it counts (acks=all); see `replication`.
+    topic_replication_factor: Annotated[int, Field(ge=1)] | None = None
+    topic_min_insync_replicas: Annotated[int, Field(ge=1)] | None = None
+
+    @property
+    def replication(self) -> Replication:
+        """As set, else 3 brokers in production and 1 in development; a write counts on 2 of 3
+        (one broker may fail) and on the only one of 1."""
+        factor = self.topic_replication_factor or (3 if self.env == "production" else 1)
+        min_insync = self.topic_min_insync_replicas or Replication.on(factor).min_insync
+        return Replication(factor, min_insync)
+
+    @model_validator(mode="after")
+    def _min_insync_within_the_replicas(self) -> Self:
+        replication = self.replication
+        if replication.min_insync > replication.factor:
+            raise ValueError(
+                "CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS cannot exceed "
+                "CROSSLINK_TOPIC_REPLICATION_FACTOR: no write could ever count"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_demo_directory_in_production(self) -> Self:

@@ -18,7 +18,7 @@ from rich.progress import track
 
 from crosslink.directory import load_directory
 from crosslink.settings import CommonSettings, from_environment
-from harness.localbroker import STATE_DIR, LocalBroker, fetch_jars
+from harness.localbroker import STATE_DIR, fetch_jars, local_kafka
 from harness.receiver import ReceivedWebhook, WebhookReceiver
 from harness.synthetic import complaint_stream
 
@@ -40,21 +40,34 @@ def _ctrl_c() -> threading.Event:
     return stop
 
 
-def up() -> None:
+NodesOption = typer.Option(
+    1, min=1, max=5, help="Kafka nodes: 1, or a cluster of 3 with every topic on 3 of them"
+)
+
+
+def up(nodes: int = NodesOption) -> None:
     """Run the broker, intake, matcher, notifier and the demo receiver until Ctrl-C."""
     from harness.devstack import run_stack
 
-    raise typer.Exit(run_stack())
+    raise typer.Exit(run_stack(nodes=nodes))
 
 
 def broker(
-    port: int = 9092, controller_port: int = 9093, home: Path = STATE_DIR / "broker"
+    port: int = typer.Option(9092, help="the (first) broker's port"),
+    controller_port: int | None = typer.Option(
+        None,
+        help="a single broker's controller port (default: the next); a cluster's nodes "
+        "take the ports from --port on in pairs",
+    ),
+    nodes: int = NodesOption,
+    home: Path = STATE_DIR / "broker",
 ) -> None:
-    """Run the local KRaft broker in the foreground until Ctrl-C."""
+    """Run the local KRaft broker (or a cluster of them) in the foreground until Ctrl-C."""
     stop = _ctrl_c()
-    local = LocalBroker(home=home, port=port, controller_port=controller_port)
+    local = local_kafka(home, nodes, port, controller_port)
     local.start()
-    console.print(f"broker ready on {local.bootstrap}; Ctrl-C stops it")
+    ready = "broker ready" if nodes == 1 else f"{nodes} brokers ready"
+    console.print(f"{ready} on {local.bootstrap}; Ctrl-C stops it")
     try:
         stop.wait()
     finally:

@@ -18,8 +18,8 @@ from typing import IO
 
 from rich.console import Console
 
-from crosslink.provisioning import provision_topics
-from harness.localbroker import STATE_DIR, LocalBroker, configured_bootstrap
+from crosslink.provisioning import Replication, provision_topics
+from harness.localbroker import STATE_DIR, configured_bootstrap, local_kafka
 from harness.processes import ServiceFailed, ServiceProcess
 
 DEFAULT_PORTS = {"intake": 8000, "matcher": 6066, "notifier": 8002}
@@ -28,25 +28,29 @@ READY_TIMEOUT_S = 180.0  # the matcher recovers its tables before it answers rea
 console = Console(stderr=True, soft_wrap=True)
 
 
-def run_stack(*, with_demo_receiver: bool = True) -> int:
-    """Start everything, wait for Ctrl-C or a crash, then stop everything. The exit status:
-    0 after Ctrl-C, 1 if a process exited or a service never became ready."""
+def run_stack(*, with_demo_receiver: bool = True, nodes: int = 1) -> int:
+    """Start everything (on a cluster of `nodes` Kafka nodes), wait for Ctrl-C or a crash, then
+    stop everything. The exit status: 0 after Ctrl-C, 1 if a process exited or a service never
+    became ready."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with ExitStack() as stack:
         bootstrap = configured_bootstrap()
         if bootstrap is None:
-            console.print("[bold]starting the local Kafka broker on 127.0.0.1:9092 ...")
-            broker = LocalBroker(home=STATE_DIR / "broker")
-            broker.start()
-            stack.callback(broker.stop)
-            bootstrap = broker.bootstrap
-        provision_topics(bootstrap)
+            kafka = local_kafka(STATE_DIR / "broker", nodes)
+            console.print(f"[bold]starting local Kafka ({nodes} node(s)) on {kafka.bootstrap} ...")
+            kafka.start()
+            stack.callback(kafka.stop)
+            bootstrap = kafka.bootstrap
+        replication = Replication.on(nodes)
+        provision_topics(bootstrap, replication=replication)
         children: list[subprocess.Popen[bytes]] = []
         env = {
             "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
             "CROSSLINK_LOG_FORMAT": children_log_format(),
+            "CROSSLINK_TOPIC_REPLICATION_FACTOR": str(replication.factor),
+            "CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS": str(replication.min_insync),
         }
         if with_demo_receiver:
             demo = [sys.executable, "-m", "cli", "demo-receiver"]

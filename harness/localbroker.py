@@ -1,4 +1,5 @@
-"""A real single-node KRaft Kafka broker, run from Maven Central jars without Docker.
+"""Real KRaft Kafka brokers, run from Maven Central jars without Docker: one node, or a
+cluster of three.
 
 `make up` and the integration tests share this one launcher. Jars and broker data live in
 git-ignored folders under `.crosslink/`; see deploy/kafka/ for the pinned version and config.
@@ -14,14 +15,17 @@ import subprocess
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 from types import TracebackType
+from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
+from crosslink.provisioning import Replication
 from crosslink.settings import REPO_ROOT
 from harness.processes import terminate
 
@@ -116,12 +120,19 @@ def metadata_request_succeeds(bootstrap: str, timeout_s: float = 5.0) -> bool:
 
 @dataclass
 class LocalBroker:
-    """One KRaft broker+controller process on 127.0.0.1; SIGTERM stops it cleanly."""
+    """One KRaft broker+controller process on 127.0.0.1; SIGTERM stops it cleanly. Alone by
+    default; in a LocalCluster, one of its nodes (`node_id`, `voters`, `cluster_id`)."""
 
     home: Path
     port: int = 9092
     controller_port: int = 9093
     heap: str = "512m"
+    node_id: int = 1
+    voters: str = ""  # the cluster's controllers, id@host:port; alone, this node
+    cluster_id: str = field(
+        default_factory=lambda: base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    )
+    replication: int = 1  # Kafka's own topics: on how many nodes
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -129,11 +140,21 @@ class LocalBroker:
         return f"127.0.0.1:{self.port}"
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
     def log_file(self) -> Path:
         return self.home / "broker.log"
 
     def start(self, timeout_s: float = 120.0) -> None:
         """Fetch jars, format storage once, start the broker and wait until it answers."""
+        self.launch()
+        self._wait_until_ready(timeout_s)
+
+    def launch(self) -> None:
+        """Start the process without waiting: a cluster's nodes answer only once a majority of
+        its controllers run."""
         for port in (self.port, self.controller_port):
             if not port_is_free(port):
                 raise BrokerError(f"port {port} on 127.0.0.1 is in use: is another broker running?")
@@ -157,12 +178,18 @@ class LocalBroker:
             command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
-        self._wait_until_ready(timeout_s)
 
     def stop(self, timeout_s: float = 60.0) -> None:
         """Shut the broker down with SIGTERM, falling back to SIGKILL after `timeout_s`."""
         process, self._process = self._process, None
         terminate(process, timeout_s)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crashed machine: no clean shutdown, no flush."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
 
     def __enter__(self) -> LocalBroker:
         self.start()
@@ -183,7 +210,13 @@ class LocalBroker:
         config = self.home / "server.properties"
         config.write_text(
             template.substitute(
-                port=self.port, controller_port=self.controller_port, data_dir=data_dir
+                node_id=self.node_id,
+                voters=self.voters or f"{self.node_id}@127.0.0.1:{self.controller_port}",
+                port=self.port,
+                controller_port=self.controller_port,
+                data_dir=data_dir,
+                replication=self.replication,
+                min_insync=Replication.on(self.replication).min_insync,
             )
         )
         return config
@@ -191,7 +224,7 @@ class LocalBroker:
     def _format_storage(self, libs: Path, config: Path) -> None:
         if (self.home / "data" / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        cluster_id = self.cluster_id
         command = [
             "java",
             "-cp",
@@ -207,6 +240,9 @@ class LocalBroker:
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise BrokerError(f"formatting broker storage failed:\n{result.stdout}{result.stderr}")
+
+    def wait_until_ready(self, timeout_s: float = 120.0) -> None:
+        self._wait_until_ready(timeout_s)
 
     def _wait_until_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -224,6 +260,120 @@ class LocalBroker:
         if not self.log_file.exists():
             return "(no broker log)"
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class LocalCluster:
+    """Three (or `nodes`) KRaft nodes on 127.0.0.1, each broker and controller, sharing one
+    cluster id; Kafka's own topics on every node. A node can be killed and started again."""
+
+    home: Path
+    nodes: int = 3
+    ports: list[tuple[int, int]] = field(default_factory=list)  # (broker, controller) per node
+    heap: str = "384m"
+    members: list[LocalBroker] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        ports = self.ports or [(free_port(), free_port()) for _ in range(self.nodes)]
+        voters = ",".join(f"{i}@127.0.0.1:{c}" for i, (_, c) in enumerate(ports, start=1))
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        self.members = [
+            LocalBroker(
+                self.home / f"node-{i}", port, controller, self.heap, node_id=i, voters=voters,
+                cluster_id=cluster_id, replication=min(3, len(ports)),
+            )
+            for i, (port, controller) in enumerate(ports, start=1)
+        ]  # fmt: skip
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(member.bootstrap for member in self.members)
+
+    def start(self, timeout_s: float = 180.0) -> None:
+        for member in self.members:
+            member.launch()
+        for member in self.members:
+            member.wait_until_ready(timeout_s)
+        self.wait_until_brokers(len(self.members), timeout_s)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Stop every node at once: one by one, the last would wait for a controller quorum
+        that is gone before it gives up its controlled shutdown."""
+        with ThreadPoolExecutor(max_workers=len(self.members)) as pool:
+            list(pool.map(lambda member: member.stop(timeout_s), self.members))
+
+    def node(self, node_id: int) -> LocalBroker:
+        return self.members[node_id - 1]
+
+    def leader_of(self, topic: str, partition: int = 0) -> int | None:
+        """The node id leading `topic`'s `partition` now; None while it has no leader."""
+        found = [p for p in self._partitions(topic) if p["partition_index"] == partition]
+        leader = int(found[0]["leader_id"]) if found else -1
+        return None if leader < 0 else leader
+
+    def in_sync(self, topic: str) -> bool:
+        """Whether every partition of `topic` has all its replicas in sync."""
+        partitions = self._partitions(topic)
+        return bool(partitions) and all(
+            set(p["isr_nodes"]) == set(p["replica_nodes"]) for p in partitions
+        )
+
+    def _partitions(self, topic: str) -> list[dict[str, Any]]:
+        """`topic`'s partitions as the cluster describes them; none while it cannot (a killed
+        node stays in the metadata until its session times out)."""
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=self._live_bootstrap())
+        except KafkaError:
+            return []
+        try:
+            [described] = admin.describe_topics([topic])
+        except KafkaError:
+            return []
+        finally:
+            admin.close()
+        return list(described["partitions"])
+
+    def wait_until_brokers(self, count: int, timeout_s: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._brokers() == count:
+                return
+            time.sleep(0.5)
+        raise BrokerError(f"the cluster did not have {count} brokers within {timeout_s:.0f}s")
+
+    def _brokers(self) -> int:
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=self._live_bootstrap())
+        except KafkaError:
+            return 0
+        try:
+            return len(admin.describe_cluster()["brokers"])
+        except KafkaError:
+            return 0
+        finally:
+            admin.close()
+
+    def _live_bootstrap(self) -> str:
+        return ",".join(m.bootstrap for m in self.members if m.running) or self.bootstrap
+
+    def __enter__(self) -> LocalCluster:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def local_kafka(
+    home: Path, nodes: int = 1, port: int = 9092, controller_port: int | None = None
+) -> LocalBroker | LocalCluster:
+    """`make up`'s Kafka: one node on `port` (its controller on `controller_port`, by default
+    the next), or a cluster whose nodes take the ports from `port` on in pairs (9092 and 9093,
+    9094 and 9095, ...)."""
+    if nodes == 1:
+        return LocalBroker(home=home, port=port, controller_port=controller_port or port + 1)
+    ports = [(port + 2 * i, port + 2 * i + 1) for i in range(nodes)]
+    return LocalCluster(home=home / "cluster", nodes=nodes, ports=ports)
 
 
 def configured_bootstrap() -> str | None:

@@ -14,24 +14,31 @@ class TopicSpec:
     config: dict[str, str] = field(default_factory=dict)
 
 
+# What crosslink has been told, kept for good: the history every table can be rebuilt from
+# (issue 17). Never deleted by age or size; these events are small and hold no raw value.
+KEPT_FOR_GOOD = {"retention.ms": "-1", "retention.bytes": "-1"}
 MATCHER_APP_ID = "crosslink-matcher"
 # One row per token, and one per (token, complaint) counted: one table, so that its changelog
 # keeps the two in the order they were written (a store rebuilt from it never has a row that
 # counts a complaint without the record of its counting).
 STATE_TABLE = "state_by_token"
 
-IDENTIFIER_SIGHTED = TopicSpec("crosslink.identifier-sighted.v1", partitions=6)
+IDENTIFIER_SIGHTED = TopicSpec(
+    "crosslink.identifier-sighted.v1", partitions=6, config=KEPT_FOR_GOOD
+)
 # Same partition count and key as sightings: the matcher reads both through one agent.
-REGISTRY_ENTRY_ADDED = TopicSpec("crosslink.registry-entry-added.v1", partitions=6)
-# Operators' decisions that a value is generic: kept for good, the record of who decided what.
+REGISTRY_ENTRY_ADDED = TopicSpec(
+    "crosslink.registry-entry-added.v1", partitions=6, config=KEPT_FOR_GOOD
+)
+# Operators' decisions that a value is generic: the record of who decided what.
 GENERIC_VALUE_DECIDED = TopicSpec(
-    "crosslink.generic-value-decided.v1", partitions=6, config={"retention.ms": "-1"}
+    "crosslink.generic-value-decided.v1", partitions=6, config=KEPT_FOR_GOOD
 )
 ALERT_RAISED = TopicSpec("crosslink.alert-raised.v1", partitions=3)
 # One partition: clustering reads every complaint (and every generic-value decision) in the one
 # order intake accepted them, so the same complaints make the same gangs whatever the matcher's
 # partitions do. A record per complaint, not per identifier.
-COMPLAINTS_FILED = TopicSpec("crosslink.complaints-filed.v1", partitions=1)
+COMPLAINTS_FILED = TopicSpec("crosslink.complaints-filed.v1", partitions=1, config=KEPT_FOR_GOOD)
 # Clusters, forwarding pointers, each identifier's first complaint and each complaint's
 # shortcut to its cluster: one table, so its changelog keeps them in the order written.
 CLUSTERS_TABLE = "clusters"

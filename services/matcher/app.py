@@ -64,6 +64,7 @@ def create_app(settings: MatcherSettings) -> faust.App:
         broker_heartbeat_interval=settings.matcher_session_timeout_s / 10,
         consumer_auto_offset_reset="earliest",
         topic_partitions=IDENTIFIER_SIGHTED.partitions,
+        topic_replication_factor=settings.replication.factor,
         autodiscover=False,
     )
     registry = CollectorRegistry()
@@ -129,4 +130,4 @@ def create_app(settings: MatcherSettings) -> faust.App:
 
 def prepare(settings: MatcherSettings) -> None:
     """Create the topics the worker needs before faust subscribes to them."""
-    provision_topics(settings.kafka_bootstrap)
+    provision_topics(settings.kafka_bootstrap, replication=settings.replication)

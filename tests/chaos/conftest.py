@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.localbroker import LocalBroker
+from harness.localbroker import LocalBroker, LocalCluster
 from harness.oracle import Case, Expectation, Tally, expected, gangs_not_held_whole, tally
 from harness.synthetic import DISTRICTS, complaint_stream
 from schemas.topics import MATCHER_APP_ID
@@ -137,9 +137,10 @@ def broker(tmp_path: Path) -> Iterator[LocalBroker]:
 
 
 def chaos_pipeline(
-    broker: LocalBroker, workdir: Path, **settings: str
+    broker: LocalBroker | LocalCluster, workdir: Path, **settings: str
 ) -> AbstractContextManager[Pipeline]:
-    """The three services and the 44 districts' receivers on the scenario's broker."""
+    """The three services and the 44 districts' receivers on the scenario's broker (or
+    cluster)."""
     return running_pipeline(
         broker.bootstrap, workdir, DISTRICTS, hub_threshold=HUB_THRESHOLD, settings=settings
     )

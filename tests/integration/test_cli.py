@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from cli.app import app
 from crosslink.provisioning import provision_topics
 from harness.contracts import CONTRACTS_DIR
-from harness.localbroker import free_port
+from harness.localbroker import free_port, port_is_free
 from harness.processes import ServiceProcess, wait_until_answering
 from schemas.events import GenericValueDecided
 from schemas.topics import (
@@ -228,6 +228,14 @@ def test_generic_values_unmark_needs_an_operator_key() -> None:
     assert "CROSSLINK_OPERATOR_KEY" in output
 
 
+def free_port_run(length: int) -> int:
+    """The first of `length` consecutive free ports (a cluster's nodes take theirs in pairs)."""
+    while True:
+        first = free_port()
+        if first + length < 65536 and all(port_is_free(first + i) for i in range(length)):
+            return first
+
+
 def test_broker_runs_until_ctrl_c(tmp_path: Path) -> None:
     broker = Background(
         "broker", "--port", str(free_port()), "--controller-port", str(free_port()),
@@ -237,6 +245,17 @@ def test_broker_runs_until_ctrl_c(tmp_path: Path) -> None:
     broker.wait_for_line("broker ready")
 
     assert broker.interrupt() == 0
+
+
+def test_broker_runs_a_three_node_cluster_until_ctrl_c(tmp_path: Path) -> None:
+    port = free_port_run(6)
+    cluster = Background(
+        "broker", "--nodes", "3", "--port", str(port), "--home", str(tmp_path / "broker")
+    )
+
+    cluster.wait_for_line("3 brokers ready")
+
+    assert cluster.interrupt() == 0
 
 
 def test_demo_receiver_prints_a_verified_webhook(tmp_path: Path) -> None:

@@ -39,8 +39,25 @@ def documented_variables() -> set[str]:
     return names
 
 
-def test_the_compose_broker_runs_the_same_kafka_version_as_the_local_broker() -> None:
-    assert compose()["services"]["kafka"]["image"] == f"apache/kafka:{kafka_version()}"
+def test_the_compose_brokers_run_the_same_kafka_version_as_the_local_broker() -> None:
+    brokers = {name: s for name, s in compose()["services"].items() if name.startswith("kafka-")}
+
+    assert sorted(brokers) == ["kafka-1", "kafka-2", "kafka-3"]
+    for broker in brokers.values():
+        assert broker["image"] == f"apache/kafka:{kafka_version()}"
+
+
+def test_the_compose_cluster_keeps_every_topic_on_three_nodes_and_a_write_on_two() -> None:
+    services = compose()["services"]
+    nodes = [services[f"kafka-{n}"]["environment"] for n in (1, 2, 3)]
+
+    assert [node["KAFKA_NODE_ID"] for node in nodes] == [1, 2, 3]
+    assert {node["KAFKA_CONTROLLER_QUORUM_VOTERS"] for node in nodes} == {
+        "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+    }
+    environment = services["intake"]["environment"]
+    assert environment["CROSSLINK_TOPIC_REPLICATION_FACTOR"] == 3
+    assert environment["CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS"] == 2
 
 
 def test_the_compose_file_follows_the_compose_specification() -> None:
@@ -108,8 +125,9 @@ def test_the_runtime_lock_pins_the_same_versions_as_the_full_lock() -> None:
     assert {name: full.get(name) for name in runtime} == runtime
 
 
-def test_the_compose_broker_has_a_cluster_id_kafka_accepts() -> None:
-    cluster_id = compose()["services"]["kafka"]["environment"]["CLUSTER_ID"]
+def test_the_compose_brokers_share_a_cluster_id_kafka_accepts() -> None:
+    services = compose()["services"]
+    [cluster_id] = {services[f"kafka-{n}"]["environment"]["CLUSTER_ID"] for n in (1, 2, 3)}
 
     assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
     assert len(cluster_id) == 22

@@ -9,7 +9,9 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from crosslink.guards import DemoDirectoryRefused, install_guards
+from crosslink.provisioning import Replication
 from crosslink.settings import DEMO_DISTRICTS_FILE, CommonSettings, from_environment
+from harness.localbroker import LocalBroker, LocalCluster, local_kafka
 from services.intake.config import IntakeSettings
 
 
@@ -84,3 +86,34 @@ def test_a_refused_field_is_named_by_its_environment_variable(
 
     with pytest.raises(SystemExit, match="- CROSSLINK_RATE_LIMIT_BURST: Input should be greater"):
         from_environment(IntakeSettings)
+
+
+def test_topics_are_kept_on_three_brokers_in_production_and_one_in_development(
+    tmp_path: Path,
+) -> None:
+    production = CommonSettings(env="production", districts_file=tmp_path / "districts.yaml")
+
+    assert production.replication == Replication(factor=3, min_insync=2)
+    assert CommonSettings().replication == Replication(factor=1, min_insync=1)
+    assert CommonSettings(topic_replication_factor=5).replication == Replication(5, 2)
+    assert CommonSettings(topic_replication_factor=3, topic_min_insync_replicas=3).replication == (
+        Replication(3, 3)
+    )
+
+
+def test_a_write_that_could_never_count_is_refused() -> None:
+    with pytest.raises(ValidationError, match="no write could ever count"):
+        CommonSettings(topic_replication_factor=1, topic_min_insync_replicas=2)
+
+
+def test_make_up_s_cluster_takes_its_ports_in_pairs_from_9092(tmp_path: Path) -> None:
+    single, cluster = local_kafka(tmp_path, 1), local_kafka(tmp_path, 3)
+
+    assert isinstance(single, LocalBroker)
+    assert (single.port, single.controller_port) == (9092, 9093)
+    assert isinstance(cluster, LocalCluster)
+    assert cluster.bootstrap == "127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096"
+    assert {node.voters for node in cluster.members} == {
+        "1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097"
+    }
+    assert len({node.cluster_id for node in cluster.members}) == 1
