@@ -11,7 +11,7 @@ from typing import Annotated
 import httpx
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from cli.deadletters import read_dead_letters, replay
 from crosslink.directory import DirectoryError, load_directory
@@ -50,13 +50,17 @@ def describe(bootstrap: str = BootstrapOption) -> None:
     """Each topic: partitions needed and found, records written, brokers holding it (and in
     sync), against CROSSLINK_TOPIC_REPLICATION_FACTOR."""
     wanted = from_environment(CommonSettings).replication
-    table = Table("topic", "partitions", "records", "replicas (in sync)")
+    # A topic's name is never cut in two: the other columns give way on a narrow terminal.
+    table = Table(
+        Column("topic", no_wrap=True), "partitions", "records", "replicas",
+        caption="replicas: brokers holding a partition / of them in sync (the fewest of any)",
+    )  # fmt: skip
     states = describe_topics(_bootstrap(bootstrap))
     for state in states:
         partitions = "missing" if state.partitions is None else str(state.partitions)
         if state.partitions != state.partitions_needed:
             partitions = f"[red]{partitions} (needs {state.partitions_needed})[/]"
-        replicas = f"{state.replicas} ({state.in_sync})"
+        replicas = f"{state.replicas}/{state.in_sync}"
         if state.partitions is not None and (
             state.replicas < wanted.factor or state.in_sync < wanted.min_insync
         ):

@@ -275,11 +275,15 @@ def english_words(officer: Officer, data: list[str]) -> set[str]:
         "const named = [...document.querySelectorAll('[aria-label], [title], [alt], "
         "[placeholder], [data-label]')].flatMap(e => ['aria-label', 'title', 'alt', "
         "'placeholder', 'data-label'].map(a => e.getAttribute(a) || ''));"
-        "return [document.title, document.body.textContent, ...named].join(' ');"
+        "const texts = [], walker = document.createTreeWalker(document.body, "
+        "NodeFilter.SHOW_TEXT);"  # each text on its own: table cells do not run together
+        "while (walker.nextNode()) texts.push(walker.currentNode.nodeValue);"
+        "return [document.title, ...texts, ...named].join(' ');"
     )
     for value in sorted(data, key=len, reverse=True):
         text = text.replace(value, " ")
     text = re.sub(r"\S*[•@]\S*", " ", text)  # masked identifiers, contact addresses
+    text = re.sub(r"\bC-[0-9a-f]{12}\b", " ", text)  # complaint ids (tests.builders), any test's
     text = re.sub(r"\b[A-Z]{2}(-[A-Z]{3})?\b", " ", text)  # district and state codes
     return set(re.findall(r"[A-Za-z][A-Za-z-]*", text)) - LATIN_ALLOWED
 

@@ -117,6 +117,7 @@ def test_topics_create_then_describe_shows_every_topic(kafka_bootstrap: str) -> 
     assert code == 0
     for topic in ALL_TOPICS:
         assert topic.name in output
+    assert output.count("│ 1/1 ") == len(ALL_TOPICS)  # held on the one broker, in sync
 
 
 def test_registry_import_imports_a_file_and_exits_0(kafka_bootstrap: str, tmp_path: Path) -> None:
