@@ -52,9 +52,12 @@ def describe(bootstrap: str = BootstrapOption) -> None:
     wanted = from_environment(CommonSettings).replication
     # A topic's name is never cut in two: the other columns give way on a narrow terminal.
     table = Table(
-        Column("topic", no_wrap=True), "partitions", "records", "replicas",
+        Column("topic", no_wrap=True),
+        "partitions",
+        "records",
+        "replicas",
         caption="replicas: brokers holding a partition / of them in sync (the fewest of any)",
-    )  # fmt: skip
+    )
     states = describe_topics(_bootstrap(bootstrap))
     for state in states:
         partitions = "missing" if state.partitions is None else str(state.partitions)
