@@ -91,7 +91,7 @@ def _weak_shared(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -
     caveat = t.gettext(
         "They were registered within %(hours)s hours of each other. This identifier is weak "
         "(shared by many people): treat the link as a lead to check, not a fact."
-    ) % {"hours": _hours(facts.window_hours, t)}
+    ) % {"hours": _hours(facts.window_hours)}
     return f"{_shared(identifier, facts, t)} {caveat}"
 
 
@@ -150,7 +150,7 @@ def _digest(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str
                 "You receive a summary like this at once when it reaches a new state, otherwise "
                 "at most once every %(hours)s hours."
             )
-            % {"hours": _hours(facts.period_hours, t)},
+            % {"hours": _hours(facts.period_hours)},
         ]
     )
 
@@ -292,7 +292,7 @@ def _registry_status(facts: ReasonFacts, t: Translator) -> str:
     }
 
 
-def _hours(hours: float | None, t: Translator) -> str:
+def _hours(hours: float | None) -> str:
     return f"{hours or 0:g}"
 
 

@@ -118,6 +118,11 @@ def metadata_request_succeeds(bootstrap: str, timeout_s: float = 5.0) -> bool:
         admin.close()
 
 
+def new_cluster_id() -> str:
+    """A KRaft cluster id: 16 random bytes, base64url without padding."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+
+
 @dataclass
 class LocalBroker:
     """One KRaft broker+controller process on 127.0.0.1; SIGTERM stops it cleanly. Alone by
@@ -129,9 +134,7 @@ class LocalBroker:
     heap: str = "512m"
     node_id: int = 1
     voters: str = ""  # the cluster's controllers, id@host:port; alone, this node
-    cluster_id: str = field(
-        default_factory=lambda: base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
-    )
+    cluster_id: str = field(default_factory=new_cluster_id)
     replication: int = 1  # Kafka's own topics: on how many nodes
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
@@ -276,7 +279,7 @@ class LocalCluster:
     def __post_init__(self) -> None:
         ports = self.ports or [(free_port(), free_port()) for _ in range(self.nodes)]
         voters = ",".join(f"{i}@127.0.0.1:{c}" for i, (_, c) in enumerate(ports, start=1))
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        cluster_id = new_cluster_id()
         self.members = [
             LocalBroker(
                 self.home / f"node-{i}", port, controller, self.heap, node_id=i, voters=voters,
