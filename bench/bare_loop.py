@@ -17,15 +17,18 @@ import json
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from bench.brokers import from_parent
+from crosslink.kafka_access import KafkaAccess
+
 OUTPUT_TOPIC = "bench.bare-out"
 
 
-async def run(bootstrap: str, topic: str, expect: int) -> None:
+async def run(kafka: KafkaAccess, topic: str, expect: int) -> None:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id="bench-bare", auto_offset_reset="earliest",
+        topic, **kafka.options(), group_id="bench-bare", auto_offset_reset="earliest",
         enable_auto_commit=True,
     )  # fmt: skip
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka.options(), acks="all", enable_idempotence=True)
     await producer.start()
     await consumer.start()
     seen: dict[bytes, list[str]] = {}
@@ -53,11 +56,10 @@ async def run(bootstrap: str, topic: str, expect: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--expect", type=int, required=True)
     arguments = parser.parse_args()
-    asyncio.run(run(arguments.bootstrap, arguments.topic, arguments.expect))
+    asyncio.run(run(from_parent(), arguments.topic, arguments.expect))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from bench.brokers import from_parent
+from crosslink.kafka_access import KafkaAccess
 from harness.receiver import BackgroundServer
 
 
@@ -31,10 +33,10 @@ async def _assigned(consumer: AIOKafkaConsumer) -> None:
     print("ready", flush=True)
 
 
-async def relay(bootstrap: str, source: str, sink: str) -> None:
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id="bench-floor-relay",
+async def relay(kafka: KafkaAccess, source: str, sink: str) -> None:
+    consumer = AIOKafkaConsumer(source, **kafka.options(), group_id="bench-floor-relay",
                                 auto_offset_reset="earliest")  # fmt: skip
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka.options(), acks="all", enable_idempotence=True)
     await producer.start()
     await consumer.start()
     try:
@@ -46,8 +48,8 @@ async def relay(bootstrap: str, source: str, sink: str) -> None:
         await producer.stop()
 
 
-async def post(bootstrap: str, source: str, url: str) -> None:
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id="bench-floor-post",
+async def post(kafka: KafkaAccess, source: str, url: str) -> None:
+    consumer = AIOKafkaConsumer(source, **kafka.options(), group_id="bench-floor-post",
                                 auto_offset_reset="earliest")  # fmt: skip
     await consumer.start()
     try:
@@ -107,15 +109,14 @@ class FloorReceiver:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("role", choices=["relay", "post"])
-    parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--source", required=True)
     parser.add_argument("--sink", help="relay: the topic to produce to")
     parser.add_argument("--url", help="post: where to POST each record")
     arguments = parser.parse_args()
     if arguments.role == "relay":
-        asyncio.run(relay(arguments.bootstrap, arguments.source, arguments.sink))
+        asyncio.run(relay(from_parent(), arguments.source, arguments.sink))
     else:
-        asyncio.run(post(arguments.bootstrap, arguments.source, arguments.url))
+        asyncio.run(post(from_parent(), arguments.source, arguments.url))
 
 
 if __name__ == "__main__":

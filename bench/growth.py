@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from bench.brokers import child_environment
 from bench.growth_rows import (
     Batch,
     Record,
@@ -39,6 +40,7 @@ from bench.growth_rows import (
 )
 from bench.matcher import cpu_seconds
 from bench.report import Figure, Result, line_chart, publish
+from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import provision_topics
 from harness.localbroker import LocalBroker, free_port
 from harness.processes import ServiceProcess, metric_samples, metric_value
@@ -88,23 +90,23 @@ class Held:
 class Broker:
     """The broker's address and the end offset of each sightings partition produced so far."""
 
-    def __init__(self, bootstrap: str) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, kafka: KafkaAccess) -> None:
+        self.access = kafka
         self.ends: dict[int, int] = {}
 
     def sightings(self, sightings: Sequence[Sighting]) -> None:
         records = ((s.partition, s.token.encode(), s.value) for s in sightings)
-        for partition, end in asyncio.run(_produce(self.bootstrap, IDENTIFIER_SIGHTED.name,
+        for partition, end in asyncio.run(_produce(self.access, IDENTIFIER_SIGHTED.name,
                                                    records)).items():  # fmt: skip
             self.ends[partition] = max(self.ends.get(partition, 0), end)
 
     def changelog(self, records: Iterable[Record]) -> None:
-        asyncio.run(_produce(self.bootstrap, STATE_CHANGELOG.name, records))
+        asyncio.run(_produce(self.access, STATE_CHANGELOG.name, records))
 
 
-async def _produce(bootstrap: str, topic: str, records: Iterable[Record]) -> dict[int, int]:
+async def _produce(kafka: KafkaAccess, topic: str, records: Iterable[Record]) -> dict[int, int]:
     """Send as fast as the broker takes them; the end offset reached on each partition."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+    producer = AIOKafkaProducer(**kafka.options(), acks="all", enable_idempotence=True,
                                 linger_ms=5)  # fmt: skip
     await producer.start()
     try:
@@ -138,7 +140,7 @@ def matcher(
     """Start a matcher on `data_dir`, wait for its first events, then time `batch`. Each of the
     batch's known tokens must raise one alert (`at_least`: one or more)."""
     env = {
-        "CROSSLINK_KAFKA_BOOTSTRAP": broker.bootstrap,
+        **broker.access.environment(),
         "CROSSLINK_MATCHER_DATA_DIR": str(data_dir),
         "CROSSLINK_LOG_LEVEL": os.environ.get("BENCH_GROWTH_LOG_LEVEL", "WARNING"),
     }
@@ -210,17 +212,19 @@ def _wait_positions(
         time.sleep(0.05)
 
 
-def held(records: Iterable[Record] = (), bootstrap: str = "", expect: int = 0) -> Held:
+def held(records: Iterable[Record] = (), kafka: KafkaAccess | None = None, expect: int = 0) -> Held:
     """A bare dict of the rows, fed through a pipe or read from the changelog by aiokafka."""
     command = [sys.executable, "-m", "bench.growth_dict"]
-    if bootstrap:
-        command += ["--bootstrap", bootstrap, "--expect", str(expect)]
+    env = None
+    if kafka:
+        command += ["--changelog", "--expect", str(expect)]
+        env = child_environment(kafka)
     began = time.perf_counter()
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     assert process.stdin is not None
     assert process.stdout is not None
     try:
-        if not bootstrap:
+        if not kafka:
             process.stdin.writelines(b"%s\t%s\n" % (key, value) for _, key, value in records)
             process.stdin.write(b"\n")
             process.stdin.flush()
@@ -232,11 +236,11 @@ def held(records: Iterable[Record] = (), bootstrap: str = "", expect: int = 0) -
         process.wait()
 
 
-def _ends(bootstrap: str, topic: TopicSpec) -> dict[int, int]:
+def _ends(kafka: KafkaAccess, topic: TopicSpec) -> dict[int, int]:
     """The end offset of each partition of `topic` now."""
 
     async def read() -> dict[int, int]:
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        consumer = AIOKafkaConsumer(**kafka.options(), enable_auto_commit=False)
         await consumer.start()
         try:
             partitions = [TopicPartition(topic.name, p) for p in range(topic.partitions)]
@@ -261,7 +265,7 @@ def on_disk(
     warm: Sequence[Sighting], *, at_least: bool = False,
 ) -> Measured:  # fmt: skip
     """The matcher restarting on a disk that holds `rows`."""
-    ends = {name: _ends(broker.bootstrap, topic) for name, topic in CHANGELOGS.items()}
+    ends = {name: _ends(broker.access, topic) for name, topic in CHANGELOGS.items()}
     StateStore(data_dir).write(rows, ends)
     return matcher(broker, data_dir, size, batch, warm, at_least=at_least)
 
@@ -273,7 +277,7 @@ def recovered(
     """A fresh matcher rebuilding its table from `rows` on the changelog, and a bare aiokafka
     consumer reading the same changelog into a dict. Run first, on an empty broker."""
     broker.changelog(rows)
-    bare = held(bootstrap=broker.bootstrap, expect=size)
+    bare = held(kafka=broker.access, expect=size)
     return matcher(broker, data_dir, size, batch, warm), bare
 
 
@@ -290,8 +294,8 @@ def measure() -> tuple[Measured, Held, list[Measured], list[Held]]:
         bulk = list(codec.records(filler(max(SIZES))))
         known = [list(codec.records(batch.rows)) for batch in plan]
         _progress(f"{len(bulk):,} rows and {len(plan)} batches built")
-        provision_topics(kafka.bootstrap)
-        broker = Broker(kafka.bootstrap)
+        provision_topics(kafka.access)
+        broker = Broker(kafka.access)
         cold, read = recovered(broker, Path(tmp) / "cold", SIZES[0], plan[0],
                                table(known[0], bulk, SIZES[0]), warm)  # fmt: skip
         _progress(f"{cold.size:,} tokens rebuilt from the changelog: {cold}")

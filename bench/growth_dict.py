@@ -1,7 +1,7 @@
 """The memory and recovery baselines of bench/growth.py: a bare process holding the table as a dict.
 
 It fills a dict of table key -> row JSON, either from `key<TAB>value` lines on stdin or, with
-`--bootstrap`, by reading the matcher's changelog topic from the start with a bare aiokafka
+`--changelog`, by reading the matcher's changelog topic from the start with a bare aiokafka
 consumer until `--expect` records (what faust's recovery does, without faust). It then prints
 `held` and waits for stdin to close, so that its parent can read its memory from /proc.
 """
@@ -14,6 +14,8 @@ import sys
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bench.brokers import from_parent
+from crosslink.kafka_access import KafkaAccess
 from schemas.topics import STATE_CHANGELOG
 
 
@@ -27,8 +29,8 @@ def from_lines() -> dict[bytes, bytes]:
     return table
 
 
-async def from_changelog(bootstrap: str, expect: int) -> dict[bytes, bytes]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+async def from_changelog(kafka: KafkaAccess, expect: int) -> dict[bytes, bytes]:
+    consumer = AIOKafkaConsumer(**kafka.options(), enable_auto_commit=False,
                                 auto_offset_reset="earliest")  # fmt: skip
     await consumer.start()
     table: dict[bytes, bytes] = {}
@@ -48,11 +50,11 @@ async def from_changelog(bootstrap: str, expect: int) -> dict[bytes, bytes]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--bootstrap")
+    parser.add_argument("--changelog", action="store_true", help="read the matcher's changelog")
     parser.add_argument("--expect", type=int, default=0)
     arguments = parser.parse_args()
-    if arguments.bootstrap:
-        table = asyncio.run(from_changelog(arguments.bootstrap, arguments.expect))
+    if arguments.changelog:
+        table = asyncio.run(from_changelog(from_parent(), arguments.expect))
     else:
         table = from_lines()
     print("held", len(table), flush=True)

@@ -27,6 +27,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from bench.load import waited_seconds
 from bench.matcher import DISTRICTS, cpu_seconds
 from bench.report import Figure, Result, bar_chart, publish
+from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import provision_topics
 from harness.localbroker import LocalBroker, free_port
 from harness.processes import ServiceProcess, wait_until_answering
@@ -107,10 +108,10 @@ def noop(app: str) -> Iterator[tuple[str, int]]:
 
 
 @contextmanager
-def intake(bootstrap: str, workdir: Path) -> Iterator[tuple[str, int]]:
+def intake(kafka: KafkaAccess, workdir: Path) -> Iterator[tuple[str, int]]:
     """(URL, pid) of the real intake service served on core 0, connected to the broker."""
     districts = write_districts_file(workdir / "districts.yaml", dict.fromkeys(DISTRICTS))
-    env = {"CROSSLINK_KAFKA_BOOTSTRAP": bootstrap, "CROSSLINK_LOG_LEVEL": "WARNING",
+    env = {**kafka.environment(), "CROSSLINK_LOG_LEVEL": "WARNING",
            "CROSSLINK_DISTRICTS_FILE": str(districts),
            "CROSSLINK_PSEUDONYM_KEY": "bench-pseudonym-key-of-at-least-32-characters",
            **UNLIMITED}  # fmt: skip
@@ -159,8 +160,8 @@ def run_all(workdir: Path) -> dict[str, Measured]:
     # The broker starts on the load generator's core: in production Kafka is on other machines,
     # and here it must not take CPU from the server being measured.
     with pinned(LOAD_CPU), LocalBroker(workdir / "kafka", free_port(), free_port()) as broker:
-        provision_topics(broker.bootstrap)
-        with intake(broker.bootstrap, workdir) as (url, pid):
+        provision_topics(broker.access)
+        with intake(broker.access, workdir) as (url, pid):
             results["intake"] = measure("intake", url, pid, bodies)
         for app in ("fastapi", "asgi"):
             with noop(app) as (url, pid):

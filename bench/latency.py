@@ -31,9 +31,11 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from bench.brokers import child_environment, from_parent
 from bench.floor import FloorReceiver
 from bench.matcher import DISTRICTS
 from bench.report import Figure, Result, bar_chart, line_chart, publish
+from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import provision_topics
 from harness.localbroker import LocalBroker, free_port
 from harness.processes import ServiceProcess, metric_value
@@ -108,11 +110,11 @@ async def _flood(send: Callable[..., Any], requests: Sequence[tuple[Any, ...]],
     await asyncio.gather(*(client() for _ in range(concurrency)))
 
 
-async def produce_records(bootstrap: str, topic: str, *, rate: float,
+async def produce_records(kafka: KafkaAccess, topic: str, *, rate: float,
                           seconds: float) -> list[list[Any]]:  # fmt: skip
     """Produce one record a 1/`rate` s to `topic` (crosslink's producer settings); returns
     [record id, acknowledgement time] each."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka.options(), acks="all", enable_idempotence=True)
     await producer.start()
     acknowledged: list[list[Any]] = []
 
@@ -139,7 +141,6 @@ def load_main(argv: Sequence[str]) -> None:
     parser.add_argument("--rate", type=float, help="a second; none: flood")
     parser.add_argument("--url", help="post: intake's base URL")
     parser.add_argument("--seed", type=int, default=SEED, help="post: the complaint stream")
-    parser.add_argument("--bootstrap", help="produce: the broker")
     parser.add_argument("--topic", help="produce: the topic")
     arguments = parser.parse_args(argv)
     if arguments.role == "post":
@@ -147,16 +148,16 @@ def load_main(argv: Sequence[str]) -> None:
                                            count=arguments.count, rate=arguments.rate,
                                            concurrency=FLOOD_CONCURRENCY))  # fmt: skip
     else:
-        done = asyncio.run(produce_records(arguments.bootstrap, arguments.topic,
+        done = asyncio.run(produce_records(from_parent(), arguments.topic,
                                            rate=arguments.rate,
                                            seconds=arguments.seconds))  # fmt: skip
     arguments.out.write_text(json.dumps(done))
 
 
-def run_load(*arguments: str, out: Path) -> list[list[Any]]:
-    """Run the load process to its end; what it recorded."""
+def run_load(*arguments: str, out: Path, kafka: KafkaAccess | None = None) -> list[list[Any]]:
+    """Run the load process (given `kafka`, with access to it) to its end; what it recorded."""
     subprocess.run([sys.executable, "-m", "bench.latency", *arguments, "--out", str(out)],
-                   check=True)  # fmt: skip
+                   check=True, env=child_environment(kafka) if kafka else None)  # fmt: skip
     return json.loads(out.read_text())  # type: ignore[no-any-return]
 
 
@@ -244,14 +245,14 @@ class Pipeline:
 
 
 @contextmanager
-def pipeline(bootstrap: str, workdir: Path) -> Iterator[Pipeline]:
+def pipeline(kafka: KafkaAccess, workdir: Path) -> Iterator[Pipeline]:
     """Intake, matcher and notifier as processes, webhooks to a receiver in this process."""
     receiver = WebhookReceiver({code: webhook_secret(code) for code in DISTRICTS}).start()
     districts = write_districts_file(
         workdir / "districts.yaml", {code: receiver.url_for(code) for code in DISTRICTS}
     )
     env = {
-        "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
+        **kafka.environment(),
         "CROSSLINK_DISTRICTS_FILE": str(districts),
         "CROSSLINK_MATCHER_DATA_DIR": str(workdir / "matcher"),
         "CROSSLINK_DATABASE_URL": f"sqlite:///{workdir / 'notifier' / 'outbox.db'}",
@@ -339,10 +340,11 @@ def end_to_end(pipeline: Pipeline, rate: float, window_s: float) -> Samples:
 
 
 @contextmanager
-def bare_process(*arguments: str) -> Iterator[None]:
+def bare_process(kafka: KafkaAccess, *arguments: str) -> Iterator[None]:
     """One process of bench/floor.py, running once its partitions are assigned."""
     process = subprocess.Popen([sys.executable, "-m", "bench.floor", *arguments],
-                               stdout=subprocess.PIPE, text=True)  # fmt: skip
+                               stdout=subprocess.PIPE, text=True,
+                               env=child_environment(kafka))  # fmt: skip
     assert process.stdout is not None
     try:
         assert process.stdout.readline().strip() == "ready", f"bench.floor {arguments[0]} failed"
@@ -352,16 +354,15 @@ def bare_process(*arguments: str) -> Iterator[None]:
         process.wait()
 
 
-def floor(bootstrap: str, rate: float, window_s: float, workdir: Path) -> Samples:
+def floor(kafka: KafkaAccess, rate: float, window_s: float, workdir: Path) -> Samples:
     """The same paced load through two bare hops and a POST: arrival minus acknowledgement."""
     with ExitStack() as stack:
         receiver = FloorReceiver().start()
         stack.callback(receiver.stop)
         stack.enter_context(
             bare_process(
+                kafka,
                 "relay",
-                "--bootstrap",
-                bootstrap,
                 "--source",
                 FLOOR_IN.name,
                 "--sink",
@@ -369,13 +370,11 @@ def floor(bootstrap: str, rate: float, window_s: float, workdir: Path) -> Sample
             )
         )
         stack.enter_context(
-            bare_process(
-                "post", "--bootstrap", bootstrap, "--source", FLOOR_OUT.name, "--url", receiver.url
-            )
+            bare_process(kafka, "post", "--source", FLOOR_OUT.name, "--url", receiver.url)
         )
-        acknowledged = run_load("produce", "--bootstrap", bootstrap, "--topic", FLOOR_IN.name,
+        acknowledged = run_load("produce", "--topic", FLOOR_IN.name,
                                 "--rate", str(rate), "--seconds", str(WARM_UP_S + window_s),
-                                out=workdir / "produced.json")  # fmt: skip
+                                out=workdir / "produced.json", kafka=kafka)  # fmt: skip
         deadline = time.monotonic() + IDLE_TIMEOUT_S
         while len(receiver.arrivals) < len(acknowledged):
             assert time.monotonic() < deadline, "the floor did not deliver every record"
@@ -413,16 +412,16 @@ def main() -> None:
         tempfile.TemporaryDirectory(prefix="crosslink-bench-") as tmp,
         LocalBroker(Path(tmp) / "kafka", free_port(), free_port()) as broker,
     ):
-        provision_topics(broker.bootstrap)
-        provision_topics(broker.bootstrap, [FLOOR_IN, FLOOR_OUT])
-        with pipeline(broker.bootstrap, Path(tmp)) as under_test:
+        provision_topics(broker.access)
+        provision_topics(broker.access, [FLOOR_IN, FLOOR_OUT])
+        with pipeline(broker.access, Path(tmp)) as under_test:
             found = flood(under_test)
             rate = found.rate / 2
             window_s = timed_window(found, rate)
             print(f"sustained {found.rate:.1f} complaints/s (intake {found.intake_rate:.1f}/s); "
                   f"timing {window_s:.0f} s at {rate:.1f}/s", flush=True)  # fmt: skip
             measured = end_to_end(under_test, rate, window_s)
-        bare = floor(broker.bootstrap, rate, window_s, Path(tmp))
+        bare = floor(broker.access, rate, window_s, Path(tmp))
     publish_results(found, rate, window_s, measured, bare, time.monotonic() - started)
 
 

@@ -24,7 +24,9 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from bench.brokers import child_environment
 from bench.report import Figure, Result, bar_chart, publish
+from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import provision_topics
 from harness.localbroker import LocalBroker, free_port
 from harness.processes import ServiceProcess, metric_value
@@ -67,8 +69,8 @@ def sightings(overlap: float) -> list[tuple[bytes, bytes]]:
     raise AssertionError("unreachable: the stream is endless")
 
 
-async def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+async def produce(kafka: KafkaAccess, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(**kafka.options(), acks="all", enable_idempotence=True,
                                 linger_ms=5)  # fmt: skip
     await producer.start()
     try:
@@ -83,17 +85,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
-def bare(bootstrap: str, records: list[tuple[bytes, bytes]]) -> Run:
+def bare(kafka: KafkaAccess, records: list[tuple[bytes, bytes]]) -> Run:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.bare_loop", "--bootstrap", bootstrap, "--topic", COPY.name,
+        [sys.executable, "-m", "bench.bare_loop", "--topic", COPY.name,
          "--expect", str(len(records))],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, text=True, env=child_environment(kafka),
     )  # fmt: skip
     assert process.stdout is not None
     try:
         assert process.stdout.readline().strip() == "ready"
         cpu, start = cpu_seconds(process.pid), time.perf_counter()
-        asyncio.run(produce(bootstrap, COPY.name, records))
+        asyncio.run(produce(kafka, COPY.name, records))
         assert process.stdout.readline().strip() == "done"
         return Run(time.perf_counter() - start, cpu_seconds(process.pid) - cpu)
     finally:
@@ -101,17 +103,17 @@ def bare(bootstrap: str, records: list[tuple[bytes, bytes]]) -> Run:
         process.wait()
 
 
-def matcher(bootstrap: str, records: list[tuple[bytes, bytes]], workdir: Path) -> Run:
-    env = {"CROSSLINK_KAFKA_BOOTSTRAP": bootstrap, "CROSSLINK_MATCHER_DATA_DIR": str(workdir),
+def matcher(kafka: KafkaAccess, records: list[tuple[bytes, bytes]], workdir: Path) -> Run:
+    env = {**kafka.environment(), "CROSSLINK_MATCHER_DATA_DIR": str(workdir),
            "CROSSLINK_LOG_LEVEL": "WARNING"}  # fmt: skip
     service = ServiceProcess("matcher", free_port(), env, log_path=workdir / "matcher.log")
     service.start().wait_healthy()
     try:
         warm_up = records[:1]  # assigned and running before the clock starts
-        asyncio.run(produce(bootstrap, IDENTIFIER_SIGHTED.name, warm_up))
+        asyncio.run(produce(kafka, IDENTIFIER_SIGHTED.name, warm_up))
         _wait_position(service, 1)
         cpu, start = cpu_seconds(service.process.pid), time.perf_counter()
-        asyncio.run(produce(bootstrap, IDENTIFIER_SIGHTED.name, records[1:]))
+        asyncio.run(produce(kafka, IDENTIFIER_SIGHTED.name, records[1:]))
         _wait_position(service, len(records))
         return Run(time.perf_counter() - start, cpu_seconds(service.process.pid) - cpu)
     finally:
@@ -141,10 +143,10 @@ def scenario(overlap: float) -> tuple[Run, Run, float]:
         tempfile.TemporaryDirectory(prefix="crosslink-bench-") as tmp,
         LocalBroker(Path(tmp) / "kafka", free_port(), free_port()) as broker,
     ):
-        provision_topics(broker.bootstrap)
-        provision_topics(broker.bootstrap, [COPY, OUTPUT])
-        measured = matcher(broker.bootstrap, records, Path(tmp))
-        return measured, bare(broker.bootstrap, records), matching
+        provision_topics(broker.access)
+        provision_topics(broker.access, [COPY, OUTPUT])
+        measured = matcher(broker.access, records, Path(tmp))
+        return measured, bare(broker.access, records), matching
 
 
 def main() -> None:

@@ -73,16 +73,16 @@ def profile(overlap: float, output: Path, rate: int) -> tuple[float, float]:
         tempfile.TemporaryDirectory(prefix="crosslink-profile-") as tmp,
         LocalBroker(Path(tmp) / "kafka", free_port(), free_port()) as broker,
     ):
-        provision_topics(broker.bootstrap)
-        provision_topics(broker.bootstrap, [COPY, OUTPUT])
-        env = {"CROSSLINK_KAFKA_BOOTSTRAP": broker.bootstrap, "CROSSLINK_LOG_LEVEL": "WARNING",
+        provision_topics(broker.access)
+        provision_topics(broker.access, [COPY, OUTPUT])
+        env = {**broker.access.environment(), "CROSSLINK_LOG_LEVEL": "WARNING",
                "CROSSLINK_MATCHER_DATA_DIR": tmp}  # fmt: skip
         log = output.with_suffix(".log")
         log.unlink(missing_ok=True)  # the service appends to it
         service = ServiceProcess("matcher", free_port(), env, log_path=log)
         service.start().wait_healthy()
         try:
-            asyncio.run(produce(broker.bootstrap, IDENTIFIER_SIGHTED.name, records[:1]))
+            asyncio.run(produce(broker.access, IDENTIFIER_SIGHTED.name, records[:1]))
             _wait_position(service, 1)
             spy = subprocess.Popen(
                 [str(PY_SPY), "record", "--pid", str(service.process.pid), "--format", "raw",
@@ -91,7 +91,7 @@ def profile(overlap: float, output: Path, rate: int) -> tuple[float, float]:
             )  # fmt: skip
             try:
                 cpu, start = cpu_seconds(service.process.pid), time.perf_counter()
-                asyncio.run(produce(broker.bootstrap, IDENTIFIER_SIGHTED.name, records[1:]))
+                asyncio.run(produce(broker.access, IDENTIFIER_SIGHTED.name, records[1:]))
                 _wait_position(service, len(records))
                 seconds = time.perf_counter() - start
                 return seconds, cpu_seconds(service.process.pid) - cpu

@@ -97,8 +97,8 @@ def measure() -> list[tuple[Shape, Measured]]:
         tempfile.TemporaryDirectory(prefix="crosslink-bench-") as tmp,
         LocalBroker(Path(tmp) / "kafka", free_port(), free_port()) as kafka,
     ):
-        provision_topics(kafka.bootstrap)
-        broker = Broker(kafka.bootstrap)
+        provision_topics(kafka.access)
+        broker = Broker(kafka.access)
         for round_ in range(ROUNDS):
             for shape in _turns(round_):
                 batch = next(plan)

@@ -36,7 +36,7 @@ def registry_import(
     numbers and skipped; good rows are imported. Exits 1 if any row was bad."""
     from cli.registry_import import import_registry_file
 
-    report = import_registry_file(path, bootstrap=bootstrap, console=console)
+    report = import_registry_file(path, kafka=operations.kafka_access(bootstrap), console=console)
     raise typer.Exit(1 if report.problems else 0)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
+from crosslink.kafka_access import KafkaAccess
 from schemas.topics import DEAD_LETTER
 
 READ_TIMEOUT_S = 60.0
@@ -31,13 +32,13 @@ class ReadIncomplete(RuntimeError):
 
 
 def read_dead_letters(
-    bootstrap: str, *, start: int = 0, timeout_s: float = READ_TIMEOUT_S
+    kafka: KafkaAccess, *, start: int = 0, timeout_s: float = READ_TIMEOUT_S
 ) -> list[DeadLetter]:
     """Every dead letter from offset `start` (or the oldest one kept) to the end of the topic;
     ReadIncomplete if the broker does not deliver them all within `timeout_s`."""
     partition = TopicPartition(DEAD_LETTER.name, 0)
     consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        **kafka.options(), enable_auto_commit=False, auto_offset_reset="earliest"
     )
     try:
         consumer.assign([partition])
@@ -59,11 +60,11 @@ def read_dead_letters(
         consumer.close()
 
 
-def replay(bootstrap: str, letters: Iterable[DeadLetter]) -> list[DeadLetter]:
+def replay(kafka: KafkaAccess, letters: Iterable[DeadLetter]) -> list[DeadLetter]:
     """Send each letter back to the topic it was read from; the ones that say no topic are
     skipped and returned."""
     skipped = []
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = KafkaProducer(**kafka.options(), acks="all", enable_idempotence=True)
     try:
         for letter in letters:
             if not letter.topic:

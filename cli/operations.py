@@ -5,6 +5,7 @@ wrong, so scripts can rely on it."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,8 @@ from rich.table import Column, Table
 
 from cli.deadletters import read_dead_letters, replay
 from crosslink.directory import DirectoryError, load_directory
-from crosslink.provisioning import describe_topics, provision_topics
+from crosslink.kafka_access import KafkaAccess
+from crosslink.provisioning import describe_topics, provision
 from crosslink.settings import CommonSettings, from_environment
 
 console = Console(soft_wrap=True)
@@ -32,16 +34,20 @@ generic_values = typer.Typer(
 IntakeOption = typer.Option("http://127.0.0.1:8000", help="intake's base URL")
 
 
-def _bootstrap(option: str | None) -> str:
-    return option or from_environment(CommonSettings).kafka_bootstrap
+def kafka_access(bootstrap: str | None) -> KafkaAccess:
+    """As CROSSLINK_KAFKA_* say (the operator's certificate, for a broker with TLS), at
+    `bootstrap` if given."""
+    access = from_environment(CommonSettings).kafka
+    return replace(access, bootstrap=bootstrap) if bootstrap else access
 
 
 @topics.command("create")
 def create_topics(bootstrap: str = BootstrapOption) -> None:
-    """Create crosslink's topics with their partition counts and replication (idempotent;
-    CROSSLINK_TOPIC_REPLICATION_FACTOR and CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS)."""
+    """Create crosslink's topics with their partition counts and replication
+    (CROSSLINK_TOPIC_REPLICATION_FACTOR and CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS), and grant
+    each service its permissions on them. Idempotent; run as Kafka's administrator."""
     replication = from_environment(CommonSettings).replication
-    created = provision_topics(_bootstrap(bootstrap), replication=replication)
+    created = provision(kafka_access(bootstrap), replication=replication)
     console.print(f"created: {', '.join(created) or 'nothing (all topics exist)'}")
 
 
@@ -58,7 +64,7 @@ def describe(bootstrap: str = BootstrapOption) -> None:
         "replicas",
         caption="replicas: brokers holding a partition / of them in sync (the fewest of any)",
     )
-    states = describe_topics(_bootstrap(bootstrap))
+    states = describe_topics(kafka_access(bootstrap))
     for state in states:
         partitions = "missing" if state.partitions is None else str(state.partitions)
         if state.partitions != state.partitions_needed:
@@ -78,7 +84,7 @@ def describe(bootstrap: str = BootstrapOption) -> None:
 @dead_letters.command("list")
 def list_dead_letters(bootstrap: str = BootstrapOption, start: int = 0) -> None:
     """Records set aside because they did not decode: where from, why, how big."""
-    letters = read_dead_letters(_bootstrap(bootstrap), start=start)
+    letters = read_dead_letters(kafka_access(bootstrap), start=start)
     end = letters[-1].offset + 1 if letters else start
     table = Table("offset", "source", "topic", "error", "bytes")
     for letter in letters:
@@ -107,7 +113,7 @@ def replay_dead_letters(
     if not offset and start is None:
         console.print("[red]name the dead letters to replay: --offset N (repeatable) or --start N")
         raise typer.Exit(2)
-    target = _bootstrap(bootstrap)
+    target = kafka_access(bootstrap)
     letters = [
         letter
         for letter in read_dead_letters(target, start=start or 0)

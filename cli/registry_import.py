@@ -16,7 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crosslink.provisioning import provision_topics
+from crosslink.kafka_access import KafkaAccess
+from crosslink.provisioning import require_topics
 from crosslink.settings import from_environment
 from schemas.topics import REGISTRY_ENTRY_ADDED
 from services.intake.config import IntakeSettings
@@ -37,14 +38,15 @@ class ImportReport:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def import_registry_file(path: Path, *, bootstrap: str | None, console: Console) -> ImportReport:
-    """Publish every good row of `path`; report the bad ones; print the rate."""
+def import_registry_file(
+    path: Path, *, kafka: KafkaAccess | None = None, console: Console
+) -> ImportReport:
+    """Publish every good row of `path` (to `kafka`, by default as the settings say); report
+    the bad ones; print the rate."""
     settings = from_environment(IntakeSettings)
-    target = bootstrap or settings.kafka_bootstrap
-    provision_topics(target, replication=settings.replication)
-    producer = KafkaProducer(
-        bootstrap_servers=target, acks="all", enable_idempotence=True, linger_ms=20
-    )
+    kafka = kafka or settings.kafka
+    require_topics(kafka, [REGISTRY_ENTRY_ADDED])
+    producer = KafkaProducer(**kafka.options(), acks="all", enable_idempotence=True, linger_ms=20)
     report, started = ImportReport(), time.perf_counter()
     added_at, key = datetime.now(UTC), settings.pseudonym()
     total = _count_rows(path)

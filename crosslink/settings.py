@@ -12,6 +12,7 @@ from typing import Annotated, Literal, Self, TypeVar
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from crosslink.kafka_access import KafkaAccess, TlsIdentity
 from crosslink.logs import LogFormat
 from crosslink.provisioning import Replication
 
@@ -25,6 +26,12 @@ class CommonSettings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     kafka_bootstrap: str = "127.0.0.1:9092"
+    # Mutual TLS to the brokers (PEM files): the authority that signed the brokers'
+    # certificates, and this service's own certificate and key, whose common name is its
+    # principal. All three or none; required in production.
+    kafka_ca_file: Path | None = None
+    kafka_cert_file: Path | None = None
+    kafka_key_file: Path | None = None
     districts_file: Path = DEMO_DISTRICTS_FILE
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: LogFormat = "auto"
@@ -46,6 +53,35 @@ class CommonSettings(BaseSettings):
         factor = self.topic_replication_factor or (3 if self.env == "production" else 1)
         min_insync = self.topic_min_insync_replicas or Replication.on(factor).min_insync
         return Replication(factor, min_insync)
+
+    @property
+    def kafka(self) -> KafkaAccess:
+        """How this process reaches Kafka, and as whom."""
+        files = (self.kafka_ca_file, self.kafka_cert_file, self.kafka_key_file)
+        ca_file, cert_file, key_file = files
+        if ca_file is None or cert_file is None or key_file is None:
+            return KafkaAccess(self.kafka_bootstrap)
+        return KafkaAccess(self.kafka_bootstrap, TlsIdentity(ca_file, cert_file, key_file))
+
+    @model_validator(mode="after")
+    def _kafka_tls_whole_and_present(self) -> Self:
+        named = {
+            "CROSSLINK_KAFKA_CA_FILE": self.kafka_ca_file,
+            "CROSSLINK_KAFKA_CERT_FILE": self.kafka_cert_file,
+            "CROSSLINK_KAFKA_KEY_FILE": self.kafka_key_file,
+        }
+        unset = [name for name, path in named.items() if path is None]
+        if unset and len(unset) < len(named):
+            raise ValueError(f"Kafka's TLS needs all three files; {', '.join(unset)} not set")
+        if unset and self.env == "production":
+            raise ValueError(
+                "production reaches Kafka over mutual TLS: set CROSSLINK_KAFKA_CA_FILE, "
+                "CROSSLINK_KAFKA_CERT_FILE and CROSSLINK_KAFKA_KEY_FILE"
+            )
+        absent = [name for name, path in named.items() if path is not None and not path.is_file()]
+        if absent:
+            raise ValueError(f"no readable file at {', '.join(absent)}")
+        return self
 
     @model_validator(mode="after")
     def _min_insync_within_the_replicas(self) -> Self:

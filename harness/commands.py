@@ -1,5 +1,5 @@
 """The harness's commands under `crosslink` (entry point `crosslink.commands`): `up`, `broker`,
-`fetch-broker`, the demo receiver, mail catcher and complaint stream, and `contracts`."""
+`fetch-broker`, `pki`, the demo receiver, mail catcher and complaint stream, and `contracts`."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from rich.markup import escape
 from rich.progress import track
 
 from crosslink.directory import load_directory
-from crosslink.settings import CommonSettings, from_environment
-from harness.localbroker import STATE_DIR, fetch_jars, local_kafka
+from crosslink.settings import REPO_ROOT, CommonSettings, from_environment
+from harness.localbroker import STATE_DIR, fetch_jars, local_kafka, operator_hint
+from harness.localpki import LocalPki
 from harness.receiver import ReceivedWebhook, WebhookReceiver
 from harness.synthetic import complaint_stream
 
@@ -27,7 +28,7 @@ console = Console(soft_wrap=True)
 
 def register(app: typer.Typer) -> None:
     """Add the harness's commands to the `crosslink` command."""
-    for command in (up, broker, fetch_broker, demo, demo_receiver, demo_mail, contracts):
+    for command in (up, broker, fetch_broker, pki, demo, demo_receiver, demo_mail, contracts):
         app.command()(command)
 
 
@@ -43,6 +44,9 @@ def _ctrl_c() -> threading.Event:
 NodesOption = typer.Option(
     1, min=1, max=5, help="Kafka nodes: 1, or a cluster of 3 with every topic on 3 of them"
 )
+
+
+PkiOutOption = typer.Option(REPO_ROOT / "deploy" / "pki", help="where to write the files")
 
 
 def up(nodes: int = NodesOption) -> None:
@@ -67,11 +71,20 @@ def broker(
     local = local_kafka(home, nodes, port, controller_port)
     local.start()
     ready = "broker ready" if nodes == 1 else f"{nodes} brokers ready"
-    console.print(f"{ready} on {local.bootstrap}; Ctrl-C stops it")
+    console.print(f"{ready} on {local.bootstrap}; {operator_hint(home, local.access)}")
+    console.print("Ctrl-C stops it")
     try:
         stop.wait()
     finally:
         local.stop()
+
+
+def pki(out: Path = PkiOutOption) -> None:
+    """Make a local certificate authority and the certificates of the brokers, the administrator
+    and each service (PEM; kept if they exist). For deploy/docker-compose.yml and trials; a
+    state's deployment brings its own (docs/operations.md, Kafka security)."""
+    made = LocalPki(out).ensure()
+    console.print(f"certificate authority and certificates in {made.home}")
 
 
 def fetch_broker() -> None:

@@ -18,8 +18,8 @@ from typing import IO
 
 from rich.console import Console
 
-from crosslink.provisioning import Replication, provision_topics
-from harness.localbroker import STATE_DIR, configured_bootstrap, local_kafka
+from crosslink.provisioning import Replication, provision
+from harness.localbroker import STATE_DIR, Brokers, configured_kafka, local_kafka, operator_hint
 from harness.processes import ServiceFailed, ServiceProcess
 
 DEFAULT_PORTS = {"intake": 8000, "matcher": 6066, "notifier": 8002}
@@ -36,18 +36,18 @@ def run_stack(*, with_demo_receiver: bool = True, nodes: int = 1) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     with ExitStack() as stack:
-        bootstrap = configured_bootstrap()
-        if bootstrap is None:
-            kafka = local_kafka(STATE_DIR / "broker", nodes)
-            console.print(f"[bold]starting local Kafka ({nodes} node(s)) on {kafka.bootstrap} ...")
-            kafka.start()
-            stack.callback(kafka.stop)
-            bootstrap = kafka.bootstrap
+        kafka: Brokers | None = configured_kafka()  # each service as CROSSLINK_KAFKA_* say
+        if kafka is None:
+            local = local_kafka(STATE_DIR / "broker", nodes)
+            console.print(f"[bold]starting local Kafka ({nodes} node(s)) on {local.bootstrap} ...")
+            local.start()
+            stack.callback(local.stop)
+            console.print(operator_hint(STATE_DIR / "broker", local.access))
+            kafka = local
         replication = Replication.on(nodes)
-        provision_topics(bootstrap, replication=replication)
+        provision(kafka.access, replication=replication)
         children: list[subprocess.Popen[bytes]] = []
         env = {
-            "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
             "CROSSLINK_LOG_FORMAT": children_log_format(),
             "CROSSLINK_TOPIC_REPLICATION_FACTOR": str(replication.factor),
             "CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS": str(replication.min_insync),
@@ -67,7 +67,7 @@ def run_stack(*, with_demo_receiver: bool = True, nodes: int = 1) -> int:
             env |= {"CROSSLINK_SMTP_HOST": "127.0.0.1", "CROSSLINK_SMTP_PORT": str(DEMO_MAIL_PORT)}
         services = []
         for name, port in DEFAULT_PORTS.items():
-            service = ServiceProcess(name, port, env=env).start()
+            service = ServiceProcess(name, port, env=env, kafka=kafka).start()
             stack.callback(service.stop)
             _relay(name, service.process.stdout)
             children.append(service.process)

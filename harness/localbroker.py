@@ -20,13 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
-from crosslink.provisioning import Replication
-from crosslink.settings import REPO_ROOT
+from crosslink.kafka_access import KafkaAccess
+from crosslink.provisioning import ADMIN, Replication
+from crosslink.settings import REPO_ROOT, CommonSettings
+from harness.localpki import LocalPki
 from harness.processes import terminate
 
 KAFKA_DEPLOY_DIR = REPO_ROOT / "deploy" / "kafka"
@@ -96,17 +98,14 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) != 0
 
 
-def metadata_request_succeeds(bootstrap: str, timeout_s: float = 5.0) -> bool:
-    """True when the broker at `bootstrap` answers a metadata request."""
-    host, port = bootstrap.split(",")[0].rsplit(":", 1)
+def metadata_request_succeeds(access: KafkaAccess, timeout_s: float = 5.0) -> bool:
+    """True when the broker at `access.bootstrap` answers a metadata request."""
+    host, port = access.servers[0].rsplit(":", 1)
     if port_is_free(int(port), host):
         return False  # nothing listens yet; kafka-python would leak a socket finding that out
     timeout_ms = int(timeout_s * 1000)
     try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap,
-            request_timeout_ms=timeout_ms,
-        )
+        admin = KafkaAdminClient(**access.options(), request_timeout_ms=timeout_ms)
     except KafkaError:
         return False
     try:
@@ -126,7 +125,9 @@ def new_cluster_id() -> str:
 @dataclass
 class LocalBroker:
     """One KRaft broker+controller process on 127.0.0.1; SIGTERM stops it cleanly. Alone by
-    default; in a LocalCluster, one of its nodes (`node_id`, `voters`, `cluster_id`)."""
+    default; in a LocalCluster, one of its nodes (`node_id`, `voters`, `cluster_id`, `pki`).
+    Mutual TLS and ACLs on: clients connect through `access` (the administrator) or
+    `access_as(principal)`."""
 
     home: Path
     port: int = 9092
@@ -136,11 +137,24 @@ class LocalBroker:
     voters: str = ""  # the cluster's controllers, id@host:port; alone, this node
     cluster_id: str = field(default_factory=new_cluster_id)
     replication: int = 1  # Kafka's own topics: on how many nodes
+    pki: LocalPki | None = None  # by default its own, in `home`
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def authority(self) -> LocalPki:
+        return self.pki or LocalPki(self.home / "pki")
+
+    @property
+    def access(self) -> KafkaAccess:
+        """The administrator's: a super user (provisioning, the tests' own clients)."""
+        return self.access_as(ADMIN)
+
+    def access_as(self, principal: str) -> KafkaAccess:
+        return self.authority.access(self.bootstrap, principal)
 
     @property
     def running(self) -> bool:
@@ -162,6 +176,7 @@ class LocalBroker:
             if not port_is_free(port):
                 raise BrokerError(f"port {port} on 127.0.0.1 is in use: is another broker running?")
         libs = fetch_jars()
+        self.authority.ensure()
         config = self._write_config()
         self._format_storage(libs, config)
         log = self.log_file.open("ab")
@@ -220,6 +235,8 @@ class LocalBroker:
                 data_dir=data_dir,
                 replication=self.replication,
                 min_insync=Replication.on(self.replication).min_insync,
+                keystore=self.authority.broker_keystore,
+                truststore=self.authority.ca_file,
             )
         )
         return config
@@ -253,7 +270,7 @@ class LocalBroker:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise BrokerError(f"the broker exited early; last lines:\n{self._log_tail()}")
-            if metadata_request_succeeds(self.bootstrap, timeout_s=2.0):
+            if metadata_request_succeeds(self.access, timeout_s=2.0):
                 return
             time.sleep(0.5)
         self.stop()
@@ -279,11 +296,11 @@ class LocalCluster:
     def __post_init__(self) -> None:
         ports = self.ports or [(free_port(), free_port()) for _ in range(self.nodes)]
         voters = ",".join(f"{i}@127.0.0.1:{c}" for i, (_, c) in enumerate(ports, start=1))
-        cluster_id = new_cluster_id()
+        cluster_id, pki = new_cluster_id(), LocalPki(self.home / "pki")
         self.members = [
             LocalBroker(
                 self.home / f"node-{i}", port, controller, self.heap, node_id=i, voters=voters,
-                cluster_id=cluster_id, replication=min(3, len(ports)),
+                cluster_id=cluster_id, replication=min(3, len(ports)), pki=pki,
             )
             for i, (port, controller) in enumerate(ports, start=1)
         ]  # fmt: skip
@@ -291,6 +308,13 @@ class LocalCluster:
     @property
     def bootstrap(self) -> str:
         return ",".join(member.bootstrap for member in self.members)
+
+    @property
+    def access(self) -> KafkaAccess:
+        return self.access_as(ADMIN)
+
+    def access_as(self, principal: str) -> KafkaAccess:
+        return self.members[0].authority.access(self.bootstrap, principal)
 
     def start(self, timeout_s: float = 180.0) -> None:
         for member in self.members:
@@ -325,7 +349,7 @@ class LocalCluster:
         """`topic`'s partitions as the cluster describes them; none while it cannot (a killed
         node stays in the metadata until its session times out)."""
         try:
-            admin = KafkaAdminClient(bootstrap_servers=self._live_bootstrap())
+            admin = KafkaAdminClient(**self._live_access().options())
         except KafkaError:
             return []
         try:
@@ -346,7 +370,7 @@ class LocalCluster:
 
     def _brokers(self) -> int:
         try:
-            admin = KafkaAdminClient(bootstrap_servers=self._live_bootstrap())
+            admin = KafkaAdminClient(**self._live_access().options())
         except KafkaError:
             return 0
         try:
@@ -356,8 +380,9 @@ class LocalCluster:
         finally:
             admin.close()
 
-    def _live_bootstrap(self) -> str:
-        return ",".join(m.bootstrap for m in self.members if m.running) or self.bootstrap
+    def _live_access(self) -> KafkaAccess:
+        live = ",".join(m.bootstrap for m in self.members if m.running) or self.bootstrap
+        return self.members[0].authority.access(live)
 
     def __enter__(self) -> LocalCluster:
         self.start()
@@ -379,6 +404,47 @@ def local_kafka(
     return LocalCluster(home=home / "cluster", nodes=nodes, ports=ports)
 
 
-def configured_bootstrap() -> str | None:
-    """The external broker named by CROSSLINK_KAFKA_BOOTSTRAP, if any."""
-    return os.environ.get("CROSSLINK_KAFKA_BOOTSTRAP") or None
+def operator_hint(home: Path, access: KafkaAccess) -> str:
+    """Write the administrator's CROSSLINK_KAFKA_* variables to `home`/kafka.env and say how
+    an operator's shell takes them (the operator commands, such as `crosslink topics`)."""
+    env_file = home / "kafka.env"
+    env_file.write_text("".join(f"{key}={value}\n" for key, value in access.environment().items()))
+    shown = env_file.relative_to(Path.cwd()) if env_file.is_relative_to(Path.cwd()) else env_file
+    return (
+        f"mutual TLS on; operator commands reach it as its administrator after `set -a; . {shown}`"
+    )
+
+
+class Brokers(Protocol):
+    """Kafka as the harness reaches it: as the administrator, or as one service's principal."""
+
+    @property
+    def bootstrap(self) -> str: ...
+
+    @property
+    def access(self) -> KafkaAccess: ...
+
+    def access_as(self, principal: str) -> KafkaAccess: ...
+
+
+@dataclass(frozen=True)
+class ExternalKafka:
+    """Brokers the harness did not start, reached with one access for every principal."""
+
+    access: KafkaAccess
+
+    @property
+    def bootstrap(self) -> str:
+        return self.access.bootstrap
+
+    def access_as(self, principal: str) -> KafkaAccess:
+        return self.access
+
+
+def configured_kafka() -> ExternalKafka | None:
+    """The external brokers named by CROSSLINK_KAFKA_BOOTSTRAP, if any, reached as the
+    CROSSLINK_KAFKA_*_FILE settings say (for every service alike; the principal must be
+    allowed to provision)."""
+    if not os.environ.get("CROSSLINK_KAFKA_BOOTSTRAP"):
+        return None
+    return ExternalKafka(CommonSettings().kafka)

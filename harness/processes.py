@@ -10,13 +10,16 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from crosslink.settings import REPO_ROOT
+
+if TYPE_CHECKING:
+    from harness.localbroker import Brokers
 
 SERVICES = {
     "intake": ("services.intake", "CROSSLINK_INTAKE_PORT"),
@@ -77,12 +80,14 @@ def metric_value(base_url: str, name: str, **labels: str) -> float:
 
 @dataclass
 class ServiceProcess:
-    """One service (`python -m services.<name>`); output to `log_path`, or a pipe if None."""
+    """One service (`python -m services.<name>`); output to `log_path`, or a pipe if None.
+    Given `kafka`, it reaches the brokers as its own principal (its name)."""
 
     name: str
     port: int
     env: dict[str, str]
     log_path: Path | None = None
+    kafka: Brokers | None = None
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -96,7 +101,8 @@ class ServiceProcess:
 
     def start(self) -> ServiceProcess:
         module, port_variable = SERVICES[self.name]
-        env = {**os.environ, **self.env, port_variable: str(self.port)}
+        own = self.kafka.access_as(self.name).environment() if self.kafka else {}
+        env = {**os.environ, **own, **self.env, port_variable: str(self.port)}
         with ExitStack() as stack:
             output: IO[bytes] | int = subprocess.PIPE
             if self.log_path is not None:

@@ -18,6 +18,8 @@ class TopicSpec:
 # (issue 17). Never deleted by age or size; these events are small and hold no raw value.
 KEPT_FOR_GOOD = {"retention.ms": "-1", "retention.bytes": "-1"}
 MATCHER_APP_ID = "crosslink-matcher"
+# Every notifier consumer group's name begins with this (its permission is on the prefix).
+NOTIFIER_GROUP_PREFIX = "crosslink-notifier"
 # One row per token, and one per (token, complaint) counted: one table, so that its changelog
 # keeps the two in the order they were written (a store rebuilt from it never has a row that
 # counts a complaint without the record of its counting).

@@ -12,8 +12,9 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from crosslink.provisioning import provision_topics
-from harness.localbroker import LocalBroker, configured_bootstrap, free_port
+from crosslink.kafka_access import KafkaAccess
+from crosslink.provisioning import provision, provision_topics
+from harness.localbroker import Brokers, ExternalKafka, LocalBroker, configured_kafka, free_port
 from harness.processes import metric_samples
 from harness.testbed import OPERATOR_KEY as OPERATOR_KEY
 from harness.testbed import REGISTRY_ADMIN_KEY as REGISTRY_ADMIN_KEY
@@ -28,10 +29,11 @@ from tests.postgres import LocalPostgres, postgres_bin
 
 @contextmanager
 def own_broker(workdir: Path) -> Iterator[LocalBroker]:
-    """A broker of the test's own on free ports, crosslink's topics created: for a test that
-    stops it, or that needs the matcher's fixed consumer group to start from nothing."""
+    """A broker of the test's own on free ports, crosslink's topics and permissions created:
+    for a test that stops it, or that needs the matcher's fixed consumer group to start from
+    nothing."""
     with LocalBroker(workdir / "kafka", free_port(), free_port()) as broker:
-        provision_topics(broker.bootstrap)
+        provision(broker.access)
         yield broker
 
 
@@ -46,22 +48,23 @@ def docker_engine_available() -> bool:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """CROSSLINK_KAFKA_BOOTSTRAP if set; else a local broker on free ports; else testcontainers."""
-    if external := configured_bootstrap():
-        provision_topics(external)
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Brokers]:
+    """CROSSLINK_KAFKA_BOOTSTRAP if set (reached as CROSSLINK_KAFKA_* say); else a local broker
+    on free ports, with mutual TLS and each service's permissions; else testcontainers."""
+    if external := configured_kafka():
+        provision(external.access)
         yield external
     elif shutil.which("java") and shutil.which("mvn"):
         with LocalBroker(tmp_path_factory.mktemp("kafka"), free_port(), free_port()) as broker:
-            provision_topics(broker.bootstrap)
-            yield broker.bootstrap
+            provision(broker.access)
+            yield broker
     elif docker_engine_available():
         from testcontainers.kafka import KafkaContainer
 
         with KafkaContainer() as container:
-            bootstrap = container.get_bootstrap_server()
-            provision_topics(bootstrap)
-            yield bootstrap
+            plain = ExternalKafka(KafkaAccess(container.get_bootstrap_server()))
+            provision_topics(plain.access)
+            yield plain
     else:
         pytest.fail("no Kafka: set CROSSLINK_KAFKA_BOOTSTRAP, install java and mvn, or run Docker")
 
@@ -99,10 +102,10 @@ def wait_until_drained(count: Callable[[], int], stalled_after_s: float = 90) ->
         last = now
 
 
-def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
+def read_topic(kafka: KafkaAccess, topic: str) -> list[ConsumerRecord]:
     """Every record currently on `topic`, from the first offset to the end of each partition
     (fails if nothing more can be read for 60 s)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka.options(), enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)
@@ -120,7 +123,7 @@ def read_topic(bootstrap: str, topic: str) -> list[ConsumerRecord]:
         consumer.close()
 
 
-def wait_until_processed(bootstrap: str, matcher_url: str, topic: str) -> None:
+def wait_until_processed(kafka: KafkaAccess, matcher_url: str, topic: str) -> None:
     """Wait until the matcher has finished every record now on `topic`, as long as it keeps
     going (no progress for 90 s fails).
 
@@ -129,7 +132,7 @@ def wait_until_processed(bootstrap: str, matcher_url: str, topic: str) -> None:
     processing goes on (docs/matching.md), and a partition handed back by another worker with
     nothing left to do has no fresh gauge, only the offset that worker committed.
     """
-    with _end_offsets(bootstrap, topic) as (end, committed):
+    with _end_offsets(kafka, topic) as (end, committed):
 
         def behind() -> int:
             position = _matcher_positions(matcher_url, topic)
@@ -144,10 +147,10 @@ def _matcher_positions(matcher_url: str, topic: str) -> dict[int, int]:
     return {int(sample.labels["partition"]): int(sample.value) for sample in samples}
 
 
-def wait_until_consumed(bootstrap: str, group: str, topic: str) -> None:
+def wait_until_consumed(kafka: KafkaAccess, group: str, topic: str) -> None:
     """Wait until `group` has committed every record now on `topic` (all of it is processed),
     as long as it keeps going (no progress for 90 s fails)."""
-    with _end_offsets(bootstrap, topic) as (end, committed):
+    with _end_offsets(kafka, topic) as (end, committed):
         wait_until_drained(
             lambda: sum(max(e - committed(group).get(p, 0), 0) for p, e in end.items())
         )
@@ -155,12 +158,12 @@ def wait_until_consumed(bootstrap: str, group: str, topic: str) -> None:
 
 @contextmanager
 def _end_offsets(
-    bootstrap: str, topic: str
+    kafka: KafkaAccess, topic: str
 ) -> Iterator[tuple[dict[int, int], Callable[[str], dict[int, int]]]]:
     """The end offset of each partition of `topic` now, and a look-up of a group's committed
     offsets on it (a partition with nothing committed is at 0)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = KafkaConsumer(**kafka.options(), enable_auto_commit=False)
+    admin = KafkaAdminClient(**kafka.options())
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         end = {tp.partition: offset for tp, offset in consumer.end_offsets(partitions).items()}

@@ -24,7 +24,7 @@ def create_app(
     """Intake, publishing to the broker `settings` name unless given another `publisher`."""
     if publisher is None:
         publisher = KafkaPublisher(
-            settings.kafka_bootstrap,
+            settings.kafka,
             timeout_s=settings.publish_timeout_s,
             retry_after_s=settings.retry_after_s,
         )

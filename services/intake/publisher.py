@@ -20,7 +20,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from pydantic import BaseModel
 
-from crosslink.provisioning import provision_topics
+from crosslink.kafka_access import KafkaAccess
+from crosslink.provisioning import INTAKE, require_topics, topics_of
 from services.intake.errors import BrokerUnavailable
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ class Publisher(Protocol):
 
 
 class KafkaPublisher:
-    def __init__(self, bootstrap: str, *, timeout_s: float, retry_after_s: int) -> None:
-        self._bootstrap = bootstrap
+    def __init__(self, kafka: KafkaAccess, *, timeout_s: float, retry_after_s: int) -> None:
+        self._kafka = kafka
         self._timeout_s = timeout_s
         self._retry_after_s = retry_after_s
         self._producer: AIOKafkaProducer | None = None
@@ -124,14 +125,14 @@ class KafkaPublisher:
         delay = 0.5
         while self._producer is None:
             producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap,
+                **self._kafka.options(),
                 acks="all",
                 enable_idempotence=True,
                 request_timeout_ms=int(self._timeout_s * 1000),
                 client_id="crosslink-intake",
             )
             try:
-                await asyncio.to_thread(provision_topics, self._bootstrap)
+                await asyncio.to_thread(require_topics, self._kafka, topics_of(INTAKE))
                 await producer.start()
             except Exception as error:  # any failure here means: not connected yet, try again
                 await producer.stop()
@@ -143,4 +144,4 @@ class KafkaPublisher:
                 continue
             self._producer = producer
             self._degraded = False
-            log.info("connected to the event broker", extra={"bootstrap": self._bootstrap})
+            log.info("connected to the event broker", extra={"bootstrap": self._kafka.bootstrap})

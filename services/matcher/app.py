@@ -7,7 +7,8 @@ from typing import Any
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from crosslink.provisioning import provision_topics
+from crosslink.kafka_access import KafkaAccess
+from crosslink.provisioning import MATCHER, require_topics, topics_of
 from schemas.topics import (
     ALERT_RAISED,
     CLUSTERS_TABLE,
@@ -53,7 +54,8 @@ def create_app(settings: MatcherSettings) -> faust.App:
     faust_fixes.install()
     app = faust.App(
         MATCHER_APP_ID,
-        broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
+        broker=[f"kafka://{server}" for server in settings.kafka.servers],
+        broker_credentials=_credentials(settings.kafka),
         store=settings.matcher_store,
         datadir=str(settings.matcher_data_dir),
         web_host=settings.matcher_host,
@@ -129,5 +131,12 @@ def create_app(settings: MatcherSettings) -> faust.App:
 
 
 def prepare(settings: MatcherSettings) -> None:
-    """Create the topics the worker needs before faust subscribes to them."""
-    provision_topics(settings.kafka_bootstrap, replication=settings.replication)
+    """Refuse to start unless the topics the worker reads and writes are provisioned: faust
+    would otherwise wait on them without saying why."""
+    require_topics(settings.kafka, topics_of(MATCHER))
+
+
+def _credentials(kafka: KafkaAccess) -> faust.SSLCredentials | None:
+    """Mutual TLS as the matcher's principal, or nothing (PLAINTEXT)."""
+    context = kafka.ssl_context()
+    return faust.SSLCredentials(context) if context else None

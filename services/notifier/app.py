@@ -14,7 +14,7 @@ from crosslink.clock import utc_now
 from crosslink.directory import LiveDirectory
 from crosslink.guards import install_guards, reload_on_sighup
 from crosslink.problems import install_problem_handlers
-from crosslink.provisioning import provision_topics
+from crosslink.provisioning import NOTIFIER, require_topics, topics_of
 from schemas.events import AlertRaised
 from services.notifier.api import router
 from services.notifier.channels import DeliveryChannel
@@ -113,9 +113,9 @@ def _workers(
         )
 
     async def consume() -> None:
-        bootstrap, group_id = settings.kafka_bootstrap, settings.notifier_group_id
-        await asyncio.to_thread(provision_topics, bootstrap)
-        dead_letters = KafkaDeadLetters(bootstrap, client_id=group_id)
+        kafka, group_id = settings.kafka, settings.notifier_group_id
+        await asyncio.to_thread(require_topics, kafka, topics_of(NOTIFIER))
+        dead_letters = KafkaDeadLetters(kafka, client_id=group_id)
         alerts = AlertsIntoOutbox(
             outbox=notifier.outbox,
             plan=plan,
@@ -124,7 +124,7 @@ def _workers(
             metrics=metrics,
         )
         consumer = AlertConsumer(
-            bootstrap,
+            kafka,
             group_id=group_id,
             alerts=alerts,
             dead_letters=dead_letters,

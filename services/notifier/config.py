@@ -9,6 +9,7 @@ from typing import Annotated, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from crosslink.settings import REPO_ROOT, CommonSettings, from_environment
+from schemas.topics import NOTIFIER_GROUP_PREFIX
 
 DEFAULT_DATABASE_URL = f"sqlite:///{REPO_ROOT / '.crosslink' / 'notifier' / 'outbox.db'}"
 # Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about 28 hours before a dead letter.
@@ -22,7 +23,10 @@ class NotifierSettings(CommonSettings):
     notifier_host: str = "127.0.0.1"
     notifier_port: int = 8002
     # Notifiers sharing a group share the alert partitions (and must share the database).
-    notifier_group_id: str = "crosslink-notifier"
+    # It begins with crosslink-notifier: the notifier's permission is on that prefix.
+    notifier_group_id: Annotated[str, Field(pattern=rf"^{NOTIFIER_GROUP_PREFIX}")] = (
+        NOTIFIER_GROUP_PREFIX
+    )
     # sqlite:///path (default, embedded) or postgresql://user:password@host:port/database.
     database_url: str = DEFAULT_DATABASE_URL
     # Delay before each attempt of one delivery; after the last one it is dead-lettered.

@@ -23,6 +23,7 @@ from aiokafka import (
 )
 from aiokafka.errors import CommitFailedError, IllegalStateError
 
+from crosslink.kafka_access import KafkaAccess
 from schemas.topics import ALERT_RAISED, DEAD_LETTER
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.storing import AlertsIntoOutbox, Consumed
@@ -35,9 +36,9 @@ class KafkaDeadLetters:
     """Dead letters on the dead-letter topic, with why, where from and the original topic in
     headers (`crosslink dead-letters list` shows them, `replay` sends them back)."""
 
-    def __init__(self, bootstrap: str, *, client_id: str) -> None:
+    def __init__(self, kafka: KafkaAccess, *, client_id: str) -> None:
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, client_id=client_id
+            **kafka.options(), acks="all", enable_idempotence=True, client_id=client_id
         )
 
     async def start(self) -> None:
@@ -62,7 +63,7 @@ class KafkaDeadLetters:
 class AlertConsumer:
     def __init__(
         self,
-        bootstrap: str,
+        kafka: KafkaAccess,
         *,
         group_id: str,
         alerts: AlertsIntoOutbox,
@@ -75,7 +76,7 @@ class AlertConsumer:
         self._metrics = metrics
         self._commit_interval_s = commit_interval_s
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
+            **kafka.options(),
             group_id=group_id,
             client_id=group_id,
             enable_auto_commit=False,

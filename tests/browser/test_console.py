@@ -52,7 +52,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     """The three services on a broker of their own, polling the inbox twice a second."""
     workdir = tmp_path_factory.mktemp("console")
     with own_broker(workdir) as broker, running_pipeline(
-        broker.bootstrap, workdir, list(DISTRICTS),
+        broker, workdir, list(DISTRICTS),
         settings={"CROSSLINK_CONSOLE_POLL_INTERVAL_S": "0.5"},
     ) as running:  # fmt: skip
         name_districts(workdir / "districts.yaml")

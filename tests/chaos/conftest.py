@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from crosslink.kafka_access import KafkaAccess
 from harness.localbroker import LocalBroker, LocalCluster
 from harness.oracle import Case, Expectation, Tally, expected, gangs_not_held_whole, tally
 from harness.synthetic import DISTRICTS, complaint_stream
@@ -80,7 +81,7 @@ class Workload:
         # that changed it: a look taken at that moment may miss it, a few later would not.
         deadline = time.monotonic() + CHANGELOG_SETTLE_S
         while True:
-            held = clusters_held(pipeline.bootstrap)
+            held = clusters_held(pipeline.access)
             broken = gangs_not_held_whole(gangs, held)
             if not broken or time.monotonic() > deadline:
                 return Figures(deliveries, len(gangs), [_as_held(gang, held) for gang in broken])
@@ -115,10 +116,10 @@ def _as_held(gang: frozenset[Case], held: list[tuple[int, list[Case]]]) -> str:
     return f"{len(gang)} complaints held as {sizes}"
 
 
-def clusters_held(bootstrap: str) -> list[tuple[int, list[Case]]]:
+def clusters_held(kafka: KafkaAccess) -> list[tuple[int, list[Case]]]:
     """Each of the matcher's live clusters (size, complaints listed), as the last row its
     table's changelog holds for it."""
-    latest = {record.key: record.value for record in read_topic(bootstrap, CLUSTERS_CHANGELOG)}
+    latest = {record.key: record.value for record in read_topic(kafka, CLUSTERS_CHANGELOG)}
     # The same table holds identifiers' and complaints' rows beside the clusters' (keys are
     # JSON strings in the changelog).
     rows = (
@@ -142,7 +143,7 @@ def chaos_pipeline(
     """The three services and the 44 districts' receivers on the scenario's broker (or
     cluster)."""
     return running_pipeline(
-        broker.bootstrap, workdir, DISTRICTS, hub_threshold=HUB_THRESHOLD, settings=settings
+        broker, workdir, DISTRICTS, hub_threshold=HUB_THRESHOLD, settings=settings
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crosslink.provisioning import Replication, describe_topics, provision_topics
+from crosslink.provisioning import Replication, describe_topics, provision
 from harness.localbroker import LocalCluster
 from schemas.topics import COMPLAINTS_FILED, IDENTIFIER_SIGHTED
 from tests.chaos.conftest import CHAOS_MARKS, Poster, Scenario, Workload, chaos_pipeline, scaled
@@ -30,8 +30,8 @@ FAILOVER_TIMEOUT_S = 120
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[LocalCluster]:
     with LocalCluster(tmp_path / "kafka", nodes=3) as running:
-        provision_topics(running.bootstrap, replication=REPLICATED)
-        assert {state.replicas for state in describe_topics(running.bootstrap)} == {3}
+        provision(running.access, replication=REPLICATED)
+        assert {state.replicas for state in describe_topics(running.access)} == {3}
         yield running
 
 
@@ -81,7 +81,7 @@ def test_a_killed_broker_of_three_loses_nothing_and_stops_nothing(
         pipeline.wait_until_idle()
         figures = workload.tally(pipeline)
         filed = {
-            record.key.decode() for record in read_topic(cluster.bootstrap, COMPLAINTS_FILED.name)
+            record.key.decode() for record in read_topic(cluster.access, COMPLAINTS_FILED.name)
         }
         still_running = [
             service.name

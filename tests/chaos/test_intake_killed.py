@@ -45,7 +45,7 @@ def test_every_complaint_accepted_by_an_intake_killed_in_a_loop_has_all_its_even
             poster.finish()
         in_kafka = {
             IdentifierSighted.model_validate_json(record.value).event_id
-            for record in read_topic(broker.bootstrap, IDENTIFIER_SIGHTED.name)
+            for record in read_topic(broker.access, IDENTIFIER_SIGHTED.name)
         }
         pipeline.wait_until_idle()
         figures = workload.tally(pipeline)

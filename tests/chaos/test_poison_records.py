@@ -11,6 +11,7 @@ from pathlib import Path
 from kafka import KafkaProducer
 
 from cli.deadletters import read_dead_letters
+from crosslink.kafka_access import KafkaAccess
 from harness.localbroker import LocalBroker
 from schemas.topics import ALERT_RAISED, COMPLAINTS_FILED, IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED
 from tests.builders import unique_mobile
@@ -44,12 +45,12 @@ def test_poison_records_on_every_topic_are_dead_lettered_and_the_stream_goes_on(
         )
         with Poster(pipeline.intake.base_url, workload.complaints) as poster:
             poster.wait_posted(COMPLAINTS // 2)
-            poison = _poison_every_topic(broker.bootstrap)
+            poison = _poison_every_topic(broker.access)
             poster.finish()
         pipeline.wait_until_idle()
         figures = workload.tally(pipeline)
-        wait_for(lambda: len(read_dead_letters(broker.bootstrap)) >= len(poison))
-        letters = {(letter.topic, letter.value) for letter in read_dead_letters(broker.bootstrap)}
+        wait_for(lambda: len(read_dead_letters(broker.access)) >= len(poison))
+        letters = {(letter.topic, letter.value) for letter in read_dead_letters(broker.access)}
 
     SCENARIO.conclude(
         figures, {"poison records": len(poison), "dead-lettered": len(letters & poison)}
@@ -57,15 +58,15 @@ def test_poison_records_on_every_topic_are_dead_lettered_and_the_stream_goes_on(
     assert letters == poison
 
 
-def _poison_every_topic(bootstrap: str) -> set[tuple[str, bytes]]:
+def _poison_every_topic(kafka: KafkaAccess) -> set[tuple[str, bytes]]:
     """Send, to each topic a service reads, bytes that are not JSON and the copy of one of its
     records under schema version 2; return (topic, value) of each."""
     sent: set[tuple[str, bytes]] = set()
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = KafkaProducer(**kafka.options(), acks="all")
     try:
         for topic in READ_TOPICS:
-            wait_for(lambda: bool(read_topic(bootstrap, topic.name)))  # noqa: B023 (same loop)
-            template = read_topic(bootstrap, topic.name)[0]
+            wait_for(lambda: bool(read_topic(kafka, topic.name)))  # noqa: B023 (same loop)
+            template = read_topic(kafka, topic.name)[0]
             future_version = json.dumps({**json.loads(template.value), "schema_version": 2})
             for value in (b"\xff\xfe not json", future_version.encode()):
                 producer.send(topic.name, key=template.key, value=value).get(timeout=30)

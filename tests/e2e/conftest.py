@@ -12,7 +12,8 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from harness.localbroker import free_port
+from crosslink.kafka_access import KafkaAccess
+from harness.localbroker import Brokers, free_port
 from harness.processes import ServiceProcess
 from harness.receiver import ReceivedWebhook, WebhookReceiver
 from schemas.topics import ALERT_RAISED, COMPLAINTS_FILED, IDENTIFIER_SIGHTED
@@ -42,9 +43,14 @@ class Pipeline:
     matcher: ServiceProcess
     notifier: ServiceProcess
     receivers: dict[str, WebhookReceiver]
-    bootstrap: str
+    kafka: Brokers
     # One client for every post: a new one per request costs more CPU than intake's answer.
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+
+    @property
+    def access(self) -> KafkaAccess:
+        """The Kafka administrator's access, for the test's own reads."""
+        return self.kafka.access
 
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Post a complaint as its district; intake's 202 answer."""
@@ -90,10 +96,10 @@ class Pipeline:
     def wait_until_idle(self) -> None:
         """Every sighting is processed by the matcher, every alert stored by the notifier, and
         no delivery is left pending in its outbox."""
-        wait_until_processed(self.bootstrap, self.matcher.base_url, IDENTIFIER_SIGHTED.name)
+        wait_until_processed(self.access, self.matcher.base_url, IDENTIFIER_SIGHTED.name)
         # Then the links those sightings made: clustering raises alerts after matching does.
-        wait_until_processed(self.bootstrap, self.matcher.base_url, COMPLAINTS_FILED.name)
-        wait_until_consumed(self.bootstrap, NOTIFIER_GROUP, ALERT_RAISED.name)
+        wait_until_processed(self.access, self.matcher.base_url, COMPLAINTS_FILED.name)
+        wait_until_consumed(self.access, NOTIFIER_GROUP, ALERT_RAISED.name)
         wait_until_drained(self.pending_deliveries, PIPELINE_TIMEOUT_S)
 
     def log_lines(self, service: str) -> list[dict[str, Any]]:
@@ -146,30 +152,27 @@ def case_ids(webhook: ReceivedWebhook) -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def pipeline(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    with running_pipeline(
-        kafka_bootstrap, tmp_path_factory.mktemp("pipeline"), DISTRICTS
-    ) as running:
+def pipeline(kafka: Brokers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    with running_pipeline(kafka, tmp_path_factory.mktemp("pipeline"), DISTRICTS) as running:
         yield running
 
 
 @contextmanager
 def running_pipeline(
-    bootstrap: str,
+    kafka: Brokers,
     workdir: Path,
     districts: Sequence[str],
     *,
     hub_threshold: int = HUB_THRESHOLD,
     settings: Mapping[str, str] | None = None,
 ) -> Iterator[Pipeline]:
-    """Intake, matcher and notifier on `bootstrap`, one webhook receiver per district;
-    `settings` adds to or overrides their environment."""
+    """Intake, matcher and notifier on `kafka`, each as its own principal, one webhook
+    receiver per district; `settings` adds to or overrides their environment."""
     receivers = {code: WebhookReceiver({code: webhook_secret(code)}).start() for code in districts}
     directory = write_districts_file(
         workdir / "districts.yaml", {code: r.url_for(code) for code, r in receivers.items()}
     )
     env = {
-        "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
         "CROSSLINK_DISTRICTS_FILE": str(directory),
         "CROSSLINK_MATCHER_DATA_DIR": str(workdir / "matcher"),
         "CROSSLINK_HUB_THRESHOLD": str(hub_threshold),
@@ -181,7 +184,7 @@ def running_pipeline(
         **(settings or {}),
     }
     services = [
-        ServiceProcess(name, free_port(), env, log_path=workdir / f"{name}.log").start()
+        ServiceProcess(name, free_port(), env, workdir / f"{name}.log", kafka).start()
         for name in ("intake", "matcher", "notifier")
     ]
     try:
@@ -189,7 +192,7 @@ def running_pipeline(
             service.wait_healthy()
         services[0].wait_healthy("/readyz")
         intake, matcher, notifier = services
-        pipeline = Pipeline(intake, matcher, notifier, receivers, bootstrap)
+        pipeline = Pipeline(intake, matcher, notifier, receivers, kafka)
         with pipeline.http:
             yield pipeline
     finally:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from crosslink.kafka_access import KafkaAccess
 from harness import oracle
 from harness.localbroker import free_port
 from harness.processes import ServiceProcess
@@ -48,8 +49,8 @@ def synthetic_complaints(seed: int) -> list[dict[str, Any]]:
 ORACLE_KINDS = {"shared_identifier", "hub_identifier"}
 
 
-def raised_ids(bootstrap: str) -> set[str]:
-    alerts = [json.loads(r.value) for r in read_topic(bootstrap, ALERT_RAISED.name)]
+def raised_ids(kafka: KafkaAccess) -> set[str]:
+    alerts = [json.loads(r.value) for r in read_topic(kafka, ALERT_RAISED.name)]
     return {alert["alert_id"] for alert in alerts if alert["kind"] in ORACLE_KINDS}
 
 
@@ -71,17 +72,16 @@ def test_a_matcher_killed_mid_stream_raises_exactly_the_oracles_alerts(tmp_path:
     with own_broker(tmp_path) as broker:
         urls = {code: "http://127.0.0.1:9/unused" for code in DISTRICTS}
         env = {
-            "CROSSLINK_KAFKA_BOOTSTRAP": broker.bootstrap,
             "CROSSLINK_DISTRICTS_FILE": str(write_districts_file(tmp_path / "d.yaml", urls)),
             "CROSSLINK_MATCHER_DATA_DIR": str(tmp_path / "matcher"),
             "CROSSLINK_MATCHER_SESSION_TIMEOUT_S": "6",
             "CROSSLINK_HUB_THRESHOLD": str(HUB_THRESHOLD),
             **UNLIMITED,
         }
-        intake = ServiceProcess("intake", free_port(), env, log_path=tmp_path / "intake.log")
+        intake = ServiceProcess("intake", free_port(), env, tmp_path / "intake.log", broker)
         matcher_port = free_port()
-        matcher = ServiceProcess("matcher", matcher_port, env, log_path=tmp_path / "matcher.log")
-        restarted = ServiceProcess("matcher", matcher_port, env, log_path=tmp_path / "matcher2.log")
+        matcher = ServiceProcess("matcher", matcher_port, env, tmp_path / "matcher.log", broker)
+        restarted = ServiceProcess("matcher", matcher_port, env, tmp_path / "matcher2.log", broker)
         try:
             intake.start().wait_healthy("/readyz")
             matcher.start().wait_healthy()
@@ -98,10 +98,10 @@ def test_a_matcher_killed_mid_stream_raises_exactly_the_oracles_alerts(tmp_path:
             restarted.start().wait_healthy()
             poster.join(timeout=300)
             assert not poster.is_alive()
-            wait_for(lambda: expected <= raised_ids(broker.bootstrap), timeout_s=180)
-            wait_until_processed(broker.bootstrap, restarted.base_url, IDENTIFIER_SIGHTED.name)
+            wait_for(lambda: expected <= raised_ids(broker.access), timeout_s=180)
+            wait_until_processed(broker.access, restarted.base_url, IDENTIFIER_SIGHTED.name)
 
-            raised = raised_ids(broker.bootstrap)
+            raised = raised_ids(broker.access)
             assert len(expected) > 500  # the stream is rich in matches and hubs
             assert raised - expected == set(), "alerts the oracle does not expect"
             assert expected - raised == set(), "alerts missing after the crash"

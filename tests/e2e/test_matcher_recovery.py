@@ -20,6 +20,7 @@ import pytest
 from kafka import KafkaProducer
 
 from bench.growth_rows import Record, Sighting, StateStore, batches, filler
+from crosslink.kafka_access import KafkaAccess
 from harness.localbroker import free_port
 from harness.processes import ServiceProcess, metric_samples, metric_value
 from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED, STATE_CHANGELOG
@@ -36,9 +37,9 @@ PER_ROUND = 4
 ROUND_S = 0.2
 
 
-def produce(bootstrap: str, topic: str, records: Iterable[Record]) -> None:
+def produce(kafka: KafkaAccess, topic: str, records: Iterable[Record]) -> None:
     """Send (partition, key, value) records and wait until the broker holds them all."""
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = KafkaProducer(**kafka.options(), acks="all", linger_ms=5)
     try:
         for partition, key, value in records:
             producer.send(topic, key=key, value=value, partition=partition)
@@ -61,7 +62,7 @@ def processing(matcher: ServiceProcess) -> bool:
 
 
 def send_during_recovery(
-    bootstrap: str, matcher: ServiceProcess, sightings: Sequence[Sighting]
+    kafka: KafkaAccess, matcher: ServiceProcess, sightings: Sequence[Sighting]
 ) -> list[Sighting]:
     """Send a few sightings at a time from the matcher's start until it processes one, and
     one round more; the sightings sent."""
@@ -71,15 +72,15 @@ def send_during_recovery(
         assert len(sent) < len(sightings), "the matcher processed nothing in time"
         assert matcher.process.poll() is None, "the matcher exited"
         batch = sightings[len(sent) : len(sent) + PER_ROUND]
-        produce(bootstrap, IDENTIFIER_SIGHTED.name, sighting_records(batch))
+        produce(kafka, IDENTIFIER_SIGHTED.name, sighting_records(batch))
         sent += batch
         rounds_after += processing(matcher)
         time.sleep(ROUND_S)
     return sent
 
 
-def alerts_by_token(bootstrap: str) -> dict[str, set[str]]:
-    alerts = [json.loads(r.value) for r in read_topic(bootstrap, ALERT_RAISED.name)]
+def alerts_by_token(kafka: KafkaAccess) -> dict[str, set[str]]:
+    alerts = [json.loads(r.value) for r in read_topic(kafka, ALERT_RAISED.name)]
     by_token: dict[str, set[str]] = {}
     for alert in alerts:
         assert alert["kind"] == "shared_identifier", alert["kind"]
@@ -92,22 +93,21 @@ def test_sightings_sent_during_a_cold_recovery_are_all_processed(tmp_path: Path)
     known = {token for token, _ in plan.rows}
     codec = StateStore(tmp_path / "codec")
     with own_broker(tmp_path) as broker:
-        produce(broker.bootstrap, STATE_CHANGELOG.name,
+        produce(broker.access, STATE_CHANGELOG.name,
                 codec.records(chain(plan.rows, filler(FILLER_ROWS))))  # fmt: skip
         env = {
-            "CROSSLINK_KAFKA_BOOTSTRAP": broker.bootstrap,
             "CROSSLINK_MATCHER_DATA_DIR": str(tmp_path / "matcher"),  # empty: a cold start
         }
-        matcher = ServiceProcess("matcher", free_port(), env, log_path=tmp_path / "matcher.log")
+        matcher = ServiceProcess("matcher", free_port(), env, tmp_path / "matcher.log", broker)
         try:
             matcher.start()
-            sent = send_during_recovery(broker.bootstrap, matcher, plan.sightings)
+            sent = send_during_recovery(broker.access, matcher, plan.sightings)
             assert len(sent) >= 10 * PER_ROUND, "recovery too short to send sightings during it"
-            wait_until_processed(broker.bootstrap, matcher.base_url, IDENTIFIER_SIGHTED.name)
+            wait_until_processed(broker.access, matcher.base_url, IDENTIFIER_SIGHTED.name)
 
             processed = int(metric_value(matcher.base_url, "crosslink_matcher_events_total"))
             assert processed == (count := len(sent)), f"{count - processed} of {count} skipped"
-            alerted = alerts_by_token(broker.bootstrap)
+            alerted = alerts_by_token(broker.access)
             owed = {s.token for s in sent} & known
             assert set(alerted) == owed, "alerts missing, or for tokens not in the table"
             assert all(len(ids) == 1 for ids in alerted.values()), "more than one alert id"

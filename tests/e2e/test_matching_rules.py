@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 def alerts_on_topic(pipeline: Pipeline, complaint_id: str) -> list[dict[str, object]]:
     """Alerts the matcher raised that name `complaint_id`, straight from the alerts topic."""
-    alerts = [json.loads(r.value) for r in read_topic(pipeline.bootstrap, ALERT_RAISED.name)]
+    alerts = [json.loads(r.value) for r in read_topic(pipeline.access, ALERT_RAISED.name)]
     return [a for a in alerts if complaint_id in {c["complaint_id"] for c in a["cases"]}]
 
 
@@ -119,7 +119,7 @@ def test_a_weak_ip_shared_by_two_gangs_leaves_them_two_gangs(pipeline: Pipeline)
                             rule="weak_identifier_within_window")  # fmt: skip
     pipeline.wait_until_idle()
     named = {c["complaint_id"] for c in (*first_gang, *second_gang)}
-    assert not [a for a in (json.loads(r.value) for r in read_topic(pipeline.bootstrap,
+    assert not [a for a in (json.loads(r.value) for r in read_topic(pipeline.access,
                                                                     ALERT_RAISED.name))
                 if a["kind"] == "cluster_linked"
                 and named & {c["complaint_id"] for c in a["cases"]}]  # fmt: skip

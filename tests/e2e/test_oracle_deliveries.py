@@ -37,13 +37,11 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Delivered]:
     workdir = tmp_path_factory.mktemp("oracle")
     with (
         own_broker(workdir) as broker,
-        running_pipeline(
-            broker.bootstrap, workdir, DISTRICTS, hub_threshold=HUB_THRESHOLD
-        ) as pipeline,
+        running_pipeline(broker, workdir, DISTRICTS, hub_threshold=HUB_THRESHOLD) as pipeline,
     ):
         pipeline.add_to_registry(*registry_rows(seed=SEED, gangs=30))
         # The registry is entered before the complaints arrive, as the oracle assumes.
-        wait_until_processed(broker.bootstrap, pipeline.matcher.base_url, REGISTRY_ENTRY_ADDED.name)
+        wait_until_processed(broker.access, pipeline.matcher.base_url, REGISTRY_ENTRY_ADDED.name)
         for body in complaints():
             pipeline.post(body)
         pipeline.wait_until_idle()

@@ -110,12 +110,12 @@ def test_no_topic_log_metric_or_webhook_carries_a_raw_identifier(pipeline: Pipel
     )
     pipeline.wait_for_alert("MH-MUM", body["complaint_id"], "shared_identifier")
 
-    admin = KafkaAdminClient(bootstrap_servers=pipeline.bootstrap)
+    admin = KafkaAdminClient(**pipeline.access.options())
     topics = [t for t in admin.list_topics() if not t.startswith("__")]
     admin.close()
     scanned = 0
     for topic in topics:
-        for record in read_topic(pipeline.bootstrap, topic):
+        for record in read_topic(pipeline.access, topic):
             blob = b"".join([record.key or b"", record.value or b""]).decode(errors="replace")
             blob += "".join(value.decode(errors="replace") for _, value in record.headers)
             assert not [raw for raw in raw_forms if raw in blob.lower()], (
@@ -173,7 +173,7 @@ def test_every_topic_the_running_services_use_is_in_the_asyncapi_document(
     pipeline.post(body)
     pipeline.wait_until_idle()
 
-    admin = KafkaAdminClient(bootstrap_servers=pipeline.bootstrap)
+    admin = KafkaAdminClient(**pipeline.access.options())
     present = {topic for topic in admin.list_topics() if topic.startswith("crosslink")}
     admin.close()
     documented = {channel["address"] for channel in asyncapi_document()["channels"].values()}

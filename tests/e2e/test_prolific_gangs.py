@@ -85,10 +85,10 @@ def prolific(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     workdir = tmp_path_factory.mktemp("prolific")
     with (
         own_broker(workdir) as broker,
-        running_pipeline(broker.bootstrap, workdir, DISTRICTS, hub_threshold=THRESHOLD) as pipeline,
+        running_pipeline(broker, workdir, DISTRICTS, hub_threshold=THRESHOLD) as pipeline,
     ):
         pipeline.add_to_registry(registry_row(REGISTERED_FIRST))
-        wait_until_processed(broker.bootstrap, pipeline.matcher.base_url, REGISTRY_ENTRY_ADDED.name)
+        wait_until_processed(broker.access, pipeline.matcher.base_url, REGISTRY_ENTRY_ADDED.name)
         *gang, third, fourth = chain()
         for complaint in (*phones(), *gang):
             pipeline.post(complaint)

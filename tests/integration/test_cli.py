@@ -21,9 +21,9 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from cli.app import app
-from crosslink.provisioning import provision_topics
+from crosslink.provisioning import INTAKE, provision_topics
 from harness.contracts import CONTRACTS_DIR
-from harness.localbroker import free_port, port_is_free
+from harness.localbroker import Brokers, free_port, port_is_free
 from harness.processes import ServiceProcess, wait_until_answering
 from schemas.events import GenericValueDecided
 from schemas.topics import (
@@ -109,9 +109,9 @@ def test_contracts_rewrites_docs_api_unchanged() -> None:
     assert {path.name: path.read_text() for path in CONTRACTS_DIR.iterdir()} == before
 
 
-def test_topics_create_then_describe_shows_every_topic(kafka_bootstrap: str) -> None:
-    created, _ = crosslink("topics", "create", "--bootstrap", kafka_bootstrap)
-    code, output = crosslink("topics", "describe", "--bootstrap", kafka_bootstrap)
+def test_topics_create_then_describe_shows_every_topic(kafka: Brokers) -> None:
+    created, _ = crosslink("topics", "create", env=kafka.access.environment())
+    code, output = crosslink("topics", "describe", env=kafka.access.environment())
 
     assert created == 0
     assert code == 0
@@ -120,24 +120,25 @@ def test_topics_create_then_describe_shows_every_topic(kafka_bootstrap: str) -> 
     assert output.count("│ 1/1 ") == len(ALL_TOPICS)  # held on the one broker, in sync
 
 
-def test_registry_import_imports_a_file_and_exits_0(kafka_bootstrap: str, tmp_path: Path) -> None:
+def test_registry_import_imports_a_file_and_exits_0(kafka: Brokers, tmp_path: Path) -> None:
     path = tmp_path / "registry.csv"
     path.write_text("type,value,source,reference\nupi,clitest.one@ybl,NCRP,CLI-1\n")
 
-    code, output = crosslink("registry-import", str(path), "--bootstrap", kafka_bootstrap)
+    as_intake = kafka.access_as(INTAKE).environment()
+    code, output = crosslink("registry-import", str(path), env=as_intake)
 
     assert code == 0, output
     assert "imported 1 of 1 rows" in output
-    values = [r.value for r in read_topic(kafka_bootstrap, REGISTRY_ENTRY_ADDED.name)]
+    values = [r.value for r in read_topic(kafka.access, REGISTRY_ENTRY_ADDED.name)]
     assert any(b"CLI-1" in value for value in values)
 
 
-def test_dead_letters_are_listed_and_replayed_to_their_topic(kafka_bootstrap: str) -> None:
+def test_dead_letters_are_listed_and_replayed_to_their_topic(kafka: Brokers) -> None:
     # A topic of this test's own: replaying into a crosslink topic would feed other tests.
     source = TopicSpec(f"crosslink-test.replay-{time.time_ns()}", partitions=1)
-    provision_topics(kafka_bootstrap, [source])
+    provision_topics(kafka.access, [source])
     marker = f"cli-dead-letter-{time.time_ns()}".encode()
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    producer = KafkaProducer(**kafka.access.options(), acks="all")
     metadata = producer.send(
         DEAD_LETTER.name,
         key=b"k",
@@ -147,17 +148,17 @@ def test_dead_letters_are_listed_and_replayed_to_their_topic(kafka_bootstrap: st
     ).get(timeout=30)  # fmt: skip
     producer.close()
 
-    listed, listing = crosslink("dead-letters", "list", "--bootstrap", kafka_bootstrap)
+    operator = kafka.access.environment()
+    listed, listing = crosslink("dead-letters", "list", env=operator)
     replayed, output = crosslink(
-        "dead-letters", "replay", "--bootstrap", kafka_bootstrap,
-        "--offset", str(metadata.offset),
-    )  # fmt: skip
+        "dead-letters", "replay", "--offset", str(metadata.offset), env=operator
+    )
 
     assert listed == 0
     assert "undecodable: test" in listing
     assert replayed == 0
     assert "replayed 1 dead letter(s)" in output
-    assert [r.value for r in read_topic(kafka_bootstrap, source.name)] == [marker]
+    assert [r.value for r in read_topic(kafka.access, source.name)] == [marker]
 
 
 def test_directory_check_accepts_a_valid_file_and_names_each_problems_line(
@@ -201,7 +202,7 @@ def test_deliveries_replay_needs_an_operator_key() -> None:
 
 
 def test_generic_values_mark_decides_as_the_operator_and_shows_only_the_masked_value(
-    intake: ServiceProcess, kafka_bootstrap: str
+    intake: ServiceProcess, kafka: Brokers
 ) -> None:
     phone = unique_mobile()
 
@@ -215,7 +216,7 @@ def test_generic_values_mark_decides_as_the_operator_and_shows_only_the_masked_v
     assert phone.replace(" ", "")[-10:] not in output.replace(" ", "")
     [decided] = [
         GenericValueDecided.model_validate_json(r.value)
-        for r in read_topic(kafka_bootstrap, GENERIC_VALUE_DECIDED.name)
+        for r in read_topic(kafka.access, GENERIC_VALUE_DECIDED.name)
         if b"a lender's published number" in r.value
     ]
     assert (decided.decided_by, decided.generic) == ("Ops desk", True)
@@ -301,9 +302,9 @@ def test_demo_mail_prints_each_email() -> None:
     assert catcher.interrupt() == 0
 
 
-def test_up_runs_the_whole_system_until_ctrl_c(kafka_bootstrap: str, tmp_path: Path) -> None:
+def test_up_runs_the_whole_system_until_ctrl_c(kafka: Brokers, tmp_path: Path) -> None:
     env = {
-        "CROSSLINK_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        **kafka.access.environment(),  # up then runs every service with this access
         "CROSSLINK_DATABASE_URL": f"sqlite:///{tmp_path / 'outbox.db'}",
         "CROSSLINK_MATCHER_DATA_DIR": str(tmp_path / "matcher"),
         "CROSSLINK_NOTIFIER_GROUP_ID": "crosslink-notifier-up-test",
@@ -320,12 +321,12 @@ def test_up_runs_the_whole_system_until_ctrl_c(kafka_bootstrap: str, tmp_path: P
 
 
 def test_up_refused_in_production_says_which_setting_never_its_value_and_exits_non_zero(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka: Brokers, tmp_path: Path
 ) -> None:
     pseudonym_key, session_key = "short-pseudonym-key-1234", "short-session-key-5678"
     env = {
         "CROSSLINK_ENV": "production",
-        "CROSSLINK_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        **kafka.access.environment(),
         "CROSSLINK_DISTRICTS_FILE": str(
             write_districts_file(tmp_path / "districts.yaml", {"MH-MUM": "http://x/1"})
         ),

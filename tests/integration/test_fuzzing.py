@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.localbroker import free_port
+from harness.localbroker import Brokers, free_port
 from harness.processes import ServiceProcess
 from tests.conftest import (
     OPERATOR_KEY,
@@ -35,19 +35,18 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")  # the paging cursor, whi
 
 @pytest.fixture(scope="module")
 def services(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    kafka: Brokers, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, ServiceProcess]]:
     workdir = tmp_path_factory.mktemp("fuzzing")
     districts = write_districts_file(workdir / "districts.yaml", {"MH-MUM": None, "MP-BPL": None})
     env = {
-        "CROSSLINK_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "CROSSLINK_DISTRICTS_FILE": str(districts),
         "CROSSLINK_DATABASE_URL": f"sqlite:///{workdir / 'outbox.db'}",
         "CROSSLINK_NOTIFIER_GROUP_ID": "crosslink-notifier-fuzzing",
         **UNLIMITED,
     }
     started = {
-        name: ServiceProcess(name, free_port(), env, log_path=workdir / f"{name}.log").start()
+        name: ServiceProcess(name, free_port(), env, workdir / f"{name}.log", kafka).start()
         for name in ("intake", "notifier")
     }
     try:

@@ -8,6 +8,7 @@ import json
 import httpx
 import pytest
 
+from harness.localbroker import Brokers
 from harness.processes import ServiceProcess
 from schemas.events import GenericValueDecided, IdentifierSighted
 from schemas.topics import GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED
@@ -22,16 +23,16 @@ def post(intake: ServiceProcess, body: object, key: str | None) -> httpx.Respons
     return httpx.post(f"{intake.base_url}/v1/complaints", json=body, headers=headers, timeout=30)
 
 
-def sightings_of(bootstrap: str, complaint_id: str) -> list[IdentifierSighted]:
+def sightings_of(kafka: Brokers, complaint_id: str) -> list[IdentifierSighted]:
     events = [
         IdentifierSighted.model_validate_json(record.value)
-        for record in read_topic(bootstrap, IDENTIFIER_SIGHTED.name)
+        for record in read_topic(kafka.access, IDENTIFIER_SIGHTED.name)
     ]
     return [event for event in events if event.case.complaint_id == complaint_id]
 
 
 def test_accepts_a_complaint_and_publishes_one_event_per_identifier_keyed_by_token(
-    intake: ServiceProcess, kafka_bootstrap: str
+    intake: ServiceProcess, kafka: Brokers
 ) -> None:
     body = complaint_body("MH-MUM", ("phone", unique_mobile()), ("upi", "fastloan@ybl"))
 
@@ -46,7 +47,7 @@ def test_accepts_a_complaint_and_publishes_one_event_per_identifier_keyed_by_tok
         "notices": [],
     }
     records = [
-        r for r in read_topic(kafka_bootstrap, IDENTIFIER_SIGHTED.name)
+        r for r in read_topic(kafka.access, IDENTIFIER_SIGHTED.name)
         if json.loads(r.value)["case"]["complaint_id"] == body["complaint_id"]
     ]  # fmt: skip
     assert sorted(json.loads(r.value)["identifier"]["type"] for r in records) == ["phone", "upi"]
@@ -55,7 +56,7 @@ def test_accepts_a_complaint_and_publishes_one_event_per_identifier_keyed_by_tok
 
 
 def test_the_same_number_written_two_ways_gets_the_same_token(
-    intake: ServiceProcess, kafka_bootstrap: str
+    intake: ServiceProcess, kafka: Brokers
 ) -> None:
     digits = unique_mobile().replace(" ", "").removeprefix("+91")
     first = complaint_body("MH-MUM", ("phone", f"+91 {digits[:5]} {digits[5:]}"))
@@ -64,21 +65,21 @@ def test_the_same_number_written_two_ways_gets_the_same_token(
     assert post(intake, first, api_key("MH-MUM")).status_code == 202
     assert post(intake, second, api_key("MP-BPL")).status_code == 202
 
-    [one] = sightings_of(kafka_bootstrap, first["complaint_id"])
-    [two] = sightings_of(kafka_bootstrap, second["complaint_id"])
+    [one] = sightings_of(kafka, first["complaint_id"])
+    [two] = sightings_of(kafka, second["complaint_id"])
     assert one.identifier.token == two.identifier.token
     assert one.identifier.masked == two.identifier.masked == f"+91 {digits[:2]}•••••{digits[-3:]}"
 
 
 def test_posting_the_same_complaint_twice_publishes_identical_events(
-    intake: ServiceProcess, kafka_bootstrap: str
+    intake: ServiceProcess, kafka: Brokers
 ) -> None:
     body = complaint_body("MH-MUM", ("phone", unique_mobile()))
 
     assert post(intake, body, api_key("MH-MUM")).status_code == 202
     assert post(intake, body, api_key("MH-MUM")).status_code == 202
 
-    first, second = sightings_of(kafka_bootstrap, body["complaint_id"])
+    first, second = sightings_of(kafka, body["complaint_id"])
     assert first.event_id == second.event_id
     assert first.identifier == second.identifier
 
@@ -89,7 +90,7 @@ def decide_generic(intake: ServiceProcess, body: object, key: str) -> httpx.Resp
 
 
 def test_an_operator_marks_a_value_generic_and_only_its_token_reaches_kafka(
-    intake: ServiceProcess, kafka_bootstrap: str
+    intake: ServiceProcess, kafka: Brokers
 ) -> None:
     phone = unique_mobile()
     body = {"type": "phone", "value": phone, "reason": "a loan app's support line"}
@@ -105,11 +106,11 @@ def test_an_operator_marks_a_value_generic_and_only_its_token_reaches_kafka(
     assert phone[-3:] in answer["identifier"]["masked"]
     [decided] = [
         GenericValueDecided.model_validate_json(r.value)
-        for r in read_topic(kafka_bootstrap, GENERIC_VALUE_DECIDED.name)
+        for r in read_topic(kafka.access, GENERIC_VALUE_DECIDED.name)
         if b"a loan app's support line" in r.value
     ]
     assert (decided.decided_by, decided.generic) == ("Ops desk", True)
     assert decided.identifier.masked == answer["identifier"]["masked"]
     digits = phone.replace(" ", "").removeprefix("+91")
-    assert not [r for r in read_topic(kafka_bootstrap, GENERIC_VALUE_DECIDED.name)
+    assert not [r for r in read_topic(kafka.access, GENERIC_VALUE_DECIDED.name)
                 if digits.encode() in r.value]  # fmt: skip

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crosslink.provisioning import provision_topics
+from crosslink.provisioning import provision
 from harness.localbroker import LocalBroker, free_port
 from schemas.events import IdentifierSighted
 from schemas.topics import IDENTIFIER_SIGHTED
@@ -38,8 +38,8 @@ def test_answers_503_while_the_broker_is_down_and_accepts_the_same_post_once_it_
 ) -> None:
     broker = LocalBroker(tmp_path / "kafka", free_port(), free_port())
     broker.start()
-    provision_topics(broker.bootstrap)
-    intake = start_intake(broker.bootstrap, tmp_path)
+    provision(broker.access)
+    intake = start_intake(broker, tmp_path)
     url = f"{intake.base_url}/v1/complaints"
     body = complaint_body("MH-MUM", ("phone", unique_mobile()))
     try:
@@ -57,7 +57,7 @@ def test_answers_503_while_the_broker_is_down_and_accepts_the_same_post_once_it_
         # event id is deterministic, so every copy is the same event.
         events = [
             IdentifierSighted.model_validate_json(record.value)
-            for record in read_topic(broker.bootstrap, IDENTIFIER_SIGHTED.name)
+            for record in read_topic(broker.access, IDENTIFIER_SIGHTED.name)
         ]
         mine = {e.event_id for e in events if e.case.complaint_id == body["complaint_id"]}
         assert len(mine) == 1

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import yaml
 
+from harness.localbroker import Brokers
 from harness.processes import ServiceProcess
 from schemas.topics import IDENTIFIER_SIGHTED
 from tests.builders import complaint_body, unique_mobile, unique_upi
@@ -24,11 +25,9 @@ BURST = 5
 
 
 @pytest.fixture(scope="module")
-def guarded(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
+def guarded(kafka: Brokers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     process = start_intake(
-        kafka_bootstrap, tmp_path_factory.mktemp("guarded"),
+        kafka, tmp_path_factory.mktemp("guarded"),
         CROSSLINK_RATE_LIMIT_BURST=str(BURST), CROSSLINK_RATE_LIMIT_PER_MINUTE="6",
         CROSSLINK_MAX_BODY_BYTES="4096",
     )  # fmt: skip
@@ -73,7 +72,7 @@ def test_a_key_over_its_rate_gets_429_and_other_keys_are_unaffected(
 
 
 def test_a_replayed_idempotency_key_publishes_one_set_of_events(
-    guarded: ServiceProcess, kafka_bootstrap: str
+    guarded: ServiceProcess, kafka: Brokers
 ) -> None:
     body = complaint_body("MH-MUM", ("phone", unique_mobile()), ("upi", unique_upi()))
     headers = {"Authorization": f"Bearer {api_key('MH-MUM')}", "Idempotency-Key": uuid.uuid4().hex}
@@ -88,7 +87,7 @@ def test_a_replayed_idempotency_key_publishes_one_set_of_events(
     assert again.headers["idempotent-replayed"] == "true"
     assert other.status_code == 422
     events = [
-        record for record in read_topic(kafka_bootstrap, IDENTIFIER_SIGHTED.name)
+        record for record in read_topic(kafka.access, IDENTIFIER_SIGHTED.name)
         if json.loads(record.value)["case"]["complaint_id"] == body["complaint_id"]
     ]  # fmt: skip
     assert len(events) == 2

@@ -24,6 +24,6 @@ def test_a_cluster_id_starting_with_a_dash_still_formats_and_starts(
     broker = LocalBroker(tmp_path / "kafka", free_port(), free_port())
 
     with broker:
-        assert metadata_request_succeeds(broker.bootstrap)
+        assert metadata_request_succeeds(broker.access)
 
-    assert not metadata_request_succeeds(broker.bootstrap, timeout_s=1)
+    assert not metadata_request_succeeds(broker.access, timeout_s=1)

@@ -9,6 +9,8 @@ import pytest
 from rich.console import Console
 
 from cli.registry_import import import_registry_file
+from crosslink.provisioning import INTAKE
+from harness.localbroker import Brokers
 from schemas.events import RegistryEntryAdded
 from schemas.topics import REGISTRY_ENTRY_ADDED
 from tests.conftest import read_topic
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_imports_the_good_rows_and_reports_the_bad_ones_by_line(
-    kafka_bootstrap: str, tmp_path: Path
+    kafka: Brokers, tmp_path: Path
 ) -> None:
     path = tmp_path / "registry.csv"
     path.write_text(
@@ -28,28 +30,26 @@ def test_imports_the_good_rows_and_reports_the_bad_ones_by_line(
     )
     output = io.StringIO()
 
-    report = import_registry_file(path, bootstrap=kafka_bootstrap, console=Console(file=output))
+    report = import_registry_file(path, kafka=kafka.access_as(INTAKE), console=Console(file=output))
 
     assert (report.rows, report.events) == (3, 2)
     assert [(p.line, p.code) for p in report.problems] == [(3, "phone.invalid")]
     references = {
         RegistryEntryAdded.model_validate_json(r.value).registry.reference
-        for r in read_topic(kafka_bootstrap, REGISTRY_ENTRY_ADDED.name)
+        for r in read_topic(kafka.access, REGISTRY_ENTRY_ADDED.name)
     }
     assert {"IMP-1", "IMP-3"} <= references
     assert "IMP-2" not in references
     assert "rows/s" in output.getvalue()
 
 
-def test_imports_a_100000_row_file_and_reports_its_rate(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
+def test_imports_a_100000_row_file_and_reports_its_rate(kafka: Brokers, tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     rows = (f"upi,bulk{n}@ybl,NCRP,BULK-{n}" for n in range(100_000))
     path.write_text("type,value,source,reference\n" + "\n".join(rows) + "\n")
     output = io.StringIO()
 
-    report = import_registry_file(path, bootstrap=kafka_bootstrap, console=Console(file=output))
+    report = import_registry_file(path, kafka=kafka.access_as(INTAKE), console=Console(file=output))
 
     assert (report.rows, report.events, report.problems) == (100_000, 100_000, [])
     assert report.rows_per_second > 0

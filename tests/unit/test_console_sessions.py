@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -92,14 +94,19 @@ def test_the_cookie_carries_no_api_key() -> None:
     assert DIGEST not in cookie
 
 
-def test_production_refuses_the_development_console_session_key() -> None:
+def test_production_refuses_the_development_console_session_key(
+    kafka_tls: dict[str, Any],
+) -> None:
     with pytest.raises(ValidationError, match="CROSSLINK_CONSOLE_SESSION_KEY"):
-        NotifierSettings(env="production", districts_file="districts.yaml")
+        NotifierSettings(env="production", districts_file="districts.yaml", **kafka_tls)
 
 
-def test_production_accepts_a_console_session_key_of_its_own() -> None:
+def test_production_accepts_a_console_session_key_of_its_own(kafka_tls: dict[str, Any]) -> None:
     settings = NotifierSettings(
-        env="production", districts_file="districts.yaml", console_session_key="s" * 40
+        env="production",
+        districts_file="districts.yaml",
+        console_session_key="s" * 40,
+        **kafka_tls,
     )
 
     assert settings.console_session_key.get_secret_value() == "s" * 40

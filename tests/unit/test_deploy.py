@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
+from crosslink.provisioning import ADMIN, SERVICE_PRINCIPALS
 from crosslink.settings import REPO_ROOT, CommonSettings
 from harness.localbroker import kafka_version
 from services.intake.config import IntakeSettings
@@ -58,6 +59,26 @@ def test_the_compose_cluster_keeps_every_topic_on_three_nodes_and_a_write_on_two
     environment = services["intake"]["environment"]
     assert environment["CROSSLINK_TOPIC_REPLICATION_FACTOR"] == 3
     assert environment["CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS"] == 2
+
+
+def test_the_compose_brokers_require_mutual_tls_and_each_service_is_its_own_principal() -> None:
+    services = compose()["services"]
+    template = (DEPLOY / "kafka" / "server.properties.template").read_text()
+
+    for node in (services[f"kafka-{n}"]["environment"] for n in (1, 2, 3)):
+        assert set(node["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")) == {
+            "INTERNAL:SSL", "EXTERNAL:SSL", "CONTROLLER:SSL"
+        }  # fmt: skip
+        assert node["KAFKA_SSL_CLIENT_AUTH"] == "required"
+        assert node["KAFKA_AUTHORIZER_CLASS_NAME"].endswith("StandardAuthorizer")
+        # The same principal rule as the local broker's ("$$" is compose's "$").
+        rule = node["KAFKA_SSL_PRINCIPAL_MAPPING_RULES"].replace("$$", "$")
+        assert f"ssl.principal.mapping.rules={rule}" in template.replace("$$", "$")
+    for principal in SERVICE_PRINCIPALS:
+        environment = services[principal]["environment"]
+        assert environment["CROSSLINK_KAFKA_CERT_FILE"] == f"/pki/{principal}.pem"
+        assert environment["CROSSLINK_KAFKA_KEY_FILE"] == f"/pki/{principal}.key"
+    assert services["topics"]["environment"]["CROSSLINK_KAFKA_CERT_FILE"] == f"/pki/{ADMIN}.pem"
 
 
 def test_the_compose_file_follows_the_compose_specification() -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 
 from crosslink.guards import DemoDirectoryRefused, install_guards
+from crosslink.kafka_access import KafkaAccess, TlsIdentity
 from crosslink.provisioning import Replication
 from crosslink.settings import DEMO_DISTRICTS_FILE, CommonSettings, from_environment
 from harness.localbroker import LocalBroker, LocalCluster, local_kafka
@@ -21,14 +23,44 @@ def test_development_defaults_work_without_any_configuration() -> None:
     assert settings.intake_port == 8000
 
 
-def test_production_refuses_the_demo_districts_file() -> None:
+def test_production_refuses_the_demo_districts_file(kafka_tls: dict[str, Any]) -> None:
     with pytest.raises(ValidationError, match="CROSSLINK_DISTRICTS_FILE"):
-        IntakeSettings(env="production", pseudonym_key="x" * 40)
+        IntakeSettings(env="production", pseudonym_key="x" * 40, **kafka_tls)
 
 
-def test_production_refuses_the_development_pseudonym_key(tmp_path: Path) -> None:
+def test_production_refuses_the_development_pseudonym_key(
+    tmp_path: Path, kafka_tls: dict[str, Any]
+) -> None:
     with pytest.raises(ValidationError, match="CROSSLINK_PSEUDONYM_KEY"):
-        IntakeSettings(env="production", districts_file=tmp_path / "districts.yaml")
+        IntakeSettings(env="production", districts_file=tmp_path / "districts.yaml", **kafka_tls)
+
+
+def test_production_refuses_to_reach_kafka_without_mutual_tls(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="production reaches Kafka over mutual TLS"):
+        CommonSettings(env="production", districts_file=tmp_path / "districts.yaml")
+
+
+def test_kafka_tls_is_all_three_files_or_none(kafka_tls: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="CROSSLINK_KAFKA_KEY_FILE not set"):
+        CommonSettings(kafka_ca_file=kafka_tls["kafka_ca_file"],
+                       kafka_cert_file=kafka_tls["kafka_cert_file"])  # fmt: skip
+    with pytest.raises(ValidationError, match="no readable file at CROSSLINK_KAFKA_CA_FILE"):
+        CommonSettings(**kafka_tls | {"kafka_ca_file": kafka_tls["kafka_ca_file"].parent / "x"})
+
+
+def test_with_tls_files_a_service_reaches_kafka_as_its_certificate(
+    kafka_tls: dict[str, Any],
+) -> None:
+    access = CommonSettings(kafka_bootstrap="b-1:9093,b-2:9093", **kafka_tls).kafka
+
+    assert access == KafkaAccess(
+        "b-1:9093,b-2:9093",
+        TlsIdentity(kafka_tls["kafka_ca_file"], kafka_tls["kafka_cert_file"],
+                    kafka_tls["kafka_key_file"]),
+    )  # fmt: skip
+    assert access.servers == ["b-1:9093", "b-2:9093"]
+    assert access.environment()["CROSSLINK_KAFKA_CERT_FILE"] == str(kafka_tls["kafka_cert_file"])
+    assert CommonSettings().kafka.security_protocol == "PLAINTEXT"
 
 
 def test_settings_come_from_crosslink_environment_variables(
@@ -36,24 +68,26 @@ def test_settings_come_from_crosslink_environment_variables(
 ) -> None:
     monkeypatch.setenv("CROSSLINK_KAFKA_BOOTSTRAP", "broker-1:9092")
 
-    assert IntakeSettings().kafka_bootstrap == "broker-1:9092"
+    assert IntakeSettings().kafka == KafkaAccess("broker-1:9092")
 
 
-def test_production_refuses_a_demo_directory_under_any_path(tmp_path: Path) -> None:
+def test_production_refuses_a_demo_directory_under_any_path(
+    tmp_path: Path, kafka_tls: dict[str, Any]
+) -> None:
     copy = tmp_path / "districts.yaml"
     copy.write_text(DEMO_DISTRICTS_FILE.read_text())
-    settings = CommonSettings(env="production", districts_file=copy)
+    settings = CommonSettings(env="production", districts_file=copy, **kafka_tls)
 
     with pytest.raises(DemoDirectoryRefused, match="demo directory"):
         install_guards(FastAPI(), settings)
 
 
-def test_the_pseudonym_key_can_come_from_a_file(tmp_path: Path) -> None:
+def test_the_pseudonym_key_can_come_from_a_file(tmp_path: Path, kafka_tls: dict[str, Any]) -> None:
     key_file = tmp_path / "pseudonym.key"
     key_file.write_text("a-real-secret-of-more-than-32-characters\n")
 
     settings = IntakeSettings(env="production", pseudonym_key_file=key_file,
-                              districts_file=tmp_path / "districts.yaml")  # fmt: skip
+                              districts_file=tmp_path / "districts.yaml", **kafka_tls)  # fmt: skip
 
     assert settings.pseudonym().secret == b"a-real-secret-of-more-than-32-characters"
 
@@ -64,9 +98,11 @@ def test_an_unreadable_key_file_is_refused_naming_it(tmp_path: Path) -> None:
 
 
 def test_a_refused_start_names_the_setting_and_the_rule_never_the_value(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kafka_tls: dict[str, Any]
 ) -> None:
     secret = "short-but-secret-key"
+    for setting, path in kafka_tls.items():
+        monkeypatch.setenv(f"CROSSLINK_{setting.upper()}", str(path))
     monkeypatch.setenv("CROSSLINK_ENV", "production")
     monkeypatch.setenv("CROSSLINK_DISTRICTS_FILE", str(tmp_path / "districts.yaml"))
     monkeypatch.setenv("CROSSLINK_PSEUDONYM_KEY", secret)
@@ -89,9 +125,11 @@ def test_a_refused_field_is_named_by_its_environment_variable(
 
 
 def test_topics_are_kept_on_three_brokers_in_production_and_one_in_development(
-    tmp_path: Path,
+    tmp_path: Path, kafka_tls: dict[str, Any]
 ) -> None:
-    production = CommonSettings(env="production", districts_file=tmp_path / "districts.yaml")
+    production = CommonSettings(
+        env="production", districts_file=tmp_path / "districts.yaml", **kafka_tls
+    )
 
     assert production.replication == Replication(factor=3, min_insync=2)
     assert CommonSettings().replication == Replication(factor=1, min_insync=1)

@@ -14,7 +14,8 @@ import pytest
 import yaml
 from kafka import KafkaProducer
 
-from harness.localbroker import free_port
+from crosslink.provisioning import MATCHER
+from harness.localbroker import Brokers, free_port
 from harness.mailcatcher import MailCatcher
 from harness.processes import ServiceProcess
 from harness.receiver import WebhookReceiver
@@ -44,10 +45,11 @@ class Notifier:
     process: ServiceProcess
     receiver: WebhookReceiver
     mailbox: MailCatcher
-    bootstrap: str
+    kafka: Brokers
 
     def publish(self, *alerts: AlertRaised) -> None:
-        producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        """Write alerts as the matcher does (and with its permission)."""
+        producer = KafkaProducer(**self.kafka.access_as(MATCHER).options(), acks="all")
         try:
             for alert in alerts:
                 producer.send(
@@ -120,13 +122,12 @@ def write_notifier_districts(path: Path, receiver: WebhookReceiver) -> Path:
 
 
 def notifier_env(
-    bootstrap: str, database_url: str, districts: Path, smtp_port: int, **overrides: str
+    database_url: str, districts: Path, smtp_port: int, **overrides: str
 ) -> dict[str, str]:
     return {
-        "CROSSLINK_KAFKA_BOOTSTRAP": bootstrap,
         "CROSSLINK_DISTRICTS_FILE": str(districts),
         "CROSSLINK_DATABASE_URL": database_url,
-        "CROSSLINK_NOTIFIER_GROUP_ID": f"notifier-test-{uuid.uuid4().hex[:8]}",
+        "CROSSLINK_NOTIFIER_GROUP_ID": f"crosslink-notifier-test-{uuid.uuid4().hex[:8]}",
         "CROSSLINK_RETRY_SCHEDULE_S": FAST_RETRIES,
         "CROSSLINK_WEBHOOK_TIMEOUT_S": "1",
         "CROSSLINK_SMTP_TIMEOUT_S": "2",
@@ -167,7 +168,7 @@ def receiver() -> Iterator[WebhookReceiver]:
 class NotifierFactory:
     """Starts notifiers on one database and receiver; stops them all at the end."""
 
-    bootstrap: str
+    kafka: Brokers
     database: str
     receiver: WebhookReceiver
     mailbox: MailCatcher
@@ -176,13 +177,13 @@ class NotifierFactory:
 
     def start(self, **overrides: str) -> Notifier:
         districts = write_notifier_districts(self.workdir / "districts.yaml", self.receiver)
-        env = notifier_env(self.bootstrap, self.database, districts, self.mailbox.port, **overrides)
+        env = notifier_env(self.database, districts, self.mailbox.port, **overrides)
         process = ServiceProcess(
-            "notifier", free_port(), env, log_path=self.workdir / "notifier.log"
+            "notifier", free_port(), env, self.workdir / "notifier.log", self.kafka
         ).start()
         self.started.append(process)
         process.wait_healthy("/readyz")
-        return Notifier(process, self.receiver, self.mailbox, self.bootstrap)
+        return Notifier(process, self.receiver, self.mailbox, self.kafka)
 
     def stop_all(self) -> None:
         for process in self.started:
@@ -191,14 +192,14 @@ class NotifierFactory:
 
 @pytest.fixture(scope="module")
 def notifiers(
-    kafka_bootstrap: str,
+    kafka: Brokers,
     database: str,
     receiver: WebhookReceiver,
     mailbox: MailCatcher,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[NotifierFactory]:
     factory = NotifierFactory(
-        kafka_bootstrap, database, receiver, mailbox, tmp_path_factory.mktemp("notifier")
+        kafka, database, receiver, mailbox, tmp_path_factory.mktemp("notifier")
     )
     try:
         yield factory

@@ -11,6 +11,7 @@ import uuid
 import pytest
 from kafka import KafkaAdminClient
 
+from crosslink.kafka_access import KafkaAccess
 from harness.receiver import Reply
 from schemas.topics import ALERT_RAISED
 from services.notifier.routing import delivery_id
@@ -21,8 +22,8 @@ from tests.integration.notifier.conftest import NotifierFactory
 pytestmark = pytest.mark.integration
 
 
-def committed_offsets(bootstrap: str, group: str) -> dict[object, int]:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+def committed_offsets(kafka: KafkaAccess, group: str) -> dict[object, int]:
+    admin = KafkaAdminClient(**kafka.options())
     try:
         offsets = admin.list_group_offsets({group: None}).get(group, {})
         return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
@@ -33,7 +34,7 @@ def committed_offsets(bootstrap: str, group: str) -> dict[object, int]:
 def test_a_notifier_killed_after_a_2xx_resends_the_same_webhook_id_and_stores_one_delivery(
     notifiers: NotifierFactory,
 ) -> None:
-    group = f"notifier-crash-{uuid.uuid4().hex[:8]}"
+    group = f"crosslink-notifier-crash-{uuid.uuid4().hex[:8]}"
     first = notifiers.start(CROSSLINK_NOTIFIER_GROUP_ID=group, CROSSLINK_COMMIT_INTERVAL_S="3600")
     pid = first.process.process.pid
     alert = alert_raised("KA-BLR")
@@ -49,10 +50,10 @@ def test_a_notifier_killed_after_a_2xx_resends_the_same_webhook_id_and_stores_on
     first.process.process.wait(timeout=120)
 
     assert first.process.process.returncode == -signal.SIGKILL
-    assert committed_offsets(first.bootstrap, group) == {}
+    assert committed_offsets(first.kafka.access, group) == {}
     second = notifiers.start(CROSSLINK_NOTIFIER_GROUP_ID=group)
     wait_for(lambda: len(second.receiver.requests_for(sent)) == 2)
-    wait_until_consumed(second.bootstrap, group, ALERT_RAISED.name)
+    wait_until_consumed(second.kafka.access, group, ALERT_RAISED.name)
 
     assert [r.processed for r in second.receiver.requests_for(sent)] == [True, False]
     assert second.receiver.requests_for(sent)[1].duplicate
