@@ -28,6 +28,11 @@ in the [tuning log](bench/tuning.md).
 Run them all with `make bench`; one alone with `.venv/bin/python -m bench.<name>`, then
 `.venv/bin/python -m bench.summary` to rebuild this page. `BENCH_EVENTS` sets the sightings per
 matcher scenario (default 20,000).
+
+Since issue 17 the local broker requires mutual TLS, and every process of a benchmark, crosslink
+and baselines alike, reaches it over TLS as the administrator (`bench/brokers.py`): the ratios
+compare like with like. Results recorded before then were measured on PLAINTEXT until
+`make bench` is run again.
 """
 
 

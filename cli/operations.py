@@ -5,12 +5,15 @@ wrong, so scripts can rely on it."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
+from kafka.errors import KafkaError
 from rich.console import Console
 from rich.table import Column, Table
 
@@ -41,13 +44,32 @@ def kafka_access(bootstrap: str | None) -> KafkaAccess:
     return replace(access, bootstrap=bootstrap) if bootstrap else access
 
 
+@contextmanager
+def reaching_kafka(bootstrap: str | None) -> Iterator[KafkaAccess]:
+    """The operator's access to Kafka; a broker that does not answer, or refuses, ends the
+    command with what was tried and what to check (exit 1), not a stack trace."""
+    access = kafka_access(bootstrap)
+    try:
+        yield access
+    except KafkaError as error:
+        who = f"with the certificate {access.tls.cert_file}" if access.tls else "without TLS"
+        console.print(
+            f"[red]Kafka at {access.bootstrap} did not answer {who}: {error!r}.[/] Is it running? "
+            "If its brokers require mutual TLS, set CROSSLINK_KAFKA_CA_FILE, "
+            "CROSSLINK_KAFKA_CERT_FILE and CROSSLINK_KAFKA_KEY_FILE to the administrator's "
+            "(docs/operations.md, Kafka security)."
+        )
+        raise typer.Exit(1) from None
+
+
 @topics.command("create")
 def create_topics(bootstrap: str = BootstrapOption) -> None:
     """Create crosslink's topics with their partition counts and replication
     (CROSSLINK_TOPIC_REPLICATION_FACTOR and CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS), and grant
     each service its permissions on them. Idempotent; run as Kafka's administrator."""
     replication = from_environment(CommonSettings).replication
-    created = provision(kafka_access(bootstrap), replication=replication)
+    with reaching_kafka(bootstrap) as kafka:
+        created = provision(kafka, replication=replication)
     console.print(f"created: {', '.join(created) or 'nothing (all topics exist)'}")
 
 
@@ -64,7 +86,8 @@ def describe(bootstrap: str = BootstrapOption) -> None:
         "replicas",
         caption="replicas: brokers holding a partition / of them in sync (the fewest of any)",
     )
-    states = describe_topics(kafka_access(bootstrap))
+    with reaching_kafka(bootstrap) as kafka:
+        states = describe_topics(kafka)
     for state in states:
         partitions = "missing" if state.partitions is None else str(state.partitions)
         if state.partitions != state.partitions_needed:
@@ -84,7 +107,8 @@ def describe(bootstrap: str = BootstrapOption) -> None:
 @dead_letters.command("list")
 def list_dead_letters(bootstrap: str = BootstrapOption, start: int = 0) -> None:
     """Records set aside because they did not decode: where from, why, how big."""
-    letters = read_dead_letters(kafka_access(bootstrap), start=start)
+    with reaching_kafka(bootstrap) as kafka:
+        letters = read_dead_letters(kafka, start=start)
     end = letters[-1].offset + 1 if letters else start
     table = Table("offset", "source", "topic", "error", "bytes")
     for letter in letters:
@@ -113,13 +137,13 @@ def replay_dead_letters(
     if not offset and start is None:
         console.print("[red]name the dead letters to replay: --offset N (repeatable) or --start N")
         raise typer.Exit(2)
-    target = kafka_access(bootstrap)
-    letters = [
-        letter
-        for letter in read_dead_letters(target, start=start or 0)
-        if not offset or letter.offset in offset
-    ]
-    skipped = replay(target, letters)
+    with reaching_kafka(bootstrap) as kafka:
+        letters = [
+            letter
+            for letter in read_dead_letters(kafka, start=start or 0)
+            if not offset or letter.offset in offset
+        ]
+        skipped = replay(kafka, letters)
     console.print(f"replayed {len(letters) - len(skipped)} dead letter(s)")
     for letter in skipped:
         console.print(f"[yellow]offset {letter.offset}: no crosslink-topic header; not replayed")

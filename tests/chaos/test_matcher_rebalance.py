@@ -43,7 +43,8 @@ def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_
             "matcher",
             free_port(),
             {**pipeline.matcher.env, "CROSSLINK_MATCHER_DATA_DIR": str(tmp_path / "matcher-2")},
-            log_path=tmp_path / "matcher-2.log",
+            tmp_path / "matcher-2.log",
+            pipeline.kafka,
         )
         # A short stream can end before a second worker has recovered its tables: the last
         # third waits until it holds partitions, so that it is seen to process some.

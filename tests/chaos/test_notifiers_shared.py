@@ -33,7 +33,11 @@ def test_two_notifiers_share_the_work_and_one_killed_loses_and_doubles_nothing(
 
     with chaos_pipeline(broker, tmp_path, **settings) as pipeline:
         second = ServiceProcess(
-            "notifier", free_port(), pipeline.notifier.env, log_path=tmp_path / "notifier-2.log"
+            "notifier",
+            free_port(),
+            pipeline.notifier.env,
+            tmp_path / "notifier-2.log",
+            pipeline.kafka,
         ).start()
         try:
             second.wait_healthy()

@@ -120,6 +120,20 @@ def test_topics_create_then_describe_shows_every_topic(kafka: Brokers) -> None:
     assert output.count("│ 1/1 ") == len(ALL_TOPICS)  # held on the one broker, in sync
 
 
+def test_topics_without_the_administrator_s_certificate_says_what_to_set(kafka: Brokers) -> None:
+    if kafka.access.tls is None:
+        pytest.skip("this broker takes PLAINTEXT")
+
+    code, output = crosslink(
+        "topics", "describe", env={"CROSSLINK_KAFKA_BOOTSTRAP": kafka.bootstrap}
+    )
+
+    assert code == 1
+    assert f"Kafka at {kafka.bootstrap} did not answer without TLS" in output
+    assert "CROSSLINK_KAFKA_CERT_FILE" in output
+    assert "Traceback" not in output
+
+
 def test_registry_import_imports_a_file_and_exits_0(kafka: Brokers, tmp_path: Path) -> None:
     path = tmp_path / "registry.csv"
     path.write_text("type,value,source,reference\nupi,clitest.one@ybl,NCRP,CLI-1\n")
