@@ -65,6 +65,7 @@ def create_app(settings: MatcherSettings) -> faust.App:
         broker_session_timeout=settings.matcher_session_timeout_s,
         broker_heartbeat_interval=settings.matcher_session_timeout_s / 10,
         consumer_auto_offset_reset="earliest",
+        table_standby_replicas=settings.matcher_standby_replicas,
         topic_partitions=IDENTIFIER_SIGHTED.partitions,
         topic_replication_factor=settings.replication.factor,
         autodiscover=False,

@@ -22,6 +22,9 @@ class MatcherSettings(CommonSettings):
     matcher_data_dir: Path = REPO_ROOT / ".crosslink" / "matcher"
     # How soon the group notices a worker that died without leaving (SIGKILL, power loss).
     matcher_session_timeout_s: float = Field(30.0, ge=6)
+    # Each worker keeps warm copies of this many other workers' table partitions (faust's
+    # standbys, fed from the changelogs), so a worker that takes over one need not replay it.
+    matcher_standby_replicas: int = Field(1, ge=0)
     # Events matched together: their alerts are sent at once and awaited once. A batch that
     # does not fill is taken when the wait is up, which is the delay a lone event can get.
     matcher_batch_size: int = Field(500, ge=1)

@@ -15,6 +15,8 @@ from crosslink.provisioning import Replication
 from crosslink.settings import DEMO_DISTRICTS_FILE, CommonSettings, from_environment
 from harness.localbroker import LocalBroker, LocalCluster, local_kafka
 from services.intake.config import IntakeSettings
+from services.matcher.app import create_app
+from services.matcher.config import MatcherSettings
 
 
 def test_development_defaults_work_without_any_configuration() -> None:
@@ -155,3 +157,8 @@ def test_make_up_s_cluster_takes_its_ports_in_pairs_from_9092(tmp_path: Path) ->
         "1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097"
     }
     assert len({node.cluster_id for node in cluster.members}) == 1
+
+
+def test_the_matcher_keeps_standby_table_copies_as_set() -> None:
+    assert create_app(MatcherSettings()).conf.table_standby_replicas == 1
+    assert create_app(MatcherSettings(matcher_standby_replicas=2)).conf.table_standby_replicas == 2
