@@ -26,11 +26,6 @@ class TlsIdentity:
     cert_file: Path
     key_file: Path
 
-    def missing(self) -> list[Path]:
-        return [
-            path for path in (self.ca_file, self.cert_file, self.key_file) if not path.is_file()
-        ]
-
 
 @dataclass(frozen=True)
 class KafkaAccess:

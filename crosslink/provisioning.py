@@ -93,6 +93,10 @@ class Grant:
     name: str
     prefixed: bool = False
 
+    def covers(self, name: str) -> bool:
+        """Whether this grant is on the topic or group `name`."""
+        return name.startswith(self.name) if self.prefixed else name == self.name
+
     def acl(self) -> ACL:
         pattern = (
             ACLResourcePatternType.PREFIXED if self.prefixed else ACLResourcePatternType.LITERAL
@@ -137,11 +141,7 @@ SERVICE_GRANTS: tuple[Grant, ...] = (
 def topics_of(principal: str, grants: Iterable[Grant] = SERVICE_GRANTS) -> list[TopicSpec]:
     """The topics `principal` is granted anything on: the ones it checks for on start."""
     mine = [g for g in grants if g.principal == principal and g.resource == ResourceType.TOPIC]
-    return [
-        spec
-        for spec in ALL_TOPICS
-        if any(spec.name.startswith(g.name) if g.prefixed else spec.name == g.name for g in mine)
-    ]
+    return [spec for spec in ALL_TOPICS if any(grant.covers(spec.name) for grant in mine)]
 
 
 def provision(access: KafkaAccess, replication: Replication = Replication()) -> list[str]:

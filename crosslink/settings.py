@@ -57,8 +57,7 @@ class CommonSettings(BaseSettings):
     @property
     def kafka(self) -> KafkaAccess:
         """How this process reaches Kafka, and as whom."""
-        files = (self.kafka_ca_file, self.kafka_cert_file, self.kafka_key_file)
-        ca_file, cert_file, key_file = files
+        ca_file, cert_file, key_file = self.kafka_ca_file, self.kafka_cert_file, self.kafka_key_file
         if ca_file is None or cert_file is None or key_file is None:
             return KafkaAccess(self.kafka_bootstrap)
         return KafkaAccess(self.kafka_bootstrap, TlsIdentity(ca_file, cert_file, key_file))

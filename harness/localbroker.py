@@ -292,15 +292,16 @@ class LocalCluster:
     ports: list[tuple[int, int]] = field(default_factory=list)  # (broker, controller) per node
     heap: str = "384m"
     members: list[LocalBroker] = field(default_factory=list, init=False)
+    pki: LocalPki = field(init=False)  # one authority for every node, in `home`
 
     def __post_init__(self) -> None:
         ports = self.ports or [(free_port(), free_port()) for _ in range(self.nodes)]
         voters = ",".join(f"{i}@127.0.0.1:{c}" for i, (_, c) in enumerate(ports, start=1))
-        cluster_id, pki = new_cluster_id(), LocalPki(self.home / "pki")
+        cluster_id, self.pki = new_cluster_id(), LocalPki(self.home / "pki")
         self.members = [
             LocalBroker(
                 self.home / f"node-{i}", port, controller, self.heap, node_id=i, voters=voters,
-                cluster_id=cluster_id, replication=min(3, len(ports)), pki=pki,
+                cluster_id=cluster_id, replication=min(3, len(ports)), pki=self.pki,
             )
             for i, (port, controller) in enumerate(ports, start=1)
         ]  # fmt: skip
@@ -314,7 +315,7 @@ class LocalCluster:
         return self.access_as(ADMIN)
 
     def access_as(self, principal: str) -> KafkaAccess:
-        return self.members[0].authority.access(self.bootstrap, principal)
+        return self.pki.access(self.bootstrap, principal)
 
     def start(self, timeout_s: float = 180.0) -> None:
         for member in self.members:
@@ -382,7 +383,7 @@ class LocalCluster:
 
     def _live_access(self) -> KafkaAccess:
         live = ",".join(m.bootstrap for m in self.members if m.running) or self.bootstrap
-        return self.members[0].authority.access(live)
+        return self.pki.access(live)
 
     def __enter__(self) -> LocalCluster:
         self.start()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
+from kafka.admin import ResourceType
 
 from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import (
@@ -21,7 +22,6 @@ from crosslink.provisioning import (
     NOTIFIER,
     SERVICE_GRANTS,
     SERVICE_PRINCIPALS,
-    Grant,
     ProvisioningError,
     require_topics,
     topics_of,
@@ -103,11 +103,11 @@ def connects(kafka: KafkaAccess | ssl.SSLContext, bootstrap: str) -> bool:
 
 
 def granted(principal: str, spec: TopicSpec, operation: str) -> bool:
-    def covers(grant: Grant) -> bool:
-        named = spec.name.startswith(grant.name) if grant.prefixed else spec.name == grant.name
-        return grant.principal == principal and grant.operation.name == operation and named
-
-    return any(covers(grant) for grant in SERVICE_GRANTS)
+    return any(
+        grant.principal == principal and grant.operation.name == operation
+        and grant.resource == ResourceType.TOPIC and grant.covers(spec.name)
+        for grant in SERVICE_GRANTS
+    )  # fmt: skip
 
 
 def test_a_client_without_crosslink_s_certificate_is_refused(
