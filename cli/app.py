@@ -41,6 +41,41 @@ def registry_import(
 
 
 @app.command()
+def rematch(
+    dry_run: bool = typer.Option(False, "--dry-run", help="say what would change; change nothing"),
+    bootstrap: str = typer.Option(None, help="default: CROSSLINK_KAFKA_BOOTSTRAP"),
+) -> None:
+    """Rebuild the matcher's tables from the history under the current rules (the matcher's
+    CROSSLINK_HUB_THRESHOLD, CROSSLINK_WEAK_WINDOW_HOURS, CROSSLINK_DIGEST_PERIOD_HOURS),
+    telling each district only of links it has not had, then switch the matcher over to them.
+    Stop every matcher worker first and start them after (docs/operations.md, Rematching)."""
+    from cli.rematch import rematch as rebuild
+    from crosslink.settings import from_environment
+    from services.matcher.config import MatcherSettings
+    from services.matcher.history import MatcherRunning, ReadIncomplete
+
+    rules = from_environment(MatcherSettings).rules()
+    with operations.reaching_kafka(bootstrap) as kafka:
+        try:
+            report = rebuild(kafka, rules, dry_run=dry_run)
+        except (MatcherRunning, ReadIncomplete) as error:
+            console.print(f"[red]Nothing was changed: {error}.[/]")
+            raise typer.Exit(1) from None
+    raised = ", ".join(f"{n} {kind}" for kind, n in sorted(report.raised.items())) or "none"
+    console.print(
+        f"replayed {report.records} history records ({report.undecodable} undecodable, "
+        f"skipped) under hub threshold {rules.hub_threshold}; the replay raised "
+        f"{report.replayed_alerts} alerts, news to someone: {raised}"
+    )
+    for changelog, written in report.rows_written.items():
+        removed = report.rows_removed[changelog]
+        console.print(f"{changelog}: {written} rows new or changed, {removed} removed")
+    console.print(
+        "applied: start the matcher workers" if report.applied else "dry run: nothing changed"
+    )
+
+
+@app.command()
 def hash_key(api_key: str) -> None:
     """Print the SHA-256 of an integrator key, for the districts file's api_key_sha256."""
     console.print(hash_api_key(api_key))

@@ -32,10 +32,21 @@ class ExpectedAlert:
     trigger: Case | None
 
 
+@dataclass(frozen=True)
+class ExpectedToken:
+    """What the matcher's row of a token holds: its count, whether it is prolific, and the
+    complaints it keeps (the first `hub_threshold`; once prolific, the first only)."""
+
+    complaints: int
+    prolific: bool
+    kept: tuple[Case, ...]
+
+
 @dataclass
 class Expectation:
     alerts: dict[str, ExpectedAlert] = field(default_factory=dict)
     clusters: list[frozenset[Case]] = field(default_factory=list)
+    tokens: dict[str, ExpectedToken] = field(default_factory=dict)
 
     def ids(self, *kinds: str) -> set[str]:
         return {a.alert_id for a in self.alerts.values() if not kinds or a.kind in kinds}
@@ -137,7 +148,14 @@ def expected(
         for token, strength in _tokens(row, key):
             _registered_after(result, token, tokens.setdefault(token, _Token(strength)))
     result.clusters = gangs.groups()
+    result.tokens = {token: _row(state, hub_threshold) for token, state in tokens.items()}
     return result
+
+
+def _row(state: _Token, hub_threshold: int) -> ExpectedToken:
+    prolific = len(state.counted) > hub_threshold
+    kept = tuple(case for case, _ in state.cases)
+    return ExpectedToken(len(state.counted), prolific, kept[:1] if prolific else kept)
 
 
 def _sighted(

@@ -36,7 +36,9 @@ REGISTRY_ENTRY_ADDED = TopicSpec(
 GENERIC_VALUE_DECIDED = TopicSpec(
     "crosslink.generic-value-decided.v1", partitions=6, config=KEPT_FOR_GOOD
 )
-ALERT_RAISED = TopicSpec("crosslink.alert-raised.v1", partitions=3)
+# Kept for good too: the record of what every district has been told, which a rematch reads
+# so that it tells no district again of a link it has had.
+ALERT_RAISED = TopicSpec("crosslink.alert-raised.v1", partitions=3, config=KEPT_FOR_GOOD)
 # One partition: clustering reads every complaint (and every generic-value decision) in the one
 # order intake accepted them, so the same complaints make the same gangs whatever the matcher's
 # partitions do. A record per complaint, not per identifier.

@@ -227,6 +227,12 @@ def on_generic_decided(rows: Rows, decision: GenericValueDecided, *, offset: int
     rows[key] = links.encoded()  # a replayed decision writes it again as it is
 
 
+def held_generic(rows: Rows, token: str) -> None:
+    """A value operators hold generic when the tables are rebuilt from the history: it joins
+    nothing from the first complaint on (a later decision still applies: its offset is higher)."""
+    rows[token_key(token)] = TokenLinks(generic=True).encoded()
+
+
 class _Joining:
     """One complaint joining the clusters of its identifiers' first complaints."""
 

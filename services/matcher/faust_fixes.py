@@ -46,7 +46,7 @@ from faust.tables.base import Collection
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
-from faust.types import TP, EventT, Message, TableT
+from faust.types import TP, Message, TableT
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +242,7 @@ def install() -> None:
 
 
 @contextmanager
-def as_current_event(event: EventT[Any]) -> Iterator[None]:
+def as_current_event(event: Any) -> Iterator[None]:
     """Make `event` faust's current event in this task while the block runs.
 
     A table reads and writes the partition of the current event (its RocksDB store and its

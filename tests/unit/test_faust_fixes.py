@@ -172,7 +172,7 @@ def _tracked_table() -> tuple[Any, ChangelogWrites, list[asyncio.Future[Any]]]:
 def test_an_agent_waits_until_the_broker_holds_its_table_writes() -> None:
     async def write_then_wait() -> list[str]:
         table, writes, records = _tracked_table()
-        with as_current_event(_Event()):  # type: ignore[arg-type]
+        with as_current_event(_Event()):
             table["cluster-1"] = b"{}"
             table["MH-MUM/C-1"] = b"cluster-1"
         waited = asyncio.create_task(writes.sent())
@@ -191,7 +191,7 @@ def test_an_agent_waits_until_the_broker_holds_its_table_writes() -> None:
 def test_a_changelog_record_the_broker_refused_fails_the_wait() -> None:
     async def write_then_wait() -> None:
         table, writes, records = _tracked_table()
-        with as_current_event(_Event()):  # type: ignore[arg-type]
+        with as_current_event(_Event()):
             table["cluster-1"] = b"{}"
         records[0].set_exception(RuntimeError("not enough replicas"))
         await writes.sent()

@@ -1,0 +1,88 @@
+"""`crosslink rematch`: the matcher's tables rebuilt from the history under the current rules,
+districts told only what is news to them, and the matcher switched over to the new tables.
+
+Run with every matcher worker stopped. In order: the history is read to the end it has now;
+replayed into tables in memory; the alerts that are news published (first: a rematch stopped
+after them, run again, finds them told); the rows that differ written to the changelogs; the
+matcher's group offsets set to the end of what was replayed. Started again, each worker loads
+the new rows from the changelogs and goes on with what arrived since.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from crosslink.kafka_access import KafkaAccess
+from schemas.topics import (
+    CLUSTERS_CHANGELOG,
+    COMPLAINTS_FILED,
+    GENERIC_VALUE_DECIDED,
+    IDENTIFIER_SIGHTED,
+    REGISTRY_ENTRY_ADDED,
+    STATE_CHANGELOG,
+)
+from services.matcher.history import (
+    MatcherRunning,
+    end_offsets,
+    matcher_workers,
+    move_group,
+    publish_alerts,
+    read_alerts,
+    read_records,
+    read_table,
+    write_rows,
+)
+from services.matcher.matching import MatchingRules
+from services.matcher.rematch import Replay, Told, news, row_changes
+
+HISTORY = (IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED, GENERIC_VALUE_DECIDED, COMPLAINTS_FILED)
+
+
+@dataclass
+class RematchReport:
+    records: int = 0  # history records replayed
+    undecodable: int = 0  # skipped, as the matcher set them aside
+    replayed_alerts: int = 0  # alerts the replay raised
+    raised: Counter[str] = field(default_factory=Counter)  # news published, by kind
+    rows_written: dict[str, int] = field(default_factory=dict)  # by changelog
+    rows_removed: dict[str, int] = field(default_factory=dict)
+    applied: bool = False  # False for a dry run
+
+
+def rematch(access: KafkaAccess, rules: MatchingRules, *, dry_run: bool = False) -> RematchReport:
+    """Rebuild the matcher's tables under `rules`; with `dry_run`, only say what would change."""
+    if workers := matcher_workers(access):
+        raise MatcherRunning(
+            f"{workers} matcher worker(s) are running: stop every one (the rematch rewrites "
+            "the tables they hold), run it again, then start them"
+        )
+    ends = end_offsets(access, HISTORY)
+    records = read_records(access, ends)
+    replay = Replay(rules)
+    replay.identifiers(r for r in records if r.message.topic != COMPLAINTS_FILED.name)
+    replay.complaints(r for r in records if r.message.topic == COMPLAINTS_FILED.name)
+    fresh = news(replay.alerts, Told(read_alerts(access)))
+    changes = [
+        (STATE_CHANGELOG, row_changes(read_table(access, STATE_CHANGELOG), replay.token_rows())),
+        (
+            CLUSTERS_CHANGELOG,
+            row_changes(read_table(access, CLUSTERS_CHANGELOG), replay.cluster_rows()),
+        ),
+    ]
+    report = RematchReport(
+        records=len(records),
+        undecodable=replay.undecodable,
+        replayed_alerts=len(replay.alerts),
+        raised=Counter(alert.kind for alert in fresh),
+        rows_written={c.name: sum(w.value is not None for w in ws) for c, ws in changes},
+        rows_removed={c.name: sum(w.value is None for w in ws) for c, ws in changes},
+    )
+    if dry_run:
+        return report
+    publish_alerts(access, fresh)
+    for changelog, writes in changes:
+        write_rows(access, changelog, writes)
+    move_group(access, ends)
+    report.applied = True
+    return report

@@ -1,0 +1,122 @@
+"""A batch of sightings, registry entries and generic-value decisions applied to the tokens'
+table exactly once, whether the events come live from faust or back from the history
+(`services/matcher/rematch.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, Protocol
+
+from schemas.events import GenericValueDecided, IdentifierSighted, RegistryEntryAdded
+from schemas.topics import GENERIC_VALUE_DECIDED, REGISTRY_ENTRY_ADDED
+from services.matcher.clustering import Rows
+from services.matcher.faust_fixes import as_current_event
+from services.matcher.matching import (
+    MatchingRules,
+    Outcome,
+    TokenState,
+    on_generic_decision,
+    on_registry_entry,
+    on_sighting,
+)
+
+
+class Recorded(Protocol):
+    """An input record: a faust event, or one read back from the history. `message` has the
+    record's topic, partition and offset."""
+
+    @property
+    def message(self) -> Any: ...
+
+    @property
+    def value(self) -> Any: ...
+
+
+class TokenBatch:
+    """The states a batch of events has changed, read through to the tables, and written back
+    once the batch's alerts are out.
+
+    Exactly once per complaint, however a token's row is written: the row records the offset
+    of the last event applied to it on each topic, so an event replayed after a crash (its
+    offset not above that) changes nothing; and the table records the offset that
+    counted each (token, complaint), so the same complaint posted again at a later offset
+    changes nothing either, while a crash that wrote that record but not the row applies the
+    event again (the offsets match). A replayed event's rows are written again as they are:
+    faust kept them in the worker's store, but the crash may have kept them from the changelog.
+    """
+
+    def __init__(self, state_by_token: Rows) -> None:
+        self._rows = state_by_token
+        self._states: dict[str, tuple[Recorded, TokenState]] = {}  # token -> last change
+        self._counted: dict[str, Recorded] = {}  # "token/district/complaint id" -> event
+        self.unchanged = self.changes = 0
+
+    def apply(self, event: Recorded, rules: MatchingRules) -> Outcome | None:
+        now, topic = datetime.now(UTC), event.message.topic
+        if topic == REGISTRY_ENTRY_ADDED.name:
+            entry = RegistryEntryAdded.model_validate_json(event.value)
+            rule = partial(on_registry_entry, entry=entry, now=now)
+            return self._applied(event, entry.identifier.token, rule)
+        if topic == GENERIC_VALUE_DECIDED.name:
+            decision = GenericValueDecided.model_validate_json(event.value)
+            decided = partial(on_generic_decision, decision=decision, now=now)
+            return self._applied(event, decision.identifier.token, decided)
+        sighting = IdentifierSighted.model_validate_json(event.value)
+        key, offset = sighting_key(sighting), event.message.offset
+        counted_at = self._counted_at(key)
+        if counted_at is not None and counted_at != offset:  # the complaint posted again
+            self.unchanged += 1
+            return None
+        sighted = partial(on_sighting, sighting=sighting, rules=rules, now=now)
+        outcome = self._applied(event, sighting.identifier.token, sighted)
+        if outcome is not None or counted_at == offset:
+            self._counted[key] = event
+        return outcome
+
+    def write(self) -> None:
+        # Assign, never mutate in place: only assignment reaches the changelog. Each row goes
+        # to its event's partition, in the store and the changelog.
+        for key, event in self._counted.items():
+            with as_current_event(event):
+                self._rows[key] = str(event.message.offset).encode()
+        for token, (event, state) in self._states.items():
+            with as_current_event(event):
+                self._rows[token] = state.model_dump_json().encode()
+
+    def _counted_at(self, key: str) -> int | None:
+        """The offset of the sighting that counted this complaint for this token, if any."""
+        if key in self._counted:
+            return int(self._counted[key].message.offset)
+        counted_at = self._rows.get(key)
+        return None if counted_at is None else int(counted_at)
+
+    def _applied(
+        self, event: Recorded, token: str, rule: Callable[[TokenState], Outcome | None]
+    ) -> Outcome | None:
+        """Apply `rule` to the token's state, unless the event was applied to it before."""
+        state = self._state(token)
+        topic, offset = event.message.topic, event.message.offset
+        if offset <= state.offsets.get(topic, -1):  # replayed: write the row again, as it is
+            self._states.setdefault(token, (event, state))
+            self.unchanged += 1
+            return None
+        outcome = rule(state)
+        if outcome is None:
+            self.unchanged += 1
+            return None
+        self.changes += 1
+        applied = outcome.state.model_copy(update={"offsets": {**state.offsets, topic: offset}})
+        self._states[token] = (event, applied)
+        return outcome
+
+    def _state(self, token: str) -> TokenState:
+        if token in self._states:
+            return self._states[token][1]
+        stored = self._rows.get(token)
+        return TokenState() if stored is None else TokenState.model_validate_json(stored)
+
+
+def sighting_key(sighting: IdentifierSighted) -> str:
+    return "/".join((sighting.identifier.token, *sighting.case.key))

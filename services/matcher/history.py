@@ -1,0 +1,162 @@
+"""The matcher's history and tables on Kafka, for `crosslink rematch`: every record of the
+history topics up to their ends, a table read back from its changelog, rows and alerts written,
+and the matcher's consumer group moved on. Synchronous (kafka-python): an operator's command."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+
+from faust.serializers import codecs
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from crosslink.kafka_access import KafkaAccess
+from schemas.events import AlertRaised
+from schemas.topics import ALERT_RAISED, MATCHER_APP_ID, TopicSpec
+from services.matcher.rematch import HistoryRecord, Position, Row, RowWrite
+
+# faust writes a table's changelog keys with the codec of the table's key type, JSON for text
+# (faust.tables.base's _serializer_from_type); tests/unit/test_rematch.py holds it to that.
+CHANGELOG_KEY_CODEC = "json"
+READ_TIMEOUT_S = 900.0
+SEND_TIMEOUT_S = 120.0
+Ends = dict[TopicPartition, int]
+
+
+class MatcherRunning(RuntimeError):
+    """A matcher worker is in the group: its tables must not change under it."""
+
+
+class ReadIncomplete(RuntimeError):
+    """The broker did not deliver the history up to its end in time."""
+
+
+def matcher_workers(access: KafkaAccess) -> int:
+    """How many matcher workers are in the matcher's consumer group now."""
+    admin = KafkaAdminClient(**access.options())
+    # kafka-python warns that it cannot decode each member's metadata: faust's assignor
+    # writes its own, which only the member count is wanted of here.
+    quiet = logging.getLogger("kafka.admin")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        group = admin.describe_groups([MATCHER_APP_ID])[MATCHER_APP_ID]
+    finally:
+        quiet.setLevel(level)
+        admin.close()
+    return len(group.get("members") or ())
+
+
+def end_offsets(access: KafkaAccess, specs: Iterable[TopicSpec]) -> Ends:
+    """Each partition's end: where the history read now stops."""
+    partitions = [TopicPartition(s.name, p) for s in specs for p in range(s.partitions)]
+    consumer = KafkaConsumer(**access.options(), enable_auto_commit=False)
+    try:
+        ends: Ends = consumer.end_offsets(partitions)
+        return ends
+    finally:
+        consumer.close()
+
+
+def read_records(
+    access: KafkaAccess, ends: Mapping[TopicPartition, int], timeout_s: float = READ_TIMEOUT_S
+) -> list[HistoryRecord]:
+    """Every record kept in these partitions, up to (not including) their ends."""
+    consumer = KafkaConsumer(
+        **access.options(), enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    records: list[HistoryRecord] = []
+    try:
+        consumer.assign(list(ends))
+        consumer.seek_to_beginning()
+        deadline = time.monotonic() + timeout_s
+        while behind := [tp for tp, end in ends.items() if consumer.position(tp) < end]:
+            if time.monotonic() > deadline:
+                raise ReadIncomplete(
+                    f"read {len(records)} records in {timeout_s:.0f} s, but {len(behind)} "
+                    f"partitions not to their end (first {behind[0].topic}/{behind[0].partition})"
+                )
+            for tp, batch in consumer.poll(timeout_ms=1000).items():
+                records += [
+                    HistoryRecord(
+                        Position(r.topic, r.partition, r.offset, r.timestamp), r.key, r.value
+                    )
+                    for r in batch
+                    if r.offset < ends[tp]
+                ]
+        return records
+    finally:
+        consumer.close()
+
+
+def read_table(access: KafkaAccess, changelog: TopicSpec) -> dict[str, Row]:
+    """A table as its changelog holds it: each key's last row, tombstoned keys left out."""
+    table: dict[str, Row] = {}
+    records = read_records(access, end_offsets(access, [changelog]))
+    for record in sorted(records, key=lambda r: (r.message.partition, r.message.offset)):
+        key = str(codecs.loads(CHANGELOG_KEY_CODEC, record.key or b'""'))
+        if record.value is None:
+            table.pop(key, None)
+        else:
+            table[key] = Row(record.message.partition, record.value)
+    return table
+
+
+def read_alerts(access: KafkaAccess) -> list[AlertRaised]:
+    """Every alert raised so far: what every district has been told."""
+    records = read_records(access, end_offsets(access, [ALERT_RAISED]))
+    ordered = sorted(records, key=lambda r: (r.message.timestamp_ms, r.message.offset))
+    return [AlertRaised.model_validate_json(r.value) for r in ordered if r.value is not None]
+
+
+def publish_alerts(access: KafkaAccess, alerts: Sequence[AlertRaised]) -> None:
+    """Send alerts, keyed by id, and wait until the broker holds every one."""
+    _send(
+        access,
+        (
+            (ALERT_RAISED.name, None, a.alert_id.encode(), a.model_dump_json().encode())
+            for a in alerts
+        ),
+    )
+
+
+def write_rows(access: KafkaAccess, changelog: TopicSpec, writes: Sequence[RowWrite]) -> None:
+    """Append rows (and tombstones) to a table's changelog, each to its partition, in order."""
+    _send(
+        access,
+        (
+            (changelog.name, w.partition, codecs.dumps(CHANGELOG_KEY_CODEC, w.key), w.value)
+            for w in writes
+        ),
+    )
+
+
+def move_group(access: KafkaAccess, ends: Mapping[TopicPartition, int]) -> None:
+    """Commit the matcher group's offsets at `ends`: it goes on after the replayed history."""
+    offsets = {tp: OffsetAndMetadata(end, "", -1) for tp, end in ends.items()}
+    admin = KafkaAdminClient(**access.options())
+    try:
+        results = admin.alter_group_offsets(MATCHER_APP_ID, offsets)
+    finally:
+        admin.close()
+    failed = {f"{tp.topic}/{tp.partition}": error for tp, error in results.items() if error.errno}
+    if failed:
+        raise MatcherRunning(f"the matcher's group refused its new offsets: {failed}")
+
+
+def _send(
+    access: KafkaAccess, records: Iterable[tuple[str, int | None, bytes, bytes | None]]
+) -> None:
+    producer = KafkaProducer(**access.options(), acks="all", enable_idempotence=True, linger_ms=20)
+    try:
+        sent = [
+            producer.send(topic, key=key, value=value, partition=partition)
+            for topic, partition, key, value in records
+        ]
+        producer.flush(timeout=SEND_TIMEOUT_S)
+        for record in sent:  # raises the broker's error for a record it did not take
+            record.get(timeout=SEND_TIMEOUT_S)
+    finally:
+        producer.close()

@@ -1,0 +1,235 @@
+"""Rematch: the matcher's tables built afresh from the history, under the rules of today.
+
+The history (sightings, registry entries, generic-value decisions and filed complaints, topics
+kept for good) is replayed through the code the live agents run (`TokenBatch`, clustering)
+into tables held in memory. The alerts the replay raises are weighed against the alerts topic,
+the record of what every district has been told (`Told`): a district hears only of complaints
+it has not yet been told are linked to its own through that identifier or gang. The tables'
+changelogs then get the rows that differ (`row_changes`), and the matcher goes on from where
+the replay ended (`services/matcher/history.py` does the reading and writing).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import TypeAdapter, ValidationError
+
+from schemas.events import AlertRaised, ComplaintFiled, GenericValueDecided
+from schemas.pseudonyms import stable_id
+from schemas.topics import GENERIC_VALUE_DECIDED
+from services.matcher.batches import TokenBatch
+from services.matcher.clustering import held_generic, on_complaint_filed
+from services.matcher.matching import MatchingRules
+
+# Events applied before their rows go to the in-memory table: the batch size of a busy matcher.
+CHUNK = 5_000
+_FILED: TypeAdapter[ComplaintFiled | GenericValueDecided] = TypeAdapter(
+    ComplaintFiled | GenericValueDecided
+)
+# What a district learns from an alert: that a complaint is linked to its own through an
+# identifier (shared_identifier, hub), is in the registry, was linked through a generic value,
+# or is in one gang with its own.
+_FAMILY = {
+    "shared_identifier": "linked",
+    "hub_identifier": "linked",
+    "registry_hit": "registry",
+    "generic_value": "generic",
+    "cluster_linked": "gang",
+}
+Link = tuple[str, str, str, str]  # family, identifier token ("" for a gang), complaint key
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a record was read: what the batch code reads of a faust event's message."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class HistoryRecord:
+    """A record read back from a history topic, shaped like the faust event it once was."""
+
+    message: Position
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass(frozen=True)
+class Row:
+    partition: int
+    value: bytes
+
+
+@dataclass
+class Replay:
+    """The history applied to empty tables. Rows keep the partition of the records that wrote
+    them: a worker owning that partition of the input owns that partition of the table."""
+
+    rules: MatchingRules
+    tokens: dict[str, bytes] = field(default_factory=dict)
+    clusters: dict[str, bytes] = field(default_factory=dict)
+    alerts: list[AlertRaised] = field(default_factory=list)
+    undecodable: int = 0  # set aside by the live matcher as dead letters; skipped here too
+    _partitions: dict[str, int] = field(default_factory=dict)  # token -> its partition
+
+    def identifiers(self, records: Iterable[HistoryRecord]) -> None:
+        """Apply sightings, registry entries and generic-value decisions in the order they
+        were written (one token's events are in one partition of each of the three topics);
+        a value generic now is generic from the start."""
+        ordered = _generic_first(sorted(records, key=_written))
+        for start in range(0, len(ordered), CHUNK):
+            batch = TokenBatch(self.tokens)
+            for record in ordered[start : start + CHUNK]:
+                if record.key is not None:
+                    self._partitions[record.key.decode()] = record.message.partition
+                try:
+                    outcome = batch.apply(record, self.rules)
+                except ValidationError:
+                    self.undecodable += 1
+                    continue
+                if outcome is not None:
+                    self.alerts += outcome.alerts
+            batch.write()
+
+    def complaints(self, records: Iterable[HistoryRecord]) -> None:
+        """Apply filed complaints in their one topic's order; a value generic now joins
+        nothing from the first complaint on."""
+        events: list[tuple[int, ComplaintFiled | GenericValueDecided]] = []
+        for record in sorted(records, key=lambda r: r.message.offset):
+            try:
+                events.append((record.message.offset, _FILED.validate_json(record.value or b"")))
+            except ValidationError:
+                self.undecodable += 1
+        decided = _last_decisions(e for _, e in events if isinstance(e, GenericValueDecided))
+        for token, decision in decided.items():
+            if decision.generic:
+                held_generic(self.clusters, token)
+        for offset, filed in events:
+            if isinstance(filed, ComplaintFiled) and (
+                alert := on_complaint_filed(
+                    self.clusters, filed, offset=offset, rules=self.rules, now=datetime.now(UTC)
+                )
+            ):
+                self.alerts.append(alert)
+
+    def token_rows(self) -> dict[str, Row]:
+        """The tokens' table: a (token, complaint) row lives with its token's row."""
+        return {
+            key: Row(self._partitions[key.split("/", 1)[0]], value)
+            for key, value in self.tokens.items()
+        }
+
+    def cluster_rows(self) -> dict[str, Row]:
+        return {key: Row(0, value) for key, value in self.clusters.items()}
+
+
+@dataclass(frozen=True)
+class RowWrite:
+    partition: int
+    key: str
+    value: bytes | None  # None: the row is gone (a tombstone)
+
+
+def row_changes(old: Mapping[str, Row], new: Mapping[str, Row]) -> list[RowWrite]:
+    """What turns the table `old` into `new`: tombstones for rows gone (or moved), then every
+    row new or different, in the order the replay wrote them."""
+    gone = [
+        RowWrite(row.partition, key, None)
+        for key, row in old.items()
+        if key not in new or new[key].partition != row.partition
+    ]
+    return gone + [
+        RowWrite(row.partition, key, row.value) for key, row in new.items() if old.get(key) != row
+    ]
+
+
+class Told:
+    """What each district has been told, from the alerts it was sent; and of an alert the
+    replay raised, what is news to whom."""
+
+    def __init__(self, sent: Iterable[AlertRaised] = ()) -> None:
+        self._links: dict[str, set[Link]] = defaultdict(set)
+        self._ids: set[str] = set()
+        for alert in sent:
+            self.add(alert)
+
+    def add(self, alert: AlertRaised) -> None:
+        self._ids.add(alert.alert_id)
+        for district in alert.districts:
+            self._links[district] |= _links(alert)
+
+    def news(self, alert: AlertRaised, coming: Told) -> AlertRaised | None:
+        """`alert` for the districts it tells something neither told nor `coming` in a later
+        alert, or None. A district's alert with an id already sent gets an id of its own (a
+        receiver would take the same id for the alert it has had)."""
+        if alert.audience == "operators":
+            return None if alert.alert_id in self._ids | coming._ids else alert
+        links = _links(alert)
+        fresh = tuple(
+            d for d in alert.districts if links - self._links[d] - coming._links.get(d, set())
+        )
+        if not fresh:
+            return None
+        if alert.alert_id not in self._ids and list(fresh) == alert.districts:
+            return alert
+        cases = sorted("/".join(case.key) for case in alert.cases)
+        renamed = stable_id(alert.kind, "rematch", alert.alert_id, *fresh, *cases)
+        return alert.model_copy(update={"alert_id": renamed, "recipients": fresh})
+
+
+def news(replayed: Sequence[AlertRaised], told: Told) -> list[AlertRaised]:
+    """The replay's alerts that tell someone something new, in the order raised; then all of
+    them are told. Decided from the last one back: an alert whose news a later one carries
+    too is not sent (the shared alert of a gang's eighth complaint lists the seven before
+    it), and an operators' alert raised again as a count grew is sent as raised last."""
+    coming, sent = Told(), []
+    for alert in reversed(replayed):
+        if (fresh := told.news(alert, coming)) is not None:
+            coming.add(fresh)
+            sent.append(fresh)
+    sent.reverse()
+    for alert in sent:
+        told.add(alert)
+    return sent
+
+
+def _links(alert: AlertRaised) -> set[Link]:
+    """The complaints `alert` says are linked (to its recipients' own, or to each other)."""
+    family = _FAMILY[alert.kind]
+    subject = "" if family == "gang" else alert.identifier.token
+    return {(family, subject, *case.key) for case in alert.cases}
+
+
+def _generic_first(ordered: list[HistoryRecord]) -> list[HistoryRecord]:
+    """The history with each value's last generic-value decision first if it holds the value
+    generic, and its other decisions left out: the rebuilt tables know only today's."""
+    decisions: dict[str, tuple[HistoryRecord, bool]] = {}  # token -> its last, generic?
+    rest = []
+    for record in ordered:
+        if record.message.topic != GENERIC_VALUE_DECIDED.name:
+            rest.append(record)
+            continue
+        try:
+            decision = GenericValueDecided.model_validate_json(record.value or b"")
+        except ValidationError:
+            rest.append(record)  # counted as undecodable where it is applied
+            continue
+        decisions[decision.identifier.token] = (record, decision.generic)
+    return [*(record for record, generic in decisions.values() if generic), *rest]
+
+
+def _last_decisions(decisions: Iterable[GenericValueDecided]) -> dict[str, GenericValueDecided]:
+    return {decision.identifier.token: decision for decision in decisions}
+
+
+def _written(record: HistoryRecord) -> tuple[int, str, int, int]:
+    message = record.message
+    return (message.timestamp_ms, message.topic, message.partition, message.offset)
