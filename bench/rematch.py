@@ -22,8 +22,9 @@ from bench.report import Figure, Result, publish
 from schemas.events import CaseRef, IdentifierRef, IdentifierSighted
 from schemas.identifiers import IdentifierType
 from schemas.topics import IDENTIFIER_SIGHTED
+from services.matcher.batches import HistoryRecord, Position
 from services.matcher.matching import MatchingRules
-from services.matcher.rematch import HistoryRecord, Position, Replay
+from services.matcher.rematch import Replay
 
 SIGHTINGS = int(os.environ.get("BENCH_REMATCH_SIGHTINGS", "100000"))
 TOKENS = SIGHTINGS // 4  # most identifiers named a few times; gangs' ones many (below)

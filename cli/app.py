@@ -76,6 +76,30 @@ def rematch(
 
 
 @app.command()
+def rekey(bootstrap: str = typer.Option(None, help="default: CROSSLINK_KAFKA_BOOTSTRAP")) -> None:
+    """After a key rotation: publish what every token of the history becomes under the new key
+    (the last line of CROSSLINK_PSEUDONYM_ROTATIONS_FILE), for `crosslink rematch`. Run with
+    intake's settings once every intake instance uses the new key (docs/security.md)."""
+    from cli.rekey import NoRotation
+    from cli.rekey import rekey as map_tokens
+    from crosslink.settings import from_environment
+    from services.intake.config import IntakeSettings
+
+    settings = from_environment(IntakeSettings)
+    with operations.reaching_kafka(bootstrap) as kafka:
+        try:
+            report = map_tokens(kafka, settings.pseudonym(), settings.key_ids())
+        except NoRotation as error:
+            console.print(f"[red]Nothing was changed: {error}.[/]")
+            raise typer.Exit(1) from None
+    console.print(
+        f"{report.tokens} tokens of key {report.previous_key_id} in the history; "
+        f"{report.rekeyed} mapped to key {report.key_id} now "
+        f"({report.tokens - report.rekeyed} were before). Next: crosslink rematch"
+    )
+
+
+@app.command()
 def hash_key(api_key: str) -> None:
     """Print the SHA-256 of an integrator key, for the districts file's api_key_sha256."""
     console.print(hash_api_key(api_key))

@@ -30,10 +30,12 @@ from services.matcher.history import (
     publish_alerts,
     read_alerts,
     read_records,
+    read_rekeyed,
     read_table,
     write_rows,
 )
 from services.matcher.matching import MatchingRules
+from services.matcher.rekeying import TokenMap
 from services.matcher.rematch import Replay, Told, news, row_changes
 
 HISTORY = (IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED, GENERIC_VALUE_DECIDED, COMPLAINTS_FILED)
@@ -59,10 +61,11 @@ def rematch(access: KafkaAccess, rules: MatchingRules, *, dry_run: bool = False)
         )
     ends = end_offsets(access, HISTORY)
     records = read_records(access, ends)
-    replay = Replay(rules)
+    rotations = TokenMap(read_rekeyed(access))
+    replay = Replay(rules, rotations=rotations)
     replay.identifiers(r for r in records if r.message.topic != COMPLAINTS_FILED.name)
     replay.complaints(r for r in records if r.message.topic == COMPLAINTS_FILED.name)
-    fresh = news(replay.alerts, Told(read_alerts(access)))
+    fresh = news(replay.alerts, Told(read_alerts(access), rotations))
     changes = [
         (STATE_CHANGELOG, row_changes(read_table(access, STATE_CHANGELOG), replay.token_rows())),
         (

@@ -21,6 +21,7 @@ from schemas.events import (
     GenericValueDecided,
     IdentifierSighted,
     RegistryEntryAdded,
+    TokenRekeyed,
 )
 from schemas.topics import (
     ALERT_RAISED,
@@ -32,6 +33,7 @@ from schemas.topics import (
     LEADER,
     REGISTRY_ENTRY_ADDED,
     STATE_CHANGELOG,
+    TOKEN_REKEYED,
     TopicSpec,
 )
 
@@ -114,6 +116,17 @@ CHANNELS = (
         ("matcher",),
         ("notifier",),
         "Something a district (or an operator) must know, with the rule and the reason.",
+    ),
+    Channel(
+        "tokenRekeyed",
+        TOKEN_REKEYED,
+        (TokenRekeyed,),
+        "the token before the rotation",
+        ("crosslink rekey",),
+        ("crosslink rematch",),
+        "A key rotation's map from each token of the history to its token under the new key; "
+        "kept for good, read and written by the administrator only (no service principal has "
+        "a permission on it).",
     ),
     Channel(
         "deadLetter",

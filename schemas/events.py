@@ -112,6 +112,18 @@ class GenericValueDecided(_Event):
     decided_at: AwareDatetime
 
 
+class TokenRekeyed(_Event):
+    """A key rotation: what a token of the history becomes under the new key. Written by
+    `crosslink rekey` (which holds intake's keys), keyed by the old token; `crosslink rematch`
+    reads it to rebuild the tables under the new tokens. Holds no raw value."""
+
+    schema_version: Literal[1] = 1
+    token: str
+    key_id: str  # the key `token` was made under
+    rotated: str
+    rotated_key_id: str
+
+
 class ComplaintFiled(_Event):
     """A complaint and every identifier it names, in pseudonymous form. Published by intake on a
     one-partition topic, keyed by "district/complaint id": clustering reads complaints in the one

@@ -47,6 +47,9 @@ COMPLAINTS_FILED = TopicSpec("crosslink.complaints-filed.v1", partitions=1, conf
 # shortcut to its cluster: one table, so its changelog keeps them in the order written.
 CLUSTERS_TABLE = "clusters"
 DEAD_LETTER = TopicSpec("crosslink.dead-letter.v1", partitions=1)
+# Each key rotation's map from the history's tokens to the new ones (TokenRekeyed), kept for
+# good: a rematch composes every rotation's. Only the administrator reads or writes it.
+TOKEN_REKEYED = TopicSpec("crosslink.token-rekeyed.v1", partitions=1, config=KEPT_FOR_GOOD)
 # Faust names a table's changelog "<app id>-<table>-changelog"; it must match its source topic.
 STATE_CHANGELOG = TopicSpec(
     f"{MATCHER_APP_ID}-{STATE_TABLE}-changelog",
@@ -70,4 +73,5 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     ALERT_RAISED,
     DEAD_LETTER,
     STATE_CHANGELOG,
+    TOKEN_REKEYED,
 )

@@ -5,6 +5,7 @@ table exactly once, whether the events come live from faust or back from the his
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol
@@ -32,6 +33,25 @@ class Recorded(Protocol):
 
     @property
     def value(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a record was read: what the batch code reads of a faust event's message."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class HistoryRecord:
+    """A record read back from a history topic, shaped like the faust event it once was."""
+
+    message: Position
+    key: bytes | None
+    value: bytes | None
 
 
 class TokenBatch:
@@ -98,7 +118,8 @@ class TokenBatch:
         """Apply `rule` to the token's state, unless the event was applied to it before."""
         state = self._state(token)
         topic, offset = event.message.topic, event.message.offset
-        if offset <= state.offsets.get(topic, -1):  # replayed: write the row again, as it is
+        last = state.offsets.get(topic)  # a rematch applies re-keyed events below offset 0
+        if last is not None and offset <= last:  # replayed: write the row again, as it is
             self._states.setdefault(token, (event, state))
             self.unchanged += 1
             return None

@@ -13,9 +13,10 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from crosslink.kafka_access import KafkaAccess
-from schemas.events import AlertRaised
-from schemas.topics import ALERT_RAISED, MATCHER_APP_ID, TopicSpec
-from services.matcher.rematch import HistoryRecord, Position, Row, RowWrite
+from schemas.events import AlertRaised, TokenRekeyed
+from schemas.topics import ALERT_RAISED, MATCHER_APP_ID, TOKEN_REKEYED, TopicSpec
+from services.matcher.batches import HistoryRecord, Position
+from services.matcher.rematch import Row, RowWrite
 
 # faust writes a table's changelog keys with the codec of the table's key type, JSON for text
 # (faust.tables.base's _serializer_from_type); tests/unit/test_rematch.py holds it to that.
@@ -109,6 +110,23 @@ def read_alerts(access: KafkaAccess) -> list[AlertRaised]:
     records = read_records(access, end_offsets(access, [ALERT_RAISED]))
     ordered = sorted(records, key=lambda r: (r.message.timestamp_ms, r.message.offset))
     return [AlertRaised.model_validate_json(r.value) for r in ordered if r.value is not None]
+
+
+def read_rekeyed(access: KafkaAccess) -> list[TokenRekeyed]:
+    """Every key rotation's map from the history's tokens to the new ones."""
+    records = read_records(access, end_offsets(access, [TOKEN_REKEYED]))
+    ordered = sorted(records, key=lambda r: r.message.offset)
+    return [TokenRekeyed.model_validate_json(r.value) for r in ordered if r.value is not None]
+
+
+def publish_rekeyed(access: KafkaAccess, rekeyed: Sequence[TokenRekeyed]) -> None:
+    _send(
+        access,
+        (
+            (TOKEN_REKEYED.name, None, r.token.encode(), r.model_dump_json().encode())
+            for r in rekeyed
+        ),
+    )
 
 
 def publish_alerts(access: KafkaAccess, alerts: Sequence[AlertRaised]) -> None:

@@ -11,6 +11,7 @@ the replay ended (`services/matcher/history.py` does the reading and writing).
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,9 +22,10 @@ from pydantic import TypeAdapter, ValidationError
 from schemas.events import AlertRaised, ComplaintFiled, GenericValueDecided
 from schemas.pseudonyms import stable_id
 from schemas.topics import GENERIC_VALUE_DECIDED
-from services.matcher.batches import TokenBatch
+from services.matcher.batches import HistoryRecord, TokenBatch
 from services.matcher.clustering import held_generic, on_complaint_filed
 from services.matcher.matching import MatchingRules
+from services.matcher.rekeying import TokenMap, rekeyed
 
 # Events applied before their rows go to the in-memory table: the batch size of a busy matcher.
 CHUNK = 5_000
@@ -44,25 +46,6 @@ Link = tuple[str, str, str, str]  # family, identifier token ("" for a gang), co
 
 
 @dataclass(frozen=True)
-class Position:
-    """Where a record was read: what the batch code reads of a faust event's message."""
-
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int = 0
-
-
-@dataclass(frozen=True, eq=False)
-class HistoryRecord:
-    """A record read back from a history topic, shaped like the faust event it once was."""
-
-    message: Position
-    key: bytes | None
-    value: bytes | None
-
-
-@dataclass(frozen=True)
 class Row:
     partition: int
     value: bytes
@@ -74,6 +57,7 @@ class Replay:
     them: a worker owning that partition of the input owns that partition of the table."""
 
     rules: MatchingRules
+    rotations: TokenMap = field(default_factory=TokenMap)  # every key rotation's tokens
     tokens: dict[str, bytes] = field(default_factory=dict)
     clusters: dict[str, bytes] = field(default_factory=dict)
     alerts: list[AlertRaised] = field(default_factory=list)
@@ -81,10 +65,10 @@ class Replay:
     _partitions: dict[str, int] = field(default_factory=dict)  # token -> its partition
 
     def identifiers(self, records: Iterable[HistoryRecord]) -> None:
-        """Apply sightings, registry entries and generic-value decisions in the order they
-        were written (one token's events are in one partition of each of the three topics);
-        a value generic now is generic from the start."""
-        ordered = _generic_first(sorted(records, key=_written))
+        """Apply sightings, registry entries and generic-value decisions under the last key,
+        each partition in its order, partitions in the order written; a value generic now is
+        generic from the start."""
+        ordered = _generic_first(_in_order(rekeyed(r, self.rotations) for r in records))
         for start in range(0, len(ordered), CHUNK):
             batch = TokenBatch(self.tokens)
             for record in ordered[start : start + CHUNK]:
@@ -105,7 +89,8 @@ class Replay:
         events: list[tuple[int, ComplaintFiled | GenericValueDecided]] = []
         for record in sorted(records, key=lambda r: r.message.offset):
             try:
-                events.append((record.message.offset, _FILED.validate_json(record.value or b"")))
+                value = rekeyed(record, self.rotations).value or b""
+                events.append((record.message.offset, _FILED.validate_json(value)))
             except ValidationError:
                 self.undecodable += 1
         decided = _last_decisions(e for _, e in events if isinstance(e, GenericValueDecided))
@@ -152,27 +137,35 @@ def row_changes(old: Mapping[str, Row], new: Mapping[str, Row]) -> list[RowWrite
 
 
 class Told:
-    """What each district has been told, from the alerts it was sent; and of an alert the
-    replay raised, what is news to whom."""
+    """What each district (and the operators) have been told, from the alerts sent; and of an
+    alert the replay raised, what is news to whom. Tokens of the alerts sent are taken under
+    the last key, as the replay's are."""
 
-    def __init__(self, sent: Iterable[AlertRaised] = ()) -> None:
+    def __init__(self, sent: Iterable[AlertRaised] = (), rotations: TokenMap | None = None) -> None:
+        self._rotations = rotations or TokenMap()
         self._links: dict[str, set[Link]] = defaultdict(set)
         self._ids: set[str] = set()
+        self._operators: set[tuple[str, str]] = set()  # (kind, token) of operators' alerts
         for alert in sent:
             self.add(alert)
 
     def add(self, alert: AlertRaised) -> None:
         self._ids.add(alert.alert_id)
+        if alert.audience == "operators":
+            self._operators.add(self._about(alert))
+        links = self._links_of(alert)
         for district in alert.districts:
-            self._links[district] |= _links(alert)
+            self._links[district] |= links
 
     def news(self, alert: AlertRaised, coming: Told) -> AlertRaised | None:
         """`alert` for the districts it tells something neither told nor `coming` in a later
-        alert, or None. A district's alert with an id already sent gets an id of its own (a
-        receiver would take the same id for the alert it has had)."""
+        alert, or None; an operators' alert if none of its kind was about its identifier. A
+        district's alert with an id already sent gets an id of its own (a receiver would take
+        the same id for the alert it has had)."""
         if alert.audience == "operators":
-            return None if alert.alert_id in self._ids | coming._ids else alert
-        links = _links(alert)
+            about = self._about(alert)
+            return None if about in self._operators or about in coming._operators else alert
+        links = self._links_of(alert)
         fresh = tuple(
             d for d in alert.districts if links - self._links[d] - coming._links.get(d, set())
         )
@@ -183,6 +176,15 @@ class Told:
         cases = sorted("/".join(case.key) for case in alert.cases)
         renamed = stable_id(alert.kind, "rematch", alert.alert_id, *fresh, *cases)
         return alert.model_copy(update={"alert_id": renamed, "recipients": fresh})
+
+    def _about(self, alert: AlertRaised) -> tuple[str, str]:
+        return alert.kind, self._rotations.token(alert.identifier.token)
+
+    def _links_of(self, alert: AlertRaised) -> set[Link]:
+        """The complaints `alert` says are linked (to its recipients' own, or to each other)."""
+        family = _FAMILY[alert.kind]
+        subject = "" if family == "gang" else self._rotations.token(alert.identifier.token)
+        return {(family, subject, *case.key) for case in alert.cases}
 
 
 def news(replayed: Sequence[AlertRaised], told: Told) -> list[AlertRaised]:
@@ -199,13 +201,6 @@ def news(replayed: Sequence[AlertRaised], told: Told) -> list[AlertRaised]:
     for alert in sent:
         told.add(alert)
     return sent
-
-
-def _links(alert: AlertRaised) -> set[Link]:
-    """The complaints `alert` says are linked (to its recipients' own, or to each other)."""
-    family = _FAMILY[alert.kind]
-    subject = "" if family == "gang" else alert.identifier.token
-    return {(family, subject, *case.key) for case in alert.cases}
 
 
 def _generic_first(ordered: list[HistoryRecord]) -> list[HistoryRecord]:
@@ -230,6 +225,11 @@ def _last_decisions(decisions: Iterable[GenericValueDecided]) -> dict[str, Gener
     return {decision.identifier.token: decision for decision in decisions}
 
 
-def _written(record: HistoryRecord) -> tuple[int, str, int, int]:
-    message = record.message
-    return (message.timestamp_ms, message.topic, message.partition, message.offset)
+def _in_order(records: Iterable[HistoryRecord]) -> list[HistoryRecord]:
+    """Each partition's records in offset order (the order its events were applied in), the
+    partitions merged by when their records were written."""
+    runs: dict[tuple[str, int], list[HistoryRecord]] = defaultdict(list)
+    for record in records:
+        runs[(record.message.topic, record.message.partition)].append(record)
+    ordered = (sorted(run, key=lambda r: r.message.offset) for run in runs.values())
+    return list(heapq.merge(*ordered, key=lambda r: r.message.timestamp_ms))

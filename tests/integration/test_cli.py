@@ -41,7 +41,7 @@ from tests.conftest import OPERATOR_KEY, read_topic, write_districts_file
 pytestmark = pytest.mark.integration
 runner = CliRunner()
 COMMANDS = {
-    "up", "broker", "fetch-broker", "pki", "registry-import", "rematch", "hash-key",
+    "up", "broker", "fetch-broker", "pki", "registry-import", "rematch", "rekey", "hash-key",
     "demo-receiver", "demo-mail", "contracts", "demo", "topics", "dead-letters", "directory",
     "deliveries", "generic-values",
 }  # fmt: skip

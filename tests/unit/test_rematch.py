@@ -16,13 +16,12 @@ from schemas.events import (
 from schemas.identifiers import IdentifierType
 from schemas.topics import COMPLAINTS_FILED, GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED, STATE_TABLE
 from services.matcher.app import create_app
+from services.matcher.batches import HistoryRecord, Position
 from services.matcher.clustering import CLUSTER_KEY_PREFIX
 from services.matcher.config import MatcherSettings
 from services.matcher.history import CHANGELOG_KEY_CODEC
 from services.matcher.matching import MatchingRules, TokenState
 from services.matcher.rematch import (
-    HistoryRecord,
-    Position,
     Replay,
     Row,
     RowWrite,

@@ -162,3 +162,42 @@ def test_make_up_s_cluster_takes_its_ports_in_pairs_from_9092(tmp_path: Path) ->
 def test_the_matcher_keeps_standby_table_copies_as_set() -> None:
     assert create_app(MatcherSettings()).conf.table_standby_replicas == 1
     assert create_app(MatcherSettings(matcher_standby_replicas=2)).conf.table_standby_replicas == 2
+
+
+def test_each_rotation_in_the_file_adds_a_layer_and_its_key_id(tmp_path: Path) -> None:
+    rotations = tmp_path / "rotations"
+    rotations.write_text("# key id, key\n2027-01 first-rotation-key\n\n2028-01 second-key\n")
+
+    settings = IntakeSettings(pseudonym_rotations_file=rotations)
+
+    assert settings.pseudonym().rotations == (b"first-rotation-key", b"second-key")
+    assert settings.pseudonym().key_id == "2028-01"
+    assert settings.key_ids() == ["dev", "2027-01", "2028-01"]
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("2027-01\n", "line 1: want '<key id> <key>'"),
+        ("2027-01 a\n2027-01 b\n", "key ids must differ"),
+        ("dev a\n", "key ids must differ"),
+    ],
+)
+def test_a_rotations_file_that_cannot_be_used_is_refused_naming_the_line(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    rotations = tmp_path / "rotations"
+    rotations.write_text(text)
+
+    with pytest.raises(ValidationError, match=says):
+        IntakeSettings(pseudonym_rotations_file=rotations)
+
+
+def test_production_refuses_a_short_rotation_key(tmp_path: Path, kafka_tls: dict[str, Any]) -> None:
+    rotations = tmp_path / "rotations"
+    rotations.write_text("2027-01 short\n")
+
+    with pytest.raises(ValidationError, match="32\\+ characters"):
+        IntakeSettings(env="production", pseudonym_key="x" * 40,
+                       pseudonym_rotations_file=rotations,
+                       districts_file=tmp_path / "districts.yaml", **kafka_tls)  # fmt: skip
