@@ -52,7 +52,7 @@ def rematch(
     from cli.rematch import rematch as rebuild
     from crosslink.settings import from_environment
     from services.matcher.config import MatcherSettings
-    from services.matcher.history import MatcherRunning, ReadIncomplete
+    from services.matcher.history import GroupNotMoved, MatcherRunning, ReadIncomplete
 
     rules = from_environment(MatcherSettings).rules()
     with operations.reaching_kafka(bootstrap) as kafka:
@@ -61,12 +61,30 @@ def rematch(
         except (MatcherRunning, ReadIncomplete) as error:
             console.print(f"[red]Nothing was changed: {error}.[/]")
             raise typer.Exit(1) from None
+        except GroupNotMoved as error:
+            console.print(
+                f"[red]The news was sent and the tables rewritten, but {error}. Stop every "
+                "matcher worker and run crosslink rematch again before starting them.[/]"
+            )
+            raise typer.Exit(1) from None
     raised = ", ".join(f"{n} {kind}" for kind, n in sorted(report.raised.items())) or "none"
     console.print(
         f"replayed {report.records} history records ({report.undecodable} undecodable, "
         f"skipped) under hub threshold {rules.hub_threshold}; the replay raised "
         f"{report.replayed_alerts} alerts, news to someone: {raised}"
     )
+    if len(report.key_ids) > 1:
+        keys = ", ".join(f"{n} under {key_id}" for key_id, n in sorted(report.key_ids.items()))
+        console.print(
+            f"[yellow]Identifiers under more than one key ({keys}): those under an older key "
+            "match nothing under the newer. Run crosslink rekey with intake's settings, then "
+            "this again.[/]"
+        )
+    if report.alerts_undecodable:
+        console.print(
+            f"[yellow]{report.alerts_undecodable} records of the alerts topic did not decode: "
+            "what they told districts is not known, so the news may repeat it.[/]"
+        )
     for changelog, written in report.rows_written.items():
         removed = report.rows_removed[changelog]
         console.print(f"{changelog}: {written} rows new or changed, {removed} removed")
@@ -92,11 +110,12 @@ def rekey(bootstrap: str = typer.Option(None, help="default: CROSSLINK_KAFKA_BOO
         except NoRotation as error:
             console.print(f"[red]Nothing was changed: {error}.[/]")
             raise typer.Exit(1) from None
-    console.print(
-        f"{report.tokens} tokens of key {report.previous_key_id} in the history; "
-        f"{report.rekeyed} mapped to key {report.key_id} now "
-        f"({report.tokens - report.rekeyed} were before). Next: crosslink rematch"
-    )
+    console.print(f"{report.rekeyed} tokens mapped to key {report.key_id}. Next: crosslink rematch")
+    for key_id, count in sorted(report.unknown.items()):
+        console.print(
+            f"[yellow]{count} tokens under key {key_id}, which CROSSLINK_PSEUDONYM_KEY_ID and "
+            "the rotations file do not name, were left as they are: they match nothing new.[/]"
+        )
 
 
 @app.command()

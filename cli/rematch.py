@@ -14,14 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from crosslink.kafka_access import KafkaAccess
-from schemas.topics import (
-    CLUSTERS_CHANGELOG,
-    COMPLAINTS_FILED,
-    GENERIC_VALUE_DECIDED,
-    IDENTIFIER_SIGHTED,
-    REGISTRY_ENTRY_ADDED,
-    STATE_CHANGELOG,
-)
+from schemas.topics import CLUSTERS_CHANGELOG, COMPLAINTS_FILED, HISTORY, STATE_CHANGELOG
 from services.matcher.history import (
     MatcherRunning,
     end_offsets,
@@ -35,18 +28,20 @@ from services.matcher.history import (
     write_rows,
 )
 from services.matcher.matching import MatchingRules
-from services.matcher.rekeying import TokenMap
+from services.matcher.rekeying import TokenMap, identifiers_of, rekeyed
 from services.matcher.rematch import Replay, Told, news, row_changes
-
-HISTORY = (IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED, GENERIC_VALUE_DECIDED, COMPLAINTS_FILED)
 
 
 @dataclass
 class RematchReport:
     records: int = 0  # history records replayed
     undecodable: int = 0  # skipped, as the matcher set them aside
+    alerts_undecodable: int = 0  # on the alerts topic: what they told is not known
     replayed_alerts: int = 0  # alerts the replay raised
     raised: Counter[str] = field(default_factory=Counter)  # news published, by kind
+    # Identifiers replayed, by the key id of their token after every rotation's map: more than
+    # one, and `crosslink rekey` has not mapped them all (they match nothing across).
+    key_ids: Counter[str] = field(default_factory=Counter)
     rows_written: dict[str, int] = field(default_factory=dict)  # by changelog
     rows_removed: dict[str, int] = field(default_factory=dict)
     applied: bool = False  # False for a dry run
@@ -65,7 +60,8 @@ def rematch(access: KafkaAccess, rules: MatchingRules, *, dry_run: bool = False)
     replay = Replay(rules, rotations=rotations)
     replay.identifiers(r for r in records if r.message.topic != COMPLAINTS_FILED.name)
     replay.complaints(r for r in records if r.message.topic == COMPLAINTS_FILED.name)
-    fresh = news(replay.alerts, Told(read_alerts(access), rotations))
+    sent, unreadable = read_alerts(access)
+    fresh = news(replay.alerts, Told(sent, rotations))
     changes = [
         (STATE_CHANGELOG, row_changes(read_table(access, STATE_CHANGELOG), replay.token_rows())),
         (
@@ -76,8 +72,12 @@ def rematch(access: KafkaAccess, rules: MatchingRules, *, dry_run: bool = False)
     report = RematchReport(
         records=len(records),
         undecodable=replay.undecodable,
+        alerts_undecodable=unreadable,
         replayed_alerts=len(replay.alerts),
         raised=Counter(alert.kind for alert in fresh),
+        key_ids=Counter(
+            i.key_id for record in records for i in identifiers_of(rekeyed(record, rotations))
+        ),
         rows_written={c.name: sum(w.value is not None for w in ws) for c, ws in changes},
         rows_removed={c.name: sum(w.value is None for w in ws) for c, ws in changes},
     )

@@ -333,6 +333,38 @@ class LocalCluster:
     def node(self, node_id: int) -> LocalBroker:
         return self.members[node_id - 1]
 
+    def replace_disk(self, node_id: int, timeout_s: float = 120.0) -> None:
+        """SIGKILL the node, lose its data directory, and start it again on an empty one,
+        formatted with the cluster's id, once the other controllers hold every committed
+        metadata record (a voter with an empty log must not decide an election that one of
+        them, behind, could win: docs/operations.md, Replacing a broker)."""
+        node = self.node(node_id)
+        node.kill()
+        shutil.rmtree(node.home / "data")
+        wait = time.monotonic() + timeout_s
+        while not self.metadata_held_by_all_but(node_id):
+            if time.monotonic() > wait:
+                raise BrokerError("the other controllers did not catch up on the metadata log")
+            time.sleep(0.5)
+        node.start(timeout_s)
+
+    def metadata_held_by_all_but(self, node_id: int) -> bool:
+        """Whether every controller but `node_id` holds the metadata log up to what the quorum
+        has committed."""
+        try:
+            admin = KafkaAdminClient(**self._live_access().options())
+        except KafkaError:
+            return False
+        try:
+            [partition] = admin.describe_metadata_quorum()["topics"][0]["partitions"]
+        except KafkaError:
+            return False
+        finally:
+            admin.close()
+        committed = partition["high_watermark"]
+        others = [v for v in partition["current_voters"] if v["replica_id"] != node_id]
+        return committed >= 0 and all(v["log_end_offset"] >= committed for v in others)
+
     def leader_of(self, topic: str, partition: int = 0) -> int | None:
         """The node id leading `topic`'s `partition` now; None while it has no leader."""
         found = [p for p in self._partitions(topic) if p["partition_index"] == partition]

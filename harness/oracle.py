@@ -113,7 +113,6 @@ class _Token:
     counted: set[Case] = field(default_factory=set)
     districts: Counter[str] = field(default_factory=Counter)
     registered: bool = False
-    digests: int = 0  # sent so far; None of them before the threshold is passed
     told_states: set[str] | None = None  # set once the identifier is prolific
 
 
@@ -193,8 +192,7 @@ def _prolific(result: Expectation, token: str, state: _Token, case: Case) -> Non
     if state.told_states is None or _state(case[0]) not in state.told_states:
         others = set(state.districts) - {case[0]}
         if others:
-            _owe(result, "shared_identifier", others, case, token, "digest", str(state.digests))
-        state.digests += 1
+            _owe(result, "shared_identifier", others, case, token, "digest", *case)
         state.told_states = states
     _owe(result, "hub_identifier", set(), None, token)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter
 
 from schemas.identifiers import IdentifierType, Strength
 
@@ -235,3 +235,9 @@ class AlertRaised(_Event):
         if self.recipients is not None:
             return list(self.recipients)
         return list(dict.fromkeys(case.district for case in self.cases))
+
+
+# The complaints-filed topic's records: a filed complaint, or a generic-value decision again.
+FILED_EVENT: TypeAdapter[ComplaintFiled | GenericValueDecided] = TypeAdapter(
+    ComplaintFiled | GenericValueDecided
+)

@@ -64,6 +64,13 @@ CLUSTERS_CHANGELOG = TopicSpec(
 # faust's leader election among matcher workers; faust creates it (one partition, no records).
 LEADER = TopicSpec(f"{MATCHER_APP_ID}-__assignor-__leader", partitions=1)
 
+# What crosslink was told, in the order written: every table is rebuilt from these.
+HISTORY: tuple[TopicSpec, ...] = (
+    IDENTIFIER_SIGHTED,
+    REGISTRY_ENTRY_ADDED,
+    GENERIC_VALUE_DECIDED,
+    COMPLAINTS_FILED,
+)
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     IDENTIFIER_SIGHTED,
     COMPLAINTS_FILED,

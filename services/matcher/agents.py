@@ -21,11 +21,11 @@ from typing import Any, NoReturn
 
 import faust
 from faust.types import EventT, TableT
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from schemas.events import (
+    FILED_EVENT,
     AlertRaised,
-    ComplaintFiled,
     GenericValueDecided,
 )
 from schemas.topics import (
@@ -51,9 +51,6 @@ LAGGING_TOPICS = {
     GENERIC_VALUE_DECIDED.name,
     COMPLAINTS_FILED.name,
 }
-_CLUSTERING_INPUT: TypeAdapter[ComplaintFiled | GenericValueDecided] = TypeAdapter(
-    ComplaintFiled | GenericValueDecided
-)
 
 
 @dataclass(frozen=True)
@@ -147,7 +144,7 @@ async def _cluster(
     """Join a filed complaint to its gangs (raising a cluster alert if it is news), or note a
     generic-value decision; the alert is out before the rows recording it are written."""
     try:
-        filed = _CLUSTERING_INPUT.validate_json(event.value)
+        filed = FILED_EVENT.validate_json(event.value)
     except ValidationError as error:
         await _dead_letter(topics.dead_letter, event, error, metrics)
         _record_position(metrics, event)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from faust.serializers import codecs
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
+from pydantic import ValidationError
 
 from crosslink.kafka_access import KafkaAccess
 from schemas.events import AlertRaised, TokenRekeyed
@@ -28,6 +29,10 @@ Ends = dict[TopicPartition, int]
 
 class MatcherRunning(RuntimeError):
     """A matcher worker is in the group: its tables must not change under it."""
+
+
+class GroupNotMoved(RuntimeError):
+    """The tables were rewritten, but the matcher's group kept its offsets (a worker joined)."""
 
 
 class ReadIncomplete(RuntimeError):
@@ -105,15 +110,22 @@ def read_table(access: KafkaAccess, changelog: TopicSpec) -> dict[str, Row]:
     return table
 
 
-def read_alerts(access: KafkaAccess) -> list[AlertRaised]:
-    """Every alert raised so far: what every district has been told."""
+def read_alerts(access: KafkaAccess) -> tuple[list[AlertRaised], int]:
+    """Every alert raised so far (what every district has been told), and how many records of
+    the topic did not decode (the notifier set them aside too)."""
     records = read_records(access, end_offsets(access, [ALERT_RAISED]))
-    ordered = sorted(records, key=lambda r: (r.message.timestamp_ms, r.message.offset))
-    return [AlertRaised.model_validate_json(r.value) for r in ordered if r.value is not None]
+    alerts: list[AlertRaised] = []
+    for record in sorted(records, key=lambda r: (r.message.timestamp_ms, r.message.offset)):
+        try:
+            alerts.append(AlertRaised.model_validate_json(record.value or b""))
+        except ValidationError:
+            continue
+    return alerts, len(records) - len(alerts)
 
 
 def read_rekeyed(access: KafkaAccess) -> list[TokenRekeyed]:
-    """Every key rotation's map from the history's tokens to the new ones."""
+    """Every key rotation's map from the history's tokens to the new ones; only the
+    administrator writes it, so a record that does not decode is an error to stop at."""
     records = read_records(access, end_offsets(access, [TOKEN_REKEYED]))
     ordered = sorted(records, key=lambda r: r.message.offset)
     return [TokenRekeyed.model_validate_json(r.value) for r in ordered if r.value is not None]
@@ -161,7 +173,7 @@ def move_group(access: KafkaAccess, ends: Mapping[TopicPartition, int]) -> None:
         admin.close()
     failed = {f"{tp.topic}/{tp.partition}": error for tp, error in results.items() if error.errno}
     if failed:
-        raise MatcherRunning(f"the matcher's group refused its new offsets: {failed}")
+        raise GroupNotMoved(f"the matcher's group refused its new offsets: {failed}")
 
 
 def _send(

@@ -530,7 +530,7 @@ def _digest_alert(
         facts,
         identifier,
         now,
-        key=("digest", str(news.sent)),
+        key=("digest", *case.key),  # the complaint that sent it: a rebuilt count cannot repeat it
         trigger=case,
         cases=cases,
         registry=state.registry,

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from aiokafka.partitioner import DefaultPartitioner
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from schemas.events import (
+    FILED_EVENT,
     ComplaintFiled,
     GenericValueDecided,
     IdentifierRef,
@@ -38,9 +39,6 @@ _BY_TOKEN: dict[str, type[IdentifierSighted | RegistryEntryAdded | GenericValueD
     REGISTRY_ENTRY_ADDED.name: RegistryEntryAdded,
     GENERIC_VALUE_DECIDED.name: GenericValueDecided,
 }
-_FILED: TypeAdapter[ComplaintFiled | GenericValueDecided] = TypeAdapter(
-    ComplaintFiled | GenericValueDecided
-)
 _PARTITIONER = DefaultPartitioner()  # intake's producer's: murmur2 of the key
 
 
@@ -52,20 +50,21 @@ class TokenMap:
 
     def current(self, identifier: IdentifierRef) -> tuple[IdentifierRef, int]:
         """`identifier` under the last key, and how many rotations that took."""
-        token, key_id, steps = identifier.token, identifier.key_id, 0
-        while token in self._next and steps <= len(self._next):  # a cycle would be a bug
-            token, key_id = self._next[token]
-            steps += 1
+        token, key_id, steps = self._last(identifier.token, identifier.key_id)
         if not steps:
             return identifier, 0
         return identifier.model_copy(update={"token": token, "key_id": key_id}), steps
 
     def token(self, token: str) -> str:
         """`token` under the last key."""
-        seen = 0
-        while token in self._next and seen <= len(self._next):
-            token, seen = self._next[token][0], seen + 1
-        return token
+        return self._last(token, "")[0]
+
+    def _last(self, token: str, key_id: str) -> tuple[str, str, int]:
+        steps = 0
+        while token in self._next and steps <= len(self._next):  # a cycle would be a bug
+            token, key_id = self._next[token]
+            steps += 1
+        return token, key_id, steps
 
 
 def rekeyed(record: HistoryRecord, tokens: TokenMap) -> HistoryRecord:
@@ -96,7 +95,7 @@ def identifiers_of(record: HistoryRecord) -> list[IdentifierRef]:
     value = record.value or b""
     try:
         if record.message.topic == COMPLAINTS_FILED.name:
-            filed = _FILED.validate_json(value)
+            filed = FILED_EVENT.validate_json(value)
             return (
                 list(filed.identifiers) if isinstance(filed, ComplaintFiled) else [filed.identifier]
             )
@@ -108,7 +107,7 @@ def identifiers_of(record: HistoryRecord) -> list[IdentifierRef]:
 def _filed(record: HistoryRecord, tokens: TokenMap) -> HistoryRecord:
     """A filed complaint or decision with its identifiers under the last key; its one-partition
     topic keeps its place."""
-    filed = _FILED.validate_json(record.value or b"")
+    filed = FILED_EVENT.validate_json(record.value or b"")
     if isinstance(filed, GenericValueDecided):
         identifier, steps = tokens.current(filed.identifier)
         return replace(record, value=_encoded(filed, identifier=identifier)) if steps else record

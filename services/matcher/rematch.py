@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from schemas.events import AlertRaised, ComplaintFiled, GenericValueDecided
+from schemas.events import FILED_EVENT, AlertRaised, ComplaintFiled, GenericValueDecided
 from schemas.pseudonyms import stable_id
 from schemas.topics import GENERIC_VALUE_DECIDED
 from services.matcher.batches import HistoryRecord, TokenBatch
@@ -29,9 +29,6 @@ from services.matcher.rekeying import TokenMap, rekeyed
 
 # Events applied before their rows go to the in-memory table: the batch size of a busy matcher.
 CHUNK = 5_000
-_FILED: TypeAdapter[ComplaintFiled | GenericValueDecided] = TypeAdapter(
-    ComplaintFiled | GenericValueDecided
-)
 # What a district learns from an alert: that a complaint is linked to its own through an
 # identifier (shared_identifier, hub), is in the registry, was linked through a generic value,
 # or is in one gang with its own.
@@ -42,7 +39,10 @@ _FAMILY = {
     "generic_value": "generic",
     "cluster_linked": "gang",
 }
-Link = tuple[str, str, str, str]  # family, identifier token ("" for a gang), complaint key
+# family, identifier token ("" for a gang), the district's own complaint, a complaint it is linked
+# to ("" for a registry hit): a weak identifier links pairs, not a whole group, so what a
+# district knows is which of its complaints is linked to which.
+Link = tuple[str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class Replay:
         for record in sorted(records, key=lambda r: r.message.offset):
             try:
                 value = rekeyed(record, self.rotations).value or b""
-                events.append((record.message.offset, _FILED.validate_json(value)))
+                events.append((record.message.offset, FILED_EVENT.validate_json(value)))
             except ValidationError:
                 self.undecodable += 1
         decided = _last_decisions(e for _, e in events if isinstance(e, GenericValueDecided))
@@ -153,9 +153,8 @@ class Told:
         self._ids.add(alert.alert_id)
         if alert.audience == "operators":
             self._operators.add(self._about(alert))
-        links = self._links_of(alert)
         for district in alert.districts:
-            self._links[district] |= links
+            self._links[district] |= self._links_of(alert, district)
 
     def news(self, alert: AlertRaised, coming: Told) -> AlertRaised | None:
         """`alert` for the districts it tells something neither told nor `coming` in a later
@@ -165,9 +164,10 @@ class Told:
         if alert.audience == "operators":
             about = self._about(alert)
             return None if about in self._operators or about in coming._operators else alert
-        links = self._links_of(alert)
         fresh = tuple(
-            d for d in alert.districts if links - self._links[d] - coming._links.get(d, set())
+            d
+            for d in alert.districts
+            if self._links_of(alert, d) - self._links[d] - coming._links.get(d, set())
         )
         if not fresh:
             return None
@@ -180,11 +180,18 @@ class Told:
     def _about(self, alert: AlertRaised) -> tuple[str, str]:
         return alert.kind, self._rotations.token(alert.identifier.token)
 
-    def _links_of(self, alert: AlertRaised) -> set[Link]:
-        """The complaints `alert` says are linked (to its recipients' own, or to each other)."""
+    def _links_of(self, alert: AlertRaised, district: str) -> set[Link]:
+        """Which of `district`'s complaints `alert` says are linked to which complaints (any
+        listed, if it lists none of the district's own)."""
         family = _FAMILY[alert.kind]
         subject = "" if family == "gang" else self._rotations.token(alert.identifier.token)
-        return {(family, subject, *case.key) for case in alert.cases}
+        keys = ["/".join(case.key) for case in alert.cases]
+        own = [k for k, case in zip(keys, alert.cases, strict=True) if case.district == district]
+        return {
+            (family, subject, mine, other)
+            for mine in own or [""]
+            for other in [k for k in keys if k != mine] or [""]
+        }
 
 
 def news(replayed: Sequence[AlertRaised], told: Told) -> list[AlertRaised]:

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from crosslink.kafka_access import KafkaAccess
+from crosslink.provisioning import Replication, describe_topics, provision
 from harness.localbroker import LocalBroker, LocalCluster
 from harness.oracle import Case, Expectation, Tally, expected, gangs_not_held_whole, tally
 from harness.synthetic import DISTRICTS, complaint_stream
@@ -283,3 +284,21 @@ def report(run: Run) -> None:
     if RESULTS_FILE:
         with Path(RESULTS_FILE).open("a") as results:
             results.write(json.dumps(asdict(run)) + "\n")
+
+
+REPLICATED = Replication.on(3)
+# The services' settings on a three-node cluster: every topic on three, a write on two.
+ON_THREE_NODES = {
+    "CROSSLINK_TOPIC_REPLICATION_FACTOR": str(REPLICATED.factor),
+    "CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS": str(REPLICATED.min_insync),
+    "CROSSLINK_RETRY_AFTER_S": "1",
+}
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[LocalCluster]:
+    """Three KRaft nodes, crosslink's topics on all three."""
+    with LocalCluster(tmp_path / "kafka", nodes=3) as running:
+        provision(running.access, replication=REPLICATED)
+        assert {state.replicas for state in describe_topics(running.access)} == {3}
+        yield running

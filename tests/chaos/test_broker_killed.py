@@ -6,15 +6,19 @@ complaint's event is on the topic, and the services ride through without a resta
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from crosslink.provisioning import Replication, describe_topics, provision
 from harness.localbroker import LocalCluster
 from schemas.topics import COMPLAINTS_FILED, IDENTIFIER_SIGHTED
-from tests.chaos.conftest import CHAOS_MARKS, Poster, Scenario, Workload, chaos_pipeline, scaled
+from tests.chaos.conftest import (
+    CHAOS_MARKS,
+    ON_THREE_NODES,
+    Poster,
+    Scenario,
+    Workload,
+    chaos_pipeline,
+    scaled,
+)
 from tests.conftest import read_topic, wait_for
 
 pytestmark = CHAOS_MARKS
@@ -23,16 +27,7 @@ COMPLAINTS = scaled(400, 2_000)
 SCENARIO = Scenario(
     10, "a broker of three SIGKILLed mid-stream, then another", __name__, SEED, COMPLAINTS
 )
-REPLICATED = Replication.on(3)
 FAILOVER_TIMEOUT_S = 120
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[LocalCluster]:
-    with LocalCluster(tmp_path / "kafka", nodes=3) as running:
-        provision(running.access, replication=REPLICATED)
-        assert {state.replicas for state in describe_topics(running.access)} == {3}
-        yield running
 
 
 def fail_over(cluster: LocalCluster, node: int, poster: Poster, complaints: int) -> float:
@@ -57,14 +52,9 @@ def test_a_killed_broker_of_three_loses_nothing_and_stops_nothing(
     cluster: LocalCluster, tmp_path: Path
 ) -> None:
     workload = Workload.synthetic(SEED, COMPLAINTS)
-    settings = {
-        "CROSSLINK_TOPIC_REPLICATION_FACTOR": str(REPLICATED.factor),
-        "CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS": str(REPLICATED.min_insync),
-        "CROSSLINK_RETRY_AFTER_S": "1",
-    }
     step = COMPLAINTS // 4
 
-    with chaos_pipeline(cluster, tmp_path, **settings) as pipeline:
+    with chaos_pipeline(cluster, tmp_path, **ON_THREE_NODES) as pipeline:
         with Poster(pipeline.intake.base_url, workload.complaints) as poster:
             poster.wait_posted(step)
             first = cluster.leader_of(IDENTIFIER_SIGHTED.name, 0)

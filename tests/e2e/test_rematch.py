@@ -36,7 +36,7 @@ DISTRICTS = ("MH-MUM", "MP-BPL", "WB-KOL")
 BEFORE, AFTER = 5, 8  # the hub threshold the matcher ran with, and the one rematched to
 START = datetime(2026, 6, 1, tzinfo=UTC)
 DISTRICT_KINDS = ("shared_identifier", "registry_hit", "cluster_linked")
-Link = tuple[str, str, str]  # identifier token, district, complaint id
+Link = tuple[str, str, str]  # identifier token, the district's complaint, one linked to it
 
 
 def complaint(n: int, district: str, *identifiers: tuple[str, str]) -> dict[str, Any]:
@@ -193,16 +193,21 @@ def test_the_rebuilt_clusters_hold_the_oracles_gangs(
 
 
 def links(alert: dict[str, Any]) -> set[Link]:
+    """Which of the receiving district's complaints the alert says is linked to which."""
     token = alert["identifier"]["token"] if alert["kind"] != "cluster_linked" else ""
+    listed = [case["complaint_id"] for case in alert["your_cases"] + alert["other_cases"]]
     return {
-        (token, case["district"], case["complaint_id"])
-        for case in alert["your_cases"] + alert["other_cases"]
+        (token, own["complaint_id"], other)
+        for own in alert["your_cases"]
+        for other in listed
+        if other != own["complaint_id"]
     }
 
 
 def test_no_district_receives_an_alert_it_already_had(rematched: Rematched) -> None:
-    """Each alert the rematch sent tells its district of a complaint no alert before had
-    listed to it, and no two tell it the same (the later one lists the earlier's too)."""
+    """Each alert the rematch sent tells its district of a link between one of its complaints
+    and another that no alert before had told it, and no two tell it the same (the later one
+    lists the earlier's too)."""
     for district, alerts in rematched.after.items():
         had = {a["alert_id"] for a in rematched.before[district]}
         known = set().union(*(links(a) for a in rematched.before[district]))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from schemas.events import (
     CaseRef,
     ComplaintFiled,
+    GenericValueDecided,
     IdentifierRef,
     IdentifierSighted,
     TokenRekeyed,
@@ -94,3 +95,19 @@ def test_an_alert_sent_under_an_old_key_is_known_under_the_new_one() -> None:
     assert (
         news([again], Told([sent.model_copy(update={"identifier": identifier})], ROTATIONS)) == []
     )
+
+
+def test_a_generic_value_decided_under_an_old_key_holds_the_value_under_the_new_one() -> None:
+    decision = GenericValueDecided(
+        decision_id="d", identifier=phone(OLD, "dev"), generic=True, reason="a helpline",
+        decided_by="ops", decided_at=NOW,
+    )  # fmt: skip
+    record = HistoryRecord(
+        Position(COMPLAINTS_FILED.name, 0, 1), b"k", decision.model_dump_json().encode()
+    )
+    replay = Replay(MatchingRules(), rotations=ROTATIONS)
+
+    replay.complaints([record])
+
+    assert f"identifier:{NEWER}" in replay.clusters
+    assert f"identifier:{OLD}" not in replay.clusters

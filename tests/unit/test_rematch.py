@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from schemas.events import (
+    AlertKind,
     AlertRaised,
     CaseRef,
     ComplaintFiled,
@@ -22,6 +23,7 @@ from services.matcher.config import MatcherSettings
 from services.matcher.history import CHANGELOG_KEY_CODEC
 from services.matcher.matching import MatchingRules, TokenState
 from services.matcher.rematch import (
+    _FAMILY,
     Replay,
     Row,
     RowWrite,
@@ -36,9 +38,10 @@ PHONE = IdentifierRef(type=IdentifierType.PHONE, token="a" * 64, key_id="k1", ma
 DISTRICTS = ("MH-MUM", "MP-BPL", "WB-KOL")
 
 
-def sighting_record(n: int, *, partition: int = 4) -> HistoryRecord:
+def sighting_record(n: int, *, partition: int = 4, district: str | None = None) -> HistoryRecord:
     """The sighting of complaint `n` naming PHONE, as read back from its partition."""
-    sighting = IdentifierSighted(event_id=f"e-{n}", case=case(n), identifier=PHONE, received_at=NOW)
+    named = case(n) if district is None else case(n).model_copy(update={"district": district})
+    sighting = IdentifierSighted(event_id=f"e-{n}", case=named, identifier=PHONE, received_at=NOW)
     position = Position(IDENTIFIER_SIGHTED.name, partition, offset=n, timestamp_ms=n)
     return HistoryRecord(position, PHONE.token.encode(), sighting.model_dump_json().encode())
 
@@ -63,6 +66,12 @@ def filed_record(n: int) -> HistoryRecord:
     return HistoryRecord(
         Position(COMPLAINTS_FILED.name, 0, n), b"k", filed.model_dump_json().encode()
     )
+
+
+def replayed_records(records: list[HistoryRecord], threshold: int) -> Replay:
+    replay = Replay(MatchingRules(hub_threshold=threshold))
+    replay.identifiers(records)
+    return replay
 
 
 def replayed(complaints: int, threshold: int) -> Replay:
@@ -124,6 +133,29 @@ def test_complaints_joined_only_through_a_value_generic_now_stay_apart() -> None
     assert not [key for key in replay.clusters if key.startswith(CLUSTER_KEY_PREFIX)]
 
 
+def test_every_kind_of_alert_has_a_family_of_links() -> None:
+    assert set(_FAMILY) == set(get_args(AlertKind))
+
+
+def test_after_a_rebuild_under_a_higher_threshold_no_new_alert_repeats_an_id_sent() -> None:
+    """Digests are numbered by the complaint that sent them, not by a count a rebuild
+    changes: the notifier would take a repeated id for the alert it had."""
+    # Live, past 2: a digest as it passes, and one at each new state (three); rebuilt past 4:
+    # one, as it passes. The next state's digest is the rebuilt row's second.
+    states = ["MH-MUM", "MH-PUN", "MH-MUM", "MP-BPL", "WB-KOL"]
+    history = [sighting_record(n, district=d) for n, d in enumerate(states)]
+    live = replayed_records(history, threshold=2)
+    rebuilt = replayed_records(history, threshold=4)
+    sent = {a.alert_id for a in live.alerts if a.audience == "districts"}
+
+    rebuilt.alerts.clear()
+    rebuilt.identifiers([sighting_record(5, district="JH-RAN")])
+
+    raised = {a.alert_id: a.rule for a in rebuilt.alerts if a.audience == "districts"}
+    assert "prolific_identifier_digest" in raised.values()
+    assert not set(raised) & sent
+
+
 def test_an_undecodable_record_is_skipped_and_counted() -> None:
     replay = Replay(MatchingRules())
     broken = HistoryRecord(Position(IDENTIFIER_SIGHTED.name, 0, 0), b"k", b"{not json")
@@ -135,10 +167,25 @@ def test_an_undecodable_record_is_skipped_and_counted() -> None:
 
 
 def test_an_alert_listing_only_complaints_a_district_knows_is_not_news() -> None:
-    sent = alert_raised("MH-MUM", "MP-BPL")
-    again = sent.model_copy(update={"alert_id": "other", "cases": sent.cases[:1]})
+    sent = alert_raised("MH-MUM", "MP-BPL", "WB-KOL")
+    again = sent.model_copy(update={"alert_id": "other", "cases": sent.cases[:2]})
 
     assert Told([sent]).news(again, Told()) is None
+
+
+def test_a_weak_link_between_two_complaints_told_apart_before_is_news() -> None:
+    """A weak identifier links pairs: x~a and b~z told does not tell MH-MUM that b~x."""
+    x, a = alert_raised("MH-MUM", "MP-BPL").cases
+    b, z = alert_raised("MH-MUM", "WB-KOL").cases
+    sent = alert_raised("MH-MUM")
+    told = Told(
+        [sent.model_copy(update={"cases": (x, a)}), sent.model_copy(update={"cases": (b, z)})]
+    )
+
+    fresh = told.news(sent.model_copy(update={"alert_id": "bx", "cases": (b, x)}), Told())
+
+    assert fresh is not None
+    assert fresh.districts == ["MH-MUM"]
 
 
 def test_a_new_alert_telling_everyone_something_goes_out_as_it_is() -> None:
