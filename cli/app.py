@@ -52,12 +52,17 @@ def rematch(
     from cli.rematch import rematch as rebuild
     from crosslink.settings import from_environment
     from services.matcher.config import MatcherSettings
-    from services.matcher.history import GroupNotMoved, MatcherRunning, ReadIncomplete
+    from services.matcher.history import (
+        GroupNotMoved,
+        KafkaHistory,
+        MatcherRunning,
+        ReadIncomplete,
+    )
 
     rules = from_environment(MatcherSettings).rules()
     with operations.reaching_kafka(bootstrap) as kafka:
         try:
-            report = rebuild(kafka, rules, dry_run=dry_run)
+            report = rebuild(KafkaHistory(kafka), rules, dry_run=dry_run)
         except (MatcherRunning, ReadIncomplete) as error:
             console.print(f"[red]Nothing was changed: {error}.[/]")
             raise typer.Exit(1) from None

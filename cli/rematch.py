@@ -11,25 +11,42 @@ the new rows from the changelogs and goes on with what arrived since.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from crosslink.kafka_access import KafkaAccess
-from schemas.topics import CLUSTERS_CHANGELOG, COMPLAINTS_FILED, HISTORY, STATE_CHANGELOG
-from services.matcher.history import (
-    MatcherRunning,
-    end_offsets,
-    matcher_workers,
-    move_group,
-    publish_alerts,
-    read_alerts,
-    read_records,
-    read_rekeyed,
-    read_table,
-    write_rows,
-)
+from schemas.events import AlertRaised, TokenRekeyed
+from schemas.topics import CLUSTERS_CHANGELOG, COMPLAINTS_FILED, HISTORY, STATE_CHANGELOG, TopicSpec
+from services.matcher.batches import HistoryRecord
+from services.matcher.history import MatcherRunning
 from services.matcher.matching import MatchingRules
 from services.matcher.rekeying import TokenMap, identifiers_of, rekeyed
-from services.matcher.rematch import Replay, Told, news, row_changes
+from services.matcher.rematch import Replay, Row, RowWrite, Told, news, row_changes
+
+Ends = Mapping[Any, int]  # each partition's end offset, by (topic, partition)
+
+
+class MatcherHistory(Protocol):
+    """The history and the matcher's tables as a rematch reads and writes them: on Kafka,
+    `services.matcher.history.KafkaHistory`; in memory, tests/fakes.py's `FakeHistory`."""
+
+    def workers(self) -> int: ...
+
+    def ends(self, specs: Sequence[TopicSpec]) -> Ends: ...
+
+    def records(self, ends: Ends) -> list[HistoryRecord]: ...
+
+    def rekeyed(self) -> list[TokenRekeyed]: ...
+
+    def alerts(self) -> tuple[list[AlertRaised], int]: ...
+
+    def table(self, changelog: TopicSpec) -> dict[str, Row]: ...
+
+    def publish(self, alerts: Sequence[AlertRaised]) -> None: ...
+
+    def write(self, changelog: TopicSpec, writes: Sequence[RowWrite]) -> None: ...
+
+    def move(self, ends: Ends) -> None: ...
 
 
 @dataclass
@@ -47,27 +64,26 @@ class RematchReport:
     applied: bool = False  # False for a dry run
 
 
-def rematch(access: KafkaAccess, rules: MatchingRules, *, dry_run: bool = False) -> RematchReport:
+def rematch(
+    history: MatcherHistory, rules: MatchingRules, *, dry_run: bool = False
+) -> RematchReport:
     """Rebuild the matcher's tables under `rules`; with `dry_run`, only say what would change."""
-    if workers := matcher_workers(access):
+    if workers := history.workers():
         raise MatcherRunning(
             f"{workers} matcher worker(s) are running: stop every one (the rematch rewrites "
             "the tables they hold), run it again, then start them"
         )
-    ends = end_offsets(access, HISTORY)
-    records = read_records(access, ends)
-    rotations = TokenMap(read_rekeyed(access))
+    ends = history.ends(HISTORY)
+    records = history.records(ends)
+    rotations = TokenMap(history.rekeyed())
     replay = Replay(rules, rotations=rotations)
     replay.identifiers(r for r in records if r.message.topic != COMPLAINTS_FILED.name)
     replay.complaints(r for r in records if r.message.topic == COMPLAINTS_FILED.name)
-    sent, unreadable = read_alerts(access)
+    sent, unreadable = history.alerts()
     fresh = news(replay.alerts, Told(sent, rotations))
     changes = [
-        (STATE_CHANGELOG, row_changes(read_table(access, STATE_CHANGELOG), replay.token_rows())),
-        (
-            CLUSTERS_CHANGELOG,
-            row_changes(read_table(access, CLUSTERS_CHANGELOG), replay.cluster_rows()),
-        ),
+        (STATE_CHANGELOG, row_changes(history.table(STATE_CHANGELOG), replay.token_rows())),
+        (CLUSTERS_CHANGELOG, row_changes(history.table(CLUSTERS_CHANGELOG), replay.cluster_rows())),
     ]
     report = RematchReport(
         records=len(records),
@@ -83,9 +99,9 @@ def rematch(access: KafkaAccess, rules: MatchingRules, *, dry_run: bool = False)
     )
     if dry_run:
         return report
-    publish_alerts(access, fresh)
+    history.publish(fresh)
     for changelog, writes in changes:
-        write_rows(access, changelog, writes)
-    move_group(access, ends)
+        history.write(changelog, writes)
+    history.move(ends)
     report.applied = True
     return report

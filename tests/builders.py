@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crosslink.i18n import translator
 from crosslink.reasons import word
-from schemas.events import AlertKind, AlertRaised, CaseRef, IdentifierRef, ReasonFacts
+from schemas.events import (
+    AlertKind,
+    AlertRaised,
+    CaseRef,
+    ComplaintFiled,
+    IdentifierRef,
+    IdentifierSighted,
+    ReasonFacts,
+)
 from schemas.identifiers import IdentifierType
+from schemas.topics import COMPLAINTS_FILED, IDENTIFIER_SIGHTED
+from services.matcher.batches import HistoryRecord, Position
 
 
 def complaint_body(
@@ -76,4 +86,38 @@ def alert_raised(*districts: str, kind: AlertKind = "shared_identifier") -> Aler
         identifier=identifier,
         trigger=cases[-1],
         cases=cases,
+    )
+
+
+HISTORY_NOW = datetime(2026, 11, 23, tzinfo=UTC)
+HISTORY_PHONE = IdentifierRef(
+    type=IdentifierType.PHONE, token="a" * 64, key_id="k1", masked="+91 9•••"
+)
+HISTORY_DISTRICTS = ("MH-MUM", "MP-BPL", "WB-KOL")
+
+
+def history_case(n: int) -> CaseRef:
+    """Complaint `n` of a history: the districts in turn, an hour apart."""
+    return CaseRef(complaint_id=f"C-{n}", district=HISTORY_DISTRICTS[n % 3], police_station="PS",
+                   registered_at=HISTORY_NOW + timedelta(hours=n))  # fmt: skip
+
+
+def sighting_record(n: int, *, partition: int = 4, district: str | None = None) -> HistoryRecord:
+    """The sighting of complaint `n` naming HISTORY_PHONE, as read back from its partition."""
+    case = history_case(n)
+    case = case if district is None else case.model_copy(update={"district": district})
+    sighting = IdentifierSighted(event_id=f"e-{n}", case=case, identifier=HISTORY_PHONE,
+                                 received_at=HISTORY_NOW)  # fmt: skip
+    position = Position(IDENTIFIER_SIGHTED.name, partition, offset=n, timestamp_ms=n)
+    return HistoryRecord(
+        position, HISTORY_PHONE.token.encode(), sighting.model_dump_json().encode()
+    )
+
+
+def filed_record(n: int) -> HistoryRecord:
+    """Complaint `n` filed naming HISTORY_PHONE, at offset `n` of the complaints topic."""
+    filed = ComplaintFiled(event_id=f"f-{n}", case=history_case(n), identifiers=(HISTORY_PHONE,),
+                           received_at=HISTORY_NOW)  # fmt: skip
+    return HistoryRecord(
+        Position(COMPLAINTS_FILED.name, 0, n), b"k", filed.model_dump_json().encode()
     )

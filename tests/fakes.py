@@ -1,7 +1,8 @@
 """In-memory fakes at the services' ports, for fast in-process tests of one unit: intake's
 publisher, the notifier's outbox (as the consumer and dispatcher use it), its channels and dead
-letters, and a clock that moves only when told. Each keeps what it was given, for the test to
-read; the real adapters have their own tests against the real broker, database and receivers."""
+letters, the rematch's history and tables, and a clock that moves only when told. Each keeps
+what it was given, for the test to read; the real adapters have their own tests against the
+real broker, database and receivers."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import DataError
 
 from crosslink.directory import District
-from schemas.events import AlertRaised
+from schemas.events import AlertRaised, TokenRekeyed
+from schemas.topics import TopicSpec
 from services.intake.errors import BrokerUnavailable
 from services.intake.publisher import Record
+from services.matcher.batches import HistoryRecord
+from services.matcher.rematch import Row, RowWrite
 from services.notifier.retries import AttemptResult, RetryAt
 from services.notifier.routing import PlannedDelivery
 from services.notifier.slots import Room
@@ -266,3 +270,71 @@ async def settled() -> None:
     others = asyncio.all_tasks() - {asyncio.current_task()}
     async with asyncio.timeout(DEADLINE_S):
         await asyncio.gather(*others)
+
+
+class Crashed(RuntimeError):
+    """A fake's effect failed as the process would have died there."""
+
+
+@dataclass
+class FakeHistory:
+    """The rematch's history and the matcher's tables in memory (cli/rematch.py's
+    `MatcherHistory`): what it publishes and writes lands here, each effect named in `effects`
+    in order; `crash_at` names an effect that fails instead, as a process killed there."""
+
+    history: list[HistoryRecord] = field(default_factory=list)
+    sent: list[AlertRaised] = field(default_factory=list)
+    tables: dict[str, dict[str, Row]] = field(default_factory=dict)  # by changelog name
+    running: int = 0
+    effects: list[str] = field(default_factory=list)
+    moved: dict[tuple[str, int], int] | None = None
+    crash_at: str | None = None
+
+    def workers(self) -> int:
+        return self.running
+
+    def ends(self, specs: Sequence[TopicSpec]) -> dict[tuple[str, int], int]:
+        names, ends = {spec.name for spec in specs}, dict[tuple[str, int], int]()
+        for record in self.history:
+            if record.message.topic in names:
+                place = (record.message.topic, record.message.partition)
+                ends[place] = max(ends.get(place, 0), record.message.offset + 1)
+        return ends
+
+    def records(self, ends: Mapping[tuple[str, int], int]) -> list[HistoryRecord]:
+        return [
+            r
+            for r in self.history
+            if r.message.offset < ends.get((r.message.topic, r.message.partition), 0)
+        ]
+
+    def rekeyed(self) -> list[TokenRekeyed]:
+        return []
+
+    def alerts(self) -> tuple[list[AlertRaised], int]:
+        return list(self.sent), 0
+
+    def table(self, changelog: TopicSpec) -> dict[str, Row]:
+        return dict(self.tables.get(changelog.name, {}))
+
+    def publish(self, alerts: Sequence[AlertRaised]) -> None:
+        self._effect("publish")
+        self.sent += alerts
+
+    def write(self, changelog: TopicSpec, writes: Sequence[RowWrite]) -> None:
+        self._effect(f"write {changelog.name}")
+        table = self.tables.setdefault(changelog.name, {})
+        for write in writes:
+            if write.value is None:
+                table.pop(write.key, None)
+            else:
+                table[write.key] = Row(write.partition, write.value)
+
+    def move(self, ends: Mapping[tuple[str, int], int]) -> None:
+        self._effect("move")
+        self.moved = dict(ends)
+
+    def _effect(self, name: str) -> None:
+        if name == self.crash_at:
+            raise Crashed(name)
+        self.effects.append(name)

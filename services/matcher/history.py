@@ -190,3 +190,37 @@ def _send(
             record.get(timeout=SEND_TIMEOUT_S)
     finally:
         producer.close()
+
+
+class KafkaHistory:
+    """The rematch's history and tables on Kafka (cli/rematch.py's `MatcherHistory`)."""
+
+    def __init__(self, access: KafkaAccess) -> None:
+        self._access = access
+
+    def workers(self) -> int:
+        return matcher_workers(self._access)
+
+    def ends(self, specs: Sequence[TopicSpec]) -> Ends:
+        return end_offsets(self._access, specs)
+
+    def records(self, ends: Mapping[TopicPartition, int]) -> list[HistoryRecord]:
+        return read_records(self._access, ends)
+
+    def rekeyed(self) -> list[TokenRekeyed]:
+        return read_rekeyed(self._access)
+
+    def alerts(self) -> tuple[list[AlertRaised], int]:
+        return read_alerts(self._access)
+
+    def table(self, changelog: TopicSpec) -> dict[str, Row]:
+        return read_table(self._access, changelog)
+
+    def publish(self, alerts: Sequence[AlertRaised]) -> None:
+        publish_alerts(self._access, alerts)
+
+    def write(self, changelog: TopicSpec, writes: Sequence[RowWrite]) -> None:
+        write_rows(self._access, changelog, writes)
+
+    def move(self, ends: Mapping[TopicPartition, int]) -> None:
+        move_group(self._access, ends)

@@ -20,7 +20,7 @@ from harness.oracle import Case, Expectation, expected, gangs_not_held_whole
 from schemas.topics import ALERT_RAISED, CLUSTERS_CHANGELOG, STATE_CHANGELOG
 from services.intake.config import IntakeSettings
 from services.matcher.clustering import CLUSTER_KEY_PREFIX, ClusterState
-from services.matcher.history import MatcherRunning, matcher_workers, read_table
+from services.matcher.history import KafkaHistory, MatcherRunning, matcher_workers, read_table
 from services.matcher.matching import MatchingRules, TokenState
 from services.matcher.rematch import Row
 from tests.builders import complaint_body
@@ -111,7 +111,7 @@ def rematched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rematched]:
             pipeline.post(body)
         pipeline.wait_until_idle()
         with pytest.raises(MatcherRunning) as refused:
-            rematch(broker.access, MatchingRules(hub_threshold=AFTER))
+            rematch(KafkaHistory(broker.access), MatchingRules(hub_threshold=AFTER))
         pipeline.matcher.stop()
         wait_for(lambda: matcher_workers(broker.access) == 0, PIPELINE_TIMEOUT_S)
         before = district_alerts(pipeline)

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
 
 from schemas.events import (
     AlertKind,
     AlertRaised,
-    CaseRef,
-    ComplaintFiled,
     GenericValueDecided,
-    IdentifierRef,
-    IdentifierSighted,
 )
-from schemas.identifiers import IdentifierType
 from schemas.topics import COMPLAINTS_FILED, GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED, STATE_TABLE
 from services.matcher.app import create_app
 from services.matcher.batches import HistoryRecord, Position
@@ -31,24 +25,11 @@ from services.matcher.rematch import (
     news,
     row_changes,
 )
-from tests.builders import alert_raised
+from tests.builders import HISTORY_NOW as NOW
+from tests.builders import HISTORY_PHONE as PHONE
+from tests.builders import alert_raised, filed_record, sighting_record
 
-NOW = datetime(2026, 11, 23, tzinfo=UTC)
-PHONE = IdentifierRef(type=IdentifierType.PHONE, token="a" * 64, key_id="k1", masked="+91 9•••")
 DISTRICTS = ("MH-MUM", "MP-BPL", "WB-KOL")
-
-
-def sighting_record(n: int, *, partition: int = 4, district: str | None = None) -> HistoryRecord:
-    """The sighting of complaint `n` naming PHONE, as read back from its partition."""
-    named = case(n) if district is None else case(n).model_copy(update={"district": district})
-    sighting = IdentifierSighted(event_id=f"e-{n}", case=named, identifier=PHONE, received_at=NOW)
-    position = Position(IDENTIFIER_SIGHTED.name, partition, offset=n, timestamp_ms=n)
-    return HistoryRecord(position, PHONE.token.encode(), sighting.model_dump_json().encode())
-
-
-def case(n: int) -> CaseRef:
-    return CaseRef(complaint_id=f"C-{n}", district=DISTRICTS[n % 3], police_station="PS",
-                   registered_at=NOW + timedelta(hours=n))  # fmt: skip
 
 
 def decision_record(
@@ -59,13 +40,6 @@ def decision_record(
                                    decided_at=NOW)  # fmt: skip
     position = Position(topic, 4, offset, timestamp_ms=1_000 + offset)
     return HistoryRecord(position, PHONE.token.encode(), decision.model_dump_json().encode())
-
-
-def filed_record(n: int) -> HistoryRecord:
-    filed = ComplaintFiled(event_id=f"f-{n}", case=case(n), identifiers=(PHONE,), received_at=NOW)
-    return HistoryRecord(
-        Position(COMPLAINTS_FILED.name, 0, n), b"k", filed.model_dump_json().encode()
-    )
 
 
 def replayed_records(records: list[HistoryRecord], threshold: int) -> Replay:
