@@ -20,7 +20,7 @@ from schemas.topics import CLUSTERS_CHANGELOG, COMPLAINTS_FILED, HISTORY, STATE_
 from services.matcher.batches import HistoryRecord
 from services.matcher.history import MatcherRunning
 from services.matcher.matching import MatchingRules
-from services.matcher.rekeying import TokenMap, identifiers_of, rekeyed
+from services.matcher.rekeying import TokenMap
 from services.matcher.rematch import Replay, Row, RowWrite, Told, news, row_changes
 
 Ends = Mapping[Any, int]  # each partition's end offset, by (topic, partition)
@@ -91,9 +91,7 @@ def rematch(
         alerts_undecodable=unreadable,
         replayed_alerts=len(replay.alerts),
         raised=Counter(alert.kind for alert in fresh),
-        key_ids=Counter(
-            i.key_id for record in records for i in identifiers_of(rekeyed(record, rotations))
-        ),
+        key_ids=replay.key_ids,
         rows_written={c.name: sum(w.value is not None for w in ws) for c, ws in changes},
         rows_removed={c.name: sum(w.value is None for w in ws) for c, ws in changes},
     )

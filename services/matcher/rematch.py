@@ -12,20 +12,26 @@ the replay ended (`services/matcher/history.py` does the reading and writing).
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from schemas.events import FILED_EVENT, AlertRaised, ComplaintFiled, GenericValueDecided
+from schemas.events import (
+    FILED_EVENT,
+    AlertRaised,
+    ComplaintFiled,
+    GenericValueDecided,
+    IdentifierRef,
+)
 from schemas.pseudonyms import stable_id
 from schemas.topics import GENERIC_VALUE_DECIDED
 from services.matcher.batches import HistoryRecord, TokenBatch
 from services.matcher.clustering import held_generic, on_complaint_filed
 from services.matcher.matching import MatchingRules
-from services.matcher.rekeying import TokenMap, rekeyed
+from services.matcher.rekeying import TokenMap, identifiers_of, rekeyed
 
 # Events applied before their rows go to the in-memory table: the batch size of a busy matcher.
 CHUNK = 5_000
@@ -62,13 +68,17 @@ class Replay:
     clusters: dict[str, bytes] = field(default_factory=dict)
     alerts: list[AlertRaised] = field(default_factory=list)
     undecodable: int = 0  # set aside by the live matcher as dead letters; skipped here too
+    # Identifiers replayed, by the key id of their token under the last key the maps reach.
+    key_ids: Counter[str] = field(default_factory=Counter)
     _partitions: dict[str, int] = field(default_factory=dict)  # token -> its partition
 
     def identifiers(self, records: Iterable[HistoryRecord]) -> None:
         """Apply sightings, registry entries and generic-value decisions under the last key,
         each partition in its order, partitions in the order written; a value generic now is
         generic from the start."""
-        ordered = _generic_first(_in_order(rekeyed(r, self.rotations) for r in records))
+        current = [rekeyed(r, self.rotations) for r in records]
+        self.key_ids.update(i.key_id for record in current for i in identifiers_of(record))
+        ordered = _generic_first(_in_order(current))
         for start in range(0, len(ordered), CHUNK):
             batch = TokenBatch(self.tokens)
             for record in ordered[start : start + CHUNK]:
@@ -93,6 +103,7 @@ class Replay:
                 events.append((record.message.offset, FILED_EVENT.validate_json(value)))
             except ValidationError:
                 self.undecodable += 1
+        self.key_ids.update(i.key_id for _, e in events for i in _named(e))
         decided = _last_decisions(e for _, e in events if isinstance(e, GenericValueDecided))
         for token, decision in decided.items():
             if decision.generic:
@@ -226,6 +237,10 @@ def _generic_first(ordered: list[HistoryRecord]) -> list[HistoryRecord]:
             continue
         decisions[decision.identifier.token] = (record, decision.generic)
     return [*(record for record, generic in decisions.values() if generic), *rest]
+
+
+def _named(event: ComplaintFiled | GenericValueDecided) -> tuple[IdentifierRef, ...]:
+    return event.identifiers if isinstance(event, ComplaintFiled) else (event.identifier,)
 
 
 def _last_decisions(decisions: Iterable[GenericValueDecided]) -> dict[str, GenericValueDecided]:

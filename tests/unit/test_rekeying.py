@@ -111,3 +111,14 @@ def test_a_generic_value_decided_under_an_old_key_holds_the_value_under_the_new_
 
     assert f"identifier:{NEWER}" in replay.clusters
     assert f"identifier:{OLD}" not in replay.clusters
+
+
+def test_the_replay_counts_identifiers_left_under_a_key_no_map_reaches() -> None:
+    replay = Replay(MatchingRules(), rotations=ROTATIONS)
+
+    replay.identifiers([
+        sighting(1, OLD, "dev", partition=0, offset=900),
+        sighting(2, "d" * 64, "lost-key", partition=1, offset=3),
+    ])  # fmt: skip
+
+    assert replay.key_ids == {"2028-01": 1, "lost-key": 1}
