@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from harness import localbroker
 from harness.localbroker import free_port
 
 
@@ -21,5 +22,7 @@ def test_a_port_the_kernel_offers_again_is_not_handed_out_twice(
             return ("127.0.0.1", next(offered))
 
     monkeypatch.setattr(socket, "socket", Probe)
+    # Only this test's ports: the session's brokers and services may have had 47001 already.
+    monkeypatch.setattr(localbroker, "_HANDED_OUT", set())
 
     assert [free_port(), free_port()] == [47001, 47002]
