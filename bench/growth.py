@@ -42,7 +42,8 @@ from bench.matcher import cpu_seconds
 from bench.report import Figure, Result, line_chart, publish
 from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import provision_topics
-from harness.localbroker import LocalBroker, free_port
+from harness.localbroker import LocalBroker
+from harness.ports import free_port
 from harness.processes import ServiceProcess, metric_samples, metric_value
 from schemas.topics import (
     CLUSTERS_CHANGELOG,

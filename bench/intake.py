@@ -29,7 +29,8 @@ from bench.matcher import DISTRICTS, cpu_seconds
 from bench.report import Figure, Result, bar_chart, publish
 from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import provision_topics
-from harness.localbroker import LocalBroker, free_port
+from harness.localbroker import LocalBroker
+from harness.ports import free_port
 from harness.processes import ServiceProcess, wait_until_answering
 from harness.synthetic import complaint_stream
 from harness.testbed import UNLIMITED, api_key, write_districts_file

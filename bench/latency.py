@@ -37,7 +37,8 @@ from bench.matcher import DISTRICTS
 from bench.report import Figure, Result, bar_chart, line_chart, publish
 from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import provision_topics
-from harness.localbroker import LocalBroker, free_port
+from harness.localbroker import LocalBroker
+from harness.ports import free_port
 from harness.processes import ServiceProcess, metric_value
 from harness.receiver import WebhookReceiver
 from harness.synthetic import complaint_stream
@@ -211,7 +212,7 @@ class Pipeline:
             time.sleep(0.25)
 
     def _raised_if_idle(self) -> float | None:
-        matcher, notifier = self.matcher.base_url, self.notifier.base_url
+        matcher, notifier = self.matcher.base_url, self.notifier.metrics_url
         position = metric_value(matcher, "crosslink_matcher_position",
                                 topic=IDENTIFIER_SIGHTED.name)  # fmt: skip
         raised = metric_value(matcher, "crosslink_matcher_alerts_raised_total")

@@ -28,7 +28,8 @@ from bench.brokers import child_environment
 from bench.report import Figure, Result, bar_chart, publish
 from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import provision_topics
-from harness.localbroker import LocalBroker, free_port
+from harness.localbroker import LocalBroker
+from harness.ports import free_port
 from harness.processes import ServiceProcess, metric_value
 from harness.synthetic import complaint_stream
 from schemas.api import ComplaintSubmission

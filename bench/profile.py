@@ -24,7 +24,8 @@ from pathlib import Path
 
 from bench.matcher import COPY, EVENTS, OUTPUT, cpu_seconds, produce, sightings
 from crosslink.provisioning import provision_topics
-from harness.localbroker import LocalBroker, free_port
+from harness.localbroker import LocalBroker
+from harness.ports import free_port
 from harness.processes import ServiceProcess, metric_value
 from schemas.topics import IDENTIFIER_SIGHTED
 

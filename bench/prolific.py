@@ -28,7 +28,8 @@ from bench.growth import Broker, Measured, on_disk
 from bench.growth_rows import DISTRICTS, Batch, StateStore, batches, row, warm_up
 from bench.report import Figure, Result, line_chart, publish
 from crosslink.provisioning import provision_topics
-from harness.localbroker import LocalBroker, free_port
+from harness.localbroker import LocalBroker
+from harness.ports import free_port
 from schemas.events import CaseRef, IdentifierRef, IdentifierSighted
 from schemas.identifiers import IdentifierType
 from services.matcher.matching import MatchingRules, TokenState, on_sighting

@@ -11,6 +11,8 @@ from pathlib import Path
 import typer
 
 from cli import operations
+from cli.audit import audit
+from cli.officers import officers
 from cli.operations import console
 from crosslink.directory import hash_api_key
 
@@ -24,6 +26,8 @@ app.add_typer(operations.dead_letters, name="dead-letters")
 app.add_typer(operations.directory, name="directory")
 app.add_typer(operations.deliveries, name="deliveries")
 app.add_typer(operations.generic_values, name="generic-values")
+app.add_typer(officers, name="officers")
+app.add_typer(audit, name="audit")
 
 
 @app.command()

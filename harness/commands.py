@@ -28,7 +28,8 @@ console = Console(soft_wrap=True)
 
 def register(app: typer.Typer) -> None:
     """Add the harness's commands to the `crosslink` command."""
-    for command in (up, broker, fetch_broker, pki, demo, demo_receiver, demo_mail, contracts):
+    commands = (up, broker, fetch_broker, pki, demo, demo_code, demo_receiver, demo_mail, contracts)
+    for command in commands:
         app.command()(command)
 
 
@@ -113,6 +114,14 @@ def demo(
             time.sleep(1 / rate)
     console.print(f"posted {count} complaint(s), {refused} not accepted")
     raise typer.Exit(1 if refused else 0)
+
+
+def demo_code(username: str) -> None:
+    """The code a demo account's authenticator app shows now (make up prints the accounts)."""
+    from harness.demo_accounts import demo_secret
+    from services.notifier.accounts.credentials import code_at
+
+    console.print(code_at(demo_secret(username), time.time()))
 
 
 def demo_receiver(port: int = 9000) -> None:

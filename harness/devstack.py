@@ -18,11 +18,16 @@ from typing import IO
 
 from rich.console import Console
 
+from crosslink.directory import load_directory
 from crosslink.provisioning import Replication, provision
+from crosslink.settings import from_environment
+from harness.demo_accounts import DEMO_PASSWORD, ensure_demo_accounts
 from harness.localbroker import STATE_DIR, Brokers, configured_kafka, local_kafka, operator_hint
 from harness.processes import ServiceFailed, ServiceProcess
+from services.notifier.config import NotifierSettings
 
 DEFAULT_PORTS = {"intake": 8000, "matcher": 6066, "notifier": 8002}
+NOTIFIER_METRICS_PORT = 9102
 DEMO_MAIL_PORT = 2525
 READY_TIMEOUT_S = 180.0  # the matcher recovers its tables before it answers ready
 console = Console(stderr=True, soft_wrap=True)
@@ -46,6 +51,10 @@ def run_stack(*, with_demo_receiver: bool = True, nodes: int = 1) -> int:
             kafka = local
         replication = Replication.on(nodes)
         provision(kafka.access, replication=replication)
+        notifier = from_environment(NotifierSettings)
+        accounts = ensure_demo_accounts(
+            notifier.database_url, load_directory(notifier.districts_file)
+        )
         children: list[subprocess.Popen[bytes]] = []
         env = {
             "CROSSLINK_LOG_FORMAT": children_log_format(),
@@ -67,7 +76,8 @@ def run_stack(*, with_demo_receiver: bool = True, nodes: int = 1) -> int:
             env |= {"CROSSLINK_SMTP_HOST": "127.0.0.1", "CROSSLINK_SMTP_PORT": str(DEMO_MAIL_PORT)}
         services = []
         for name, port in DEFAULT_PORTS.items():
-            service = ServiceProcess(name, port, env=env, kafka=kafka).start()
+            metrics = NOTIFIER_METRICS_PORT if name == "notifier" else None
+            service = ServiceProcess(name, port, env, kafka=kafka, metrics_port=metrics).start()
             stack.callback(service.stop)
             _relay(name, service.process.stdout)
             children.append(service.process)
@@ -80,8 +90,13 @@ def run_stack(*, with_demo_receiver: bool = True, nodes: int = 1) -> int:
             return 1
         console.print(
             "[bold green]crosslink is up:[/] intake http://127.0.0.1:8000/docs, matcher "
-            ":6066/metrics, notifier :8002/docs (inbox), demo receiver :9000, demo mail :2525. "
-            "Ctrl-C stops all."
+            ":6066/metrics, notifier :8002/console and /docs (metrics :9102), demo receiver "
+            ":9000, demo mail :2525. Ctrl-C stops all."
+        )
+        console.print(
+            f"[bold]district console[/] http://127.0.0.1:8002/console: sign in as "
+            f"{', '.join(accounts)}, password {DEMO_PASSWORD}, code from "
+            "`crosslink demo-code <username>`."
         )
         status = _wait(stop, children)
         console.print("[bold]stopping crosslink ...")

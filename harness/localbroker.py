@@ -10,9 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
 import subprocess
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +27,7 @@ from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import ADMIN, Replication
 from crosslink.settings import REPO_ROOT, CommonSettings
 from harness.localpki import LocalPki
+from harness.ports import free_port, port_is_free
 from harness.processes import terminate
 
 KAFKA_DEPLOY_DIR = REPO_ROOT / "deploy" / "kafka"
@@ -72,30 +71,6 @@ def fetch_jars(libs_dir: Path | None = None) -> Path:
     partial.rename(libs_dir)
     done_marker.touch()
     return libs_dir
-
-
-_HANDED_OUT: set[int] = set()
-_HANDING_OUT = threading.Lock()
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now, and that this process has
-    not been given before: the kernel may offer a port again as soon as the probe closes, and
-    a broker once got one port for both its listeners (Kafka refuses to format its storage)."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        with _HANDING_OUT:
-            if port not in _HANDED_OUT:
-                _HANDED_OUT.add(port)
-                return port
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    """True when nothing listens on `host`:`port`."""
-    with socket.socket() as sock:
-        return sock.connect_ex((host, port)) != 0
 
 
 def metadata_request_succeeds(access: KafkaAccess, timeout_s: float = 5.0) -> bool:

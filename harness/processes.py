@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from crosslink.settings import REPO_ROOT
+from harness.ports import free_port
 
 if TYPE_CHECKING:
     from harness.localbroker import Brokers
@@ -26,6 +27,8 @@ SERVICES = {
     "matcher": ("services.matcher", "CROSSLINK_MATCHER_PORT"),
     "notifier": ("services.notifier", "CROSSLINK_NOTIFIER_PORT"),
 }
+# A service whose /metrics is on a port of its own, away from the port people reach.
+METRICS_PORTS = {"notifier": "CROSSLINK_NOTIFIER_METRICS_PORT"}
 
 
 class ServiceFailed(RuntimeError):
@@ -88,11 +91,19 @@ class ServiceProcess:
     env: dict[str, str]
     log_path: Path | None = None
     kafka: Brokers | None = None
+    metrics_port: int | None = None  # a free one, for a service in METRICS_PORTS, if not given
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def metrics_url(self) -> str:
+        """Where its /metrics is served."""
+        if self.metrics_port is None:
+            return self.base_url
+        return f"http://127.0.0.1:{self.metrics_port}"
 
     @property
     def process(self) -> subprocess.Popen[bytes]:
@@ -103,6 +114,9 @@ class ServiceProcess:
         module, port_variable = SERVICES[self.name]
         own = self.kafka.access_as(self.name).environment() if self.kafka else {}
         env = {**os.environ, **own, **self.env, port_variable: str(self.port)}
+        if self.name in METRICS_PORTS:
+            self.metrics_port = self.metrics_port or free_port()
+            env[METRICS_PORTS[self.name]] = str(self.metrics_port)
         with ExitStack() as stack:
             output: IO[bytes] | int = subprocess.PIPE
             if self.log_path is not None:

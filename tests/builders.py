@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crosslink.directory import District, DistrictsDirectory
 from crosslink.i18n import translator
 from crosslink.reasons import word
 from schemas.events import (
@@ -22,6 +23,9 @@ from schemas.events import (
 from schemas.identifiers import IdentifierType
 from schemas.topics import COMPLAINTS_FILED, IDENTIFIER_SIGHTED
 from services.matcher.batches import HistoryRecord, Position
+from services.notifier.accounts.enrolment import new_account
+from services.notifier.accounts.roles import Role
+from services.notifier.store.officers import Officer
 
 
 def complaint_body(
@@ -120,4 +124,30 @@ def filed_record(n: int) -> HistoryRecord:
                            received_at=HISTORY_NOW)  # fmt: skip
     return HistoryRecord(
         Position(COMPLAINTS_FILED.name, 0, n), b"k", filed.model_dump_json().encode()
+    )
+
+
+OFFICER_PASSWORD = "correct horse battery staple"
+
+
+def officer_account(
+    username: str = "mum.io",
+    *,
+    role: Role = Role.INVESTIGATING_OFFICER,
+    district: str | None = "MH-MUM",
+    state: str | None = None,
+    password: str = OFFICER_PASSWORD,
+) -> Officer:
+    """An active account that has never signed in (made as `crosslink officers add` makes one,
+    against a directory holding just the place it serves)."""
+    place = District(code=district or "MH-MUM", name="Somewhere", state=state or "Maharashtra")
+    return new_account(
+        username=username,
+        name=f"Officer {username}",
+        role=role,
+        district=district,
+        state=state,
+        password=password,
+        directory=DistrictsDirectory(districts=(place,)),
+        now=datetime(2026, 12, 1, tzinfo=UTC),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +16,8 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import provision, provision_topics
-from harness.localbroker import Brokers, ExternalKafka, LocalBroker, configured_kafka, free_port
+from harness.localbroker import Brokers, ExternalKafka, LocalBroker, configured_kafka
+from harness.ports import free_port
 from harness.processes import metric_samples
 from harness.testbed import OPERATOR_KEY as OPERATOR_KEY
 from harness.testbed import REGISTRY_ADMIN_KEY as REGISTRY_ADMIN_KEY
@@ -24,6 +27,10 @@ from harness.testbed import contact_address as contact_address
 from harness.testbed import webhook_secret as webhook_secret
 from harness.testbed import write_districts_file as write_districts_file
 from schemas.topics import MATCHER_APP_ID
+from services.notifier.accounts.roles import Role
+from services.notifier.store.database import open_database
+from services.notifier.store.officers import Officer, Officers
+from tests.builders import officer_account
 from tests.postgres import LocalPostgres, postgres_bin
 
 
@@ -176,3 +183,28 @@ def _end_offsets(
     finally:
         consumer.close()
         admin.close()
+
+
+def enrol(
+    database_url: str,
+    district: str | None = None,
+    *,
+    role: Role = Role.INVESTIGATING_OFFICER,
+    state: str | None = None,
+) -> Officer:
+    """A new account in a notifier's database (as `crosslink officers add` makes one), under a
+    name of its own: a code is used once, so each sign-in in a test gets its own account."""
+    prefix = (district or state or role.value).lower().replace(" ", "-")
+    account = officer_account(
+        f"{prefix}-{uuid.uuid4().hex[:8]}", role=role, district=district, state=state
+    )
+
+    async def add() -> None:
+        database = await open_database(database_url)
+        try:
+            await Officers(database).add(account)
+        finally:
+            await database.dispose()
+
+    asyncio.run(add())
+    return account

@@ -20,6 +20,7 @@ from services.intake.errors import BrokerUnavailable
 from services.intake.publisher import Record
 from services.matcher.batches import HistoryRecord
 from services.matcher.rematch import Row, RowWrite
+from services.notifier.audit.chain import AuditEvent
 from services.notifier.retries import AttemptResult, RetryAt
 from services.notifier.routing import PlannedDelivery
 from services.notifier.slots import Room
@@ -338,3 +339,16 @@ class FakeHistory:
         if name == self.crash_at:
             raise Crashed(name)
         self.effects.append(name)
+
+
+class FakeAuditTrail:
+    """The audit trail as a list of what was recorded, once per entry id."""
+
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+
+    async def append(self, event: AuditEvent) -> AuditEvent | None:
+        if any(known.entry_id == event.entry_id for known in self.events):
+            return None
+        self.events.append(event)
+        return event

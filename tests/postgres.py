@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from types import TracebackType
 
-from harness.localbroker import free_port
+from harness.ports import free_port
 
 USER = "crosslink"
 

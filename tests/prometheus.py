@@ -14,7 +14,7 @@ import httpx
 import yaml
 
 from crosslink.settings import REPO_ROOT
-from harness.localbroker import free_port
+from harness.ports import free_port
 from harness.processes import ServiceFailed, wait_until_answering
 
 RULES = REPO_ROOT / "deploy" / "prometheus" / "alerts.yml"

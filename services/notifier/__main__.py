@@ -1,4 +1,5 @@
-"""`python -m services.notifier`: run the notifier (metrics on CROSSLINK_NOTIFIER_PORT, 8002)."""
+"""`python -m services.notifier`: run the notifier (console and API on CROSSLINK_NOTIFIER_PORT,
+8002; metrics on CROSSLINK_NOTIFIER_METRICS_PORT, 9102)."""
 
 import uvicorn
 

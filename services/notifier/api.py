@@ -21,6 +21,7 @@ from schemas.api import (
     OperatorAlert,
 )
 from schemas.events import AlertKind
+from services.notifier.audit.events import by_key
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.lifecycle import StatusConflict
 from services.notifier.state import NotifierDep
@@ -87,17 +88,26 @@ async def list_alerts(
 
 
 @router.get("/v1/inbox/alerts/{alert_id}", response_model=InboxAlert, responses=_PROBLEMS)
-async def get_alert(alert_id: str, district: DistrictDep, inbox: InboxDep) -> InboxAlert:
+async def get_alert(
+    alert_id: str, district: DistrictDep, inbox: InboxDep, notifier: NotifierDep
+) -> InboxAlert:
     """One alert in your district's inbox; another district's alert id answers 404."""
     item = await inbox.get(district.code, alert_id)
     if item is None:
         raise AlertNotFound(f"your district's inbox has no alert {alert_id}")
+    await notifier.audit.append(
+        by_key(district.code, "alert.viewed", at=utc_now(), target=alert_id)
+    )
     return item
 
 
 @router.post("/v1/inbox/alerts/{alert_id}/status", response_model=InboxAlert, responses=_PROBLEMS)
 async def change_status(
-    alert_id: str, change: InboxStatusChange, district: DistrictDep, inbox: InboxDep
+    alert_id: str,
+    change: InboxStatusChange,
+    district: DistrictDep,
+    inbox: InboxDep,
+    notifier: NotifierDep,
 ) -> InboxAlert:
     """Acknowledge an alert, or mark it actioned or closed with a note saying what was done."""
     try:
@@ -106,6 +116,10 @@ async def change_status(
         raise StatusConflictProblem(str(error)) from None
     if item is None:
         raise AlertNotFound(f"your district's inbox has no alert {alert_id}")
+    changed = by_key(
+        district.code, "alert.status_changed", at=utc_now(), target=alert_id, status=change.status
+    )
+    await notifier.audit.append(changed)
     return item
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry, make_asgi_app
+from prometheus_client import CollectorRegistry, start_http_server
 
 from crosslink.clock import utc_now
 from crosslink.directory import LiveDirectory
@@ -31,8 +31,10 @@ from services.notifier.metrics import NotifierMetrics
 from services.notifier.retries import RetryPolicy
 from services.notifier.routing import PlannedDelivery, deliveries_for
 from services.notifier.state import Notifier
+from services.notifier.store.audit import AuditLog
 from services.notifier.store.database import open_database
 from services.notifier.store.inbox import Inbox
+from services.notifier.store.officers import Officers
 from services.notifier.store.outbox import Outbox
 from services.notifier.storing import AlertsIntoOutbox
 
@@ -49,6 +51,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
         reload_on_sighup(directory)
         check_fonts(settings.console_fonts_dir)
         async with AsyncExitStack() as stack:
+            _serve_metrics(settings, registry, stack)
             notifier = await _assembled(settings, directory, metrics, stack)
             app.state.notifier = notifier
             tasks = [
@@ -66,9 +69,25 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     directory = install_guards(app, settings)
     app.include_router(router)
     install_console(app)
-    app.mount("/metrics", make_asgi_app(registry))
     install_problem_handlers(app)
     return app
+
+
+def _serve_metrics(
+    settings: NotifierSettings, registry: CollectorRegistry, stack: AsyncExitStack
+) -> None:
+    """/metrics on the monitoring port, stopped with `stack`."""
+    host, port = settings.notifier_metrics_host, settings.notifier_metrics_port
+    try:
+        server, thread = start_http_server(port, addr=host, registry=registry)
+    except OSError as error:
+        raise RuntimeError(
+            f"the notifier cannot serve its metrics on {host}:{port} ({error}); set "
+            "CROSSLINK_NOTIFIER_METRICS_PORT to a free port"
+        ) from error
+    stack.callback(thread.join, 5)
+    stack.callback(server.server_close)
+    stack.callback(server.shutdown)
 
 
 async def _assembled(
@@ -90,6 +109,9 @@ async def _assembled(
         inbox=Inbox(database),
         dispatcher=dispatcher,
         signed_out=SignedOut(database),
+        officers=Officers(database),
+        audit=AuditLog(database),
+        metrics=metrics,
         consuming=asyncio.Event(),
     )
 
@@ -118,6 +140,7 @@ def _workers(
         dead_letters = KafkaDeadLetters(kafka, client_id=group_id)
         alerts = AlertsIntoOutbox(
             outbox=notifier.outbox,
+            audit=notifier.audit,
             plan=plan,
             dispatcher=notifier.dispatcher,
             dead_letters=dead_letters,

@@ -22,6 +22,10 @@ Seconds = Annotated[float, Field(ge=0)]
 class NotifierSettings(CommonSettings):
     notifier_host: str = "127.0.0.1"
     notifier_port: int = 8002
+    # Prometheus's own port: the console's port serves no /metrics, since the metrics count
+    # each district's alerts (docs/metrics.md). Bind it where only the monitoring system reaches.
+    notifier_metrics_host: str = "127.0.0.1"
+    notifier_metrics_port: int = 9102
     # Notifiers sharing a group share the alert partitions (and must share the database).
     # It begins with crosslink-notifier: the notifier's permission is on that prefix.
     notifier_group_id: Annotated[str, Field(pattern=rf"^{NOTIFIER_GROUP_PREFIX}")] = (
@@ -59,6 +63,9 @@ class NotifierSettings(CommonSettings):
     # Cookies are Secure when the request came over https; set this behind a TLS proxy that
     # forwards plain http.
     console_secure_cookies: bool = False
+    # Wrong second-factor codes in a row, after the right password, that lock an account
+    # until `crosslink officers enable` (its password is known to someone without the phone).
+    console_lock_after_wrong_codes: Annotated[int, Field(ge=1)] = 5
     console_poll_interval_s: Annotated[float, Field(gt=0)] = 5.0  # the inbox's live updates
     # Where the console's Devanagari font is read from: Debian's fonts-noto-core.
     console_fonts_dir: Path = Path("/usr/share/fonts/truetype/noto")

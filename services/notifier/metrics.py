@@ -25,6 +25,13 @@ class NotifierMetrics:
             ["outcome"],
             registry=registry,
         )
+        self.sign_ins = Counter(
+            "crosslink_console_sign_ins_total",
+            "Console sign-ins by result: signed_in, wrong_password (or no such account), "
+            "wrong_code (the right password, a wrong or used second factor), locked, disabled.",
+            ["result"],
+            registry=registry,
+        )
         self.consumer_lag = Gauge(
             "crosslink_notifier_consumer_lag",
             "Alerts on a partition of the alert topic not yet stored by the notifier (end "

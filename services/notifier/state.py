@@ -12,7 +12,10 @@ from fastapi import Depends, Request
 from services.notifier.config import NotifierSettings
 from services.notifier.console.signouts import SignedOut
 from services.notifier.dispatcher import Dispatcher
+from services.notifier.metrics import NotifierMetrics
+from services.notifier.store.audit import AuditLog
 from services.notifier.store.inbox import Inbox
+from services.notifier.store.officers import Officers
 from services.notifier.store.outbox import Outbox
 
 
@@ -23,6 +26,9 @@ class Notifier:
     inbox: Inbox
     dispatcher: Dispatcher
     signed_out: SignedOut  # console sessions signed out before they expire
+    officers: Officers
+    audit: AuditLog
+    metrics: NotifierMetrics
     consuming: asyncio.Event  # set while the alert consumer runs: the notifier is ready
 
 

@@ -1,7 +1,8 @@
 """What the notifier does with each alert it consumes: decode it, plan its deliveries, store
-them in the outbox (their first attempts start at once), record an operator alert, and set
-aside as a dead letter what cannot be decoded or stored. Once `store` returns, every record
-given is stored or dead-lettered, so its offset may be committed (services/notifier/consumer.py).
+them in the outbox (their first attempts start at once), record an operator alert (and an
+operator's decision on the audit trail), and set aside as a dead letter what cannot be decoded
+or stored. Once `store` returns, every record given is stored or dead-lettered, so its offset
+may be committed (services/notifier/consumer.py).
 
 Kafka stays outside: records come in, dead letters go out through the `DeadLetters` port.
 """
@@ -17,6 +18,8 @@ from sqlalchemy.exc import DataError
 
 from crosslink.clock import Clock, utc_now
 from schemas.events import AlertRaised
+from services.notifier.audit.chain import AuditEvent
+from services.notifier.audit.events import decision
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.routing import PlannedDelivery
@@ -45,11 +48,17 @@ class DeadLetters(Protocol):
         """Keep `record` aside with `reason`, durably, before returning."""
 
 
+class AuditTrail(Protocol):
+    async def append(self, event: AuditEvent) -> object:
+        """Record `event` durably (once, by its id) before returning."""
+
+
 class AlertsIntoOutbox:
     def __init__(
         self,
         *,
         outbox: DeliveryStore,
+        audit: AuditTrail,
         plan: Callable[[AlertRaised], Sequence[PlannedDelivery]],
         dispatcher: Dispatcher,
         dead_letters: DeadLetters,
@@ -57,6 +66,7 @@ class AlertsIntoOutbox:
         clock: Clock = utc_now,
     ) -> None:
         self._outbox = outbox
+        self._audit = audit
         self._plan = plan
         self._dispatcher = dispatcher
         self._dead_letters = dead_letters
@@ -103,6 +113,9 @@ class AlertsIntoOutbox:
             return None
 
     async def _store_operator_alert(self, alert: AlertRaised) -> None:
+        decided = decision(alert)
+        if decided is not None:  # on the audit trail before the offset moves past it
+            await self._audit.append(decided)
         operator_alert = NewOperatorAlert(
             operator_alert_id=alert.alert_id,
             kind=alert.kind,

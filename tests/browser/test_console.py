@@ -1,7 +1,9 @@
 """An officer's day in the district console, in Debian's headless Chromium, against the whole
-pipeline (intake, matcher, notifier as processes, on a broker of its own): sign in, watch an
-alert arrive without reloading, open it, acknowledge it, see the group it belongs to, sign
-out; another district signs in and cannot open that alert.
+pipeline (intake, matcher, notifier as processes, on a broker of its own): a wrong code is
+refused and counted; sign in with password and code, watch an alert arrive without reloading,
+open it, acknowledge it, see the group it belongs to, sign out; another district's officer
+cannot open that alert, and a state nodal officer sees the state's districts but not another
+state's alert.
 
 The screenshots in docs/console/ come from this test (conftest.SCREENSHOTS_ENV).
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,9 +27,13 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from crosslink.i18n import translator
+from harness.processes import metric_value
+from services.notifier.accounts.credentials import code_at
+from services.notifier.accounts.roles import Role
+from services.notifier.store.officers import Officer as Account
 from tests.browser.conftest import WINDOW, needs_chromium
-from tests.builders import complaint_body, unique_mobile, unique_upi
-from tests.conftest import api_key, contact_address, own_broker
+from tests.builders import OFFICER_PASSWORD, complaint_body, unique_mobile, unique_upi
+from tests.conftest import contact_address, enrol, own_broker
 from tests.e2e.conftest import PIPELINE_TIMEOUT_S, Pipeline, running_pipeline
 
 pytestmark = [
@@ -42,6 +49,7 @@ DISTRICTS = {
     "WB-KOL": ("Kolkata", "West Bengal"),
 }
 LANGUAGES = {"MP-BPL": "hi"}  # the others speak the default, English
+SIGN_INS = "crosslink_console_sign_ins_total"
 SHARED_TITLE = "Identifier shared with other complaints"
 CLUSTER_TITLE = "Complaints linked into one group"
 PAGE_CHANGING = (NoSuchElementException, StaleElementReferenceException)
@@ -78,8 +86,10 @@ def name_districts(path: Path) -> None:
 class Officer:
     """What an officer does in the console, in words a test can read."""
 
-    def __init__(self, browser: webdriver.Chrome, base_url: str, screenshots: Path) -> None:
-        self.browser, self.base_url, self.screenshots = browser, base_url, screenshots
+    def __init__(self, browser: webdriver.Chrome, pipeline: Pipeline, screenshots: Path) -> None:
+        self.browser, self.screenshots = browser, screenshots
+        self.base_url = pipeline.notifier.base_url
+        self.database_url = pipeline.notifier.env["CROSSLINK_DATABASE_URL"]
 
     def until(self, condition: object, timeout_s: float = PIPELINE_TIMEOUT_S) -> object:
         """Wait for `condition`, through pages being replaced while it is asked."""
@@ -90,11 +100,21 @@ class Officer:
     def open(self, path: str) -> None:
         self.browser.get(self.base_url + path)
 
-    def sign_in(self, district: str, name: str) -> None:
-        """With the keyboard only: type the key, press Enter."""
+    def enrolled(self, district: str | None = None, **account: object) -> Account:
+        return enrol(self.database_url, district, **account)  # type: ignore[arg-type]
+
+    def type_sign_in(self, account: Account, code: str | None = None) -> None:
+        """With the keyboard only: name, Tab, password, Tab, the app's code, Enter."""
         self.open("/console/sign-in")
         assert self.unlabelled_fields() == []
-        self.browser.find_element(By.ID, "api_key").send_keys(api_key(district), Keys.ENTER)
+        code = code_at(account.totp_secret, time.time()) if code is None else code
+        self.browser.find_element(By.ID, "username").send_keys(
+            account.username, Keys.TAB, OFFICER_PASSWORD, Keys.TAB, code, Keys.ENTER
+        )
+
+    def sign_in(self, district: str, name: str) -> None:
+        """An officer of `district` signs in, with a new account."""
+        self.type_sign_in(self.enrolled(district))
         self.until(lambda _: self.heading() == "Alerts for your district")
         # The directory's real names arrive with its reload: read the header until they show.
         self.until(lambda _: self.refreshed_header_names(name))
@@ -164,13 +184,14 @@ class Officer:
 
 @pytest.fixture
 def officer(pipeline: Pipeline, browser: webdriver.Chrome, screenshots: Path) -> Officer:
-    return Officer(browser, pipeline.notifier.base_url, screenshots)
+    return Officer(browser, pipeline, screenshots)
 
 
 @needs_chromium
 def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_open_it(
     pipeline: Pipeline, officer: Officer
 ) -> None:
+    metrics = pipeline.notifier.metrics_url
     number, upi = unique_mobile(), unique_upi()
     mumbai = complaint_body("MH-MUM", ("phone", number),
                             police_station="Cyber Police Station West")  # fmt: skip
@@ -180,6 +201,14 @@ def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_
     kolkata = complaint_body("WB-KOL", ("upi", upi.upper()),
                              police_station="Lalbazar Cyber PS",
                              registered_at="2026-11-22T11:05:00+05:30")  # fmt: skip
+
+    # A wrong code after the right password is refused, and counted for the operators.
+    wrong_codes = metric_value(metrics, SIGN_INS, result="wrong_code")
+    mistyped = officer.enrolled("MH-MUM")
+    right = code_at(mistyped.totp_secret, time.time())
+    officer.type_sign_in(mistyped, code=f"{(int(right) + 1) % 1_000_000:06d}")
+    officer.until(lambda _: "The code is not right" in officer.text("#sign-in-error"))
+    assert metric_value(metrics, SIGN_INS, result="wrong_code") == wrong_codes + 1
 
     # Mumbai signs in to an empty inbox; two matching complaints arrive while it is open.
     officer.sign_in("MH-MUM", "Mumbai")
@@ -262,6 +291,15 @@ def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_
     officer.browser.get(alert_url)
     assert officer.heading() == "Not found"
     assert bhopal["complaint_id"] not in officer.browser.page_source
+    officer.browser.delete_all_cookies()  # another officer at another PC
+
+    # West Bengal's state nodal officer: the state's district, and not Maharashtra's alert.
+    officer.type_sign_in(officer.enrolled(role=Role.STATE_NODAL_OFFICER, state="West Bengal"))
+    officer.until(lambda _: officer.heading() == "Districts of West Bengal")
+    assert "Kolkata" in officer.text("#districts")
+    assert "Mumbai" not in officer.text("#districts")
+    officer.browser.get(alert_url)
+    assert officer.heading() == "Not found"
 
 
 # What a Hindi page may show in Latin letters: the product's name, codes, and each language's
@@ -313,20 +351,27 @@ def test_an_officer_reads_the_console_in_hindi_with_no_english_outside_identifie
         *(name for pair in DISTRICTS.values() for name in pair), EXAMPLE_PHONE,
     ]  # fmt: skip
 
-    # The sign-in page in the browser's English; the officer picks Hindi, mistypes the key.
+    # The sign-in page in the browser's English; the officer picks Hindi, mistypes the password.
+    account = officer.enrolled("MP-BPL")
+    data.append(account.name)  # the officer's own name, as the account has it
     officer.open("/console/sign-in")
     officer.click('.languages a[lang="hi"]')
     officer.until(lambda _: officer.heading() == hindi.gettext("Sign in"))
-    officer.browser.find_element(By.ID, "api_key").send_keys("not-a-key", Keys.ENTER)
-    wrong = hindi.gettext("That key is not known to crosslink. Check it and try again.")
+    officer.browser.find_element(By.ID, "username").send_keys(
+        account.username, Keys.TAB, "not the password", Keys.TAB, "123456", Keys.ENTER
+    )
+    wrong = hindi.gettext("The username or password is not right. Check them and try again.")
     officer.until(lambda _: officer.text("#sign-in-error") == wrong)
     assert officer.browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "hi"
     assert english_words(officer, data) == set()
     assert devanagari_font_loaded(officer)
     officer.screenshot("hi-sign-in")
 
-    # Bhopal's key: its inbox, live, in Hindi.
-    officer.browser.find_element(By.ID, "api_key").send_keys(api_key("MP-BPL"), Keys.ENTER)
+    # Bhopal's officer: its inbox, live, in Hindi.
+    code = code_at(account.totp_secret, time.time())
+    officer.browser.find_element(By.ID, "username").send_keys(
+        account.username, Keys.TAB, OFFICER_PASSWORD, Keys.TAB, code, Keys.ENTER
+    )
     officer.until(lambda _: officer.heading() == hindi.gettext("Alerts for your district"))
     for complaint in (bhopal, mumbai, kolkata):
         pipeline.post(complaint)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from harness.localbroker import LocalBroker, free_port
+from harness.localbroker import LocalBroker
+from harness.ports import free_port
 from harness.processes import ServiceProcess, metric_value
 from tests.chaos.conftest import (
     CHAOS_MARKS,

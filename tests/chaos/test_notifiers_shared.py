@@ -7,7 +7,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from harness.localbroker import LocalBroker, free_port
+from harness.localbroker import LocalBroker
+from harness.ports import free_port
 from harness.processes import ServiceProcess
 from tests.chaos.conftest import CHAOS_MARKS, Poster, Scenario, Workload, chaos_pipeline, scaled
 from tests.postgres import LocalPostgres

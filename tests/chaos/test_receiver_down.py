@@ -48,7 +48,7 @@ def test_a_receiver_down_past_the_retry_horizon_gets_every_alert_after_a_replay(
         pipeline.wait_until_idle()  # every delivery to it delivered or dead-lettered
         dead = pipeline.operator("GET", "/v1/operator/outbox")["deliveries"]["webhook"]["dead"]
         dead_letter_alerts = metric_value(
-            pipeline.notifier.base_url,
+            pipeline.notifier.metrics_url,
             "crosslink_notifier_operator_alerts_total",
             kind="delivery_dead_lettered",
         )

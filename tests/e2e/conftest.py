@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from crosslink.kafka_access import KafkaAccess
-from harness.localbroker import Brokers, free_port
+from harness.localbroker import Brokers
+from harness.ports import free_port
 from harness.processes import ServiceProcess
 from harness.receiver import ReceivedWebhook, WebhookReceiver
 from schemas.topics import ALERT_RAISED, COMPLAINTS_FILED, IDENTIFIER_SIGHTED

@@ -14,7 +14,7 @@ import pytest
 
 from crosslink.kafka_access import KafkaAccess
 from harness import oracle
-from harness.localbroker import free_port
+from harness.ports import free_port
 from harness.processes import ServiceProcess
 from harness.synthetic import DISTRICTS, complaint_stream
 from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED

@@ -21,7 +21,7 @@ from kafka import KafkaProducer
 
 from bench.growth_rows import Record, Sighting, StateStore, batches, filler
 from crosslink.kafka_access import KafkaAccess
-from harness.localbroker import free_port
+from harness.ports import free_port
 from harness.processes import ServiceProcess, metric_samples, metric_value
 from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED, STATE_CHANGELOG
 from tests.conftest import own_broker, read_topic, wait_until_processed

@@ -125,9 +125,9 @@ def test_no_topic_log_metric_or_webhook_carries_a_raw_identifier(pipeline: Pipel
     assert scanned > 0
     elsewhere = {
         f"{name} metrics": httpx.get(f"{url}/metrics", timeout=10, follow_redirects=True).text
-        for name, url in (("intake", pipeline.intake.base_url),
-                          ("matcher", pipeline.matcher.base_url),
-                          ("notifier", pipeline.notifier.base_url))
+        for name, url in (("intake", pipeline.intake.metrics_url),
+                          ("matcher", pipeline.matcher.metrics_url),
+                          ("notifier", pipeline.notifier.metrics_url))
     }  # fmt: skip
     for service in ("intake", "matcher", "notifier"):
         elsewhere[f"{service} log"] = json.dumps(pipeline.log_lines(service))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.localbroker import Brokers, free_port
+from harness.localbroker import Brokers
+from harness.ports import free_port
 from harness.processes import ServiceProcess
 from tests.conftest import write_districts_file
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
 import re
 import signal
 import smtplib
+import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -24,7 +27,9 @@ from typer.testing import CliRunner
 from cli.app import app
 from crosslink.provisioning import INTAKE, provision_topics
 from harness.contracts import CONTRACTS_DIR
-from harness.localbroker import Brokers, free_port, port_is_free
+from harness.demo_accounts import DEMO_PASSWORD
+from harness.localbroker import Brokers
+from harness.ports import free_port, port_is_free
 from harness.processes import ServiceProcess, wait_until_answering
 from schemas.events import GenericValueDecided
 from schemas.topics import (
@@ -34,8 +39,11 @@ from schemas.topics import (
     REGISTRY_ENTRY_ADDED,
     TopicSpec,
 )
+from services.notifier.audit.chain import AuditEvent
 from services.notifier.signing import signed_headers
-from tests.builders import unique_mobile
+from services.notifier.store.audit import AuditLog
+from services.notifier.store.database import open_database
+from tests.builders import OFFICER_PASSWORD, unique_mobile
 from tests.conftest import OPERATOR_KEY, read_topic, write_districts_file
 
 pytestmark = pytest.mark.integration
@@ -43,12 +51,14 @@ runner = CliRunner()
 COMMANDS = {
     "up", "broker", "fetch-broker", "pki", "registry-import", "rematch", "rekey", "hash-key",
     "demo-receiver", "demo-mail", "contracts", "demo", "topics", "dead-letters", "directory",
-    "deliveries", "generic-values",
+    "deliveries", "generic-values", "officers", "demo-code", "audit",
 }  # fmt: skip
 
 
-def crosslink(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    result = runner.invoke(app, list(args), env=env)
+def crosslink(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env=env, input=stdin)
     return result.exit_code, result.output
 
 
@@ -196,6 +206,79 @@ def test_directory_check_accepts_a_valid_file_and_names_each_problems_line(
     assert f"line {line}: districts[1].code" in problems
 
 
+def test_officers_are_added_listed_disabled_and_enabled_and_a_bad_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "CROSSLINK_DISTRICTS_FILE": str(
+            write_districts_file(tmp_path / "districts.yaml", {"MH-MUM": None})
+        ),
+        "CROSSLINK_DATABASE_URL": f"sqlite:///{tmp_path / 'notifier.db'}",
+        "COLUMNS": "200",
+    }
+    add = ("officers", "add", "mum.io", "--name", "Insp. A. Patil", "--password-stdin")
+
+    added, printed = crosslink(
+        *add, "--role", "investigating_officer", "--district", "MH-MUM", env=env,
+        stdin=f"{OFFICER_PASSWORD}\n",
+    )  # fmt: skip
+    again, taken = crosslink(
+        *add, "--role", "investigating_officer", "--district", "MH-MUM", env=env,
+        stdin=f"{OFFICER_PASSWORD}\n",
+    )  # fmt: skip
+    nowhere, unscoped = crosslink(
+        *add[:2], "pun.io", *add[3:], "--role", "cell_in_charge", env=env,
+        stdin=f"{OFFICER_PASSWORD}\n",
+    )  # fmt: skip
+    weak, short = crosslink(
+        *add[:2], "pun.io", *add[3:], "--role", "operator", env=env, stdin="short\n"
+    )
+    disabled, _ = crosslink("officers", "disable", "mum.io", env=env)
+    _, listed = crosslink("officers", "list", env=env)
+    enabled, _ = crosslink("officers", "enable", "mum.io", env=env)
+    unknown, _ = crosslink("officers", "disable", "nobody", env=env)
+
+    assert added == 0
+    assert "otpauth://totp/crosslink:mum.io?secret=" in printed
+    assert OFFICER_PASSWORD not in printed
+    assert (again, nowhere, weak, unknown) == (1, 1, 1, 1)
+    assert "already an account named mum.io" in taken
+    assert "serves in one district" in unscoped
+    assert "12 characters" in short
+    assert disabled == enabled == 0
+    assert re.search(r"mum\.io .* investigating_officer .* MH-MUM .* disabled .* never", listed)
+
+
+def test_audit_verify_passes_an_intact_trail_and_names_an_edited_entry(tmp_path: Path) -> None:
+    database = tmp_path / "notifier.db"
+    env = {"CROSSLINK_DATABASE_URL": f"sqlite:///{database}"}
+    asyncio.run(write_audit_entries(env["CROSSLINK_DATABASE_URL"], 3))
+
+    intact, said = crosslink("audit", "verify", env=env)
+    with sqlite3.connect(database) as db:  # someone with the database file, not crosslink
+        db.execute("DROP TRIGGER audit_log_no_update")
+        db.execute("UPDATE audit_log SET actor = 'officer:someone-else' WHERE seq = 2")
+    tampered, named = crosslink("audit", "verify", env=env)
+
+    assert intact == 0
+    assert "intact: 3 entries" in said
+    assert tampered == 1
+    assert "entry 2: edited" in named
+
+
+async def write_audit_entries(database_url: str, count: int) -> None:
+    database = await open_database(database_url)
+    try:
+        for n in range(count):
+            event = AuditEvent(
+                entry_id=f"e-{n}", at=datetime(2026, 12, 3, tzinfo=UTC), actor="officer:mum.io",
+                action="alert.viewed", district="MH-MUM", target=f"a-{n}", detail="{}",
+            )  # fmt: skip
+            await AuditLog(database).append(event)
+    finally:
+        await database.dispose()
+
+
 def test_demo_posts_a_stream_every_complaint_accepted(
     intake: ServiceProcess, tmp_path: Path
 ) -> None:
@@ -330,9 +413,25 @@ def test_up_runs_the_whole_system_until_ctrl_c(kafka: Brokers, tmp_path: Path) -
     stack = Background("up", env=env)
 
     stack.wait_for_line("crosslink is up")
+    accounts = stack.wait_for_line("district console")
     for url in ("http://127.0.0.1:8000/readyz", "http://127.0.0.1:8002/readyz"):
         wait_until_answering(url, stack.process, name="crosslink up", timeout_s=90)
+    # The demo account make up printed signs in, with the code `crosslink demo-code` shows.
+    with httpx.Client(base_url="http://127.0.0.1:8002", timeout=10) as browser:
+        page = browser.get("/console/sign-in").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        _, code = crosslink("demo-code", "demo-mp-bpl")
+        signed_in = browser.post(
+            "/console/sign-in",
+            data={"username": "demo-mp-bpl", "password": DEMO_PASSWORD, "code": code.strip(),
+                  "csrf_token": token.group(1)},
+        )  # fmt: skip
+    metrics = httpx.get("http://127.0.0.1:9102/metrics", timeout=10)
 
+    assert "demo-mp-bpl" in accounts
+    assert signed_in.headers["location"] == "/console/inbox"
+    assert "crosslink_console_sign_ins_total" in metrics.text
     assert stack.interrupt() == 0
     with pytest.raises(httpx.ConnectError):
         httpx.get("http://127.0.0.1:8000/healthz", timeout=5)

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from crosslink.provisioning import provision
-from harness.localbroker import LocalBroker, free_port
+from harness.localbroker import LocalBroker
+from harness.ports import free_port
 from schemas.events import IdentifierSighted
 from schemas.topics import IDENTIFIER_SIGHTED
 from tests.builders import complaint_body, unique_mobile

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.localbroker import LocalBroker, free_port, metadata_request_succeeds
+from harness.localbroker import LocalBroker, metadata_request_succeeds
+from harness.ports import free_port
 
 pytestmark = [
     pytest.mark.integration,

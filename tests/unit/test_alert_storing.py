@@ -5,20 +5,29 @@ cannot be decoded or stored set aside as a dead letter while the others go on. K
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
 from crosslink.directory import LiveDirectory, load_directory
 from harness.testbed import write_districts_file
-from schemas.events import AlertRaised
+from schemas.events import AlertRaised, ReasonFacts
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.retries import AttemptResult, RetryPolicy, Verdict
 from services.notifier.routing import PlannedDelivery, deliveries_for
 from services.notifier.storing import AlertsIntoOutbox
 from tests.builders import alert_raised
-from tests.fakes import FakeChannel, FakeDeadLetters, FakeOutbox, FakeRecord, FixedClock, settled
+from tests.fakes import (
+    FakeAuditTrail,
+    FakeChannel,
+    FakeDeadLetters,
+    FakeOutbox,
+    FakeRecord,
+    FixedClock,
+    settled,
+)
 
 
 class Storing:
@@ -26,6 +35,7 @@ class Storing:
         urls = {code: f"https://{code.lower()}.example/hooks" for code in ("MH-MUM", "MP-BPL")}
         path = write_districts_file(tmp_path / "districts.yaml", urls)
         self.outbox, self.dead_letters = FakeOutbox(), FakeDeadLetters()
+        self.audit = FakeAuditTrail()
         self.channel = FakeChannel(AttemptResult(Verdict.DELIVERED, "delivered"))
         self.registry = CollectorRegistry()
         metrics = NotifierMetrics(self.registry)
@@ -47,6 +57,7 @@ class Storing:
 
         self.alerts = AlertsIntoOutbox(
             outbox=self.outbox,
+            audit=self.audit,
             plan=plan,
             dispatcher=dispatcher,
             dead_letters=self.dead_letters,
@@ -131,3 +142,28 @@ async def test_an_operator_alert_is_kept_for_operators_and_sent_to_no_district(
         storing.registry.get_sample_value("crosslink_notifier_operator_alerts_total", hub_alerts)
         == 1
     )
+
+
+async def test_an_operators_generic_value_decision_goes_on_the_audit_trail_once(
+    tmp_path: Path,
+) -> None:
+    storing = Storing(tmp_path)
+    decided_on = datetime(2026, 12, 2, 10, 30, tzinfo=UTC)
+    facts = ReasonFacts(decided_by="Ops desk", decided_on=decided_on, note="bank helpline")
+    record_of_decision = alert_raised("MH-MUM", kind="generic_value").model_copy(
+        update={"audience": "operators", "rule": "generic_value_decided", "facts": facts}
+    )
+    hub = alert_raised("MH-MUM", kind="hub_identifier").model_copy(update={"audience": "operators"})
+
+    await storing.alerts.store([record(record_of_decision), record(hub, offset=1)])
+    await storing.alerts.store([record(record_of_decision, offset=2)])  # consumed again
+
+    [entry] = storing.audit.events
+    assert (entry.actor, entry.action, entry.at) == (
+        "operator:Ops desk",
+        "generic_value.decided",
+        decided_on,
+    )
+    identifier = record_of_decision.identifier
+    assert entry.target == f"{identifier.type} {identifier.masked}"
+    assert "bank helpline" in entry.detail

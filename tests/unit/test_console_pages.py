@@ -12,6 +12,7 @@ from crosslink.i18n import translator
 from crosslink.reasons import reason_of
 from schemas.api import DeliveryState, InboxAlert, InboxStatus, OperatorAlert
 from schemas.events import AlertKind
+from services.notifier.accounts.roles import Role
 from services.notifier.console.guard import SignedIn
 from services.notifier.console.pages import render_text
 from services.notifier.console.picture import draw
@@ -19,15 +20,17 @@ from services.notifier.console.routes import OPERATOR_SECTIONS
 from services.notifier.console.sessions import new_session
 from services.notifier.console.texts import LABELS
 from services.notifier.routing import district_view
-from tests.builders import alert_raised
+from tests.builders import alert_raised, officer_account
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 ENGLISH, HINDI = translator("en"), translator("hi")
 MUMBAI = District(code="MH-MUM", name="Mumbai", state="Maharashtra")
+OFFICER = officer_account()
 SIGNED_IN = SignedIn(
-    new_session(role="district", subject="MH-MUM", key_sha256="0" * 64, now=0, lifetime_s=1),
+    new_session(username="mum.io", district="MH-MUM", stamp=OFFICER.stamp, now=0, lifetime_s=1),
     "csrf-token-value",
-    MUMBAI,
+    OFFICER,
+    [MUMBAI],
 )
 
 
@@ -93,10 +96,12 @@ def test_text_from_an_alert_is_escaped() -> None:
 
 
 def test_the_operations_page_lists_each_kind_of_trouble_in_its_own_table() -> None:
+    account = officer_account("ops.desk", role=Role.OPERATOR, district=None)
     operator = SignedIn(
-        new_session(role="operator", subject="Ops desk", key_sha256="0" * 64, now=0, lifetime_s=1),
+        new_session(username="ops.desk", district=None, stamp=account.stamp, now=0, lifetime_s=1),
         "csrf-token-value",
-        None,
+        account,
+        [],
     )
     dead = OperatorAlert(
         operator_alert_id="op-1", kind="delivery_dead_lettered", reason="gave up after 8 tries",

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from harness import localbroker
-from harness.localbroker import free_port
+from harness import ports
+from harness.ports import free_port
 
 
 def test_a_port_the_kernel_offers_again_is_not_handed_out_twice(
@@ -23,6 +23,6 @@ def test_a_port_the_kernel_offers_again_is_not_handed_out_twice(
 
     monkeypatch.setattr(socket, "socket", Probe)
     # Only this test's ports: the session's brokers and services may have had 47001 already.
-    monkeypatch.setattr(localbroker, "_HANDED_OUT", set())
+    monkeypatch.setattr(ports, "_HANDED_OUT", set())
 
     assert [free_port(), free_port()] == [47001, 47002]

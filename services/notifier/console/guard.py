@@ -1,8 +1,9 @@
 """Who is signed in to the console, and whether a form really came from one of its pages.
 
 The session cookie is checked on every request: signature and expiry (sessions.py), not
-signed out (signouts.py), and the district (or operator) and the key signed in with still in
-the directory as it is now, so removing a key ends its sessions within a second.
+signed out (signouts.py), and the officer's account still active with the stamp it had at
+sign-in, so disabling or locking an account ends its sessions at once. What the officer may
+see follows the account's role and district or state as they are now (accounts/roles.py).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from urllib.parse import parse_qsl
 
 from fastapi import Depends, Request, Response
 
-from crosslink.directory import District, DistrictsDirectory, hash_api_key
+from crosslink.directory import District, DistrictsDirectory
+from services.notifier.accounts.roles import DISTRICT_ROLES, OPERATIONS_ROLES, Role, districts_seen
 from services.notifier.console import sessions
 from services.notifier.console.pages import PREFIX
 from services.notifier.console.sessions import Session
 from services.notifier.state import notifier_of
+from services.notifier.store.officers import Officer
 
 SESSION_COOKIE = "crosslink_console"
 SIGN_IN_COOKIE = "crosslink_console_sign_in"  # the nonce the sign-in form's CSRF token binds
@@ -37,14 +40,6 @@ class FormRejected(Exception):
     """A form without this session's CSRF token: refused with 403, nothing changed."""
 
 
-class KeyRefused(Exception):
-    """Sign-in with an unknown key, or with one that may not use the console (`known`)."""
-
-    def __init__(self, *, known: bool) -> None:
-        super().__init__("key refused")
-        self.known = known
-
-
 class PageNotFound(Exception):
     """No such page for this district (another district's alert included): 404."""
 
@@ -53,7 +48,13 @@ class PageNotFound(Exception):
 class SignedIn:
     session: Session
     csrf_token: str
-    district: District | None  # None for an operator
+    officer: Officer
+    districts: list[District]  # whose alerts the officer sees (accounts/roles.py)
+
+    @property
+    def district(self) -> District | None:
+        """The district the officer serves in, if their role is a district's."""
+        return self.districts[0] if self.officer.role in DISTRICT_ROLES and self.districts else None
 
 
 def session_key(request: Request) -> bytes:
@@ -72,32 +73,25 @@ async def get_signed_in(request: Request) -> SignedIn:
         raise SignInRequired(expired=True) from None
     except sessions.BadSession:
         raise SignInRequired() from None
-    if await notifier_of(request).signed_out.contains(session.session_id):
+    notifier = notifier_of(request)
+    if await notifier.signed_out.contains(session.session_id):
+        raise SignInRequired()
+    officer = await notifier.officers.get(session.username)
+    if officer is None or officer.status != "active" or officer.stamp != session.stamp:
         raise SignInRequired()
     directory: DistrictsDirectory = request.app.state.directory.current()
-    district = directory.get(session.subject) if session.role == "district" else None
-    holders = [h for h in directory.operators if h.name == session.subject]
-    hashes = (
-        district.api_key_sha256 if district else tuple(k for h in holders for k in h.api_key_sha256)
-    )
-    if not sessions.fingerprint_matches(session, hashes):
-        raise SignInRequired()
-    return SignedIn(session, sessions.csrf_token(key, session.session_id), district)
+    seen = districts_seen(officer.role, officer.district, officer.state, directory)
+    return SignedIn(session, sessions.csrf_token(key, session.session_id), officer, seen)
 
 
-def open_session(request: Request, key: str) -> Session:
-    """A new session for the district (or operator) holding `key`; KeyRefused otherwise."""
-    directory: DistrictsDirectory = request.app.state.directory.current()
-    caller = directory.caller_for_api_key(key) if key else None
-    if caller is None or not (caller.district or caller.operator):
-        raise KeyRefused(known=caller is not None)
-    settings = notifier_of(request).settings
+def open_session(request: Request, officer: Officer) -> Session:
+    """A new session for `officer`, who has just signed in."""
     return sessions.new_session(
-        role="district" if caller.district else "operator",
-        subject=caller.district.code if caller.district else caller.name,
-        key_sha256=hash_api_key(key),
+        username=officer.username,
+        district=officer.district,
+        stamp=officer.stamp,
         now=time.time(),
-        lifetime_s=settings.console_session_lifetime_s,
+        lifetime_s=notifier_of(request).settings.console_session_lifetime_s,
     )
 
 
@@ -118,7 +112,13 @@ async def get_district(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -
 
 
 async def get_operator(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -> SignedIn:
-    if signed_in.session.role != "operator":
+    if signed_in.officer.role not in OPERATIONS_ROLES:
+        raise PageNotFound()
+    return signed_in
+
+
+async def get_state(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -> SignedIn:
+    if signed_in.officer.role is not Role.STATE_NODAL_OFFICER:
         raise PageNotFound()
     return signed_in
 
@@ -126,6 +126,7 @@ async def get_operator(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -
 SignedInDep = Annotated[SignedIn, Depends(get_signed_in)]
 DistrictSessionDep = Annotated[SignedIn, Depends(get_district)]
 OperatorSessionDep = Annotated[SignedIn, Depends(get_operator)]
+StateSessionDep = Annotated[SignedIn, Depends(get_state)]
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -86,8 +86,8 @@ def check_fonts(directory: Path) -> None:
 
 
 def _district_language(request: Request) -> str | None:
-    """The signed-in district's language in the directory, if a valid session says who it is
-    (whether it is still valid is checked where the page needs it)."""
+    """The signed-in officer's district's language in the directory, if a valid session says
+    which it is (whether the session is still valid is checked where the page needs it)."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie is None:
         return None
@@ -95,9 +95,9 @@ def _district_language(request: Request) -> str | None:
         session = sessions.unseal(cookie, session_key(request), now=time.time())
     except (sessions.SessionExpired, sessions.BadSession):
         return None
-    if session.role != "district":
+    if session.district is None:
         return None
-    district = request.app.state.directory.current().get(session.subject)
+    district = request.app.state.directory.current().get(session.district)
     return district.language if district is not None else None
 
 

@@ -16,7 +16,10 @@ from crosslink.directory import District, DistrictsDirectory
 from crosslink.i18n import Translator
 from schemas.api import InboxAlert, InboxStatus, InboxStatusChange
 from schemas.events import AlertKind
+from services.notifier.accounts import signing_in
+from services.notifier.accounts.roles import DISTRICT_ROLES, Role
 from services.notifier.api import InboxDep, OutboxDep
+from services.notifier.audit.events import by_officer
 from services.notifier.console import sessions
 from services.notifier.console.groups import group_of
 from services.notifier.console.guard import (
@@ -24,12 +27,12 @@ from services.notifier.console.guard import (
     SIGN_IN_COOKIE,
     SIGN_IN_NONCE_LIFETIME_S,
     DistrictSessionDep,
-    KeyRefused,
     OperatorSessionDep,
     PageNotFound,
     SignedIn,
     SignedInDep,
     SignInRequired,
+    StateSessionDep,
     check_sign_in_token,
     checked_form,
     get_signed_in,
@@ -43,7 +46,7 @@ from services.notifier.console.languages import TranslatorDep
 from services.notifier.console.pages import PREFIX, render, render_text
 from services.notifier.console.picture import draw
 from services.notifier.lifecycle import StatusConflict
-from services.notifier.state import notifier_of
+from services.notifier.state import Notifier, notifier_of
 from services.notifier.store.inbox import BadCursor, InboxQuery
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -51,7 +54,8 @@ STATUSES: tuple[str, ...] = get_args(InboxStatus)
 KINDS: tuple[str, ...] = get_args(AlertKind)
 INBOX_PAGE_SIZE = 50
 OPERATOR_ALERTS_SHOWN = 300
-GROUP_ANNOUNCEMENTS_SEARCHED = 100  # the district's newest group alerts
+GROUP_ANNOUNCEMENTS_SEARCHED = 100
+AUDIT_ENTRIES_SHOWN = 200  # the district's newest group alerts
 # The operator page's sections, by operator alert kind (services/notifier/metrics.py).
 OPERATOR_SECTIONS = {
     "hubs": ("hub_identifier",),
@@ -67,7 +71,7 @@ async def home(request: Request) -> RedirectResponse:
         signed_in = await get_signed_in(request)
     except SignInRequired:
         return _see_other("/sign-in")
-    return _see_other("/operator" if signed_in.district is None else "/inbox")
+    return _see_other(_home_of(signed_in.officer.role))
 
 
 @router.get("/sign-in")
@@ -91,20 +95,33 @@ async def sign_in(request: Request, t: TranslatorDep) -> Response:
     nonce = request.cookies.get(SIGN_IN_COOKIE, "")
     check_sign_in_token(request, nonce, form.get("csrf_token"))
     request.app.state.rate_limiter.take(f"console sign-in from {_client(request)}")
+    notifier = notifier_of(request)
     try:
-        session = open_session(request, form.get("api_key", "").strip())
-    except KeyRefused as refused:
+        officer = await signing_in.sign_in(
+            notifier.officers,
+            username=form.get("username", "").strip(),
+            password=form.get("password", ""),
+            code=form.get("code", ""),
+            now=utc_now(),
+            lock_after=notifier.settings.console_lock_after_wrong_codes,
+        )
+    except signing_in.SignInRefused as refused:
+        notifier.metrics.sign_ins.labels(result=refused.result).inc()
+        await _record_refusal(notifier, form.get("username", "").strip(), refused.result)
         return render(
             "sign_in.html",
             t,
-            status_code=403 if refused.known else 401,
+            status_code=401,
             csrf=sign_in_token(request, nonce),
             message=None,
-            error=t.gettext("That key cannot sign in to the console.")
-            if refused.known
-            else t.gettext("That key is not known to crosslink. Check it and try again."),
+            error=_refusal(t, refused.result),
         )
-    response = _see_other("/inbox" if session.role == "district" else "/operator")
+    notifier.metrics.sign_ins.labels(result="signed_in").inc()
+    await notifier.audit.append(
+        by_officer(officer, "officer.signed_in", at=utc_now(), district=officer.district)
+    )
+    session = open_session(request, officer)
+    response = _see_other(_home_of(officer.role))
     set_cookie(
         request,
         response,
@@ -120,6 +137,7 @@ async def sign_in(request: Request, t: TranslatorDep) -> Response:
 async def sign_out(request: Request, signed_in: SignedInDep) -> RedirectResponse:
     await checked_form(request, signed_in)
     session = signed_in.session
+    await _record(request, signed_in, "officer.signed_out", district=signed_in.officer.district)
     await notifier_of(request).signed_out.add(
         session.session_id, expires_at=session.expires_at, now=time.time()
     )
@@ -190,6 +208,7 @@ async def alert_page(
     saved: bool = False,
 ) -> HTMLResponse:
     item = await _item(inbox, signed_in, alert_id)
+    await _record(request, signed_in, "alert.viewed", district=_code(signed_in), target=alert_id)
     group = await _group(inbox, signed_in, item)
     return _alert(request, t, signed_in, item, saved=saved, group=group)
 
@@ -233,14 +252,27 @@ async def change_status(
         )
     if moved is None:
         raise PageNotFound()
+    await _record(
+        request,
+        signed_in,
+        "alert.status_changed",
+        district=_code(signed_in),
+        target=alert_id,
+        status=change.status,
+    )
     return _see_other(f"/alerts/{alert_id}?saved=true")
 
 
 @router.get("/alerts/{alert_id}/cluster")
 async def cluster_page(
-    alert_id: str, signed_in: DistrictSessionDep, inbox: InboxDep, t: TranslatorDep
+    request: Request,
+    alert_id: str,
+    signed_in: DistrictSessionDep,
+    inbox: InboxDep,
+    t: TranslatorDep,
 ) -> HTMLResponse:
     item = await _item(inbox, signed_in, alert_id)
+    await _record(request, signed_in, "cluster.viewed", district=_code(signed_in), target=alert_id)
     group = await _group(inbox, signed_in, item)
     return render(
         "cluster.html", t, signed_in=signed_in, item=item, picture=draw(item.alert, t), group=group
@@ -265,6 +297,72 @@ async def operator_page(
         counts=sorted((await outbox.counts()).items()),
         disabled=sorted((await outbox.disabled_endpoints()).items()),
     )
+
+
+@router.get("/state")
+async def state_page(signed_in: StateSessionDep, inbox: InboxDep, t: TranslatorDep) -> HTMLResponse:
+    """The state's districts, each with the alerts it has not yet acknowledged."""
+    districts = [(d, await inbox.unacknowledged(d.code)) for d in signed_in.districts]
+    return render("state.html", t, signed_in=signed_in, districts=districts)
+
+
+async def _record(
+    request: Request,
+    signed_in: SignedIn,
+    action: str,
+    *,
+    district: str | None = None,
+    target: str | None = None,
+    **detail: object,
+) -> None:
+    """Put what the officer did on the audit trail, before the page that shows it is sent."""
+    event = by_officer(
+        signed_in.officer, action, at=utc_now(), district=district, target=target, **detail
+    )
+    await notifier_of(request).audit.append(event)
+
+
+async def _record_refusal(notifier: Notifier, username: str, result: str) -> None:
+    """A refused sign-in to an account that exists, on the trail of that account (a name that
+    is no account's is only counted: the trail is about officers, not passers-by)."""
+    officer = await notifier.officers.get(username)
+    if officer is not None:
+        refusal = "officer.sign_in_refused"
+        event = by_officer(officer, refusal, at=utc_now(), district=officer.district, result=result)
+        await notifier.audit.append(event)
+
+
+@router.get("/audit")
+async def audit_page(
+    request: Request, signed_in: StateSessionDep, t: TranslatorDep
+) -> HTMLResponse:
+    """The newest audit entries about the state's districts' case data: who did what, when."""
+    codes = [district.code for district in signed_in.districts]
+    await _record(request, signed_in, "audit.viewed", state=signed_in.officer.state)
+    entries = await notifier_of(request).audit.recent(codes, limit=AUDIT_ENTRIES_SHOWN)
+    return render("audit.html", t, signed_in=signed_in, entries=entries)
+
+
+def _home_of(role: Role) -> str:
+    if role in DISTRICT_ROLES:
+        return "/inbox"
+    return "/state" if role is Role.STATE_NODAL_OFFICER else "/operator"
+
+
+def _refusal(t: Translator, result: signing_in.SignInResult) -> str:
+    """What the sign-in page says; a wrong name and a wrong password read the same."""
+    if result == "wrong_code":
+        return t.gettext(
+            "The code is not right. Type the six digits your authenticator app shows now."
+        )
+    if result == "locked":
+        return t.gettext(
+            "This account is locked after too many wrong codes. Ask your administrator to "
+            "unlock it."
+        )
+    if result == "disabled":
+        return t.gettext("This account is disabled. Ask your administrator.")
+    return t.gettext("The username or password is not right. Check them and try again.")
 
 
 def _alert(

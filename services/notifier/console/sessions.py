@@ -1,9 +1,10 @@
 """Signed session cookies and CSRF tokens. Pure: every function takes the key and the time.
 
-A session cookie is `<payload>.<signature>`: the payload (base64url JSON) names who signed in
-(a district code, or an operator), a random session id, a fingerprint of the key used to sign
-in and when it expires; the signature is HMAC-SHA256 over the payload with the console's
-session key. Nothing in it is secret, nothing in it can be changed without the key.
+A session cookie is `<payload>.<signature>`: the payload (base64url JSON) names the officer
+who signed in (and the district, for the page's language), a random session id, the account's
+stamp when they signed in (a new stamp ends the session) and when it expires; the signature
+is HMAC-SHA256 over the payload with the console's session key. Nothing in it is secret,
+nothing in it can be changed without the key.
 
 A CSRF token is the HMAC of a session id (or, before sign-in, of a nonce held in a short
 cookie): a page from this site carries it in each form, a page from another site cannot
@@ -19,10 +20,6 @@ import hmac
 import json
 import secrets
 from dataclasses import asdict, dataclass
-from typing import Literal
-
-Role = Literal["district", "operator"]
-FINGERPRINT_HEX = 16  # 64 bits of the key's SHA-256: enough to notice a removed key
 
 
 class BadSession(ValueError):
@@ -36,20 +33,20 @@ class SessionExpired(ValueError):
 @dataclass(frozen=True)
 class Session:
     session_id: str
-    role: Role
-    subject: str  # the district code, or the operator key holder's name
-    key_fingerprint: str
+    username: str
+    district: str | None  # the officer's district, if they serve in one
+    stamp: str  # the account's stamp at sign-in
     expires_at: float  # seconds since the epoch
 
 
 def new_session(
-    *, role: Role, subject: str, key_sha256: str, now: float, lifetime_s: float
+    *, username: str, district: str | None, stamp: str, now: float, lifetime_s: float
 ) -> Session:
     return Session(
         session_id=secrets.token_urlsafe(16),
-        role=role,
-        subject=subject,
-        key_fingerprint=key_sha256[:FINGERPRINT_HEX],
+        username=username,
+        district=district,
+        stamp=stamp,
         expires_at=now + lifetime_s,
     )
 
@@ -88,11 +85,6 @@ def csrf_matches(key: bytes, binding: str, token: str | None) -> bool:
 
 def new_nonce() -> str:
     return secrets.token_urlsafe(16)
-
-
-def fingerprint_matches(session: Session, key_hashes: tuple[str, ...]) -> bool:
-    """True while the key the officer signed in with is still in the directory."""
-    return any(digest.startswith(session.key_fingerprint) for digest in key_hashes)
 
 
 def _mac(key: bytes, purpose: str, message: str) -> bytes:

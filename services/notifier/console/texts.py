@@ -55,6 +55,18 @@ LABELS: dict[str, dict[str, str]] = {
         "held": N_("held: the endpoint is disabled"),
         "dead": N_("not delivered after every retry"),
     },
+    # What an audit entry records (services/notifier/audit/events.py, the console's routes).
+    "audit_actions": {
+        "alert.viewed": N_("opened an alert"),
+        "alert.status_changed": N_("changed an alert's status"),
+        "cluster.viewed": N_("opened a group's picture"),
+        "officer.signed_in": N_("signed in"),
+        "officer.sign_in_refused": N_("was refused sign-in"),
+        "officer.signed_out": N_("signed out"),
+        "audit.viewed": N_("read the audit trail"),
+        "generic_value.decided": N_("marked a value generic"),
+        "generic_value.withdrawn": N_("withdrew a generic-value decision"),
+    },
     "operator_sections": {
         "hubs": N_("Prolific identifiers: named by very many complaints (live count)"),
         "generic": N_("Generic values: operators' decisions, with who made them"),

@@ -69,7 +69,29 @@ async def open_database(url: str) -> Database:
         database = Database(engine, engine)
     async with database.write() as connection:
         await connection.run_sync(metadata.create_all)
+        for statement in APPEND_ONLY[database.dialect]:
+            await connection.exec_driver_sql(statement)
     return database
+
+
+# The audit log refuses UPDATE, DELETE (and on PostgreSQL TRUNCATE) from any session that has
+# not first dropped these triggers: the application never can, by mistake or through a bug.
+_REFUSAL = "the audit log is append-only"
+APPEND_ONLY = {
+    "sqlite": [
+        f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+        f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END"
+        for verb in ("UPDATE", "DELETE")
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION crosslink_audit_append_only() RETURNS trigger "
+        f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{_REFUSAL}'; END $$",
+        "CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+        "FOR EACH ROW EXECUTE FUNCTION crosslink_audit_append_only()",
+        "CREATE OR REPLACE TRIGGER audit_log_not_truncated BEFORE TRUNCATE ON audit_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION crosslink_audit_append_only()",
+    ],
+}
 
 
 def _sqlite_engine(url: URL, begin: str = "BEGIN", **pool: int) -> AsyncEngine:

@@ -118,3 +118,53 @@ console_signed_out = Table(
     Column("session_id", String(64), primary_key=True),
     Column("expires_at", UtcDateTime, nullable=False),
 )
+
+# Officers' console accounts (services/notifier/accounts): who they are, where they serve and
+# their credentials. API keys are for machines; a person signs in with one of these.
+officers = Table(
+    "officers",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("district", DISTRICT),  # for a district's roles
+    Column("state", String(100)),  # for a state nodal officer
+    Column("password_hash", Text, nullable=False),  # argon2id, with its parameters and salt
+    Column("totp_secret", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # active, locked, disabled
+    Column("failed_codes", Integer, nullable=False, default=0),  # wrong codes since the last good
+    Column("last_code_step", Integer),  # a code's 30 s step is accepted once only
+    Column("stamp", String(32), nullable=False),  # changes end every session of the account
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("last_sign_in_at", UtcDateTime),
+)
+
+# The audit trail (services/notifier/audit): appended, never changed. The database refuses an
+# UPDATE or DELETE of it (triggers, database.py); `crosslink audit verify` finds one made anyway.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("entry_id", ID, nullable=False, unique=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("district", DISTRICT),
+    Column("target", String(200)),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("audit_by_district", "district", "seq"),
+)
+
+# One row: the last audit entry written (appending locks it, so entries are numbered one
+# after the other across notifiers) and how far the Kafka mirror has copied.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("mirrored_seq", Integer, nullable=False),
+)

@@ -3,6 +3,7 @@ server and a real database: SQLite and PostgreSQL, each module's tests run on bo
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,16 +15,24 @@ import pytest
 import yaml
 from kafka import KafkaProducer
 
+from crosslink.clock import utc_now
 from crosslink.provisioning import MATCHER
-from harness.localbroker import Brokers, free_port
+from harness.localbroker import Brokers
 from harness.mailcatcher import MailCatcher
+from harness.ports import free_port
 from harness.processes import ServiceProcess
 from harness.receiver import WebhookReceiver
 from schemas.events import AlertRaised
 from schemas.topics import ALERT_RAISED
+from services.notifier.accounts.roles import Role
+from services.notifier.audit.chain import AuditEntry, ChainBroken
+from services.notifier.store.audit import AuditLog
+from services.notifier.store.database import open_database
+from services.notifier.store.officers import AccountStatus, Officer, Officers
 from tests.conftest import (
     OPERATOR_KEY,
     api_key,
+    enrol,
     wait_for,
     webhook_secret,
     write_districts_file,
@@ -70,6 +79,26 @@ class Notifier:
             f"{self.process.base_url}{path}", json=body, headers=_bearer(key), timeout=10
         )
 
+    def enrol(
+        self,
+        district: str | None = None,
+        *,
+        role: Role = Role.INVESTIGATING_OFFICER,
+        state: str | None = None,
+    ) -> Officer:
+        """A new officer's account in this notifier's database."""
+        database_url = self.process.env["CROSSLINK_DATABASE_URL"]
+        return enrol(database_url, district, role=role, state=state)
+
+    def set_status(self, username: str, status: AccountStatus) -> None:
+        """Disable, lock or enable an account, as `crosslink officers` does."""
+        database_url = self.process.env["CROSSLINK_DATABASE_URL"]
+        asyncio.run(_set_status(database_url, username, status))
+
+    def audit_trail(self) -> tuple[list[AuditEntry], ChainBroken | None]:
+        """Every entry of the audit trail, and the first break in it (None if intact)."""
+        return asyncio.run(_audit_trail(self.process.env["CROSSLINK_DATABASE_URL"]))
+
     def operator_alerts(self, alert_id: str) -> list[dict[str, Any]]:
         response = self.get("/v1/operator/alerts", OPERATOR_KEY)
         assert response.status_code == 200, response.text
@@ -100,6 +129,24 @@ class Notifier:
         wait_for(lambda: self.inbox_item(district, alert_id).status_code == 200)
         item: dict[str, Any] = self.inbox_item(district, alert_id).json()
         return item
+
+
+async def _set_status(database_url: str, username: str, status: AccountStatus) -> None:
+    database = await open_database(database_url)
+    try:
+        await Officers(database).set_status(username, status, now=utc_now())
+    finally:
+        await database.dispose()
+
+
+async def _audit_trail(database_url: str) -> tuple[list[AuditEntry], ChainBroken | None]:
+    database = await open_database(database_url)
+    try:
+        trail = AuditLog(database)
+        _, broken = await trail.verify()
+        return [entry async for entry in trail.entries()], broken
+    finally:
+        await database.dispose()
 
 
 def _bearer(key: str) -> dict[str, str]:

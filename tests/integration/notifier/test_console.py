@@ -1,5 +1,6 @@
-"""The district console against a real notifier: sign-in and sessions, CSRF on every action,
-and a district only ever reaching its own alerts (another district's pages answer 404)."""
+"""The district console against a real notifier: officers' sign-in (password and code) and
+sessions, CSRF on every action, each role reaching only its own pages, and a district only
+ever reaching its own alerts (another district's pages answer 404)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
-from crosslink.directory import hash_api_key
 from crosslink.i18n import translator
+from harness.processes import metric_value
 from schemas.events import AlertRaised, ClusterSummary
+from services.notifier.accounts.credentials import code_at
+from services.notifier.accounts.roles import Role
 from services.notifier.config import DEV_CONSOLE_SESSION_KEY
 from services.notifier.console import sessions
 from services.notifier.console.guard import SESSION_COOKIE
-from tests.builders import alert_raised
-from tests.conftest import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key, wait_for
+from services.notifier.store.officers import Officer as Account
+from tests.builders import OFFICER_PASSWORD, alert_raised
+from tests.conftest import api_key, wait_for
 from tests.integration.notifier.conftest import MARATHI_DISTRICT, Notifier
 
 pytestmark = pytest.mark.integration
@@ -34,9 +39,17 @@ class Officer:
     def __init__(self, notifier: Notifier) -> None:
         self.http = httpx.Client(base_url=notifier.process.base_url, timeout=10)
 
-    def sign_in(self, key: str) -> httpx.Response:
-        token = self.csrf("/console/sign-in")
-        return self.http.post("/console/sign-in", data={"api_key": key, "csrf_token": token})
+    def sign_in(
+        self, account: Account, *, password: str = OFFICER_PASSWORD, code: str | None = None
+    ) -> httpx.Response:
+        """With the code the account's authenticator app shows now, unless `code` is given."""
+        form = {
+            "username": account.username,
+            "password": password,
+            "code": code_at(account.totp_secret, time.time()) if code is None else code,
+            "csrf_token": self.csrf("/console/sign-in"),
+        }
+        return self.http.post("/console/sign-in", data=form)
 
     def csrf(self, path: str) -> str:
         page = self.http.get(path)
@@ -59,7 +72,7 @@ class Officer:
 @pytest.fixture
 def officer(notifier: Notifier) -> Iterator[Officer]:
     signed_in = Officer(notifier)
-    assert signed_in.sign_in(api_key(OURS)).status_code == 303
+    assert signed_in.sign_in(notifier.enrol(OURS)).status_code == 303
     yield signed_in
     signed_in.close()
 
@@ -86,10 +99,16 @@ def status_of(notifier: Notifier, district: str, alert_id: str) -> str:
     return status
 
 
+def sign_ins(notifier: Notifier, result: str) -> float:
+    return metric_value(
+        notifier.process.metrics_url, "crosslink_console_sign_ins_total", result=result
+    )
+
+
 def test_signing_in_sets_an_http_only_same_site_cookie_and_opens_the_inbox(
-    stranger: Officer,
+    notifier: Notifier, stranger: Officer
 ) -> None:
-    response = stranger.sign_in(api_key(OURS))
+    response = stranger.sign_in(notifier.enrol(OURS))
 
     assert response.status_code == 303
     assert response.headers["location"] == "/console/inbox"
@@ -102,21 +121,74 @@ def test_signing_in_sets_an_http_only_same_site_cookie_and_opens_the_inbox(
     assert "Secure" not in cookie  # plain http here; over https it is Secure
 
 
-@pytest.mark.parametrize("key", ["unknown-key", REGISTRY_ADMIN_KEY])
-def test_a_key_that_is_not_a_districts_or_an_operators_does_not_sign_in(
-    stranger: Officer, key: str
+def test_a_wrong_code_after_the_right_password_is_refused_and_counted(
+    notifier: Notifier, stranger: Officer
 ) -> None:
-    response = stranger.sign_in(key)
+    account = notifier.enrol(OURS)
+    wrong = f"{(int(code_at(account.totp_secret, time.time())) + 1) % 1_000_000:06d}"
+    before = sign_ins(notifier, "wrong_code")
 
-    assert response.status_code in (401, 403)
+    response = stranger.sign_in(account, code=wrong)
+
+    assert response.status_code == 401
+    assert "The code is not right" in response.text
     assert SESSION_COOKIE not in stranger.http.cookies
+    assert sign_ins(notifier, "wrong_code") == before + 1
     assert stranger.http.get("/console/inbox").headers["location"] == "/console/sign-in"
 
 
-def test_sign_in_without_the_forms_csrf_token_is_refused(stranger: Officer) -> None:
+def test_a_wrong_password_and_an_unknown_name_are_refused_alike(
+    notifier: Notifier, stranger: Officer
+) -> None:
+    account = notifier.enrol(OURS)
+    unknown = replace(account, username="nobody-by-this-name")
+
+    wrong_password = stranger.sign_in(account, password="not the password at all")
+    unknown_name = stranger.sign_in(unknown)
+
+    assert wrong_password.status_code == unknown_name.status_code == 401
+    assert "username or password is not right" in wrong_password.text
+    assert "username or password is not right" in unknown_name.text
+    assert SESSION_COOKIE not in stranger.http.cookies
+
+
+def test_a_district_api_key_does_not_sign_in_to_the_console(stranger: Officer) -> None:
+    """Keys are for machines; people sign in with their own accounts."""
+    token = stranger.csrf("/console/sign-in")
+
+    response = stranger.http.post(
+        "/console/sign-in",
+        data={"api_key": api_key(OURS), "username": OURS, "password": api_key(OURS),
+              "csrf_token": token},
+    )  # fmt: skip
+
+    assert response.status_code == 401
+    assert SESSION_COOKIE not in stranger.http.cookies
+
+
+def test_disabling_an_account_ends_its_open_session(notifier: Notifier) -> None:
+    account, officer = notifier.enrol(OURS), Officer(notifier)
+    officer.sign_in(account)
+    assert officer.http.get("/console/inbox").status_code == 200
+
+    notifier.set_status(account.username, "disabled")
+
+    assert officer.http.get("/console/inbox").headers["location"] == "/console/sign-in"
+    assert "account is disabled" in officer.sign_in(account).text
+    officer.close()
+
+
+def test_sign_in_without_the_forms_csrf_token_is_refused(
+    notifier: Notifier, stranger: Officer
+) -> None:
+    account = notifier.enrol(OURS)
     stranger.csrf("/console/sign-in")
 
-    response = stranger.http.post("/console/sign-in", data={"api_key": api_key(OURS)})
+    response = stranger.http.post(
+        "/console/sign-in",
+        data={"username": account.username, "password": OFFICER_PASSWORD,
+              "code": code_at(account.totp_secret, time.time())},
+    )  # fmt: skip
 
     assert response.status_code == 403
     assert SESSION_COOKIE not in stranger.http.cookies
@@ -169,7 +241,7 @@ def test_a_csrf_token_from_another_session_is_refused_and_changes_nothing(
 ) -> None:
     alert_id = alerts[OURS].alert_id
     other = Officer(notifier)
-    other.sign_in(api_key(OURS))
+    other.sign_in(notifier.enrol(OURS))
     others_token = other.csrf(f"/console/alerts/{alert_id}")
     before = status_of(notifier, OURS, alert_id)
 
@@ -240,9 +312,10 @@ def test_acting_on_another_districts_alert_answers_404_and_changes_nothing(
     assert status_of(notifier, THEIRS, alert_id) == "new"
 
 
-def test_an_expired_session_is_sent_to_sign_in(stranger: Officer) -> None:
+def test_an_expired_session_is_sent_to_sign_in(notifier: Notifier, stranger: Officer) -> None:
+    account = notifier.enrol(OURS)
     expired = sessions.new_session(
-        role="district", subject=OURS, key_sha256=hash_api_key(api_key(OURS)),
+        username=account.username, district=OURS, stamp=account.stamp,
         now=time.time() - 3600, lifetime_s=60,
     )  # fmt: skip
     stranger.http.cookies.set(
@@ -256,9 +329,12 @@ def test_an_expired_session_is_sent_to_sign_in(stranger: Officer) -> None:
     assert "ended" in stranger.http.get(response.headers["location"]).text
 
 
-def test_a_cookie_not_signed_by_the_console_is_sent_to_sign_in(stranger: Officer) -> None:
+def test_a_cookie_not_signed_by_the_console_is_sent_to_sign_in(
+    notifier: Notifier, stranger: Officer
+) -> None:
+    account = notifier.enrol(OURS)
     forged = sessions.new_session(
-        role="district", subject=OURS, key_sha256=hash_api_key(api_key(OURS)),
+        username=account.username, district=OURS, stamp=account.stamp,
         now=time.time(), lifetime_s=3600,
     )  # fmt: skip
     stranger.http.cookies.set(SESSION_COOKIE, sessions.seal(forged, b"not the console's key"))
@@ -293,8 +369,11 @@ def test_signing_out_needs_the_csrf_token(officer: Officer) -> None:
     assert officer.http.get("/console/inbox").status_code == 200
 
 
-def test_an_operator_sees_the_operations_page_and_no_district_inbox(stranger: Officer) -> None:
-    signed_in = stranger.sign_in(OPERATOR_KEY)
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.REGISTRY_ADMINISTRATOR])
+def test_the_operations_roles_see_the_operations_page_and_no_district_inbox(
+    notifier: Notifier, stranger: Officer, role: Role
+) -> None:
+    signed_in = stranger.sign_in(notifier.enrol(role=role))
 
     assert signed_in.headers["location"] == "/console/operator"
     assert stranger.http.get("/console/operator").status_code == 200
@@ -309,7 +388,7 @@ def test_the_operations_page_lists_a_hub_identifier_among_the_hubs(
     )
     notifier.publish(hub)
     wait_for(lambda: notifier.operator_alerts(hub.alert_id))
-    stranger.sign_in(OPERATOR_KEY)
+    stranger.sign_in(notifier.enrol(role=Role.OPERATOR))
 
     page = stranger.http.get("/console/operator").text
 
@@ -319,6 +398,21 @@ def test_the_operations_page_lists_a_hub_identifier_among_the_hubs(
 
 def test_a_district_does_not_see_the_operations_page(officer: Officer) -> None:
     assert officer.http.get("/console/operator").status_code == 404
+    assert officer.http.get("/console/state").status_code == 404
+
+
+def test_a_state_nodal_officer_sees_the_states_districts_and_no_district_alert(
+    notifier: Notifier, stranger: Officer, alerts: dict[str, AlertRaised]
+) -> None:
+    state = OURS[:2]  # the test directory's states are the codes' first letters
+    signed_in = stranger.sign_in(notifier.enrol(role=Role.STATE_NODAL_OFFICER, state=state))
+
+    assert signed_in.headers["location"] == "/console/state"
+    page = stranger.http.get("/console/state").text
+    assert f"<td>{OURS}</td>" in page
+    assert f"<td>{THEIRS}</td>" not in page
+    assert stranger.http.get(f"/console/alerts/{alerts[THEIRS].alert_id}").status_code == 404
+    assert stranger.http.get("/console/operator").status_code == 404
 
 
 def test_console_pages_forbid_framing_and_caching(officer: Officer) -> None:
@@ -338,7 +432,7 @@ def test_the_console_opens_in_the_district_s_language_and_an_officer_s_choice_is
         page = officer.http.get("/console/sign-in", headers={"Accept-Language": "hi"})
         assert '<html lang="hi">' in page.text
         assert page.headers["content-security-policy"].count("font-src 'self'") == 1
-        assert officer.sign_in(api_key(MARATHI_DISTRICT)).status_code == 303
+        assert officer.sign_in(notifier.enrol(MARATHI_DISTRICT)).status_code == 303
         inbox = officer.http.get("/console/inbox", headers={"Accept-Language": "en"})
         assert '<html lang="mr">' in inbox.text
         assert marathi.gettext("Alerts for your district") in inbox.text
@@ -366,7 +460,7 @@ def test_the_console_opens_in_the_district_s_language_and_an_officer_s_choice_is
 
         # A district without a language in the directory: each officer's browser decides.
         other = Officer(notifier)
-        assert other.sign_in(api_key(OURS)).status_code == 303
+        assert other.sign_in(notifier.enrol(OURS)).status_code == 303
         page = other.http.get("/console/inbox", headers={"Accept-Language": "hi-IN,hi"})
         other.close()
         assert '<html lang="hi">' in page.text
@@ -385,3 +479,63 @@ def test_the_console_serves_its_devanagari_font_and_nothing_else_from_the_fonts_
     assert font.content == FONT.read_bytes()
     assert stranger.http.get("/console/fonts/..%2F..%2Fetc%2Fpasswd").status_code == 404
     assert stranger.http.get("/console/fonts/NotoSans-Regular.ttf").status_code == 404
+
+
+def test_the_console_port_serves_no_metrics_and_the_monitoring_port_does(
+    notifier: Notifier, stranger: Officer
+) -> None:
+    """The metrics count each district's alerts: only the monitoring system may read them."""
+    assert stranger.http.get("/metrics").status_code == 404
+    assert stranger.http.get("/metrics/").status_code == 404
+
+    monitoring = httpx.get(f"{notifier.process.metrics_url}/metrics", timeout=10)
+
+    assert monitoring.status_code == 200
+    assert "crosslink_notifier_alerts_total" in monitoring.text
+
+
+def test_what_officers_and_keys_open_and_change_is_on_the_audit_trail_unbroken(
+    notifier: Notifier, stranger: Officer
+) -> None:
+    alert = alert_raised(OURS)
+    notifier.publish(alert)
+    notifier.wait_for_inbox(OURS, alert.alert_id)  # the integrator's key reads it (audited)
+    account = notifier.enrol(OURS)
+    stranger.sign_in(account)
+
+    stranger.http.get(f"/console/alerts/{alert.alert_id}/cluster")
+    stranger.act(alert.alert_id, "acknowledged")
+
+    entries, broken = notifier.audit_trail()
+    assert broken is None
+    done = [(e.event.actor, e.event.action, e.event.district, e.event.target) for e in entries]
+    by_officer, by_key = f"officer:{account.username}", f"key:{OURS}"
+    assert (by_officer, "officer.signed_in", OURS, None) in done
+    for action in ("cluster.viewed", "alert.viewed", "alert.status_changed"):
+        assert (by_officer, action, OURS, alert.alert_id) in done
+    assert (by_key, "alert.viewed", OURS, alert.alert_id) in done
+    changed = next(e for e in entries if e.event.action == "alert.status_changed"
+                   and e.event.target == alert.alert_id)  # fmt: skip
+    assert '"status":"acknowledged"' in changed.event.detail
+
+
+def test_a_state_nodal_officer_reads_the_states_audit_trail_and_no_other(
+    notifier: Notifier, stranger: Officer, alerts: dict[str, AlertRaised]
+) -> None:
+    ours, theirs = Officer(notifier), Officer(notifier)
+    ours.sign_in(account := notifier.enrol(OURS))
+    theirs.sign_in(other := notifier.enrol(THEIRS))
+    ours.http.get(f"/console/alerts/{alerts[OURS].alert_id}")
+    theirs.http.get(f"/console/alerts/{alerts[THEIRS].alert_id}")
+    stranger.sign_in(notifier.enrol(role=Role.STATE_NODAL_OFFICER, state=OURS[:2]))
+
+    page = stranger.http.get("/console/audit")
+
+    assert page.status_code == 200
+    assert f"officer:{account.username}" in page.text
+    assert alerts[OURS].alert_id in page.text
+    assert f"officer:{other.username}" not in page.text
+    assert alerts[THEIRS].alert_id not in page.text
+    assert ours.http.get("/console/audit").status_code == 404
+    ours.close()
+    theirs.close()

@@ -29,10 +29,10 @@ def test_an_unacknowledged_alert_is_re_notified_once(notifier: Notifier) -> None
 
     reminder = delivery_id("webhook", ignored.alert_id, "KA-BLR", "reminder")
     wait_for(lambda: notifier.receiver.processed_once(reminder))
-    runs = metric_value(notifier.process.base_url, "crosslink_notifier_housekeeping_runs_total")
+    runs = metric_value(notifier.process.metrics_url, "crosslink_notifier_housekeeping_runs_total")
     wait_for(
         lambda: (
-            metric_value(notifier.process.base_url, "crosslink_notifier_housekeeping_runs_total")
+            metric_value(notifier.process.metrics_url, "crosslink_notifier_housekeeping_runs_total")
             >= runs + 3
         )
     )
@@ -44,4 +44,4 @@ def test_an_unacknowledged_alert_is_re_notified_once(notifier: Notifier) -> None
     not_reminded = delivery_id("webhook", acknowledged.alert_id, "KA-BLR", "reminder")
     assert notifier.receiver.requests_for(not_reminded) == []
     assert notifier.inbox_item("KA-BLR", acknowledged.alert_id).json()["reminders"] == 0
-    assert metric_value(notifier.process.base_url, "crosslink_notifier_escalations_total") >= 1
+    assert metric_value(notifier.process.metrics_url, "crosslink_notifier_escalations_total") >= 1

@@ -106,7 +106,7 @@ def test_a_receiver_down_past_the_last_retry_is_dead_lettered_with_an_operator_a
     assert item["deliveries"][0]["status"] == "dead"
     assert item["deliveries"][0]["attempts"] == 4
     dead = metric_value(
-        notifier.process.base_url, "crosslink_notifier_deliveries_total", result="dead"
+        notifier.process.metrics_url, "crosslink_notifier_deliveries_total", result="dead"
     )
     assert dead >= 1
 
@@ -116,7 +116,7 @@ def test_deliveries_latency_and_unacknowledged_age_are_measured(notifier: Notifi
     notifier.publish(alert)
     sent = webhook_id(alert.alert_id, "KL-TVM")
     wait_for(lambda: notifier.receiver.processed_once(sent))
-    url = notifier.process.base_url
+    url = notifier.process.metrics_url
 
     def measured(name: str, **labels: str) -> float:
         return metric_value(url, name, **labels)

@@ -1,0 +1,3 @@
+"""Officers' accounts: the roles and what each may see (roles.py), passwords and second
+factors (credentials.py), and signing in (signing_in.py). Stored in the notifier's database
+(services/notifier/store/officers.py); created and disabled with `crosslink officers`."""

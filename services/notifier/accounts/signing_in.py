@@ -1,0 +1,46 @@
+"""Whether an officer may sign in: the right password, an active account, and a fresh code
+from the account's authenticator. Wrong codes after a right password are counted, and lock
+the account when they run on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from services.notifier.accounts.credentials import accepted_step, password_matches
+from services.notifier.store.officers import Officer, Officers
+
+# How a sign-in ended (the console's metric label, docs/metrics.md).
+SignInResult = Literal["signed_in", "wrong_password", "wrong_code", "locked", "disabled"]
+
+
+class SignInRefused(Exception):
+    def __init__(self, result: SignInResult) -> None:
+        super().__init__(result)
+        self.result = result
+
+
+async def sign_in(
+    officers: Officers,
+    *,
+    username: str,
+    password: str,
+    code: str,
+    now: datetime,
+    lock_after: int,
+) -> Officer:
+    """The officer, signed in; SignInRefused saying why not. An unknown name is refused as a
+    wrong password is, and only the holder of the password learns the account's state."""
+    officer = await officers.get(username)
+    matches = password_matches(officer.password_hash if officer else None, password)
+    if officer is None or not matches:
+        raise SignInRefused("wrong_password")
+    if officer.status != "active":
+        raise SignInRefused(officer.status)
+    step = accepted_step(
+        officer.totp_secret, code, now=now.timestamp(), last_step=officer.last_code_step
+    )
+    if step is None or not await officers.signed_in(username, step, now=now):
+        counted = await officers.code_refused(username, lock_after=lock_after, now=now)
+        raise SignInRefused("locked" if counted.status == "locked" else "wrong_code")
+    return officer

@@ -1,0 +1,128 @@
+"""The audit trail in the notifier's database: entries appended in one chain across every
+notifier sharing the database (the head row is locked while one is added), read in order."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from sqlalchemy import RowMapping, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.notifier.audit.chain import (
+    GENESIS,
+    AuditEntry,
+    AuditEvent,
+    ChainBroken,
+    ChainCheck,
+    Head,
+    chained,
+)
+from services.notifier.store.database import Database, insert_ignoring_repeats
+from services.notifier.store.tables import audit_head, audit_log
+
+HEAD_ID = 1
+READ_BATCH = 5_000
+
+
+class AuditLog:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def append(self, event: AuditEvent) -> AuditEntry | None:
+        """Add `event` after the last entry; None if an entry with its id is already there."""
+        async with self._db.write() as db:
+            head = await self._locked_head(db)
+            known = select(audit_log.c.seq).where(audit_log.c.entry_id == event.entry_id)
+            if (await db.execute(known)).first() is not None:
+                return None
+            entry = chained(head, event)
+            await db.execute(audit_log.insert().values(_row(entry)))
+            await db.execute(
+                update(audit_head)
+                .where(audit_head.c.id == HEAD_ID)
+                .values(seq=entry.seq, hash=entry.hash)
+            )
+        return entry
+
+    async def head(self) -> Head:
+        async with self._db.read() as db:
+            row = (await db.execute(select(audit_head).where(audit_head.c.id == HEAD_ID))).first()
+        return Head(row.seq, row.hash) if row is not None else Head(0, GENESIS)
+
+    async def entries(self, *, after: int = 0) -> AsyncIterator[AuditEntry]:
+        """Every entry after number `after`, in order, read a batch at a time."""
+        while True:
+            batch = await self._batch(after, READ_BATCH)
+            for entry in batch:
+                yield entry
+            if len(batch) < READ_BATCH:
+                return
+            after = batch[-1].seq
+
+    async def verify(self) -> tuple[Head, ChainBroken | None]:
+        """The head, and the first entry up to it that is not as it was written (entries
+        appended while it reads are left for the next check)."""
+        head, check = await self.head(), ChainCheck()
+        async for entry in self.entries():
+            if entry.seq > head.seq:
+                break
+            broken = check.add(entry)
+            if broken is not None:
+                return head, broken
+        return head, check.finish(head)
+
+    async def recent(self, districts: Sequence[str], *, limit: int) -> list[AuditEntry]:
+        """The newest entries about these districts' case data, newest first."""
+        statement = (
+            select(audit_log)
+            .where(audit_log.c.district.in_(districts))
+            .order_by(audit_log.c.seq.desc())
+            .limit(limit)
+        )
+        async with self._db.read() as db:
+            return [_entry(row._mapping) for row in await db.execute(statement)]
+
+    async def _batch(self, after: int, limit: int) -> list[AuditEntry]:
+        statement = (
+            select(audit_log).where(audit_log.c.seq > after).order_by(audit_log.c.seq).limit(limit)
+        )
+        async with self._db.read() as db:
+            return [_entry(row._mapping) for row in await db.execute(statement)]
+
+    async def _locked_head(self, db: AsyncConnection) -> Head:
+        first = insert_ignoring_repeats(self._db, audit_head).values(
+            id=HEAD_ID, seq=0, hash=GENESIS, mirrored_seq=0
+        )
+        await db.execute(first)
+        query = select(audit_head).where(audit_head.c.id == HEAD_ID).with_for_update()
+        row = (await db.execute(query)).one()
+        return Head(row.seq, row.hash)
+
+
+def _row(entry: AuditEntry) -> dict[str, object]:
+    event = entry.event
+    return {
+        "seq": entry.seq,
+        "entry_id": event.entry_id,
+        "at": event.at,
+        "actor": event.actor,
+        "action": event.action,
+        "district": event.district,
+        "target": event.target,
+        "detail": event.detail,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def _entry(row: RowMapping) -> AuditEntry:
+    event = AuditEvent(
+        entry_id=row["entry_id"],
+        at=row["at"],
+        actor=row["actor"],
+        action=row["action"],
+        district=row["district"],
+        target=row["target"],
+        detail=row["detail"],
+    )
+    return AuditEntry(row["seq"], event, row["prev_hash"], row["hash"])

@@ -1,0 +1,127 @@
+"""Officers' accounts in the notifier's database. Nothing here decides who may sign in
+(services/notifier/accounts/signing_in.py does); this keeps the rows and changes them whole."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import RowMapping, case, select, update
+from sqlalchemy.exc import IntegrityError
+
+from services.notifier.accounts.roles import Role
+from services.notifier.store.database import Database
+from services.notifier.store.tables import officers
+
+AccountStatus = Literal["active", "locked", "disabled"]
+
+
+class AccountExists(ValueError):
+    """An account with that username is already there."""
+
+
+class NoSuchAccount(LookupError):
+    """No account has that username."""
+
+
+@dataclass(frozen=True)
+class Officer:
+    username: str
+    name: str
+    role: Role
+    district: str | None
+    state: str | None
+    password_hash: str
+    totp_secret: str
+    status: AccountStatus
+    failed_codes: int
+    last_code_step: int | None
+    stamp: str  # a new one ends every session signed in before it
+    created_at: datetime
+    last_sign_in_at: datetime | None
+
+
+def new_stamp() -> str:
+    return secrets.token_hex(8)
+
+
+class Officers:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def add(self, officer: Officer) -> None:
+        """AccountExists if the username is taken."""
+        row = {**asdict(officer), "updated_at": officer.created_at}
+        try:
+            async with self._db.write() as db:
+                await db.execute(officers.insert().values(row))
+        except IntegrityError:
+            raise AccountExists(f"there is already an account named {officer.username}") from None
+
+    async def get(self, username: str) -> Officer | None:
+        async with self._db.read() as db:
+            row = (
+                await db.execute(select(officers).where(officers.c.username == username))
+            ).first()
+        return _officer(row._mapping) if row is not None else None
+
+    async def all(self) -> list[Officer]:
+        async with self._db.read() as db:
+            rows = await db.execute(select(officers).order_by(officers.c.username))
+        return [_officer(row._mapping) for row in rows]
+
+    async def set_status(self, username: str, status: AccountStatus, *, now: datetime) -> None:
+        """Disable, lock or re-enable an account; every session it has ends (a new stamp).
+        NoSuchAccount if there is none."""
+        values = {"status": status, "stamp": new_stamp(), "updated_at": now}
+        if status == "active":
+            values["failed_codes"] = 0
+        await self._update(username, values)
+
+    async def code_refused(self, username: str, *, lock_after: int, now: datetime) -> Officer:
+        """Count a wrong second factor after a right password; the account is locked at
+        `lock_after` in a row (its password is known to someone who lacks the phone)."""
+        async with self._db.write() as db:
+            failed = officers.c.failed_codes + 1
+            await db.execute(
+                update(officers)
+                .where(officers.c.username == username)
+                .values(
+                    failed_codes=failed,
+                    status=case((failed >= lock_after, "locked"), else_=officers.c.status),
+                    updated_at=now,
+                )
+            )
+        officer = await self.get(username)
+        if officer is None:
+            raise NoSuchAccount(username)
+        return officer
+
+    async def signed_in(self, username: str, step: int, *, now: datetime) -> bool:
+        """Record a sign-in with the code of time step `step`; False if another sign-in used
+        that step (or a later one) first, so a code seen over a shoulder is worth nothing."""
+        fresh = (officers.c.last_code_step.is_(None)) | (officers.c.last_code_step < step)
+        async with self._db.write() as db:
+            result = await db.execute(
+                update(officers)
+                .where(officers.c.username == username, officers.c.status == "active", fresh)
+                .values(failed_codes=0, last_code_step=step, last_sign_in_at=now, updated_at=now)
+            )
+        return result.rowcount == 1
+
+    async def _update(self, username: str, values: dict[str, object]) -> None:
+        async with self._db.write() as db:
+            result = await db.execute(
+                update(officers).where(officers.c.username == username).values(values)
+            )
+        if result.rowcount != 1:
+            raise NoSuchAccount(f"there is no account named {username}")
+
+
+def _officer(row: RowMapping) -> Officer:
+    return Officer(
+        **{name: row[name] for name in Officer.__dataclass_fields__ if name != "role"},
+        role=Role(row["role"]),
+    )
