@@ -4,6 +4,7 @@ notifier's database (CROSSLINK_DATABASE_URL), checked against the districts dire
 from __future__ import annotations
 
 import asyncio
+import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -18,7 +19,9 @@ from crosslink.settings import from_environment
 from services.notifier.accounts.credentials import WeakPassword, provisioning_uri
 from services.notifier.accounts.enrolment import BadUsername, new_account
 from services.notifier.accounts.roles import BadScope, Role
+from services.notifier.audit.events import by_command_line
 from services.notifier.config import NotifierSettings
+from services.notifier.store.audit import AuditLog
 from services.notifier.store.database import open_database
 from services.notifier.store.officers import (
     AccountExists,
@@ -65,7 +68,7 @@ def add(
             directory=directory,
             now=utc_now(),
         )
-        _run(settings, lambda store: store.add(officer))
+        _run(settings, lambda store: store.add(officer), "officer.created", username)
     except (BadUsername, BadScope, WeakPassword, AccountExists) as error:
         console.print(f"[red]No account was created: {error}.[/]")
         raise typer.Exit(1) from None
@@ -110,7 +113,13 @@ def enable(username: Username) -> None:
 def _set_status(username: str, status: AccountStatus) -> None:
     settings = from_environment(NotifierSettings)
     try:
-        _run(settings, lambda store: store.set_status(username, status, now=utc_now()))
+        action = "officer.enabled" if status == "active" else "officer.disabled"
+        _run(
+            settings,
+            lambda store: store.set_status(username, status, now=utc_now()),
+            action,
+            username,
+        )
     except NoSuchAccount as error:
         console.print(f"[red]{error}.[/]")
         raise typer.Exit(1) from None
@@ -124,11 +133,22 @@ def _password(from_stdin: bool) -> str:
     return password
 
 
-def _run(settings: NotifierSettings, action: Callable[[Officers], Awaitable[T]]) -> T:
+def _run(
+    settings: NotifierSettings,
+    change: Callable[[Officers], Awaitable[T]],
+    audited: str | None = None,
+    username: str | None = None,
+) -> T:
+    """`change` the accounts and, if it is `audited`, put it on the audit trail as this login's."""
+
     async def run() -> T:
         database = await open_database(settings.database_url)
         try:
-            return await action(Officers(database))
+            done = await change(Officers(database))
+            if audited is not None:
+                event = by_command_line(getpass.getuser(), audited, at=utc_now(), target=username)
+                await AuditLog(database).append(event)
+            return done
         finally:
             await database.dispose()
 

@@ -33,6 +33,15 @@ READY_TIMEOUT_S = 180.0  # the matcher recovers its tables before it answers rea
 console = Console(stderr=True, soft_wrap=True)
 
 
+def _demo_accounts() -> list[str]:
+    """The demo officers' accounts, created if missing; none outside development, where the
+    services themselves refuse what is unsafe (and say which setting)."""
+    if os.environ.get("CROSSLINK_ENV", "development") != "development":
+        return []
+    notifier = from_environment(NotifierSettings)
+    return ensure_demo_accounts(notifier.database_url, load_directory(notifier.districts_file))
+
+
 def run_stack(*, with_demo_receiver: bool = True, nodes: int = 1) -> int:
     """Start everything (on a cluster of `nodes` Kafka nodes), wait for Ctrl-C or a crash, then
     stop everything. The exit status: 0 after Ctrl-C, 1 if a process exited or a service never
@@ -51,10 +60,7 @@ def run_stack(*, with_demo_receiver: bool = True, nodes: int = 1) -> int:
             kafka = local
         replication = Replication.on(nodes)
         provision(kafka.access, replication=replication)
-        notifier = from_environment(NotifierSettings)
-        accounts = ensure_demo_accounts(
-            notifier.database_url, load_directory(notifier.districts_file)
-        )
+        accounts = _demo_accounts()
         children: list[subprocess.Popen[bytes]] = []
         env = {
             "CROSSLINK_LOG_FORMAT": children_log_format(),
@@ -93,11 +99,12 @@ def run_stack(*, with_demo_receiver: bool = True, nodes: int = 1) -> int:
             ":6066/metrics, notifier :8002/console and /docs (metrics :9102), demo receiver "
             ":9000, demo mail :2525. Ctrl-C stops all."
         )
-        console.print(
-            f"[bold]district console[/] http://127.0.0.1:8002/console: sign in as "
-            f"{', '.join(accounts)}, password {DEMO_PASSWORD}, code from "
-            "`crosslink demo-code <username>`."
-        )
+        if accounts:
+            console.print(
+                f"[bold]district console[/] http://127.0.0.1:8002/console: sign in as "
+                f"{', '.join(accounts)}, password {DEMO_PASSWORD}, code from "
+                "`crosslink demo-code <username>`."
+            )
         status = _wait(stop, children)
         console.print("[bold]stopping crosslink ...")
         return status

@@ -43,8 +43,11 @@ class NotifierSettings(CommonSettings):
     max_concurrent_deliveries_per_district: Annotated[int, Field(ge=1)] = 4
     # Offsets of stored alerts are committed at most this often; a repeat is ignored by key.
     commit_interval_s: Seconds = 1.0
-    # An alert nobody acknowledged within this time is re-notified once (escalation).
+    # An alert nobody acknowledged within this time is re-notified once and escalated to the
+    # district's supervisor (their console's overdue page); after the second, to the state nodal
+    # officer (the state page).
     escalate_after_s: Annotated[float, Field(gt=0)] = 4 * 3600.0
+    escalate_to_state_after_s: Annotated[float, Field(gt=0)] = 24 * 3600.0
     housekeeping_interval_s: Annotated[float, Field(gt=0)] = 15.0
     # Email is off until an SMTP host is set.
     smtp_host: str | None = None
@@ -83,6 +86,15 @@ class NotifierSettings(CommonSettings):
         if not url.startswith(("sqlite:", "postgresql:", "postgres:")):
             raise ValueError("CROSSLINK_DATABASE_URL must be a sqlite:/// or postgresql:// URL")
         return url
+
+    @model_validator(mode="after")
+    def _state_after_supervisor(self) -> Self:
+        if self.escalate_to_state_after_s <= self.escalate_after_s:
+            raise ValueError(
+                "CROSSLINK_ESCALATE_TO_STATE_AFTER_S must be longer than "
+                "CROSSLINK_ESCALATE_AFTER_S: an alert reaches the supervisor before the state"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_dev_console_key_in_production(self) -> Self:

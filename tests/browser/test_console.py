@@ -2,8 +2,8 @@
 pipeline (intake, matcher, notifier as processes, on a broker of its own): a wrong code is
 refused and counted; sign in with password and code, watch an alert arrive without reloading,
 open it, acknowledge it, see the group it belongs to, sign out; another district's officer
-cannot open that alert, and a state nodal officer sees the state's districts but not another
-state's alert.
+cannot open that alert; the district's supervisor sees the alert nobody acknowledged escalated
+to them; a state nodal officer sees the state's districts but not another state's alert.
 
 The screenshots in docs/console/ come from this test (conftest.SCREENSHOTS_ENV).
 """
@@ -61,7 +61,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
     workdir = tmp_path_factory.mktemp("console")
     with own_broker(workdir) as broker, running_pipeline(
         broker, workdir, list(DISTRICTS),
-        settings={"CROSSLINK_CONSOLE_POLL_INTERVAL_S": "0.5"},
+        settings={"CROSSLINK_CONSOLE_POLL_INTERVAL_S": "0.5", "CROSSLINK_ESCALATE_AFTER_S": "1"},
     ) as running:  # fmt: skip
         name_districts(workdir / "districts.yaml")
         yield running
@@ -121,6 +121,12 @@ class Officer:
 
     def refreshed_header_names(self, name: str) -> bool:
         if name in self.browser.find_element(By.CSS_SELECTOR, ".who").text:
+            return True
+        self.browser.refresh()
+        return False
+
+    def refreshed_rows_list(self, title: str) -> bool:
+        if self.row_link(title) is not None:
             return True
         self.browser.refresh()
         return False
@@ -292,6 +298,16 @@ def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_
     assert officer.heading() == "Not found"
     assert bhopal["complaint_id"] not in officer.browser.page_source
     officer.browser.delete_all_cookies()  # another officer at another PC
+
+    # Mumbai's supervisor: the group alert nobody acknowledged in time is escalated to them.
+    officer.type_sign_in(officer.enrolled("MH-MUM", role=Role.DISTRICT_SUPERVISOR))
+    officer.until(lambda _: officer.heading() == "Alerts for your district")
+    officer.click('nav a[href="/console/overdue"]')
+    officer.until(lambda _: officer.heading() == "Escalated to you: not acknowledged in time")
+    officer.until(lambda _: officer.refreshed_rows_list(CLUSTER_TITLE))
+    assert officer.row_link(SHARED_TITLE) is None  # Mumbai acknowledged that one
+    officer.screenshot("overdue")
+    officer.browser.delete_all_cookies()
 
     # West Bengal's state nodal officer: the state's district, and not Maharashtra's alert.
     officer.type_sign_in(officer.enrolled(role=Role.STATE_NODAL_OFFICER, state="West Bengal"))

@@ -237,6 +237,7 @@ def test_officers_are_added_listed_disabled_and_enabled_and_a_bad_one_is_refused
     _, listed = crosslink("officers", "list", env=env)
     enabled, _ = crosslink("officers", "enable", "mum.io", env=env)
     unknown, _ = crosslink("officers", "disable", "nobody", env=env)
+    _, audited = crosslink("audit", "verify", env=env)
 
     assert added == 0
     assert "otpauth://totp/crosslink:mum.io?secret=" in printed
@@ -247,6 +248,7 @@ def test_officers_are_added_listed_disabled_and_enabled_and_a_bad_one_is_refused
     assert "12 characters" in short
     assert disabled == enabled == 0
     assert re.search(r"mum\.io .* investigating_officer .* MH-MUM .* disabled .* never", listed)
+    assert "intact: 3 entries" in audited  # created, disabled, enabled; nothing for the refused
 
 
 def test_audit_verify_passes_an_intact_trail_and_names_an_edited_entry(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """The audit entries the notifier records, one builder per kind of actor: an officer in the
-console, a district's integrator key on the API, an operator's decision on the alert topic."""
+console, a district's integrator key on the API, an operator's `crosslink` command, an
+operator's decision on the alert topic."""
 
 from __future__ import annotations
 
@@ -26,25 +27,37 @@ def by_officer(
     target: str | None = None,
     **detail: object,
 ) -> AuditEvent:
-    return AuditEvent(
-        entry_id=uuid.uuid4().hex,
-        at=at,
-        actor=f"officer:{officer.username}",
-        action=action,
-        district=district,
-        target=target,
-        detail=detail_of(role=officer.role.value, **detail),
-    )
+    actor = f"officer:{officer.username}"
+    return _event(actor, action, at, district, target, role=officer.role.value, **detail)
 
 
 def by_key(
     district: str, action: str, *, at: datetime, target: str | None = None, **detail: object
 ) -> AuditEvent:
     """A district's integrator key acting on its own district's case data."""
+    return _event(f"key:{district}", action, at, district, target, **detail)
+
+
+def by_command_line(
+    user: str, action: str, *, at: datetime, target: str | None = None, **detail: object
+) -> AuditEvent:
+    """An operator's `crosslink` command, named by the login that ran it."""
+    return _event(f"cli:{user}", action, at, None, target, **detail)
+
+
+def _event(
+    actor: str,
+    action: str,
+    at: datetime,
+    district: str | None,
+    target: str | None,
+    **detail: object,
+) -> AuditEvent:
+    """An entry of its own (a fresh id): something done once, at `at`."""
     return AuditEvent(
         entry_id=uuid.uuid4().hex,
         at=at,
-        actor=f"key:{district}",
+        actor=actor,
         action=action,
         district=district,
         target=target,

@@ -117,6 +117,18 @@ async def get_operator(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -
     return signed_in
 
 
+async def get_accounts_admin(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -> SignedIn:
+    if signed_in.officer.role is not Role.OPERATOR:
+        raise PageNotFound()
+    return signed_in
+
+
+async def get_supervisor(signed_in: Annotated[SignedIn, Depends(get_district)]) -> SignedIn:
+    if signed_in.officer.role is not Role.DISTRICT_SUPERVISOR:
+        raise PageNotFound()
+    return signed_in
+
+
 async def get_state(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -> SignedIn:
     if signed_in.officer.role is not Role.STATE_NODAL_OFFICER:
         raise PageNotFound()
@@ -127,6 +139,8 @@ SignedInDep = Annotated[SignedIn, Depends(get_signed_in)]
 DistrictSessionDep = Annotated[SignedIn, Depends(get_district)]
 OperatorSessionDep = Annotated[SignedIn, Depends(get_operator)]
 StateSessionDep = Annotated[SignedIn, Depends(get_state)]
+SupervisorSessionDep = Annotated[SignedIn, Depends(get_supervisor)]
+AccountsAdminSessionDep = Annotated[SignedIn, Depends(get_accounts_admin)]
 
 
 async def read_form(request: Request) -> dict[str, str]:

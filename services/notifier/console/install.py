@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.notifier.console import languages
+from services.notifier.console import accounts, languages
 from services.notifier.console.guard import (
     SESSION_COOKIE,
     FormRejected,
@@ -25,6 +25,7 @@ STATIC = Path(__file__).parent / "static"
 
 def install_console(app: FastAPI) -> None:
     app.include_router(router)
+    app.include_router(accounts.router)
     app.include_router(languages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in)

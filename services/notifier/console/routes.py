@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import timedelta
 from typing import get_args
 
 from fastapi import APIRouter, Request
@@ -21,6 +22,7 @@ from services.notifier.accounts.roles import DISTRICT_ROLES, Role
 from services.notifier.api import InboxDep, OutboxDep
 from services.notifier.audit.events import by_officer
 from services.notifier.console import sessions
+from services.notifier.console.audited import record
 from services.notifier.console.groups import group_of
 from services.notifier.console.guard import (
     SESSION_COOKIE,
@@ -33,6 +35,7 @@ from services.notifier.console.guard import (
     SignedInDep,
     SignInRequired,
     StateSessionDep,
+    SupervisorSessionDep,
     check_sign_in_token,
     checked_form,
     get_signed_in,
@@ -137,7 +140,7 @@ async def sign_in(request: Request, t: TranslatorDep) -> Response:
 async def sign_out(request: Request, signed_in: SignedInDep) -> RedirectResponse:
     await checked_form(request, signed_in)
     session = signed_in.session
-    await _record(request, signed_in, "officer.signed_out", district=signed_in.officer.district)
+    await record(request, signed_in, "officer.signed_out", district=signed_in.officer.district)
     await notifier_of(request).signed_out.add(
         session.session_id, expires_at=session.expires_at, now=time.time()
     )
@@ -208,7 +211,7 @@ async def alert_page(
     saved: bool = False,
 ) -> HTMLResponse:
     item = await _item(inbox, signed_in, alert_id)
-    await _record(request, signed_in, "alert.viewed", district=_code(signed_in), target=alert_id)
+    await record(request, signed_in, "alert.viewed", district=_code(signed_in), target=alert_id)
     group = await _group(inbox, signed_in, item)
     return _alert(request, t, signed_in, item, saved=saved, group=group)
 
@@ -252,7 +255,7 @@ async def change_status(
         )
     if moved is None:
         raise PageNotFound()
-    await _record(
+    await record(
         request,
         signed_in,
         "alert.status_changed",
@@ -272,7 +275,7 @@ async def cluster_page(
     t: TranslatorDep,
 ) -> HTMLResponse:
     item = await _item(inbox, signed_in, alert_id)
-    await _record(request, signed_in, "cluster.viewed", district=_code(signed_in), target=alert_id)
+    await record(request, signed_in, "cluster.viewed", district=_code(signed_in), target=alert_id)
     group = await _group(inbox, signed_in, item)
     return render(
         "cluster.html", t, signed_in=signed_in, item=item, picture=draw(item.alert, t), group=group
@@ -299,27 +302,32 @@ async def operator_page(
     )
 
 
+@router.get("/overdue")
+async def overdue_page(
+    request: Request, signed_in: SupervisorSessionDep, inbox: InboxDep, t: TranslatorDep
+) -> HTMLResponse:
+    """A supervisor's: the district's alerts escalated to them, nobody having acknowledged
+    them in time; longest waiting first."""
+    since = utc_now() - timedelta(seconds=notifier_of(request).settings.escalate_after_s)
+    items = await inbox.overdue(_code(signed_in), waiting_since=since, limit=INBOX_PAGE_SIZE)
+    return render("overdue.html", t, signed_in=signed_in, items=items)
+
+
 @router.get("/state")
-async def state_page(signed_in: StateSessionDep, inbox: InboxDep, t: TranslatorDep) -> HTMLResponse:
-    """The state's districts, each with the alerts it has not yet acknowledged."""
-    districts = [(d, await inbox.unacknowledged(d.code)) for d in signed_in.districts]
-    return render("state.html", t, signed_in=signed_in, districts=districts)
-
-
-async def _record(
-    request: Request,
-    signed_in: SignedIn,
-    action: str,
-    *,
-    district: str | None = None,
-    target: str | None = None,
-    **detail: object,
-) -> None:
-    """Put what the officer did on the audit trail, before the page that shows it is sent."""
-    event = by_officer(
-        signed_in.officer, action, at=utc_now(), district=district, target=target, **detail
-    )
-    await notifier_of(request).audit.append(event)
+async def state_page(
+    request: Request, signed_in: StateSessionDep, inbox: InboxDep, t: TranslatorDep
+) -> HTMLResponse:
+    """The state's districts, each with the alerts it has not yet acknowledged, and those
+    escalated to the state (unacknowledged for longer than the second escalation time)."""
+    since = utc_now() - timedelta(seconds=notifier_of(request).settings.escalate_to_state_after_s)
+    districts, escalated = [], []
+    for district in signed_in.districts:
+        unacknowledged = await inbox.unacknowledged(district.code)
+        overdue = await inbox.overdue_count(district.code, waiting_since=since)
+        districts.append((district, unacknowledged, overdue))
+        waiting = await inbox.overdue(district.code, waiting_since=since, limit=INBOX_PAGE_SIZE)
+        escalated += [(district, item) for item in waiting]
+    return render("state.html", t, signed_in=signed_in, districts=districts, escalated=escalated)
 
 
 async def _record_refusal(notifier: Notifier, username: str, result: str) -> None:
@@ -338,7 +346,7 @@ async def audit_page(
 ) -> HTMLResponse:
     """The newest audit entries about the state's districts' case data: who did what, when."""
     codes = [district.code for district in signed_in.districts]
-    await _record(request, signed_in, "audit.viewed", state=signed_in.officer.state)
+    await record(request, signed_in, "audit.viewed", state=signed_in.officer.state)
     entries = await notifier_of(request).audit.recent(codes, limit=AUDIT_ENTRIES_SHOWN)
     return render("audit.html", t, signed_in=signed_in, entries=entries)
 

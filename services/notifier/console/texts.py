@@ -55,6 +55,19 @@ LABELS: dict[str, dict[str, str]] = {
         "held": N_("held: the endpoint is disabled"),
         "dead": N_("not delivered after every retry"),
     },
+    "roles": {
+        "investigating_officer": N_("Investigating officer"),
+        "cell_in_charge": N_("Cell in-charge"),
+        "district_supervisor": N_("District supervisor (SP)"),
+        "state_nodal_officer": N_("State nodal officer"),
+        "operator": N_("Operator"),
+        "registry_administrator": N_("Registry administrator"),
+    },
+    "account_states": {
+        "active": N_("Active"),
+        "locked": N_("Locked after wrong codes"),
+        "disabled": N_("Disabled"),
+    },
     # What an audit entry records (services/notifier/audit/events.py, the console's routes).
     "audit_actions": {
         "alert.viewed": N_("opened an alert"),
@@ -64,6 +77,9 @@ LABELS: dict[str, dict[str, str]] = {
         "officer.sign_in_refused": N_("was refused sign-in"),
         "officer.signed_out": N_("signed out"),
         "audit.viewed": N_("read the audit trail"),
+        "officer.created": N_("created an account"),
+        "officer.disabled": N_("disabled an account"),
+        "officer.enabled": N_("enabled an account"),
         "generic_value.decided": N_("marked a value generic"),
         "generic_value.withdrawn": N_("withdrew a generic-value decision"),
     },

@@ -103,6 +103,28 @@ class Inbox:
             count: int = (await db.execute(query)).scalar_one()
         return count
 
+    async def overdue(
+        self, district: str, *, waiting_since: datetime, limit: int
+    ) -> list[InboxAlert]:
+        """The district's alerts nobody has acknowledged since `waiting_since` or longer,
+        longest waiting first."""
+        statement = (
+            _items()
+            .where(*_waiting(district, waiting_since))
+            .order_by(inbox_items.c.created_at, inbox_items.c.alert_id)
+            .limit(limit)
+        )
+        async with self._db.read() as db:
+            rows = (await db.execute(statement)).mappings().all()
+            states = await _delivery_states(db, district, [r["alert_id"] for r in rows])
+        return [_inbox_alert(row, states) for row in rows]
+
+    async def overdue_count(self, district: str, *, waiting_since: datetime) -> int:
+        query = select(func.count()).where(*_waiting(district, waiting_since))
+        async with self._db.read() as db:
+            count: int = (await db.execute(query)).scalar_one()
+        return count
+
     async def oldest_unacknowledged(self) -> datetime | None:
         query = select(func.min(inbox_items.c.created_at)).where(
             inbox_items.c.status == UNACKNOWLEDGED
@@ -115,6 +137,14 @@ class Inbox:
 def _items() -> Any:
     return select(inbox_items, alerts.c.event).join(
         alerts, alerts.c.alert_id == inbox_items.c.alert_id
+    )
+
+
+def _waiting(district: str, since: datetime) -> tuple[Any, Any, Any]:
+    return (
+        inbox_items.c.district == district,
+        inbox_items.c.status == UNACKNOWLEDGED,
+        inbox_items.c.created_at <= since,
     )
 
 

@@ -22,51 +22,13 @@ from services.notifier.accounts.roles import Role
 from services.notifier.config import DEV_CONSOLE_SESSION_KEY
 from services.notifier.console import sessions
 from services.notifier.console.guard import SESSION_COOKIE
-from services.notifier.store.officers import Officer as Account
 from tests.builders import OFFICER_PASSWORD, alert_raised
 from tests.conftest import api_key, wait_for
-from tests.integration.notifier.conftest import MARATHI_DISTRICT, Notifier
+from tests.integration.notifier.conftest import MARATHI_DISTRICT, Notifier, Officer
 
 pytestmark = pytest.mark.integration
 OURS, THEIRS = "KA-BLR", "GJ-AMD"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FONT = Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf")
-
-
-class Officer:
-    """A browser without JavaScript: follows no redirects, keeps its cookies."""
-
-    def __init__(self, notifier: Notifier) -> None:
-        self.http = httpx.Client(base_url=notifier.process.base_url, timeout=10)
-
-    def sign_in(
-        self, account: Account, *, password: str = OFFICER_PASSWORD, code: str | None = None
-    ) -> httpx.Response:
-        """With the code the account's authenticator app shows now, unless `code` is given."""
-        form = {
-            "username": account.username,
-            "password": password,
-            "code": code_at(account.totp_secret, time.time()) if code is None else code,
-            "csrf_token": self.csrf("/console/sign-in"),
-        }
-        return self.http.post("/console/sign-in", data=form)
-
-    def csrf(self, path: str) -> str:
-        page = self.http.get(path)
-        assert page.status_code == 200, page.text
-        found = CSRF.search(page.text)
-        assert found is not None
-        return found.group(1)
-
-    def act(
-        self, alert_id: str, status: str, note: str = "", csrf: str | None = None
-    ) -> httpx.Response:
-        token = self.csrf(f"/console/alerts/{alert_id}") if csrf is None else csrf
-        form = {"status": status, "note": note, "csrf_token": token}
-        return self.http.post(f"/console/alerts/{alert_id}/status", data=form)
-
-    def close(self) -> None:
-        self.http.close()
 
 
 @pytest.fixture
@@ -539,3 +501,51 @@ def test_a_state_nodal_officer_reads_the_states_audit_trail_and_no_other(
     assert ours.http.get("/console/audit").status_code == 404
     ours.close()
     theirs.close()
+
+
+def test_an_operator_creates_and_disables_an_account_on_the_accounts_page(
+    notifier: Notifier, stranger: Officer
+) -> None:
+    operator = notifier.enrol(role=Role.OPERATOR)
+    stranger.sign_in(operator)
+    username = f"blr-{uuid.uuid4().hex[:8]}"
+    form = {"username": username, "name": "SI K. Rao", "role": "investigating_officer",
+            "district": OURS, "state": "", "password": OFFICER_PASSWORD}  # fmt: skip
+
+    created = stranger.http.post(
+        "/console/officers", data={**form, "csrf_token": stranger.csrf("/console/officers")}
+    )
+    secret = re.search(r'id="created-secret">([A-Z2-7]+)<', created.text)
+    assert created.status_code == 200
+    assert secret is not None
+    newcomer = Officer(notifier)
+    account = replace(operator, username=username, totp_secret=secret.group(1))
+    assert newcomer.sign_in(account).headers["location"] == "/console/inbox"
+    disabled = stranger.http.post(
+        f"/console/officers/{username}/status",
+        data={"status": "disabled", "csrf_token": stranger.csrf("/console/officers")},
+    )
+
+    assert disabled.status_code == 303
+    assert newcomer.http.get("/console/inbox").headers["location"] == "/console/sign-in"
+    taken = stranger.http.post(
+        "/console/officers", data={**form, "csrf_token": stranger.csrf("/console/officers")}
+    )
+    assert taken.status_code == 422
+    assert f"already an account named {username}" in taken.text
+    entries, broken = notifier.audit_trail()
+    assert broken is None
+    done = {(e.event.actor, e.event.action, e.event.target) for e in entries}
+    assert {(f"officer:{operator.username}", "officer.created", username),
+            (f"officer:{operator.username}", "officer.disabled", username)} <= done  # fmt: skip
+    newcomer.close()
+
+
+@pytest.mark.parametrize("role", [Role.REGISTRY_ADMINISTRATOR, Role.DISTRICT_SUPERVISOR])
+def test_only_an_operator_reaches_the_accounts_page(
+    notifier: Notifier, stranger: Officer, role: Role
+) -> None:
+    district = OURS if role is Role.DISTRICT_SUPERVISOR else None
+    stranger.sign_in(notifier.enrol(district, role=role))
+
+    assert stranger.http.get("/console/officers").status_code == 404
