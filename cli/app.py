@@ -55,13 +55,9 @@ def rematch(
     Stop every matcher worker first and start them after (docs/operations.md, Rematching)."""
     from cli.rematch import rematch as rebuild
     from crosslink.settings import from_environment
+    from crosslink.topic_reading import ReadIncomplete
     from services.matcher.config import MatcherSettings
-    from services.matcher.history import (
-        GroupNotMoved,
-        KafkaHistory,
-        MatcherRunning,
-        ReadIncomplete,
-    )
+    from services.matcher.history import GroupNotMoved, KafkaHistory, MatcherRunning
 
     rules = from_environment(MatcherSettings).rules()
     with operations.reaching_kafka(bootstrap) as kafka:

@@ -4,14 +4,14 @@ record that was in fact processed changes nothing."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
 from crosslink.kafka_access import KafkaAccess
+from crosslink.topic_reading import partition_ends, read_to_end
 from schemas.topics import DEAD_LETTER
 
 READ_TIMEOUT_S = 60.0
@@ -27,37 +27,15 @@ class DeadLetter:
     error: str
 
 
-class ReadIncomplete(RuntimeError):
-    """The dead-letter topic could not be read to its end in time."""
-
-
 def read_dead_letters(
     kafka: KafkaAccess, *, start: int = 0, timeout_s: float = READ_TIMEOUT_S
 ) -> list[DeadLetter]:
     """Every dead letter from offset `start` (or the oldest one kept) to the end of the topic;
     ReadIncomplete if the broker does not deliver them all within `timeout_s`."""
     partition = TopicPartition(DEAD_LETTER.name, 0)
-    consumer = KafkaConsumer(
-        **kafka.options(), enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    try:
-        consumer.assign([partition])
-        end = consumer.end_offsets([partition])[partition]
-        oldest = consumer.beginning_offsets([partition])[partition]
-        consumer.seek(partition, max(start, oldest))
-        letters: list[DeadLetter] = []
-        deadline = time.monotonic() + timeout_s
-        while consumer.position(partition) < end:
-            if time.monotonic() > deadline:
-                raise ReadIncomplete(
-                    f"read {len(letters)} dead letters up to offset "
-                    f"{consumer.position(partition)} of {end} before the time ran out"
-                )
-            batch = consumer.poll(timeout_ms=1000).get(partition, [])
-            letters += [_letter(record) for record in batch if record.offset < end]
-        return letters
-    finally:
-        consumer.close()
+    ends = partition_ends(kafka, [partition])
+    records = read_to_end(kafka, ends, starts={partition: start}, timeout_s=timeout_s)
+    return [_letter(record) for record in records]
 
 
 def replay(kafka: KafkaAccess, letters: Iterable[DeadLetter]) -> list[DeadLetter]:

@@ -40,6 +40,7 @@ from crosslink.kafka_access import KafkaAccess
 from schemas.topics import (
     ALERT_RAISED,
     ALL_TOPICS,
+    AUDIT_RECORDED,
     COMPLAINTS_FILED,
     DEAD_LETTER,
     GENERIC_VALUE_DECIDED,
@@ -133,7 +134,7 @@ SERVICE_GRANTS: tuple[Grant, ...] = (
     ),
     Grant(MATCHER, ACLOperation.READ, ResourceType.GROUP, MATCHER_APP_ID),
     *_topics(NOTIFIER, ACLOperation.READ, ALERT_RAISED),
-    *_topics(NOTIFIER, ACLOperation.WRITE, DEAD_LETTER),
+    *_topics(NOTIFIER, ACLOperation.WRITE, DEAD_LETTER, AUDIT_RECORDED),
     Grant(NOTIFIER, ACLOperation.READ, ResourceType.GROUP, NOTIFIER_GROUP_PREFIX, prefixed=True),
 )
 

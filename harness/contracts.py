@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from crosslink.settings import REPO_ROOT
 from schemas.events import (
     AlertRaised,
+    AuditEntryRecorded,
     ComplaintFiled,
     GenericValueDecided,
     IdentifierSighted,
@@ -25,6 +26,7 @@ from schemas.events import (
 )
 from schemas.topics import (
     ALERT_RAISED,
+    AUDIT_RECORDED,
     CLUSTERS_CHANGELOG,
     COMPLAINTS_FILED,
     DEAD_LETTER,
@@ -127,6 +129,17 @@ CHANNELS = (
         "A key rotation's map from each token of the history to its token under the new key; "
         "kept for good, read and written by the administrator only (no service principal has "
         "a permission on it).",
+    ),
+    Channel(
+        "auditRecorded",
+        AUDIT_RECORDED,
+        (AuditEntryRecorded,),
+        "chain/seq",
+        ("notifier",),
+        ("crosslink audit verify",),
+        "A copy of each entry of the audit trail, in order, kept for good outside the "
+        "notifier's database: someone who rewrites the trail there cannot rewrite these "
+        "(only the notifier writes, only the administrator reads).",
     ),
     Channel(
         "deadLetter",

@@ -241,3 +241,22 @@ class AlertRaised(_Event):
 FILED_EVENT: TypeAdapter[ComplaintFiled | GenericValueDecided] = TypeAdapter(
     ComplaintFiled | GenericValueDecided
 )
+
+
+class AuditEntryRecorded(_Event):
+    """A copy of one entry of the audit trail (services/notifier/audit), made after it was
+    written in the notifier's database. Keyed by `chain` and `seq`; `chain` names the database's
+    trail, so copies of different databases' trails never mix. Holds no raw identifier."""
+
+    schema_version: Literal[1] = 1
+    chain: str
+    seq: int
+    entry_id: str
+    at: AwareDatetime
+    actor: str
+    action: str
+    district: str | None
+    target: str | None
+    detail: str
+    prev_hash: str
+    hash: str

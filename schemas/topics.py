@@ -47,6 +47,9 @@ COMPLAINTS_FILED = TopicSpec("crosslink.complaints-filed.v1", partitions=1, conf
 # shortcut to its cluster: one table, so its changelog keeps them in the order written.
 CLUSTERS_TABLE = "clusters"
 DEAD_LETTER = TopicSpec("crosslink.dead-letter.v1", partitions=1)
+# A copy of every audit-trail entry, kept for good outside the notifier's database: one
+# partition, in the entries' order. `crosslink audit verify --against-kafka` compares them.
+AUDIT_RECORDED = TopicSpec("crosslink.audit-recorded.v1", partitions=1, config=KEPT_FOR_GOOD)
 # Each key rotation's map from the history's tokens to the new ones (TokenRekeyed), kept for
 # good: a rematch composes every rotation's. Only the administrator reads or writes it.
 TOKEN_REKEYED = TopicSpec("crosslink.token-rekeyed.v1", partitions=1, config=KEPT_FOR_GOOD)
@@ -81,4 +84,5 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     DEAD_LETTER,
     STATE_CHANGELOG,
     TOKEN_REKEYED,
+    AUDIT_RECORDED,
 )

@@ -5,15 +5,15 @@ and the matcher's consumer group moved on. Synchronous (kafka-python): an operat
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable, Mapping, Sequence
 
 from faust.serializers import codecs
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaAdminClient, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from crosslink.kafka_access import KafkaAccess
+from crosslink.topic_reading import Ends, partition_ends, read_to_end
 from schemas.events import AlertRaised, TokenRekeyed
 from schemas.topics import ALERT_RAISED, MATCHER_APP_ID, TOKEN_REKEYED, TopicSpec
 from services.matcher.batches import HistoryRecord, Position
@@ -24,7 +24,6 @@ from services.matcher.rematch import Row, RowWrite
 CHANGELOG_KEY_CODEC = "json"
 READ_TIMEOUT_S = 900.0
 SEND_TIMEOUT_S = 120.0
-Ends = dict[TopicPartition, int]
 
 
 class MatcherRunning(RuntimeError):
@@ -33,10 +32,6 @@ class MatcherRunning(RuntimeError):
 
 class GroupNotMoved(RuntimeError):
     """The tables were rewritten, but the matcher's group kept its offsets (a worker joined)."""
-
-
-class ReadIncomplete(RuntimeError):
-    """The broker did not deliver the history up to its end in time."""
 
 
 def matcher_workers(access: KafkaAccess) -> int:
@@ -57,44 +52,19 @@ def matcher_workers(access: KafkaAccess) -> int:
 
 def end_offsets(access: KafkaAccess, specs: Iterable[TopicSpec]) -> Ends:
     """Each partition's end: where the history read now stops."""
-    partitions = [TopicPartition(s.name, p) for s in specs for p in range(s.partitions)]
-    consumer = KafkaConsumer(**access.options(), enable_auto_commit=False)
-    try:
-        ends: Ends = consumer.end_offsets(partitions)
-        return ends
-    finally:
-        consumer.close()
+    return partition_ends(
+        access, [TopicPartition(s.name, p) for s in specs for p in range(s.partitions)]
+    )
 
 
 def read_records(
     access: KafkaAccess, ends: Mapping[TopicPartition, int], timeout_s: float = READ_TIMEOUT_S
 ) -> list[HistoryRecord]:
     """Every record kept in these partitions, up to (not including) their ends."""
-    consumer = KafkaConsumer(
-        **access.options(), enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    records: list[HistoryRecord] = []
-    try:
-        consumer.assign(list(ends))
-        consumer.seek_to_beginning()
-        deadline = time.monotonic() + timeout_s
-        while behind := [tp for tp, end in ends.items() if consumer.position(tp) < end]:
-            if time.monotonic() > deadline:
-                raise ReadIncomplete(
-                    f"read {len(records)} records in {timeout_s:.0f} s, but {len(behind)} "
-                    f"partitions not to their end (first {behind[0].topic}/{behind[0].partition})"
-                )
-            for tp, batch in consumer.poll(timeout_ms=1000).items():
-                records += [
-                    HistoryRecord(
-                        Position(r.topic, r.partition, r.offset, r.timestamp), r.key, r.value
-                    )
-                    for r in batch
-                    if r.offset < ends[tp]
-                ]
-        return records
-    finally:
-        consumer.close()
+    return [
+        HistoryRecord(Position(r.topic, r.partition, r.offset, r.timestamp), r.key, r.value)
+        for r in read_to_end(access, ends, timeout_s=timeout_s)
+    ]
 
 
 def read_table(access: KafkaAccess, changelog: TopicSpec) -> dict[str, Row]:

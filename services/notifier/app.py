@@ -28,6 +28,7 @@ from services.notifier.consumer import AlertConsumer, KafkaDeadLetters
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.housekeeping import Housekeeping
 from services.notifier.metrics import NotifierMetrics
+from services.notifier.mirroring import AuditMirror, KafkaAuditCopies
 from services.notifier.retries import RetryPolicy
 from services.notifier.routing import PlannedDelivery, deliveries_for
 from services.notifier.state import Notifier
@@ -119,7 +120,8 @@ async def _assembled(
 def _workers(
     notifier: Notifier, directory: LiveDirectory, metrics: NotifierMetrics
 ) -> dict[str, Callable[[], Awaitable[None]]]:
-    """The notifier's three loops, by name: the alert consumer, the dispatcher, housekeeping."""
+    """The notifier's loops, by name: the alert consumer, the dispatcher, housekeeping and the
+    audit trail's copy on Kafka."""
     settings, email = notifier.settings, notifier.settings.smtp_host is not None
 
     def plan(alert: AlertRaised) -> list[PlannedDelivery]:
@@ -160,6 +162,20 @@ def _workers(
         finally:
             notifier.consuming.clear()
 
+    async def mirror_audit() -> None:
+        copies = KafkaAuditCopies(settings.kafka, client_id=f"{settings.notifier_group_id}-audit")
+        await copies.start()
+        try:
+            mirror = AuditMirror(
+                trail=notifier.audit,
+                copies=copies,
+                metrics=metrics,
+                interval_s=settings.housekeeping_interval_s,
+            )
+            await mirror.run()
+        finally:
+            await copies.stop()
+
     housekeeping = Housekeeping(
         outbox=notifier.outbox,
         inbox=notifier.inbox,
@@ -174,6 +190,7 @@ def _workers(
         "alert consumer": consume,
         "dispatcher": notifier.dispatcher.run,
         "housekeeping": housekeeping.run,
+        "audit mirror": mirror_audit,
     }
 
 

@@ -16,7 +16,6 @@ from contextlib import AsyncExitStack, suppress
 
 from aiokafka import (
     AIOKafkaConsumer,
-    AIOKafkaProducer,
     ConsumerRebalanceListener,
     ConsumerRecord,
     TopicPartition,
@@ -26,26 +25,16 @@ from aiokafka.errors import CommitFailedError, IllegalStateError
 from crosslink.kafka_access import KafkaAccess
 from schemas.topics import ALERT_RAISED, DEAD_LETTER
 from services.notifier.metrics import NotifierMetrics
+from services.notifier.producing import KafkaWriter
 from services.notifier.storing import AlertsIntoOutbox, Consumed
 
 log = logging.getLogger(__name__)
 FINAL_COMMIT_TIMEOUT_S = 10.0
 
 
-class KafkaDeadLetters:
+class KafkaDeadLetters(KafkaWriter):
     """Dead letters on the dead-letter topic, with why, where from and the original topic in
     headers (`crosslink dead-letters list` shows them, `replay` sends them back)."""
-
-    def __init__(self, kafka: KafkaAccess, *, client_id: str) -> None:
-        self._producer = AIOKafkaProducer(
-            **kafka.options(), acks="all", enable_idempotence=True, client_id=client_id
-        )
-
-    async def start(self) -> None:
-        await self._producer.start()
-
-    async def stop(self) -> None:
-        await self._producer.stop()
 
     async def send(self, record: Consumed, reason: str) -> None:
         await self._producer.send_and_wait(

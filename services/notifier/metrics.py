@@ -32,6 +32,12 @@ class NotifierMetrics:
             ["result"],
             registry=registry,
         )
+        self.audit_unmirrored = Gauge(
+            "crosslink_notifier_audit_unmirrored_entries",
+            "Audit-trail entries written in the database and not yet copied to Kafka (the "
+            "copy someone rewriting the database cannot reach).",
+            registry=registry,
+        )
         self.consumer_lag = Gauge(
             "crosslink_notifier_consumer_lag",
             "Alerts on a partition of the alert topic not yet stored by the notifier (end "

@@ -21,11 +21,13 @@ import httpx
 import pytest
 import yaml
 from kafka import KafkaProducer
+from prometheus_client import CollectorRegistry
+from sqlalchemy import update
 from typer.main import get_command
 from typer.testing import CliRunner
 
 from cli.app import app
-from crosslink.provisioning import INTAKE, provision_topics
+from crosslink.provisioning import INTAKE, NOTIFIER, provision_topics
 from harness.contracts import CONTRACTS_DIR
 from harness.demo_accounts import DEMO_PASSWORD
 from harness.localbroker import Brokers
@@ -39,10 +41,13 @@ from schemas.topics import (
     REGISTRY_ENTRY_ADDED,
     TopicSpec,
 )
-from services.notifier.audit.chain import AuditEvent
+from services.notifier.audit.chain import AuditEvent, Head, chained
+from services.notifier.metrics import NotifierMetrics
+from services.notifier.mirroring import AuditMirror, KafkaAuditCopies
 from services.notifier.signing import signed_headers
 from services.notifier.store.audit import AuditLog
 from services.notifier.store.database import open_database
+from services.notifier.store.tables import audit_head, audit_log
 from tests.builders import OFFICER_PASSWORD, unique_mobile
 from tests.conftest import OPERATOR_KEY, read_topic, write_districts_file
 
@@ -268,15 +273,75 @@ def test_audit_verify_passes_an_intact_trail_and_names_an_edited_entry(tmp_path:
     assert "entry 2: edited" in named
 
 
-async def write_audit_entries(database_url: str, count: int) -> None:
+def test_audit_verify_against_kafka_finds_a_trail_rewritten_hash_by_hash(
+    kafka: Brokers, tmp_path: Path
+) -> None:
+    """Someone who drops the guard, edits entry 2 and rewrites every hash after it (and the
+    head) leaves a chain that verifies on its own; its copies on Kafka do not match."""
+    database = tmp_path / "notifier.db"
+    env = {**kafka.access.environment(), "CROSSLINK_DATABASE_URL": f"sqlite:///{database}"}
+    asyncio.run(write_audit_entries(env["CROSSLINK_DATABASE_URL"], 4, mirror_to=kafka))
+
+    intact, said = crosslink("audit", "verify", "--against-kafka", env=env)
+    asyncio.run(rewrite_from_entry_2(env["CROSSLINK_DATABASE_URL"]))
+    alone, _ = crosslink("audit", "verify", env=env)
+    against, named = crosslink("audit", "verify", "--against-kafka", env=env)
+
+    assert intact == 0
+    assert "intact: 4 entries, 4 compared with their copies on Kafka" in said
+    assert alone == 0  # the database's own chain was rewritten consistently
+    assert against == 1
+    assert "entry 2: differs from its copy on Kafka" in named
+
+
+async def write_audit_entries(
+    database_url: str, count: int, mirror_to: Brokers | None = None
+) -> None:
     database = await open_database(database_url)
     try:
         for n in range(count):
-            event = AuditEvent(
-                entry_id=f"e-{n}", at=datetime(2026, 12, 3, tzinfo=UTC), actor="officer:mum.io",
-                action="alert.viewed", district="MH-MUM", target=f"a-{n}", detail="{}",
-            )  # fmt: skip
-            await AuditLog(database).append(event)
+            await AuditLog(database).append(audit_event(n))
+        if mirror_to is not None:
+            copies = KafkaAuditCopies(mirror_to.access_as(NOTIFIER), client_id="audit-test")
+            await copies.start()
+            try:
+                mirror = AuditMirror(
+                    trail=AuditLog(database), copies=copies,
+                    metrics=NotifierMetrics(CollectorRegistry()), interval_s=1,
+                )  # fmt: skip
+                await mirror.copy_once()
+            finally:
+                await copies.stop()
+    finally:
+        await database.dispose()
+
+
+def audit_event(n: int, actor: str = "officer:mum.io") -> AuditEvent:
+    return AuditEvent(
+        entry_id=f"e-{n}", at=datetime(2026, 12, 3, tzinfo=UTC), actor=actor,
+        action="alert.viewed", district="MH-MUM", target=f"a-{n}", detail="{}",
+    )  # fmt: skip
+
+
+async def rewrite_from_entry_2(database_url: str) -> None:
+    """Entry 2 gets another actor, and every hash from it on (and the head) is recomputed."""
+    database = await open_database(database_url)
+    try:
+        trail = AuditLog(database)
+        entries = [entry async for entry in trail.entries()]
+        async with database.write() as db:
+            await db.exec_driver_sql("DROP TRIGGER audit_log_no_update")
+            head = Head(1, entries[0].hash)
+            for entry in entries[1:]:
+                event = audit_event(1, "officer:someone-else") if entry.seq == 2 else entry.event
+                forged = chained(head, event)
+                await db.execute(
+                    update(audit_log).where(audit_log.c.seq == entry.seq).values(
+                        actor=event.actor, prev_hash=forged.prev_hash, hash=forged.hash
+                    )
+                )  # fmt: skip
+                head = Head(forged.seq, forged.hash)
+            await db.execute(update(audit_head).values(seq=head.seq, hash=head.hash))
     finally:
         await database.dispose()
 

@@ -10,6 +10,7 @@ from services.notifier.audit.chain import (
     GENESIS,
     AuditEntry,
     AuditEvent,
+    ChainCheck,
     Head,
     chained,
     detail_of,
@@ -74,12 +75,27 @@ def test_a_removed_entry_a_moved_one_and_a_cut_end_are_each_named() -> None:
     )
 
 
-def test_a_whole_trail_rewritten_from_an_edit_on_is_caught_only_by_the_head() -> None:
-    """Whoever rewrites every hash after an edit must also rewrite the head; the Kafka mirror
-    is the copy they cannot reach."""
+def test_a_trail_rewritten_hash_by_hash_with_its_head_is_caught_by_its_copies() -> None:
+    """Whoever rewrites every hash after an edit, and the head, leaves a chain that holds; the
+    copies on Kafka are what they cannot reach."""
     entries, head = trail(3)
-    rewritten, _ = trail(2)
-    forged = chained(Head(2, rewritten[1].hash), replace(entries[2].event, actor="officer:x"))
+    forged = chained(Head(2, entries[1].hash), replace(entries[2].event, actor="officer:x"))
+    rewritten = [*entries[:2], forged]
+    copies = {entry.seq: entry.hash for entry in entries}
 
-    assert first_break([*rewritten, forged], head) is not None
-    assert first_break([*rewritten, forged], Head(3, forged.hash)) is None
+    assert first_break(rewritten, head) is not None
+    assert first_break(rewritten, Head(3, forged.hash)) is None
+    check = ChainCheck(copies)
+    found = [check.add(entry) for entry in rewritten]
+    assert found[:2] == [None, None]
+    assert str(found[2]) == "entry 3: differs from its copy on Kafka: rewritten since"
+
+
+def test_copies_beyond_the_end_of_the_trail_name_the_first_entry_missing() -> None:
+    entries, _ = trail(4)
+    copies = {entry.seq: entry.hash for entry in entries}
+    cut = Head(3, entries[2].hash)
+
+    check = ChainCheck(copies)
+    assert all(check.add(entry) is None for entry in entries[:3])
+    assert str(check.finish(cut)) == "entry 4: missing: the log ends at 3, Kafka holds 4"

@@ -3,14 +3,15 @@
 Entry n's hash is SHA-256 over entry n-1's hash and entry n's own fields, in one canonical
 JSON form; the first entry follows GENESIS. Editing an entry changes its hash; removing or
 reordering entries breaks the link from the next one; removing the newest ones leaves the log
-short of the head, the record of the last entry written.
+short of the head, the record of the last entry written. Someone who rewrites every hash from
+an edit on, and the head, is caught by the copies on Kafka (services/notifier/mirroring.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,8 +87,9 @@ class ChainCheck:
     """Checks entries one at a time, in the order of their numbers (a log of millions is never
     held in memory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, copies: Mapping[int, str] | None = None) -> None:
         self.last = Head(0, GENESIS)
+        self.copies = copies or {}
 
     def add(self, entry: AuditEntry) -> ChainBroken | None:
         """How `entry` was edited, removed or moved; None if it follows the last one."""
@@ -100,16 +102,24 @@ class ChainCheck:
             )
         if entry_hash(entry.prev_hash, entry.seq, entry.event) != entry.hash:
             return ChainBroken(entry.seq, "edited: its content no longer matches its hash")
+        if self.copies.get(entry.seq, entry.hash) != entry.hash:
+            return ChainBroken(entry.seq, "differs from its copy on Kafka: rewritten since")
         self.last = Head(entry.seq, entry.hash)
         return None
 
     def finish(self, head: Head) -> ChainBroken | None:
-        """Whether the entries checked end where the head says the log ends."""
-        if self.last == head:
-            return None
-        return ChainBroken(
-            self.last.seq + 1, f"missing: the log ends at {self.last.seq}, {head.seq} were written"
-        )
+        """Whether the entries checked end where the head (and the copies) say it ends."""
+        if self.last != head:
+            return ChainBroken(
+                self.last.seq + 1,
+                f"missing: the log ends at {self.last.seq}, {head.seq} were written",
+            )
+        copied = max(self.copies, default=0)
+        if copied > head.seq:
+            return ChainBroken(
+                head.seq + 1, f"missing: the log ends at {head.seq}, Kafka holds {copied}"
+            )
+        return None
 
 
 def first_break(entries: Iterable[AuditEntry], head: Head) -> ChainBroken | None:

@@ -3,7 +3,8 @@ notifier sharing the database (the head row is locked while one is added), read 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import secrets
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 from sqlalchemy import RowMapping, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -49,20 +50,47 @@ class AuditLog:
             row = (await db.execute(select(audit_head).where(audit_head.c.id == HEAD_ID))).first()
         return Head(row.seq, row.hash) if row is not None else Head(0, GENESIS)
 
+    async def mirror_position(self) -> tuple[str, int]:
+        """This trail's chain id, and the last entry copied to Kafka (0: none yet)."""
+        async with self._db.write() as db:
+            await self._ensure_head(db)
+            row = (await db.execute(select(audit_head).where(audit_head.c.id == HEAD_ID))).one()
+        return row.chain, row.mirrored_seq
+
+    async def mirrored(self, seq: int) -> None:
+        """Every entry up to `seq` is copied (never moves back: another notifier may copy too)."""
+        async with self._db.write() as db:
+            await db.execute(
+                update(audit_head)
+                .where(audit_head.c.id == HEAD_ID, audit_head.c.mirrored_seq < seq)
+                .values(mirrored_seq=seq)
+            )
+
+    async def page(self, *, after: int, limit: int) -> list[AuditEntry]:
+        """Up to `limit` entries after number `after`, in order."""
+        statement = (
+            select(audit_log).where(audit_log.c.seq > after).order_by(audit_log.c.seq).limit(limit)
+        )
+        async with self._db.read() as db:
+            return [_entry(row._mapping) for row in await db.execute(statement)]
+
     async def entries(self, *, after: int = 0) -> AsyncIterator[AuditEntry]:
         """Every entry after number `after`, in order, read a batch at a time."""
         while True:
-            batch = await self._batch(after, READ_BATCH)
+            batch = await self.page(after=after, limit=READ_BATCH)
             for entry in batch:
                 yield entry
             if len(batch) < READ_BATCH:
                 return
             after = batch[-1].seq
 
-    async def verify(self) -> tuple[Head, ChainBroken | None]:
+    async def verify(
+        self, copies: Mapping[int, str] | None = None
+    ) -> tuple[Head, ChainBroken | None]:
         """The head, and the first entry up to it that is not as it was written (entries
-        appended while it reads are left for the next check)."""
-        head, check = await self.head(), ChainCheck()
+        appended while it reads are left for the next check). Given `copies` (entry number
+        to hash, as mirrored to Kafka), every entry must also match its copy."""
+        head, check = await self.head(), ChainCheck(copies)
         async for entry in self.entries():
             if entry.seq > head.seq:
                 break
@@ -82,18 +110,15 @@ class AuditLog:
         async with self._db.read() as db:
             return [_entry(row._mapping) for row in await db.execute(statement)]
 
-    async def _batch(self, after: int, limit: int) -> list[AuditEntry]:
-        statement = (
-            select(audit_log).where(audit_log.c.seq > after).order_by(audit_log.c.seq).limit(limit)
-        )
-        async with self._db.read() as db:
-            return [_entry(row._mapping) for row in await db.execute(statement)]
-
-    async def _locked_head(self, db: AsyncConnection) -> Head:
+    async def _ensure_head(self, db: AsyncConnection) -> None:
+        """The head row, made with a new chain id the first time the trail is used."""
         first = insert_ignoring_repeats(self._db, audit_head).values(
-            id=HEAD_ID, seq=0, hash=GENESIS, mirrored_seq=0
+            id=HEAD_ID, chain=secrets.token_hex(16), seq=0, hash=GENESIS, mirrored_seq=0
         )
         await db.execute(first)
+
+    async def _locked_head(self, db: AsyncConnection) -> Head:
+        await self._ensure_head(db)
         query = select(audit_head).where(audit_head.c.id == HEAD_ID).with_for_update()
         row = (await db.execute(query)).one()
         return Head(row.seq, row.hash)

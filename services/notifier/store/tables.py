@@ -164,6 +164,7 @@ audit_head = Table(
     "audit_head",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("chain", String(32), nullable=False),  # names this database's trail (its copies)
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
     Column("mirrored_seq", Integer, nullable=False),

@@ -17,7 +17,9 @@ import pytest
 import yaml
 from kafka import KafkaProducer
 
+from cli.audit import read_copies
 from crosslink.clock import utc_now
+from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import MATCHER
 from harness.localbroker import Brokers
 from harness.mailcatcher import MailCatcher
@@ -101,9 +103,13 @@ class Notifier:
         database_url = self.process.env["CROSSLINK_DATABASE_URL"]
         asyncio.run(_set_status(database_url, username, status))
 
-    def audit_trail(self) -> tuple[list[AuditEntry], ChainBroken | None]:
-        """Every entry of the audit trail, and the first break in it (None if intact)."""
-        return asyncio.run(_audit_trail(self.process.env["CROSSLINK_DATABASE_URL"]))
+    def audit_trail(
+        self, *, against_kafka: bool = False
+    ) -> tuple[list[AuditEntry], ChainBroken | None]:
+        """Every entry of the audit trail, and the first break in it (None if intact), also
+        against its copies on Kafka if asked."""
+        kafka = self.kafka.access if against_kafka else None
+        return asyncio.run(_audit_trail(self.process.env["CROSSLINK_DATABASE_URL"], kafka))
 
     def operator_alerts(self, alert_id: str) -> list[dict[str, Any]]:
         response = self.get("/v1/operator/alerts", OPERATOR_KEY)
@@ -181,12 +187,19 @@ async def _set_status(database_url: str, username: str, status: AccountStatus) -
         await database.dispose()
 
 
-async def _audit_trail(database_url: str) -> tuple[list[AuditEntry], ChainBroken | None]:
+async def _audit_trail(
+    database_url: str, kafka: KafkaAccess | None
+) -> tuple[list[AuditEntry], ChainBroken | None]:
     database = await open_database(database_url)
     try:
         trail = AuditLog(database)
-        _, broken = await trail.verify()
-        return [entry async for entry in trail.entries()], broken
+        chain, _ = await trail.mirror_position()
+        copies = await asyncio.to_thread(read_copies, kafka, chain) if kafka else None
+        _, broken = await trail.verify(copies)
+        entries = [entry async for entry in trail.entries()]
+        if copies is not None and max(copies, default=0) < len(entries):
+            broken = ChainBroken(max(copies, default=0) + 1, "not copied to Kafka yet")
+        return entries, broken
     finally:
         await database.dispose()
 
