@@ -1,13 +1,13 @@
 """Whether an officer may sign in: the right password, an active account, and a fresh code
 from the account's authenticator. Wrong codes after a right password are counted, and lock
-the account when they run on."""
+the account when they run on. And an officer changing their own password."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from services.notifier.accounts.credentials import accepted_step, password_matches
+from services.notifier.accounts.credentials import accepted_step, hash_password, password_matches
 from services.notifier.store.officers import Officer, Officers
 
 # How a sign-in ended (the console's metric label, docs/metrics.md).
@@ -44,3 +44,17 @@ async def sign_in(
         counted = await officers.code_refused(username, lock_after=lock_after, now=now)
         raise SignInRefused("locked" if counted.status == "locked" else "wrong_code")
     return officer
+
+
+class WrongPassword(ValueError):
+    """The current password given to change it is not the account's."""
+
+
+async def change_password(
+    officers: Officers, officer: Officer, *, current: str, new: str, now: datetime
+) -> None:
+    """Set `new` (WeakPassword if too short) once `current` is proven; every session of the
+    account ends, this one included: the officer signs in again with a fresh code."""
+    if not password_matches(officer.password_hash, current):
+        raise WrongPassword("the current password is not right")
+    await officers.set_password(officer.username, hash_password(new), now=now)

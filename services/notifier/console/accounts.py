@@ -1,6 +1,7 @@
 """The accounts page: an operator lists officers' accounts, creates one (its second-factor
-secret shown once) and disables or enables one. The same checks as `crosslink officers`
-(accounts/enrolment.py), and every change on the audit trail."""
+secret shown once) and disables or enables one, with the same checks as `crosslink officers`
+(accounts/enrolment.py). And every officer's own password page. Every change goes on the
+audit trail."""
 
 from __future__ import annotations
 
@@ -10,11 +11,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from crosslink.clock import utc_now
 from crosslink.directory import DistrictsDirectory
 from crosslink.i18n import Translator
+from services.notifier.accounts import signing_in
 from services.notifier.accounts.credentials import WeakPassword, provisioning_uri
 from services.notifier.accounts.enrolment import BadUsername, new_account
 from services.notifier.accounts.roles import BadScope, Role
 from services.notifier.console.audited import record
-from services.notifier.console.guard import AccountsAdminSessionDep, SignedIn, checked_form
+from services.notifier.console.guard import (
+    SESSION_COOKIE,
+    AccountsAdminSessionDep,
+    SignedIn,
+    SignedInDep,
+    checked_form,
+)
 from services.notifier.console.languages import TranslatorDep
 from services.notifier.console.pages import PREFIX, render
 from services.notifier.state import notifier_of
@@ -77,6 +85,39 @@ async def change_account_status(
     action = "officer.enabled" if status == "active" else "officer.disabled"
     await record(request, signed_in, action, target=username)
     return RedirectResponse(f"{PREFIX}/officers", status_code=303)
+
+
+@router.get("/password")
+async def password_page(signed_in: SignedInDep, t: TranslatorDep) -> HTMLResponse:
+    return render("password.html", t, signed_in=signed_in, error=None)
+
+
+@router.post("/password")
+async def change_password(request: Request, signed_in: SignedInDep, t: TranslatorDep) -> Response:
+    form = await checked_form(request, signed_in)
+    notifier = notifier_of(request)
+    error = None
+    if form.get("new") != form.get("repeat"):
+        error = t.gettext("The two new passwords are not the same. Nothing was changed.")
+    else:
+        try:
+            await signing_in.change_password(
+                notifier.officers,
+                signed_in.officer,
+                current=form.get("current", ""),
+                new=form.get("new", ""),
+                now=utc_now(),
+            )
+        except signing_in.WrongPassword:
+            error = t.gettext("The current password is not right. Nothing was changed.")
+        except WeakPassword:
+            error = t.gettext("A password has at least 12 characters. Nothing was changed.")
+    if error is not None:
+        return render("password.html", t, status_code=422, signed_in=signed_in, error=error)
+    await record(request, signed_in, "officer.password_changed", target=signed_in.officer.username)
+    response = RedirectResponse(f"{PREFIX}/sign-in?password_changed=true", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    return response
 
 
 async def _page(

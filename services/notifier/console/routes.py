@@ -79,7 +79,11 @@ async def home(request: Request) -> RedirectResponse:
 
 @router.get("/sign-in")
 async def sign_in_page(
-    request: Request, t: TranslatorDep, expired: bool = False, signed_out: bool = False
+    request: Request,
+    t: TranslatorDep,
+    expired: bool = False,
+    signed_out: bool = False,
+    password_changed: bool = False,
 ) -> HTMLResponse:
     nonce = sessions.new_nonce()
     message = None
@@ -87,6 +91,8 @@ async def sign_in_page(
         message = t.gettext("Your session has ended. Please sign in again.")
     elif signed_out:
         message = t.gettext("You have signed out.")
+    elif password_changed:
+        message = t.gettext("Your password is changed. Sign in with it and a new code.")
     response = render("sign_in.html", t, csrf=sign_in_token(request, nonce), message=message)
     set_cookie(request, response, SIGN_IN_COOKIE, nonce, SIGN_IN_NONCE_LIFETIME_S)
     return response

@@ -80,6 +80,7 @@ LABELS: dict[str, dict[str, str]] = {
         "officer.created": N_("created an account"),
         "officer.disabled": N_("disabled an account"),
         "officer.enabled": N_("enabled an account"),
+        "officer.password_changed": N_("changed their password"),
         "generic_value.decided": N_("marked a value generic"),
         "generic_value.withdrawn": N_("withdrew a generic-value decision"),
     },

@@ -80,6 +80,12 @@ class Officers:
             values["failed_codes"] = 0
         await self._update(username, values)
 
+    async def set_password(self, username: str, password_hash: str, *, now: datetime) -> None:
+        """A new password; every session of the account ends (a new stamp)."""
+        await self._update(
+            username, {"password_hash": password_hash, "stamp": new_stamp(), "updated_at": now}
+        )
+
     async def code_refused(self, username: str, *, lock_after: int, now: datetime) -> Officer:
         """Count a wrong second factor after a right password; the account is locked at
         `lock_after` in a row (its password is known to someone who lacks the phone)."""

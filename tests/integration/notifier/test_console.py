@@ -550,3 +550,39 @@ def test_only_an_operator_reaches_the_accounts_page(
     stranger.sign_in(notifier.enrol(district, role=role))
 
     assert stranger.http.get("/console/officers").status_code == 404
+
+
+def test_an_officer_changes_their_password_and_signs_in_again_with_it(
+    notifier: Notifier, stranger: Officer
+) -> None:
+    account = notifier.enrol(OURS)
+    stranger.sign_in(account)
+    old_cookie = stranger.http.cookies[SESSION_COOKIE]
+    new = "a much longer new passphrase"
+
+    def change(current: str, new: str, repeat: str) -> httpx.Response:
+        form = {"current": current, "new": new, "repeat": repeat}
+        token = stranger.csrf("/console/password")
+        return stranger.http.post("/console/password", data={**form, "csrf_token": token})
+
+    wrong = change("not the password at all", new, new)
+    mismatched = change(OFFICER_PASSWORD, new, new + "!")
+    changed = change(OFFICER_PASSWORD, new, new)
+
+    assert wrong.status_code == mismatched.status_code == 422
+    assert "current password is not right" in wrong.text
+    assert "not the same" in mismatched.text
+    assert changed.headers["location"] == "/console/sign-in?password_changed=true"
+    replayed = httpx.get(
+        f"{notifier.process.base_url}/console/inbox", cookies={SESSION_COOKIE: old_cookie}
+    )
+    assert replayed.headers["location"] == "/console/sign-in"  # every session of it ended
+    next_code = code_at(account.totp_secret, time.time() + 30)  # this step's code is used
+    assert stranger.sign_in(account, code=next_code).status_code == 401  # the old password
+    again = stranger.sign_in(account, password=new, code=next_code)
+    assert again.headers["location"] == "/console/inbox"
+    entries, _ = notifier.audit_trail()
+    assert any(
+        e.event.action == "officer.password_changed" and e.event.target == account.username
+        for e in entries
+    )
