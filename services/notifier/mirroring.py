@@ -11,10 +11,9 @@ from typing import Protocol
 
 from schemas.events import AuditEntryRecorded
 from schemas.topics import AUDIT_RECORDED
-from services.notifier.audit.chain import AuditEntry
+from services.notifier.audit.chain import AuditEntry, Head
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.producing import KafkaWriter
-from services.notifier.store.audit import AuditLog
 
 BATCH = 500
 
@@ -24,11 +23,23 @@ class AuditCopies(Protocol):
         """Every entry copied durably, in order, before returning."""
 
 
+class MirroredTrail(Protocol):
+    """The audit trail as its mirror reads it (services/notifier/store/audit.py)."""
+
+    async def mirror_position(self) -> tuple[str, int]: ...
+
+    async def page(self, *, after: int, limit: int) -> list[AuditEntry]: ...
+
+    async def mirrored(self, seq: int) -> None: ...
+
+    async def head(self) -> Head: ...
+
+
 class AuditMirror:
     def __init__(
         self,
         *,
-        trail: AuditLog,
+        trail: MirroredTrail,
         copies: AuditCopies,
         metrics: NotifierMetrics,
         interval_s: float,
