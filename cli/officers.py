@@ -16,6 +16,7 @@ from cli.operations import console
 from crosslink.clock import utc_now
 from crosslink.directory import DirectoryError, load_directory
 from crosslink.settings import from_environment
+from services.notifier.accounts.account import AccountStatus
 from services.notifier.accounts.credentials import WeakPassword, provisioning_uri
 from services.notifier.accounts.enrolment import BadUsername, new_account
 from services.notifier.accounts.roles import BadScope, Role
@@ -23,12 +24,7 @@ from services.notifier.audit.events import by_command_line
 from services.notifier.config import NotifierSettings
 from services.notifier.store.audit import AuditLog
 from services.notifier.store.database import open_database
-from services.notifier.store.officers import (
-    AccountExists,
-    AccountStatus,
-    NoSuchAccount,
-    Officers,
-)
+from services.notifier.store.officers import AccountExists, NoSuchAccount, Officers
 
 officers = typer.Typer(help="Officers' console accounts.", no_args_is_help=True)
 Username = Annotated[str, typer.Argument(help="the name the officer signs in with")]

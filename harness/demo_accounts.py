@@ -13,10 +13,11 @@ from dataclasses import replace
 
 from crosslink.clock import utc_now
 from crosslink.directory import DistrictsDirectory
+from services.notifier.accounts.account import Officer
 from services.notifier.accounts.enrolment import new_account
 from services.notifier.accounts.roles import Role
 from services.notifier.store.database import open_database
-from services.notifier.store.officers import AccountExists, Officer, Officers
+from services.notifier.store.officers import AccountExists, Officers
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (the demo's, printed by make up)
 DEMO_STATE = "Maharashtra"

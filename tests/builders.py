@@ -23,9 +23,9 @@ from schemas.events import (
 from schemas.identifiers import IdentifierType
 from schemas.topics import COMPLAINTS_FILED, IDENTIFIER_SIGHTED
 from services.matcher.batches import HistoryRecord, Position
+from services.notifier.accounts.account import Officer
 from services.notifier.accounts.enrolment import new_account
 from services.notifier.accounts.roles import Role
-from services.notifier.store.officers import Officer
 
 
 def complaint_body(

@@ -27,9 +27,10 @@ from harness.testbed import contact_address as contact_address
 from harness.testbed import webhook_secret as webhook_secret
 from harness.testbed import write_districts_file as write_districts_file
 from schemas.topics import MATCHER_APP_ID
+from services.notifier.accounts.account import Officer
 from services.notifier.accounts.roles import Role
 from services.notifier.store.database import open_database
-from services.notifier.store.officers import Officer, Officers
+from services.notifier.store.officers import Officers
 from tests.builders import officer_account
 from tests.postgres import LocalPostgres, postgres_bin
 

@@ -28,9 +28,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from crosslink.i18n import translator
 from harness.processes import metric_value
+from services.notifier.accounts.account import Officer as Account
 from services.notifier.accounts.credentials import code_at
 from services.notifier.accounts.roles import Role
-from services.notifier.store.officers import Officer as Account
 from tests.browser.conftest import WINDOW, needs_chromium
 from tests.builders import OFFICER_PASSWORD, complaint_body, unique_mobile, unique_upi
 from tests.conftest import contact_address, enrol, own_broker

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crosslink.directory import District, DistrictsDirectory
+from services.notifier.accounts.account import Officer
 from services.notifier.accounts.credentials import (
     STEP_S,
     WeakPassword,
@@ -20,7 +21,6 @@ from services.notifier.accounts.credentials import (
 )
 from services.notifier.accounts.enrolment import BadUsername, new_account
 from services.notifier.accounts.roles import BadScope, Role, check_scope, districts_seen
-from services.notifier.store.officers import Officer
 
 NOW = 1_800_000_015.0  # half way through a step
 STEP = int(NOW // STEP_S)

@@ -7,9 +7,9 @@ import re
 from datetime import datetime
 
 from crosslink.directory import DistrictsDirectory
+from services.notifier.accounts.account import Officer, new_stamp
 from services.notifier.accounts.credentials import hash_password, new_totp_secret
 from services.notifier.accounts.roles import BadScope, Role, check_scope
-from services.notifier.store.officers import Officer, new_stamp
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 

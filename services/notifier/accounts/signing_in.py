@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from services.notifier.accounts.account import Officer
 from services.notifier.accounts.credentials import accepted_step, hash_password, password_matches
-from services.notifier.store.officers import Officer, Officers
+from services.notifier.store.officers import Officers
 
 # How a sign-in ended (the console's metric label, docs/metrics.md).
 SignInResult = Literal["signed_in", "wrong_password", "wrong_code", "locked", "disabled"]

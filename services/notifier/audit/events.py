@@ -8,8 +8,8 @@ import uuid
 from datetime import datetime
 
 from schemas.events import AlertRaised
+from services.notifier.accounts.account import Officer
 from services.notifier.audit.chain import AuditEvent, detail_of
-from services.notifier.store.officers import Officer
 
 # A decision's record (services/matcher/matching.py) by the rule the matcher names it with.
 DECISIONS = {

@@ -12,6 +12,7 @@ from crosslink.clock import utc_now
 from crosslink.directory import DistrictsDirectory
 from crosslink.i18n import Translator
 from services.notifier.accounts import signing_in
+from services.notifier.accounts.account import AccountStatus, Officer
 from services.notifier.accounts.credentials import WeakPassword, provisioning_uri
 from services.notifier.accounts.enrolment import BadUsername, new_account
 from services.notifier.accounts.roles import BadScope, Role
@@ -26,7 +27,7 @@ from services.notifier.console.guard import (
 from services.notifier.console.languages import TranslatorDep
 from services.notifier.console.pages import PREFIX, render
 from services.notifier.state import notifier_of
-from services.notifier.store.officers import AccountExists, AccountStatus, NoSuchAccount, Officer
+from services.notifier.store.officers import AccountExists, NoSuchAccount
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 

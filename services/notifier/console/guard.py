@@ -16,12 +16,12 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, Request, Response
 
 from crosslink.directory import District, DistrictsDirectory
+from services.notifier.accounts.account import Officer
 from services.notifier.accounts.roles import DISTRICT_ROLES, OPERATIONS_ROLES, Role, districts_seen
 from services.notifier.console import sessions
 from services.notifier.console.pages import PREFIX
 from services.notifier.console.sessions import Session
 from services.notifier.state import notifier_of
-from services.notifier.store.officers import Officer
 
 SESSION_COOKIE = "crosslink_console"
 SIGN_IN_COOKIE = "crosslink_console_sign_in"  # the nonce the sign-in form's CSRF token binds

@@ -57,8 +57,8 @@ STATUSES: tuple[str, ...] = get_args(InboxStatus)
 KINDS: tuple[str, ...] = get_args(AlertKind)
 INBOX_PAGE_SIZE = 50
 OPERATOR_ALERTS_SHOWN = 300
-GROUP_ANNOUNCEMENTS_SEARCHED = 100
-AUDIT_ENTRIES_SHOWN = 200  # the district's newest group alerts
+GROUP_ANNOUNCEMENTS_SEARCHED = 100  # the district's newest group alerts
+AUDIT_ENTRIES_SHOWN = 200  # the state's newest audit entries
 # The operator page's sections, by operator alert kind (services/notifier/metrics.py).
 OPERATOR_SECTIONS = {
     "hubs": ("hub_identifier",),

@@ -3,19 +3,16 @@
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import RowMapping, case, select, update
 from sqlalchemy.exc import IntegrityError
 
+from services.notifier.accounts.account import AccountStatus, Officer, new_stamp
 from services.notifier.accounts.roles import Role
 from services.notifier.store.database import Database
 from services.notifier.store.tables import officers
-
-AccountStatus = Literal["active", "locked", "disabled"]
 
 
 class AccountExists(ValueError):
@@ -24,27 +21,6 @@ class AccountExists(ValueError):
 
 class NoSuchAccount(LookupError):
     """No account has that username."""
-
-
-@dataclass(frozen=True)
-class Officer:
-    username: str
-    name: str
-    role: Role
-    district: str | None
-    state: str | None
-    password_hash: str
-    totp_secret: str
-    status: AccountStatus
-    failed_codes: int
-    last_code_step: int | None
-    stamp: str  # a new one ends every session signed in before it
-    created_at: datetime
-    last_sign_in_at: datetime | None
-
-
-def new_stamp() -> str:
-    return secrets.token_hex(8)
 
 
 class Officers:

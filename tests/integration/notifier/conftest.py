@@ -28,13 +28,14 @@ from harness.processes import ServiceProcess
 from harness.receiver import WebhookReceiver
 from schemas.events import AlertRaised
 from schemas.topics import ALERT_RAISED
+from services.notifier.accounts.account import AccountStatus
+from services.notifier.accounts.account import Officer as Account
 from services.notifier.accounts.credentials import code_at
 from services.notifier.accounts.roles import Role
 from services.notifier.audit.chain import AuditEntry, ChainBroken
 from services.notifier.store.audit import AuditLog
 from services.notifier.store.database import open_database
-from services.notifier.store.officers import AccountStatus, Officers
-from services.notifier.store.officers import Officer as Account
+from services.notifier.store.officers import Officers
 from tests.builders import OFFICER_PASSWORD
 from tests.conftest import (
     OPERATOR_KEY,

@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.notifier.accounts.account import Officer
 from services.notifier.accounts.credentials import STEP_S, code_at
 from services.notifier.accounts.signing_in import SignInRefused, sign_in
 from services.notifier.store.database import open_database
-from services.notifier.store.officers import AccountExists, NoSuchAccount, Officer, Officers
+from services.notifier.store.officers import AccountExists, NoSuchAccount, Officers
 from tests.builders import OFFICER_PASSWORD, officer_account
 
 pytestmark = pytest.mark.integration
