@@ -97,6 +97,11 @@ def test_a_wrong_code_after_the_right_password_is_refused_and_counted(
     assert SESSION_COOKIE not in stranger.http.cookies
     assert sign_ins(notifier, "wrong_code") == before + 1
     assert stranger.http.get("/console/inbox").headers["location"] == "/console/sign-in"
+    entries, _ = notifier.audit_trail()
+    refused = [e.event for e in entries if e.event.actor == f"officer:{account.username}"]
+    assert [(e.action, e.detail) for e in refused] == [
+        ("officer.sign_in_refused", '{"result":"wrong_code","role":"investigating_officer"}')
+    ]
 
 
 def test_a_wrong_password_and_an_unknown_name_are_refused_alike(
