@@ -18,11 +18,11 @@ from crosslink.directory import DirectoryError, load_directory
 from crosslink.settings import from_environment
 from services.notifier.accounts.account import AccountStatus
 from services.notifier.accounts.credentials import WeakPassword, provisioning_uri
-from services.notifier.accounts.enrolment import BadUsername, new_account
+from services.notifier.accounts.enrolment import BadName, BadUsername, new_account
 from services.notifier.accounts.roles import BadScope, Role
+from services.notifier.audit.chain import AuditEvent
 from services.notifier.audit.events import by_command_line
 from services.notifier.config import NotifierSettings
-from services.notifier.store.audit import AuditLog
 from services.notifier.store.database import open_database
 from services.notifier.store.officers import AccountExists, NoSuchAccount, Officers
 
@@ -64,8 +64,9 @@ def add(
             directory=directory,
             now=utc_now(),
         )
-        _run(settings, lambda store: store.add(officer), "officer.created", username)
-    except (BadUsername, BadScope, WeakPassword, AccountExists) as error:
+        created = _by_this_login("officer.created", username)
+        _run(settings, lambda store: store.add(officer, audited=created))
+    except (BadUsername, BadName, BadScope, WeakPassword, AccountExists) as error:
         console.print(f"[red]No account was created: {error}.[/]")
         raise typer.Exit(1) from None
     console.print(f"[green]Account {username} created[/] ({role}).")
@@ -110,11 +111,10 @@ def _set_status(username: str, status: AccountStatus) -> None:
     settings = from_environment(NotifierSettings)
     try:
         action = "officer.enabled" if status == "active" else "officer.disabled"
+        changed = _by_this_login(action, username)
         _run(
             settings,
-            lambda store: store.set_status(username, status, now=utc_now()),
-            action,
-            username,
+            lambda store: store.set_status(username, status, now=utc_now(), audited=changed),
         )
     except NoSuchAccount as error:
         console.print(f"[red]{error}.[/]")
@@ -129,22 +129,16 @@ def _password(from_stdin: bool) -> str:
     return password
 
 
-def _run(
-    settings: NotifierSettings,
-    change: Callable[[Officers], Awaitable[T]],
-    audited: str | None = None,
-    username: str | None = None,
-) -> T:
-    """`change` the accounts and, if it is `audited`, put it on the audit trail as this login's."""
+def _by_this_login(action: str, username: str) -> AuditEvent:
+    """The audit entry for a change made with this command, as the login that ran it's."""
+    return by_command_line(getpass.getuser(), action, at=utc_now(), target=username)
 
+
+def _run(settings: NotifierSettings, action: Callable[[Officers], Awaitable[T]]) -> T:
     async def run() -> T:
         database = await open_database(settings.database_url)
         try:
-            done = await change(Officers(database))
-            if audited is not None:
-                event = by_command_line(getpass.getuser(), audited, at=utc_now(), target=username)
-                await AuditLog(database).append(event)
-            return done
+            return await action(Officers(database))
         finally:
             await database.dispose()
 

@@ -107,19 +107,19 @@ async def change_status(
     change: InboxStatusChange,
     district: DistrictDep,
     inbox: InboxDep,
-    notifier: NotifierDep,
 ) -> InboxAlert:
     """Acknowledge an alert, or mark it actioned or closed with a note saying what was done."""
+    changed = by_key(
+        district.code, "alert.status_changed", at=utc_now(), target=alert_id, status=change.status
+    )
     try:
-        item = await inbox.move(district.code, alert_id, change.status, change.note, now=utc_now())
+        item = await inbox.move(
+            district.code, alert_id, change.status, change.note, now=utc_now(), audited=changed
+        )
     except StatusConflict as error:
         raise StatusConflictProblem(str(error)) from None
     if item is None:
         raise AlertNotFound(f"your district's inbox has no alert {alert_id}")
-    changed = by_key(
-        district.code, "alert.status_changed", at=utc_now(), target=alert_id, status=change.status
-    )
-    await notifier.audit.append(changed)
     return item
 
 

@@ -281,17 +281,29 @@ def test_audit_verify_against_kafka_finds_a_trail_rewritten_hash_by_hash(
     database = tmp_path / "notifier.db"
     env = {**kafka.access.environment(), "CROSSLINK_DATABASE_URL": f"sqlite:///{database}"}
     asyncio.run(write_audit_entries(env["CROSSLINK_DATABASE_URL"], 4, mirror_to=kafka))
+    # Another database's trail on the same broker (as every test notifier's is).
+    asyncio.run(write_audit_entries(f"sqlite:///{tmp_path / 'other.db'}", 1, mirror_to=kafka))
 
-    intact, said = crosslink("audit", "verify", "--against-kafka", env=env)
+    _, recorded = crosslink("audit", "verify", env=env)
+    chain = recorded.split("chain ")[-1].split()[0]  # recorded when the trail began
+    unconfirmed, other_trails = crosslink("audit", "verify", "--against-kafka", env=env)
+    intact, said = crosslink("audit", "verify", "--against-kafka", "--chain", chain, env=env)
     asyncio.run(rewrite_from_entry_2(env["CROSSLINK_DATABASE_URL"]))
     alone, _ = crosslink("audit", "verify", env=env)
-    against, named = crosslink("audit", "verify", "--against-kafka", env=env)
+    against, named = crosslink("audit", "verify", "--against-kafka", "--chain", chain, env=env)
+    asyncio.run(replace_head(env["CROSSLINK_DATABASE_URL"]))
+    replaced, new_chain = crosslink("audit", "verify", "--chain", chain, env=env)
 
+    # Other trails are on the same broker: which one is this?
+    assert unconfirmed == 1
+    assert "other trail(s)" in other_trails
     assert intact == 0
     assert "intact: 4 entries, 4 compared with their copies on Kafka" in said
     assert alone == 0  # the database's own chain was rewritten consistently
     assert against == 1
     assert "entry 2: differs from its copy on Kafka" in named
+    assert replaced == 1
+    assert f"not {chain}: its head was replaced" in new_chain
 
 
 async def write_audit_entries(
@@ -321,6 +333,17 @@ def audit_event(n: int, actor: str = "officer:mum.io") -> AuditEvent:
         entry_id=f"e-{n}", at=datetime(2026, 12, 3, tzinfo=UTC), actor=actor,
         action="alert.viewed", district="MH-MUM", target=f"a-{n}", detail="{}",
     )  # fmt: skip
+
+
+async def replace_head(database_url: str) -> None:
+    """The head row deleted (guard dropped): the trail begins again under another chain id."""
+    database = await open_database(database_url)
+    try:
+        async with database.write() as db:
+            await db.exec_driver_sql("DROP TRIGGER audit_head_no_delete")
+            await db.execute(audit_head.delete())
+    finally:
+        await database.dispose()
 
 
 async def rewrite_from_entry_2(database_url: str) -> None:

@@ -4,7 +4,7 @@ edit, a removal, a move or a cut end is found, and named by the first entry it t
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from services.notifier.audit.chain import (
     GENESIS,
@@ -99,3 +99,11 @@ def test_copies_beyond_the_end_of_the_trail_name_the_first_entry_missing() -> No
     check = ChainCheck(copies)
     assert all(check.add(entry) is None for entry in entries[:3])
     assert str(check.finish(cut)) == "entry 4: missing: the log ends at 3, Kafka holds 4"
+
+
+def test_an_entry_stamped_in_ist_hashes_as_the_database_gives_it_back_in_utc() -> None:
+    entries, _ = trail(1)
+    ist = timezone(timedelta(hours=5, minutes=30))
+    stamped = replace(entries[0].event, at=entries[0].event.at.astimezone(ist))
+
+    assert chained(Head(0, GENESIS), stamped).hash == entries[0].hash

@@ -19,7 +19,7 @@ from services.notifier.accounts.credentials import (
     password_matches,
     provisioning_uri,
 )
-from services.notifier.accounts.enrolment import BadUsername, new_account
+from services.notifier.accounts.enrolment import BadName, BadUsername, new_account
 from services.notifier.accounts.roles import BadScope, Role, check_scope, districts_seen
 
 NOW = 1_800_000_015.0  # half way through a step
@@ -151,7 +151,9 @@ def test_a_new_account_is_active_with_a_fresh_secret_and_no_sign_in_yet() -> Non
     assert first.stamp != second.stamp
 
 
-@pytest.mark.parametrize("username", ["ab", "Mum.IO", "-mum", "mum io", "mum@io", "m" * 65])
+@pytest.mark.parametrize(
+    "username", ["ab", "Mum.IO", "-mum", "mum io", "mum@io", "m" * 65, "mum.io\n", "mum\x00io"]
+)
 def test_a_username_an_officer_cannot_type_the_same_way_is_refused(username: str) -> None:
     with pytest.raises(BadUsername):
         enrol(username=username)
@@ -162,3 +164,23 @@ def test_an_account_for_a_district_or_state_not_in_the_directory_is_refused() ->
         enrol(district="XX-YYY")
     with pytest.raises(BadScope, match="Goa"):
         enrol(role=Role.STATE_NODAL_OFFICER, district=None, state="Goa")
+
+
+def test_a_code_typed_in_devanagari_digits_is_the_same_code() -> None:
+    code = code_at(SECRET, NOW)
+    devanagari = "".join(chr(0x0966 + int(digit)) for digit in code)
+
+    assert accepted_step(SECRET, devanagari, now=NOW, last_step=None) == STEP
+
+
+@pytest.mark.parametrize(
+    "code", ["12345\ufffd", "\uff11\uff12\uff13\u096a\u096bx", "\x00\x00\x00\x00\x00\x00"]
+)
+def test_a_code_with_anything_but_digits_is_refused_without_an_error(code: str) -> None:
+    assert accepted_step(SECRET, code, now=NOW, last_step=None) is None
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201, "Insp.\x00Patil", "Insp.\nPatil"])
+def test_a_name_the_console_cannot_show_is_refused(name: str) -> None:
+    with pytest.raises(BadName):
+        enrol(name=name)

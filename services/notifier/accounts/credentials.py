@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import unicodedata
 
 import pyotp
 from argon2 import PasswordHasher
@@ -14,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 MIN_PASSWORD_LENGTH = 12
 ISSUER = "crosslink"
 STEP_S = 30
+CODE_DIGITS = 6
 # A code from the step before or after is accepted too: a phone's clock a little off, or a
 # code typed as it turned over.
 DRIFT_STEPS = 1
@@ -58,12 +60,24 @@ def provisioning_uri(secret: str, username: str) -> str:
 def accepted_step(secret: str, code: str, *, now: float, last_step: int | None) -> int | None:
     """The time step `code` belongs to, if it is the account's code near `now` and from a
     step later than the last one accepted (a code is used once); None otherwise."""
+    digits = ascii_digits(code.strip())
+    if digits is None or len(digits) != CODE_DIGITS:
+        return None
     totp, current = pyotp.TOTP(secret), int(now // STEP_S)
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
         fresh = last_step is None or step > last_step
-        if fresh and hmac.compare_digest(totp.at(step * STEP_S), code.strip()):
+        if fresh and hmac.compare_digest(totp.at(step * STEP_S), digits):
             return step
     return None
+
+
+def ascii_digits(text: str) -> str | None:
+    """`text` with any script's digits (०१२ on a Hindi keyboard) as 0-9; None if it holds
+    anything but digits."""
+    values = [unicodedata.decimal(char, None) for char in text]
+    if any(value is None for value in values):
+        return None
+    return "".join(str(value) for value in values)
 
 
 def code_at(secret: str, now: float) -> str:

@@ -11,11 +11,16 @@ from services.notifier.accounts.account import Officer, new_stamp
 from services.notifier.accounts.credentials import hash_password, new_totp_secret
 from services.notifier.accounts.roles import BadScope, Role, check_scope
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}\Z")
+MAX_NAME = 200  # the column's width
 
 
 class BadUsername(ValueError):
     """Not a username an officer can type the same way every time."""
+
+
+class BadName(ValueError):
+    """A name the console cannot show: empty, too long, or with control characters."""
 
 
 def new_account(
@@ -29,12 +34,15 @@ def new_account(
     directory: DistrictsDirectory,
     now: datetime,
 ) -> Officer:
-    """The account to store; BadUsername, BadScope or WeakPassword saying what is wrong."""
+    """The account to store; BadUsername, BadName, BadScope or WeakPassword saying what is
+    wrong."""
     if not USERNAME.match(username):
         raise BadUsername(
             "a username is 3 to 64 lower-case letters, digits, dots, dashes or underscores, "
             "starting with a letter or digit"
         )
+    if not name.strip() or len(name) > MAX_NAME or not name.isprintable():
+        raise BadName(f"a name is 1 to {MAX_NAME} printable characters")
     check_scope(role, district, state)
     if district is not None and directory.get(district) is None:
         raise BadScope(f"there is no district {district} in the directory")

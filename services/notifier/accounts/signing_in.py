@@ -9,6 +9,8 @@ from typing import Literal
 
 from services.notifier.accounts.account import Officer
 from services.notifier.accounts.credentials import accepted_step, hash_password, password_matches
+from services.notifier.accounts.enrolment import USERNAME
+from services.notifier.audit.chain import AuditEvent
 from services.notifier.store.officers import Officers
 
 # How a sign-in ended (the console's metric label, docs/metrics.md).
@@ -32,7 +34,8 @@ async def sign_in(
 ) -> Officer:
     """The officer, signed in; SignInRefused saying why not. An unknown name is refused as a
     wrong password is, and only the holder of the password learns the account's state."""
-    officer = await officers.get(username)
+    # A name no account could have is not looked up (PostgreSQL refuses some characters).
+    officer = await officers.get(username) if USERNAME.match(username) else None
     matches = password_matches(officer.password_hash if officer else None, password)
     if officer is None or not matches:
         raise SignInRefused("wrong_password")
@@ -52,10 +55,16 @@ class WrongPassword(ValueError):
 
 
 async def change_password(
-    officers: Officers, officer: Officer, *, current: str, new: str, now: datetime
+    officers: Officers,
+    officer: Officer,
+    *,
+    current: str,
+    new: str,
+    now: datetime,
+    audited: AuditEvent,
 ) -> None:
     """Set `new` (WeakPassword if too short) once `current` is proven; every session of the
     account ends, this one included: the officer signs in again with a fresh code."""
     if not password_matches(officer.password_hash, current):
         raise WrongPassword("the current password is not right")
-    await officers.set_password(officer.username, hash_password(new), now=now)
+    await officers.set_password(officer.username, hash_password(new), now=now, audited=audited)

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 GENESIS = "0" * 64
 
@@ -66,7 +66,7 @@ def entry_hash(prev_hash: str, seq: int, event: AuditEvent) -> str:
     fields = {
         "seq": seq,
         "entry_id": event.entry_id,
-        "at": event.at.isoformat(),
+        "at": event.at.astimezone(UTC).isoformat(),  # as the database gives it back
         "actor": event.actor,
         "action": event.action,
         "district": event.district,

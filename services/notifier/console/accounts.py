@@ -16,7 +16,7 @@ from services.notifier.accounts.account import AccountStatus, Officer
 from services.notifier.accounts.credentials import WeakPassword, provisioning_uri
 from services.notifier.accounts.enrolment import BadUsername, new_account
 from services.notifier.accounts.roles import BadScope, Role
-from services.notifier.console.audited import record
+from services.notifier.console.audited import done_by
 from services.notifier.console.guard import (
     SESSION_COOKIE,
     AccountsAdminSessionDep,
@@ -47,7 +47,7 @@ async def create_account(
     try:
         officer = new_account(
             username=form.get("username", "").strip(),
-            name=form.get("name", "").strip() or "?",
+            name=form.get("name", "").strip(),
             role=Role(form.get("role", "")),
             district=form.get("district") or None,
             state=form.get("state") or None,
@@ -55,18 +55,17 @@ async def create_account(
             directory=_directory(request),
             now=utc_now(),
         )
-        await notifier_of(request).officers.add(officer)
+        created = done_by(
+            signed_in,
+            "officer.created",
+            district=officer.district,
+            target=officer.username,
+            account_role=officer.role.value,
+            account_state=officer.state,
+        )
+        await notifier_of(request).officers.add(officer, audited=created)
     except (BadUsername, BadScope, WeakPassword, AccountExists, ValueError) as error:
         return await _page(request, t, signed_in, error=str(error), status_code=422)
-    await record(
-        request,
-        signed_in,
-        "officer.created",
-        district=officer.district,
-        target=officer.username,
-        account_role=officer.role.value,
-        account_state=officer.state,
-    )
     return await _page(request, t, signed_in, created=officer)
 
 
@@ -79,12 +78,13 @@ async def change_account_status(
     unchanged = t.gettext("Nothing was changed.")
     if form.get("status") != status or username == signed_in.officer.username:
         return await _page(request, t, signed_in, error=unchanged, status_code=422)
+    action = "officer.enabled" if status == "active" else "officer.disabled"
     try:
-        await notifier_of(request).officers.set_status(username, status, now=utc_now())
+        await notifier_of(request).officers.set_status(
+            username, status, now=utc_now(), audited=done_by(signed_in, action, target=username)
+        )
     except NoSuchAccount:
         return await _page(request, t, signed_in, error=unchanged, status_code=404)
-    action = "officer.enabled" if status == "active" else "officer.disabled"
-    await record(request, signed_in, action, target=username)
     return RedirectResponse(f"{PREFIX}/officers", status_code=303)
 
 
@@ -108,6 +108,9 @@ async def change_password(request: Request, signed_in: SignedInDep, t: Translato
                 current=form.get("current", ""),
                 new=form.get("new", ""),
                 now=utc_now(),
+                audited=done_by(
+                    signed_in, "officer.password_changed", target=signed_in.officer.username
+                ),
             )
         except signing_in.WrongPassword:
             error = t.gettext("The current password is not right. Nothing was changed.")
@@ -115,7 +118,6 @@ async def change_password(request: Request, signed_in: SignedInDep, t: Translato
             error = t.gettext("A password has at least 12 characters. Nothing was changed.")
     if error is not None:
         return render("password.html", t, status_code=422, signed_in=signed_in, error=error)
-    await record(request, signed_in, "officer.password_changed", target=signed_in.officer.username)
     response = RedirectResponse(f"{PREFIX}/sign-in?password_changed=true", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=PREFIX)
     return response

@@ -22,7 +22,7 @@ from services.notifier.accounts.roles import DISTRICT_ROLES, Role
 from services.notifier.api import InboxDep, OutboxDep
 from services.notifier.audit.events import by_officer
 from services.notifier.console import sessions
-from services.notifier.console.audited import record
+from services.notifier.console.audited import done_by, record
 from services.notifier.console.groups import group_of
 from services.notifier.console.guard import (
     SESSION_COOKIE,
@@ -146,10 +146,10 @@ async def sign_in(request: Request, t: TranslatorDep) -> Response:
 async def sign_out(request: Request, signed_in: SignedInDep) -> RedirectResponse:
     await checked_form(request, signed_in)
     session = signed_in.session
-    await record(request, signed_in, "officer.signed_out", district=signed_in.officer.district)
     await notifier_of(request).signed_out.add(
         session.session_id, expires_at=session.expires_at, now=time.time()
     )
+    await record(request, signed_in, "officer.signed_out", district=signed_in.officer.district)
     response = _see_other("/sign-in?signed_out=true")
     response.delete_cookie(SESSION_COOKIE, path=PREFIX)
     return response
@@ -234,8 +234,15 @@ async def change_status(
     item = await _item(inbox, signed_in, alert_id)
     try:
         change = InboxStatusChange(status=form.get("status"), note=form.get("note") or None)
+        changed = done_by(
+            signed_in,
+            "alert.status_changed",
+            district=_code(signed_in),
+            target=alert_id,
+            status=change.status,
+        )
         moved = await inbox.move(
-            _code(signed_in), alert_id, change.status, change.note, now=utc_now()
+            _code(signed_in), alert_id, change.status, change.note, now=utc_now(), audited=changed
         )
     except ValidationError:
         return _alert(
@@ -261,14 +268,6 @@ async def change_status(
         )
     if moved is None:
         raise PageNotFound()
-    await record(
-        request,
-        signed_in,
-        "alert.status_changed",
-        district=_code(signed_in),
-        target=alert_id,
-        status=change.status,
-    )
     return _see_other(f"/alerts/{alert_id}?saved=true")
 
 
@@ -337,9 +336,10 @@ async def state_page(
 
 
 async def _record_refusal(notifier: Notifier, username: str, result: str) -> None:
-    """A refused sign-in to an account that exists, on the trail of that account (a name that
-    is no account's is only counted: the trail is about officers, not passers-by)."""
-    officer = await notifier.officers.get(username)
+    """A sign-in refused after the right password (a wrong code, a locked or disabled account)
+    on that account's trail. A wrong password is only counted: writing it for a name that
+    exists, and not for one that does not, would tell by its time which names exist."""
+    officer = await notifier.officers.get(username) if result != "wrong_password" else None
     if officer is not None:
         refusal = "officer.sign_in_refused"
         event = by_officer(officer, refusal, at=utc_now(), district=officer.district, result=result)

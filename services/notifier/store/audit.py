@@ -32,18 +32,7 @@ class AuditLog:
     async def append(self, event: AuditEvent) -> AuditEntry | None:
         """Add `event` after the last entry; None if an entry with its id is already there."""
         async with self._db.write() as db:
-            head = await self._locked_head(db)
-            known = select(audit_log.c.seq).where(audit_log.c.entry_id == event.entry_id)
-            if (await db.execute(known)).first() is not None:
-                return None
-            entry = chained(head, event)
-            await db.execute(audit_log.insert().values(_row(entry)))
-            await db.execute(
-                update(audit_head)
-                .where(audit_head.c.id == HEAD_ID)
-                .values(seq=entry.seq, hash=entry.hash)
-            )
-        return entry
+            return await append_in(db, self._db, event)
 
     async def head(self) -> Head:
         async with self._db.read() as db:
@@ -111,17 +100,34 @@ class AuditLog:
             return [_entry(row._mapping) for row in await db.execute(statement)]
 
     async def _ensure_head(self, db: AsyncConnection) -> None:
-        """The head row, made with a new chain id the first time the trail is used."""
-        first = insert_ignoring_repeats(self._db, audit_head).values(
-            id=HEAD_ID, chain=secrets.token_hex(16), seq=0, hash=GENESIS, mirrored_seq=0
-        )
-        await db.execute(first)
+        await _ensure_head(db, self._db)
 
-    async def _locked_head(self, db: AsyncConnection) -> Head:
-        await self._ensure_head(db)
-        query = select(audit_head).where(audit_head.c.id == HEAD_ID).with_for_update()
-        row = (await db.execute(query)).one()
-        return Head(row.seq, row.hash)
+
+async def append_in(
+    db: AsyncConnection, database: Database, event: AuditEvent
+) -> AuditEntry | None:
+    """Add `event` after the last entry, in the transaction `db` is in (the change it records
+    commits with it, or neither does); None if an entry with its id is already there."""
+    await _ensure_head(db, database)
+    locked = select(audit_head).where(audit_head.c.id == HEAD_ID).with_for_update()
+    row = (await db.execute(locked)).one()
+    known = select(audit_log.c.seq).where(audit_log.c.entry_id == event.entry_id)
+    if (await db.execute(known)).first() is not None:
+        return None
+    entry = chained(Head(row.seq, row.hash), event)
+    await db.execute(audit_log.insert().values(_row(entry)))
+    await db.execute(
+        update(audit_head).where(audit_head.c.id == HEAD_ID).values(seq=entry.seq, hash=entry.hash)
+    )
+    return entry
+
+
+async def _ensure_head(db: AsyncConnection, database: Database) -> None:
+    """The head row, made with a new chain id the first time the trail is used."""
+    first = insert_ignoring_repeats(database, audit_head).values(
+        id=HEAD_ID, chain=secrets.token_hex(16), seq=0, hash=GENESIS, mirrored_seq=0
+    )
+    await db.execute(first)
 
 
 def _row(entry: AuditEntry) -> dict[str, object]:

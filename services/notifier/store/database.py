@@ -68,20 +68,33 @@ async def open_database(url: str) -> Database:
         engine = create_async_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
         database = Database(engine, engine)
     async with database.write() as connection:
+        if database.dialect == "postgresql":  # notifiers starting together: one at a time
+            await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
         await connection.run_sync(metadata.create_all)
         for statement in APPEND_ONLY[database.dialect]:
             await connection.exec_driver_sql(statement)
     return database
 
 
+SCHEMA_LOCK = 0x63726F73  # any constant: PostgreSQL's advisory lock for creating the tables
+
+
 # The audit log refuses UPDATE, DELETE (and on PostgreSQL TRUNCATE) from any session that has
 # not first dropped these triggers: the application never can, by mistake or through a bug.
+# Its head row may move on, but is never deleted and never changes its chain id (the name its
+# copies on Kafka carry).
 _REFUSAL = "the audit log is append-only"
+_SQLITE_GUARDS = {
+    "audit_log_no_update": "UPDATE ON audit_log",
+    "audit_log_no_delete": "DELETE ON audit_log",
+    "audit_head_no_delete": "DELETE ON audit_head",
+    "audit_head_chain_kept": "UPDATE OF chain ON audit_head",
+}
 APPEND_ONLY = {
     "sqlite": [
-        f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+        f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {event} "
         f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END"
-        for verb in ("UPDATE", "DELETE")
+        for name, event in _SQLITE_GUARDS.items()
     ],
     "postgresql": [
         "CREATE OR REPLACE FUNCTION crosslink_audit_append_only() RETURNS trigger "
@@ -89,6 +102,10 @@ APPEND_ONLY = {
         "CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
         "FOR EACH ROW EXECUTE FUNCTION crosslink_audit_append_only()",
         "CREATE OR REPLACE TRIGGER audit_log_not_truncated BEFORE TRUNCATE ON audit_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION crosslink_audit_append_only()",
+        "CREATE OR REPLACE TRIGGER audit_head_kept BEFORE DELETE OR UPDATE OF chain ON "
+        "audit_head FOR EACH ROW EXECUTE FUNCTION crosslink_audit_append_only()",
+        "CREATE OR REPLACE TRIGGER audit_head_not_truncated BEFORE TRUNCATE ON audit_head "
         "FOR EACH STATEMENT EXECUTE FUNCTION crosslink_audit_append_only()",
     ],
 }

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.api import DeliveryState, InboxAlert, InboxStatus
 from schemas.events import AlertKind, AlertRaised
+from services.notifier.audit.chain import AuditEvent
 from services.notifier.lifecycle import UNACKNOWLEDGED, may_move
 from services.notifier.routing import district_view
+from services.notifier.store.audit import append_in
 from services.notifier.store.database import Database
 from services.notifier.store.tables import alerts, deliveries, inbox_items
 
@@ -71,9 +73,17 @@ class Inbox:
         return _inbox_alert(row, states) if row else None
 
     async def move(
-        self, district: str, alert_id: str, status: InboxStatus, note: str | None, *, now: datetime
+        self,
+        district: str,
+        alert_id: str,
+        status: InboxStatus,
+        note: str | None,
+        *,
+        now: datetime,
+        audited: AuditEvent | None = None,
     ) -> InboxAlert | None:
-        """Move the item on (StatusConflict if that would move it back); None if no such item."""
+        """Move the item on (StatusConflict if that would move it back); None if no such item.
+        `audited` goes on the audit trail in the same transaction, if anything changed."""
         async with self._db.write() as db:
             # Locked until the transaction ends (PostgreSQL; SQLite's writers are serialised),
             # so two officers acting at once are applied one after the other.
@@ -90,6 +100,8 @@ class Inbox:
                 await db.execute(
                     update(inbox_items).where(*_key(district, alert_id)).values(**values)
                 )
+                if audited is not None:  # a move that changes nothing is not one
+                    await append_in(db, self._db, audited)
             row = (await db.execute(_items().where(*_key(district, alert_id)))).mappings().one()
             states = await _delivery_states(db, district, [alert_id])
         return _inbox_alert(row, states)

@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from services.notifier.accounts.account import AccountStatus, Officer, new_stamp
 from services.notifier.accounts.roles import Role
+from services.notifier.audit.chain import AuditEvent
+from services.notifier.store.audit import append_in
 from services.notifier.store.database import Database
 from services.notifier.store.tables import officers
 
@@ -27,12 +29,15 @@ class Officers:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def add(self, officer: Officer) -> None:
-        """AccountExists if the username is taken."""
+    async def add(self, officer: Officer, *, audited: AuditEvent | None = None) -> None:
+        """AccountExists if the username is taken. `audited`, if given, goes on the audit
+        trail in the same transaction (as with every change below)."""
         row = {**asdict(officer), "updated_at": officer.created_at}
         try:
             async with self._db.write() as db:
                 await db.execute(officers.insert().values(row))
+                if audited is not None:
+                    await append_in(db, self._db, audited)
         except IntegrityError:
             raise AccountExists(f"there is already an account named {officer.username}") from None
 
@@ -48,19 +53,32 @@ class Officers:
             rows = await db.execute(select(officers).order_by(officers.c.username))
         return [_officer(row._mapping) for row in rows]
 
-    async def set_status(self, username: str, status: AccountStatus, *, now: datetime) -> None:
+    async def set_status(
+        self,
+        username: str,
+        status: AccountStatus,
+        *,
+        now: datetime,
+        audited: AuditEvent | None = None,
+    ) -> None:
         """Disable, lock or re-enable an account; every session it has ends (a new stamp).
         NoSuchAccount if there is none."""
         values = {"status": status, "stamp": new_stamp(), "updated_at": now}
         if status == "active":
             values["failed_codes"] = 0
-        await self._update(username, values)
+        await self._update(username, values, audited)
 
-    async def set_password(self, username: str, password_hash: str, *, now: datetime) -> None:
+    async def set_password(
+        self,
+        username: str,
+        password_hash: str,
+        *,
+        now: datetime,
+        audited: AuditEvent | None = None,
+    ) -> None:
         """A new password; every session of the account ends (a new stamp)."""
-        await self._update(
-            username, {"password_hash": password_hash, "stamp": new_stamp(), "updated_at": now}
-        )
+        values = {"password_hash": password_hash, "stamp": new_stamp(), "updated_at": now}
+        await self._update(username, values, audited)
 
     async def code_refused(self, username: str, *, lock_after: int, now: datetime) -> Officer:
         """Count a wrong second factor after a right password; the account is locked at
@@ -93,13 +111,17 @@ class Officers:
             )
         return result.rowcount == 1
 
-    async def _update(self, username: str, values: dict[str, object]) -> None:
+    async def _update(
+        self, username: str, values: dict[str, object], audited: AuditEvent | None
+    ) -> None:
         async with self._db.write() as db:
             result = await db.execute(
                 update(officers).where(officers.c.username == username).values(values)
             )
-        if result.rowcount != 1:
-            raise NoSuchAccount(f"there is no account named {username}")
+            if result.rowcount != 1:  # raised inside: nothing of it commits
+                raise NoSuchAccount(f"there is no account named {username}")
+            if audited is not None:
+                await append_in(db, self._db, audited)
 
 
 def _officer(row: RowMapping) -> Officer:

@@ -195,7 +195,8 @@ async def _audit_trail(
     try:
         trail = AuditLog(database)
         chain, _ = await trail.mirror_position()
-        copies = await asyncio.to_thread(read_copies, kafka, chain) if kafka else None
+        trails = await asyncio.to_thread(read_copies, kafka) if kafka else None
+        copies = trails.get(chain, {}) if trails is not None else None
         _, broken = await trail.verify(copies)
         entries = [entry async for entry in trail.entries()]
         if copies is not None and max(copies, default=0) < len(entries):
