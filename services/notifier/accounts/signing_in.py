@@ -18,9 +18,12 @@ SignInResult = Literal["signed_in", "wrong_password", "wrong_code", "locked", "d
 
 
 class SignInRefused(Exception):
-    def __init__(self, result: SignInResult) -> None:
+    """Why a sign-in was refused, and the account, when the right password proved whose it
+    was (None after a wrong password or name: nothing about the account is told then)."""
+
+    def __init__(self, result: SignInResult, officer: Officer | None = None) -> None:
         super().__init__(result)
-        self.result = result
+        self.result, self.officer = result, officer
 
 
 async def sign_in(
@@ -40,13 +43,13 @@ async def sign_in(
     if officer is None or not matches:
         raise SignInRefused("wrong_password")
     if officer.status != "active":
-        raise SignInRefused(officer.status)
+        raise SignInRefused(officer.status, officer)
     step = accepted_step(
         officer.totp_secret, code, now=now.timestamp(), last_step=officer.last_code_step
     )
     if step is None or not await officers.signed_in(username, step, now=now):
         counted = await officers.code_refused(username, lock_after=lock_after, now=now)
-        raise SignInRefused("locked" if counted.status == "locked" else "wrong_code")
+        raise SignInRefused("locked" if counted.status == "locked" else "wrong_code", counted)
     return officer
 
 

@@ -18,8 +18,10 @@ from crosslink.i18n import Translator
 from schemas.api import InboxAlert, InboxStatus, InboxStatusChange
 from schemas.events import AlertKind
 from services.notifier.accounts import signing_in
+from services.notifier.accounts.account import Officer
 from services.notifier.accounts.roles import DISTRICT_ROLES, Role
 from services.notifier.api import InboxDep, OutboxDep
+from services.notifier.audit.chain import AuditEvent
 from services.notifier.audit.events import by_officer
 from services.notifier.console import sessions
 from services.notifier.console.audited import done_by, record
@@ -49,7 +51,7 @@ from services.notifier.console.languages import TranslatorDep
 from services.notifier.console.pages import PREFIX, render, render_text
 from services.notifier.console.picture import draw
 from services.notifier.lifecycle import StatusConflict
-from services.notifier.state import Notifier, notifier_of
+from services.notifier.state import notifier_of
 from services.notifier.store.inbox import BadCursor, InboxQuery
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -116,7 +118,8 @@ async def sign_in(request: Request, t: TranslatorDep) -> Response:
         )
     except signing_in.SignInRefused as refused:
         notifier.metrics.sign_ins.labels(result=refused.result).inc()
-        await _record_refusal(notifier, form.get("username", "").strip(), refused.result)
+        if refused.officer is not None:  # after the right password: see _refused_entry
+            await notifier.audit.append(_refused_entry(refused.officer, refused.result))
         return render(
             "sign_in.html",
             t,
@@ -335,15 +338,12 @@ async def state_page(
     return render("state.html", t, signed_in=signed_in, districts=districts, escalated=escalated)
 
 
-async def _record_refusal(notifier: Notifier, username: str, result: str) -> None:
+def _refused_entry(officer: Officer, result: str) -> AuditEvent:
     """A sign-in refused after the right password (a wrong code, a locked or disabled account)
     on that account's trail. A wrong password is only counted: writing it for a name that
     exists, and not for one that does not, would tell by its time which names exist."""
-    officer = await notifier.officers.get(username) if result != "wrong_password" else None
-    if officer is not None:
-        refusal = "officer.sign_in_refused"
-        event = by_officer(officer, refusal, at=utc_now(), district=officer.district, result=result)
-        await notifier.audit.append(event)
+    refusal = "officer.sign_in_refused"
+    return by_officer(officer, refusal, at=utc_now(), district=officer.district, result=result)
 
 
 @router.get("/audit")
