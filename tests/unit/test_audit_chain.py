@@ -3,6 +3,7 @@ edit, a removal, a move or a cut end is found, and named by the first entry it t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -10,14 +11,24 @@ from services.notifier.audit.chain import (
     GENESIS,
     AuditEntry,
     AuditEvent,
+    ChainBroken,
     ChainCheck,
     Head,
     chained,
     detail_of,
-    first_break,
 )
 
 AT = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+def first_break(entries: Iterable[AuditEntry], head: Head) -> ChainBroken | None:
+    """What `crosslink audit verify` says of a trail: its first break, or None."""
+    check = ChainCheck()
+    for entry in entries:
+        broken = check.add(entry)
+        if broken is not None:
+            return broken
+    return check.finish(head)
 
 
 def trail(count: int) -> tuple[list[AuditEntry], Head]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -120,14 +120,3 @@ class ChainCheck:
                 head.seq + 1, f"missing: the log ends at {head.seq}, Kafka holds {copied}"
             )
         return None
-
-
-def first_break(entries: Iterable[AuditEntry], head: Head) -> ChainBroken | None:
-    """The first entry, in the order of their numbers, that was edited, removed or moved, or
-    the end of a log whose newest entries were removed; None if every link holds."""
-    check = ChainCheck()
-    for entry in entries:
-        broken = check.add(entry)
-        if broken is not None:
-            return broken
-    return check.finish(head)

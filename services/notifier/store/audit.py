@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import RowMapping, Select, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifier.audit.chain import (
@@ -40,10 +41,15 @@ class AuditLog:
         return Head(row.seq, row.hash) if row is not None else Head(0, GENESIS)
 
     async def mirror_position(self) -> tuple[str, int]:
-        """This trail's chain id, and the last entry copied to Kafka (0: none yet)."""
-        async with self._db.write() as db:
-            await self._ensure_head(db)
-            row = (await db.execute(select(audit_head).where(audit_head.c.id == HEAD_ID))).one()
+        """This trail's chain id, and the last entry copied to Kafka (0: none yet). Read
+        without the write lock, which is taken only the once the head row is to be made."""
+        query = select(audit_head).where(audit_head.c.id == HEAD_ID)
+        async with self._db.read() as db:
+            row = (await db.execute(query)).first()
+        if row is None:
+            async with self._db.write() as db:
+                await _ensure_head(db, self._db)
+                row = (await db.execute(query)).one()
         return row.chain, row.mirrored_seq
 
     async def mirrored(self, seq: int) -> None:
@@ -60,8 +66,7 @@ class AuditLog:
         statement = (
             select(audit_log).where(audit_log.c.seq > after).order_by(audit_log.c.seq).limit(limit)
         )
-        async with self._db.read() as db:
-            return [_entry(row._mapping) for row in await db.execute(statement)]
+        return await self._read(statement)
 
     async def entries(self, *, after: int = 0) -> AsyncIterator[AuditEntry]:
         """Every entry after number `after`, in order, read a batch at a time."""
@@ -96,11 +101,11 @@ class AuditLog:
             .order_by(audit_log.c.seq.desc())
             .limit(limit)
         )
+        return await self._read(statement)
+
+    async def _read(self, statement: Select[Any]) -> list[AuditEntry]:
         async with self._db.read() as db:
             return [_entry(row._mapping) for row in await db.execute(statement)]
-
-    async def _ensure_head(self, db: AsyncConnection) -> None:
-        await _ensure_head(db, self._db)
 
 
 async def append_in(
