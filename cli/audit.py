@@ -21,7 +21,7 @@ from schemas.topics import AUDIT_RECORDED
 from services.notifier.audit.chain import ChainBroken, Head
 from services.notifier.config import NotifierSettings
 from services.notifier.store.audit import AuditLog
-from services.notifier.store.database import open_database
+from services.notifier.store.database import opened_database
 
 READ_TIMEOUT_S = 300.0
 
@@ -78,8 +78,7 @@ class Verified:
 
 
 async def _verify(database_url: str, kafka: KafkaAccess | None, expected: str | None) -> Verified:
-    database = await open_database(database_url)
-    try:
+    async with opened_database(database_url) as database:
         trail = AuditLog(database)
         chain, _ = await trail.mirror_position()
         if expected is not None and expected != chain:
@@ -100,8 +99,6 @@ async def _verify(database_url: str, kafka: KafkaAccess | None, expected: str | 
             copies = trails.get(chain, {})
         head, broken = await trail.verify(copies)
         return Verified(chain, head, broken, len(copies or {}))
-    finally:
-        await database.dispose()
 
 
 def read_copies(kafka: KafkaAccess) -> dict[str, dict[int, str]]:

@@ -23,7 +23,7 @@ from services.notifier.accounts.roles import BadScope, Role
 from services.notifier.audit.chain import AuditEvent
 from services.notifier.audit.events import by_command_line
 from services.notifier.config import NotifierSettings
-from services.notifier.store.database import open_database
+from services.notifier.store.database import opened_database
 from services.notifier.store.officers import AccountExists, NoSuchAccount, Officers
 
 officers = typer.Typer(help="Officers' console accounts.", no_args_is_help=True)
@@ -136,10 +136,7 @@ def _by_this_login(action: str, username: str) -> AuditEvent:
 
 def _run(settings: NotifierSettings, action: Callable[[Officers], Awaitable[T]]) -> T:
     async def run() -> T:
-        database = await open_database(settings.database_url)
-        try:
+        async with opened_database(settings.database_url) as database:
             return await action(Officers(database))
-        finally:
-            await database.dispose()
 
     return asyncio.run(run())

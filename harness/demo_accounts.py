@@ -16,7 +16,7 @@ from crosslink.directory import DistrictsDirectory
 from services.notifier.accounts.account import Officer
 from services.notifier.accounts.enrolment import new_account
 from services.notifier.accounts.roles import Role
-from services.notifier.store.database import open_database
+from services.notifier.store.database import opened_database
 from services.notifier.store.officers import AccountExists, Officers
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (the demo's, printed by make up)
@@ -61,13 +61,10 @@ def ensure_demo_accounts(database_url: str, directory: DistrictsDirectory) -> li
     accounts = demo_accounts(directory)
 
     async def add() -> None:
-        database = await open_database(database_url)
-        try:
+        async with opened_database(database_url) as database:
             for account in accounts:
                 with contextlib.suppress(AccountExists):  # made by an earlier make up
                     await Officers(database).add(account)
-        finally:
-            await database.dispose()
 
     asyncio.run(add())
     return [account.username for account in accounts]

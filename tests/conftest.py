@@ -29,7 +29,7 @@ from harness.testbed import write_districts_file as write_districts_file
 from schemas.topics import MATCHER_APP_ID
 from services.notifier.accounts.account import Officer
 from services.notifier.accounts.roles import Role
-from services.notifier.store.database import open_database
+from services.notifier.store.database import opened_database
 from services.notifier.store.officers import Officers
 from tests.builders import officer_account
 from tests.postgres import LocalPostgres, postgres_bin
@@ -201,11 +201,8 @@ def enrol(
     )
 
     async def add() -> None:
-        database = await open_database(database_url)
-        try:
+        async with opened_database(database_url) as database:
             await Officers(database).add(account)
-        finally:
-            await database.dispose()
 
     asyncio.run(add())
     return account

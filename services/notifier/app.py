@@ -33,7 +33,7 @@ from services.notifier.retries import RetryPolicy
 from services.notifier.routing import PlannedDelivery, deliveries_for
 from services.notifier.state import Notifier
 from services.notifier.store.audit import AuditLog
-from services.notifier.store.database import open_database
+from services.notifier.store.database import opened_database
 from services.notifier.store.inbox import Inbox
 from services.notifier.store.officers import Officers
 from services.notifier.store.outbox import Outbox
@@ -98,8 +98,7 @@ async def _assembled(
     stack: AsyncExitStack,
 ) -> Notifier:
     """The database, the stores, the channels and the dispatcher, closed with `stack`."""
-    database = await open_database(settings.database_url)
-    stack.push_async_callback(database.dispose)
+    database = await stack.enter_async_context(opened_database(settings.database_url))
     client = await stack.enter_async_context(webhook_client(settings.webhook_timeout_s))
     outbox = Outbox(database)
     dispatcher = _dispatcher(settings, directory, outbox, metrics, WebhookChannel(client))

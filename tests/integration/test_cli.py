@@ -46,7 +46,7 @@ from services.notifier.metrics import NotifierMetrics
 from services.notifier.mirroring import AuditMirror, KafkaAuditCopies
 from services.notifier.signing import signed_headers
 from services.notifier.store.audit import AuditLog
-from services.notifier.store.database import open_database
+from services.notifier.store.database import opened_database
 from services.notifier.store.tables import audit_head, audit_log
 from tests.builders import OFFICER_PASSWORD, unique_mobile
 from tests.conftest import OPERATOR_KEY, read_topic, write_districts_file
@@ -309,8 +309,7 @@ def test_audit_verify_against_kafka_finds_a_trail_rewritten_hash_by_hash(
 async def write_audit_entries(
     database_url: str, count: int, mirror_to: Brokers | None = None
 ) -> None:
-    database = await open_database(database_url)
-    try:
+    async with opened_database(database_url) as database:
         for n in range(count):
             await AuditLog(database).append(audit_event(n))
         if mirror_to is not None:
@@ -324,8 +323,6 @@ async def write_audit_entries(
                 await mirror.copy_once()
             finally:
                 await copies.stop()
-    finally:
-        await database.dispose()
 
 
 def audit_event(n: int, actor: str = "officer:mum.io") -> AuditEvent:
@@ -337,19 +334,14 @@ def audit_event(n: int, actor: str = "officer:mum.io") -> AuditEvent:
 
 async def replace_head(database_url: str) -> None:
     """The head row deleted (guard dropped): the trail begins again under another chain id."""
-    database = await open_database(database_url)
-    try:
-        async with database.write() as db:
-            await db.exec_driver_sql("DROP TRIGGER audit_head_no_delete")
-            await db.execute(audit_head.delete())
-    finally:
-        await database.dispose()
+    async with opened_database(database_url) as database, database.write() as db:
+        await db.exec_driver_sql("DROP TRIGGER audit_head_no_delete")
+        await db.execute(audit_head.delete())
 
 
 async def rewrite_from_entry_2(database_url: str) -> None:
     """Entry 2 gets another actor, and every hash from it on (and the head) is recomputed."""
-    database = await open_database(database_url)
-    try:
+    async with opened_database(database_url) as database:
         trail = AuditLog(database)
         entries = [entry async for entry in trail.entries()]
         async with database.write() as db:
@@ -365,8 +357,6 @@ async def rewrite_from_entry_2(database_url: str) -> None:
                 )  # fmt: skip
                 head = Head(forged.seq, forged.hash)
             await db.execute(update(audit_head).values(seq=head.seq, hash=head.hash))
-    finally:
-        await database.dispose()
 
 
 def test_demo_posts_a_stream_every_complaint_accepted(

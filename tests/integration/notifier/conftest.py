@@ -34,7 +34,7 @@ from services.notifier.accounts.credentials import code_at
 from services.notifier.accounts.roles import Role
 from services.notifier.audit.chain import AuditEntry, ChainBroken
 from services.notifier.store.audit import AuditLog
-from services.notifier.store.database import open_database
+from services.notifier.store.database import opened_database
 from services.notifier.store.officers import Officers
 from tests.builders import OFFICER_PASSWORD
 from tests.conftest import (
@@ -181,18 +181,14 @@ class Officer:
 
 
 async def _set_status(database_url: str, username: str, status: AccountStatus) -> None:
-    database = await open_database(database_url)
-    try:
+    async with opened_database(database_url) as database:
         await Officers(database).set_status(username, status, now=utc_now())
-    finally:
-        await database.dispose()
 
 
 async def _audit_trail(
     database_url: str, kafka: KafkaAccess | None
 ) -> tuple[list[AuditEntry], ChainBroken | None]:
-    database = await open_database(database_url)
-    try:
+    async with opened_database(database_url) as database:
         trail = AuditLog(database)
         chain, _ = await trail.mirror_position()
         trails = await asyncio.to_thread(read_copies, kafka) if kafka else None
@@ -202,8 +198,6 @@ async def _audit_trail(
         if copies is not None and max(copies, default=0) < len(entries):
             broken = ChainBroken(max(copies, default=0) + 1, "not copied to Kafka yet")
         return entries, broken
-    finally:
-        await database.dispose()
 
 
 def _bearer(key: str) -> dict[str, str]:

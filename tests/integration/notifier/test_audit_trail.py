@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services.notifier.audit.chain import AuditEvent, detail_of
 from services.notifier.store.audit import AuditLog
-from services.notifier.store.database import Database, open_database
+from services.notifier.store.database import Database, opened_database
 
 pytestmark = pytest.mark.integration
 AT = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -29,11 +29,8 @@ async def database(
         url = f"sqlite:///{tmp_path_factory.mktemp('audit') / 'notifier.db'}"
     else:
         url = request.getfixturevalue("postgres").create_database()
-    opened = await open_database(url)
-    try:
+    async with opened_database(url) as opened:
         yield opened
-    finally:
-        await opened.dispose()
 
 
 def viewed(n: int) -> AuditEvent:

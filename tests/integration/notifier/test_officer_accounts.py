@@ -12,7 +12,7 @@ import pytest
 from services.notifier.accounts.account import Officer
 from services.notifier.accounts.credentials import STEP_S, code_at
 from services.notifier.accounts.signing_in import SignInRefused, sign_in
-from services.notifier.store.database import open_database
+from services.notifier.store.database import opened_database
 from services.notifier.store.officers import AccountExists, NoSuchAccount, Officers
 from tests.builders import OFFICER_PASSWORD, officer_account
 
@@ -23,11 +23,8 @@ LOCK_AFTER = 3
 
 @pytest.fixture
 async def officers(database: str) -> AsyncIterator[Officers]:
-    opened = await open_database(database)
-    try:
+    async with opened_database(database) as opened:
         yield Officers(opened)
-    finally:
-        await opened.dispose()
 
 
 _accounts = iter(range(10_000))

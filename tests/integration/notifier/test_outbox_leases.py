@@ -11,7 +11,7 @@ import pytest
 
 from services.notifier.routing import PlannedDelivery, delivery_id
 from services.notifier.slots import Room
-from services.notifier.store.database import open_database
+from services.notifier.store.database import opened_database
 from services.notifier.store.outbox import Claimed, Lease, Outbox
 from tests.builders import alert_raised
 
@@ -24,11 +24,8 @@ ROOM = Room(free=16, per_district=4)
 
 @pytest.fixture
 async def outbox(database: str) -> AsyncIterator[Outbox]:
-    opened = await open_database(database)
-    try:
+    async with opened_database(database) as opened:
         yield Outbox(opened)
-    finally:
-        await opened.dispose()
 
 
 def planned_both_ways(alert_id: str, district: str) -> list[PlannedDelivery]:
