@@ -45,6 +45,7 @@ from schemas.topics import (
     DEAD_LETTER,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
+    LINK_WITHDRAWN,
     MATCHER_APP_ID,
     NOTIFIER_GROUP_PREFIX,
     REGISTRY_ENTRY_ADDED,
@@ -124,7 +125,7 @@ WHAT_INTAKE_SAYS = (
 # Everything each service may do; nothing else is allowed (the brokers deny what no ACL grants).
 SERVICE_GRANTS: tuple[Grant, ...] = (
     *_topics(INTAKE, ACLOperation.WRITE, *WHAT_INTAKE_SAYS),
-    *_topics(MATCHER, ACLOperation.READ, *WHAT_INTAKE_SAYS),
+    *_topics(MATCHER, ACLOperation.READ, *WHAT_INTAKE_SAYS, LINK_WITHDRAWN),
     *_topics(MATCHER, ACLOperation.WRITE, ALERT_RAISED, DEAD_LETTER),
     # Its tables' changelogs and faust's own topics, all named after the app; faust declares
     # them on start (they exist already: creating one that exists changes nothing).
@@ -134,7 +135,9 @@ SERVICE_GRANTS: tuple[Grant, ...] = (
     ),
     Grant(MATCHER, ACLOperation.READ, ResourceType.GROUP, MATCHER_APP_ID),
     *_topics(NOTIFIER, ACLOperation.READ, ALERT_RAISED),
-    *_topics(NOTIFIER, ACLOperation.WRITE, DEAD_LETTER, AUDIT_RECORDED),
+    # An officer's "not linked": to the matcher by token, and to clustering in complaints' order.
+    *_topics(NOTIFIER, ACLOperation.WRITE, DEAD_LETTER, AUDIT_RECORDED, LINK_WITHDRAWN),
+    *_topics(NOTIFIER, ACLOperation.WRITE, COMPLAINTS_FILED),
     Grant(NOTIFIER, ACLOperation.READ, ResourceType.GROUP, NOTIFIER_GROUP_PREFIX, prefixed=True),
 )
 

@@ -28,6 +28,13 @@ TYPE_NAMES: dict[IdentifierType, str] = {
     IdentifierType.TRANSACTION_REF: N_("transaction reference"),
 }
 
+# Why an officer said a complaint is not linked through an identifier (LinkWithdrawn.reason).
+WITHDRAWAL_REASONS: dict[str, str] = {
+    "victims_own": N_("it is the victim's own"),
+    "wrong_entry": N_("it was entered wrongly"),
+    "generic_value": N_("it is a generic value shared by unrelated people"),
+}
+
 Wording = Callable[[IdentifierRef, ReasonFacts, Translator], str]
 T = TypeVar("T")
 
@@ -222,6 +229,19 @@ def _generic_withdrawn(identifier: IdentifierRef, facts: ReasonFacts, t: Transla
     ) % {**_named(identifier, t), "operator": facts.decided_by, "note": facts.note}
 
 
+def _link_withdrawn(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
+    because = _needed(facts.withdrawn_because, "withdrawn_because")
+    return t.gettext(
+        "%(district)s says its complaint %(complaint)s is not linked to yours through the "
+        "%(type)s %(masked)s: %(because)s. That complaint is no longer linked through it."
+    ) % {
+        **_named(identifier, t),
+        "district": facts.district,
+        "complaint": facts.complaint_id,
+        "because": t.gettext(WITHDRAWAL_REASONS[because]),
+    }
+
+
 def _cluster(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
     earlier = _needed(facts.earlier, "earlier")
     n, d = facts.complaints or 0, len(facts.districts)
@@ -308,4 +328,5 @@ _WORDINGS: dict[str, Wording] = {
     "generic_value_decided": _generic_decided,
     "generic_value_withdrawn": _generic_withdrawn,
     "cluster_linked": _cluster,
+    "link_withdrawn": _link_withdrawn,
 }

@@ -21,6 +21,7 @@ from schemas.events import (
     ComplaintFiled,
     GenericValueDecided,
     IdentifierSighted,
+    LinkWithdrawn,
     RegistryEntryAdded,
     TokenRekeyed,
 )
@@ -33,6 +34,7 @@ from schemas.topics import (
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
     LEADER,
+    LINK_WITHDRAWN,
     REGISTRY_ENTRY_ADDED,
     STATE_CHANGELOG,
     TOKEN_REKEYED,
@@ -100,15 +102,25 @@ CHANNELS = (
         "kept for good as the record of who decided what.",
     ),
     Channel(
+        "linkWithdrawn",
+        LINK_WITHDRAWN,
+        (LinkWithdrawn,),
+        "pseudonym token",
+        ("notifier",),
+        ("matcher",),
+        "An officer said a complaint of their district is not linked through an identifier "
+        "(the victim's own, a wrong entry, a generic value); kept for good.",
+    ),
+    Channel(
         "complaintsFiled",
         COMPLAINTS_FILED,
-        (ComplaintFiled, GenericValueDecided),
+        (ComplaintFiled, GenericValueDecided, LinkWithdrawn),
         "district/complaint id, or pseudonym token",
-        ("intake",),
+        ("intake", "notifier"),
         ("matcher",),
-        "Each complaint with all its identifiers, and each generic-value decision again, in "
-        "the one order intake accepted them: the clustering agent joins complaints into "
-        "gangs in that order.",
+        "Each complaint with all its identifiers, and each generic-value decision and "
+        "withdrawn link again, in the one order they were accepted: the clustering agent "
+        "joins complaints into gangs (and splits them) in that order.",
     ),
     Channel(
         "alertRaised",

@@ -112,6 +112,26 @@ class GenericValueDecided(_Event):
     decided_at: AwareDatetime
 
 
+WithdrawalReason = Literal["victims_own", "wrong_entry", "generic_value"]
+
+
+class LinkWithdrawn(_Event):
+    """An officer said a complaint of their district is not linked to others through this
+    identifier: it is the victim's own, it was entered wrongly, or it is a generic value. The
+    matcher stops linking the complaint through it and splits a gang that this link alone held
+    together. Published by the notifier keyed by `identifier.token`, to the link-withdrawn topic
+    and, for clustering, to complaints-filed; one id per (identifier, complaint)."""
+
+    schema_version: Literal[1] = 1
+    withdrawal_id: str
+    identifier: IdentifierRef
+    case: CaseRef
+    reason: WithdrawalReason
+    alert_id: str  # the alert the officer said it on
+    withdrawn_by: str  # the officer's account
+    withdrawn_at: AwareDatetime
+
+
 class TokenRekeyed(_Event):
     """A key rotation: what a token of the history becomes under the new key. Written by
     `crosslink rekey` (which holds intake's keys), keyed by the old token; `crosslink rematch`
@@ -189,11 +209,17 @@ class ReasonFacts(_Event):
     decided_on: AwareDatetime | None = None
     note: str | None = None  # the operator's reason, in their words
     districts_told: int | None = None  # districts told of a generic-value decision
+    withdrawn_because: WithdrawalReason | None = None  # why an officer said "not linked"
     weak: bool = False  # a weak identifier (an IP shared by many): a lead, not a fact
 
 
 AlertKind = Literal[
-    "shared_identifier", "registry_hit", "hub_identifier", "cluster_linked", "generic_value"
+    "shared_identifier",
+    "registry_hit",
+    "hub_identifier",
+    "cluster_linked",
+    "generic_value",
+    "link_withdrawn",
 ]
 
 
@@ -237,10 +263,10 @@ class AlertRaised(_Event):
         return list(dict.fromkeys(case.district for case in self.cases))
 
 
-# The complaints-filed topic's records: a filed complaint, or a generic-value decision again.
-FILED_EVENT: TypeAdapter[ComplaintFiled | GenericValueDecided] = TypeAdapter(
-    ComplaintFiled | GenericValueDecided
-)
+# The complaints-filed topic's records: a filed complaint, or a generic-value decision or a
+# withdrawn link again.
+FiledEvent = ComplaintFiled | GenericValueDecided | LinkWithdrawn
+FILED_EVENT: TypeAdapter[FiledEvent] = TypeAdapter(FiledEvent)
 
 
 class AuditEntryRecorded(_Event):

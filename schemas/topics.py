@@ -36,6 +36,9 @@ REGISTRY_ENTRY_ADDED = TopicSpec(
 GENERIC_VALUE_DECIDED = TopicSpec(
     "crosslink.generic-value-decided.v1", partitions=6, config=KEPT_FOR_GOOD
 )
+# Officers' word that a complaint is not linked through an identifier (LinkWithdrawn), keyed by
+# token like the sightings it withdraws; the notifier writes it, and complaints-filed again.
+LINK_WITHDRAWN = TopicSpec("crosslink.link-withdrawn.v1", partitions=6, config=KEPT_FOR_GOOD)
 # Kept for good too: the record of what every district has been told, which a rematch reads
 # so that it tells no district again of a link it has had.
 ALERT_RAISED = TopicSpec("crosslink.alert-raised.v1", partitions=3, config=KEPT_FOR_GOOD)
@@ -72,6 +75,7 @@ HISTORY: tuple[TopicSpec, ...] = (
     IDENTIFIER_SIGHTED,
     REGISTRY_ENTRY_ADDED,
     GENERIC_VALUE_DECIDED,
+    LINK_WITHDRAWN,
     COMPLAINTS_FILED,
 )
 ALL_TOPICS: tuple[TopicSpec, ...] = (
@@ -80,6 +84,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     CLUSTERS_CHANGELOG,
     REGISTRY_ENTRY_ADDED,
     GENERIC_VALUE_DECIDED,
+    LINK_WITHDRAWN,
     ALERT_RAISED,
     DEAD_LETTER,
     STATE_CHANGELOG,

@@ -1,11 +1,12 @@
 """The matcher's faust agents. Thin: decode, read state, apply a pure rule, publish, write back.
 
-`match_identifiers` reads sightings, registry entries and generic-value decisions (topics keyed
-by the same token) so every change to a token's state is made by one coroutine, one event at a
-time, in batches of events taken together. `cluster_complaints` reads each complaint with all
-its identifiers from a one-partition topic, in the order intake accepted them, and joins
-complaints into gangs. Every alert is held by the broker before the state recording it is
-written, and every changelog record of that state before the events are acknowledged.
+`match_identifiers` reads sightings, registry entries, generic-value decisions and withdrawn
+links (topics keyed by the same token) so every change to a token's state is made by one
+coroutine, one event at a time, in batches of events taken together. `cluster_complaints` reads
+each complaint with all its identifiers from a one-partition topic, in the order intake accepted
+them, and joins complaints into gangs (or splits one where an officer withdrew its only bridge).
+Every alert is held by the broker before the state recording it is written, and every changelog
+record of that state before the events are acknowledged.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from schemas.events import (
     FILED_EVENT,
     AlertRaised,
     GenericValueDecided,
+    LinkWithdrawn,
 )
 from schemas.topics import (
     COMPLAINTS_FILED,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
+    LINK_WITHDRAWN,
     REGISTRY_ENTRY_ADDED,
 )
 from services.matcher.batches import TokenBatch
@@ -41,6 +44,7 @@ from services.matcher.matching import (
     MatchingRules,
 )
 from services.matcher.metrics import MatcherMetrics
+from services.matcher.withdrawals import on_link_withdrawn
 
 log = logging.getLogger(__name__)
 EXIT_NOT_PUBLISHED = 75  # EX_TEMPFAIL: restart me
@@ -49,14 +53,15 @@ LAGGING_TOPICS = {
     IDENTIFIER_SIGHTED.name,
     REGISTRY_ENTRY_ADDED.name,
     GENERIC_VALUE_DECIDED.name,
+    LINK_WITHDRAWN.name,
     COMPLAINTS_FILED.name,
 }
 
 
 @dataclass(frozen=True)
 class MatcherTopics:
-    source: faust.TopicT  # sightings, registry entries and generic-value decisions
-    filed: faust.TopicT  # complaints with all their identifiers, and generic-value decisions
+    source: faust.TopicT  # sightings, registry entries, generic-value decisions, withdrawals
+    filed: faust.TopicT  # complaints with all their identifiers, decisions and withdrawals
     alerts: faust.TopicT
     dead_letter: faust.TopicT
 
@@ -141,8 +146,9 @@ async def _cluster(
     rules: MatchingRules,
     metrics: MatcherMetrics,
 ) -> None:
-    """Join a filed complaint to its gangs (raising a cluster alert if it is news), or note a
-    generic-value decision; the alert is out before the rows recording it are written."""
+    """Join a filed complaint to its gangs (raising a cluster alert if it is news), note a
+    generic-value decision, or withdraw a link; the alert is out before the rows recording it
+    are written."""
     try:
         filed = FILED_EVENT.validate_json(event.value)
     except ValidationError as error:
@@ -152,6 +158,8 @@ async def _cluster(
     rows, offset = _RowLog(tables.clusters), event.message.offset
     if isinstance(filed, GenericValueDecided):
         on_generic_decided(rows, filed, offset=offset)
+    elif isinstance(filed, LinkWithdrawn):
+        on_link_withdrawn(rows, filed, offset=offset)
     elif alert := on_complaint_filed(
         rows, filed, offset=offset, rules=rules, now=datetime.now(UTC)
     ):

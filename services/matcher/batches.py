@@ -1,5 +1,5 @@
-"""A batch of sightings, registry entries and generic-value decisions applied to the tokens'
-table exactly once, whether the events come live from faust or back from the history
+"""A batch of sightings, registry entries, generic-value decisions and withdrawn links applied
+to the tokens' table exactly once, whether the events come live from faust or back from the history
 (`services/matcher/rematch.py`)."""
 
 from __future__ import annotations
@@ -10,8 +10,14 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol
 
-from schemas.events import GenericValueDecided, IdentifierSighted, RegistryEntryAdded
-from schemas.topics import GENERIC_VALUE_DECIDED, REGISTRY_ENTRY_ADDED
+from schemas.events import (
+    CaseRef,
+    GenericValueDecided,
+    IdentifierSighted,
+    LinkWithdrawn,
+    RegistryEntryAdded,
+)
+from schemas.topics import GENERIC_VALUE_DECIDED, LINK_WITHDRAWN, REGISTRY_ENTRY_ADDED
 from services.matcher.clustering import Rows
 from services.matcher.faust_fixes import as_current_event
 from services.matcher.matching import (
@@ -19,6 +25,7 @@ from services.matcher.matching import (
     Outcome,
     TokenState,
     on_generic_decision,
+    on_link_withdrawn,
     on_registry_entry,
     on_sighting,
 )
@@ -83,8 +90,16 @@ class TokenBatch:
             decision = GenericValueDecided.model_validate_json(event.value)
             decided = partial(on_generic_decision, decision=decision, now=now)
             return self._applied(event, decision.identifier.token, decided)
+        if topic == LINK_WITHDRAWN.name:
+            withdrawal = LinkWithdrawn.model_validate_json(event.value)
+            counted = (
+                self._counted_at(counted_key(withdrawal.identifier.token, withdrawal.case))
+                is not None
+            )
+            withdrawn = partial(on_link_withdrawn, withdrawal=withdrawal, counted=counted, now=now)
+            return self._applied(event, withdrawal.identifier.token, withdrawn)
         sighting = IdentifierSighted.model_validate_json(event.value)
-        key, offset = sighting_key(sighting), event.message.offset
+        key, offset = counted_key(sighting.identifier.token, sighting.case), event.message.offset
         counted_at = self._counted_at(key)
         if counted_at is not None and counted_at != offset:  # the complaint posted again
             self.unchanged += 1
@@ -139,5 +154,6 @@ class TokenBatch:
         return TokenState() if stored is None else TokenState.model_validate_json(stored)
 
 
-def sighting_key(sighting: IdentifierSighted) -> str:
-    return "/".join((sighting.identifier.token, *sighting.case.key))
+def counted_key(token: str, case: CaseRef) -> str:
+    """Where the table records the offset that counted a complaint for a token."""
+    return "/".join((token, *case.key))

@@ -11,7 +11,10 @@ Everything lives in one table of rows under three kinds of key (`Rows`):
   and path steps (bounded, so a row stays small as a gang grows); a cluster absorbed by a merge
   keeps only a forwarding pointer to the one that absorbed it;
 - a strong identifier's row (`TokenLinks`): its first complaint, which every later complaint
-  naming it joins, its count and districts, and an operator's generic-value decision;
+  naming it joins, its count and districts, an operator's generic-value decision, and the
+  complaints officers said it does not link; and its members in pages of `MEMBERS_PER_PAGE`
+  (`MemberPage`): every complaint it joined, so that a withdrawn link can split a gang
+  (services/matcher/withdrawals.py);
 - a complaint's row (`FiledRow`), written last: its cluster, the identifiers counted for it,
   and the offset of the event that filed it.
 
@@ -52,6 +55,7 @@ from services.matcher.matching import MatchingRules
 # A link between just two complaints is already told by its shared_identifier alert.
 MIN_CLUSTER_ALERT_SIZE = 3
 MAX_LISTED = 100  # complaints and path steps kept for alerts; `size` is always exact
+MEMBERS_PER_PAGE = 100  # an identifier's members per row: a join rewrites one page, not all
 CLUSTER_KEY_PREFIX = "cluster_"  # what every cluster id starts with (stable_id("cluster", ...))
 
 
@@ -99,6 +103,9 @@ class TokenLinks(_Row):
     offset: int = -1  # the complaints-filed offset of the last event applied to it
     # The districts the matcher's alerts about the last complaint counted went to.
     told: tuple[str, ...] = ()
+    pages: int = 0  # its member pages: the complaints it joined, its first one included
+    # Complaints ("district/complaint id") officers said it does not link: it joins them no more.
+    withdrawn: tuple[str, ...] = ()
 
     def counted(self, case: CaseRef, offset: int, rules: MatchingRules) -> TokenLinks:
         """With one more complaint. The matcher told every district of it up to one past the
@@ -126,14 +133,34 @@ class FiledRow(_Row):
     cluster_id: str | None  # its live cluster when written (None: it joined nothing)
     tokens: tuple[str, ...]  # the strong identifiers counted for it
     offset: int
+    case: CaseRef | None = None  # None in a row written before gangs could split
+
+
+class MemberPage(_Row):
+    """Up to MEMBERS_PER_PAGE of the complaints an identifier joined ("district/complaint id")."""
+
+    complaints: tuple[str, ...] = ()
 
 
 def token_key(token: str) -> str:
     return f"identifier:{token}"
 
 
+def members_key(token: str, page: int) -> str:
+    return f"identifier:{token}:members:{page}"
+
+
+def member(case: CaseRef) -> str:
+    """A complaint as an identifier's member pages list it."""
+    return f"{case.district}/{case.complaint_id}"
+
+
 def case_key(case: CaseRef) -> str:
-    return f"complaint:{case.district}/{case.complaint_id}"
+    return filed_key(member(case))
+
+
+def filed_key(member: str) -> str:
+    return f"complaint:{member}"
 
 
 def singleton(case: CaseRef) -> ClusterState:
@@ -192,7 +219,7 @@ def on_complaint_filed(
     """Join the complaint to the cluster of the first complaint of each strong identifier it
     names; the cluster alert owed, if any. Writes its rows to `rows`, its own row last."""
     case = filed.case
-    filed_before = _filed_row(rows, case)
+    filed_before = filed_row(rows, case)
     if filed_before is not None and filed_before.offset >= offset:  # replayed after a crash
         _write_again(rows, case, filed_before)
         return None
@@ -212,6 +239,7 @@ def on_complaint_filed(
         cluster_id=cluster.cluster_id if cluster.size > 1 else None,
         tokens=tuple(sorted(counted)),
         offset=offset,
+        case=case,
     )
     rows[case_key(case)] = row.encoded()
     return alert
@@ -219,9 +247,9 @@ def on_complaint_filed(
 
 def on_generic_decided(rows: Rows, decision: GenericValueDecided, *, offset: int) -> None:
     """From now on a generic value joins nothing; withdrawn, it joins complaints again. Links
-    already made stay: a union-find cannot be split."""
+    already made stay (an officer's "not linked" takes one away: withdrawals.py)."""
     key = token_key(decision.identifier.token)
-    links = _token_links(rows, decision.identifier.token)
+    links = token_links(rows, decision.identifier.token)
     if links.offset < offset:
         links = links.model_copy(update={"generic": decision.generic, "offset": offset})
     rows[key] = links.encoded()  # a replayed decision writes it again as it is
@@ -243,10 +271,14 @@ class _Joining:
 
     def join(self, identifier: IdentifierRef) -> None:
         rows, case = self._rows, self._case
-        links = _token_links(rows, identifier.token)
+        links = token_links(rows, identifier.token)
+        if member(case) in links.withdrawn:  # an officer said it is not linked through it
+            return
         replayed = links.offset >= self._offset  # counted by this event before a crash
         if not replayed:
             links = links.counted(case, self._offset, self._rules)
+            if links.first is not None and links.first.key != case.key and not links.generic:
+                links = _listed(rows, identifier.token, links, case)
         rows[token_key(identifier.token)] = links.encoded()
         if links.first is None or links.first.key == case.key or links.generic:
             return
@@ -261,12 +293,38 @@ class _Joining:
         chains = _chain(rows, links.first), _chain(rows, case)
         if chains[0] and chains[1] and chains[0][-1] == chains[1][-1]:  # already one cluster
             if replayed:  # merged before a crash: write what that merge wrote again, as it is
-                _write_again_as_stored(rows, *chains[0], *chains[1])
+                write_again_as_stored(rows, *chains[0], *chains[1])
             return
         merged = merge(_live(rows, chains[0], links.first), _live(rows, chains[1], case), step)
         if merged is not None:
             rows[merged.kept.cluster_id] = merged.kept.encoded()
             rows[merged.absorbed.cluster_id] = merged.absorbed.encoded()
+
+
+def _listed(rows: Rows, token: str, links: TokenLinks, case: CaseRef) -> TokenLinks:
+    """Add a complaint the identifier joins to its member pages (its first one too, at its
+    first join); the identifier's row with its page count. Written before that row, so an
+    event applied again after a crash lists it once: it is on the last page already, or the
+    page it began is begun again."""
+    assert links.first is not None
+    if links.pages == 0:
+        rows[members_key(token, 0)] = MemberPage(complaints=(member(links.first),)).encoded()
+        links = links.model_copy(update={"pages": 1})
+    last = links.pages - 1
+    page = member_page(rows, token, last)
+    if member(case) in page.complaints:
+        return links
+    if len(page.complaints) >= MEMBERS_PER_PAGE:
+        last, page = last + 1, MemberPage()
+    rows[members_key(token, last)] = MemberPage(
+        complaints=(*page.complaints, member(case))
+    ).encoded()
+    return links.model_copy(update={"pages": last + 1})
+
+
+def member_page(rows: Rows, token: str, page: int) -> MemberPage:
+    stored = rows.get(members_key(token, page))
+    return MemberPage() if stored is None else MemberPage.model_validate_json(stored)
 
 
 def _cluster_alert_owed(
@@ -373,7 +431,7 @@ class _Pointer(BaseModel):
 def _chain(rows: Rows, case: CaseRef) -> list[str]:
     """The ids of the stored clusters from a complaint's shortcut to its live cluster (the
     last); none for a complaint nothing has joined."""
-    filed = _filed_row(rows, case)
+    filed = filed_row(rows, case)
     cluster_id = filed.cluster_id if filed and filed.cluster_id else singleton(case).cluster_id
     chain: list[str] = []
     while (stored := rows.get(cluster_id)) is not None:
@@ -389,17 +447,19 @@ def _write_again(rows: Rows, case: CaseRef, filed: FiledRow) -> None:
     """Every row an applied complaint wrote, as it is now, its own row last: its identifiers'
     rows, and the clusters from each of their first complaints (and from itself) to the live
     one, which hold every cluster its filing absorbed."""
-    firsts = [_token_links(rows, token).first for token in filed.tokens]
+    links = {token: token_links(rows, token) for token in filed.tokens}
+    firsts = [row.first for row in links.values()]
     chains = [_chain(rows, first) for first in (*firsts, case) if first is not None]
-    _write_again_as_stored(
+    write_again_as_stored(
         rows,
+        *(members_key(token, row.pages - 1) for token, row in links.items() if row.pages),
         *map(token_key, filed.tokens),
         *dict.fromkeys(key for chain in chains for key in chain),
     )
     rows[case_key(case)] = filed.encoded()
 
 
-def _write_again_as_stored(rows: Rows, *keys: str) -> None:
+def write_again_as_stored(rows: Rows, *keys: str) -> None:
     for key in keys:
         if (stored := rows.get(key)) is not None:
             rows[key] = stored
@@ -415,11 +475,16 @@ def _strong(identifiers: tuple[IdentifierRef, ...]) -> list[IdentifierRef]:
     return [strong[token] for token in sorted(strong)]
 
 
-def _token_links(rows: Rows, token: str) -> TokenLinks:
+def token_links(rows: Rows, token: str) -> TokenLinks:
     stored = rows.get(token_key(token))
     return TokenLinks() if stored is None else TokenLinks.model_validate_json(stored)
 
 
-def _filed_row(rows: Rows, case: CaseRef) -> FiledRow | None:
-    stored = rows.get(case_key(case))
+def filed_row(rows: Rows, case: CaseRef) -> FiledRow | None:
+    return filed_row_of(rows, member(case))
+
+
+def filed_row_of(rows: Rows, complaint: str) -> FiledRow | None:
+    """A complaint's row, the complaint named as member pages name it."""
+    stored = rows.get(filed_key(complaint))
     return None if stored is None else FiledRow.model_validate_json(stored)

@@ -31,6 +31,7 @@ from schemas.events import (
     GenericValueDecided,
     IdentifierRef,
     IdentifierSighted,
+    LinkWithdrawn,
     ReasonFacts,
     RegistryEntryAdded,
     RegistryRef,
@@ -93,6 +94,21 @@ class DistrictTally(NamedTuple):
             return self._replace(complaints=count, latest_at=registered.isoformat())
         return self._replace(complaints=count)
 
+    def without(self, case: CaseRef, known: tuple[CaseRef, ...]) -> DistrictTally:
+        """The tally with `case` no longer counted. If it was the first, the next is taken from
+        the complaints the row lists (`known`); a prolific identifier's row may list none of the
+        district's others, and then its first stays as it was (docs/matching.md)."""
+        less = self._replace(complaints=self.complaints - 1)
+        mine = sorted((c for c in known if c.district == case.district), key=in_time_order)
+        if self.first_id != case.complaint_id or not mine:
+            return less
+        first = mine[0]
+        return less._replace(
+            first_id=first.complaint_id,
+            first_station=first.police_station,
+            first_at=first.registered_at.isoformat(),
+        )
+
     def first(self, district: str) -> CaseRef:
         """The district's first complaint naming the identifier (the earliest registered)."""
         return CaseRef(
@@ -135,6 +151,9 @@ class TokenState(_Row):
     digest: DigestMark | None = None  # set once the identifier is prolific
     generic: GenericMark | None = None  # set while operators hold it a generic value
     operators_told: int = 0  # the count the operators' alert last gave
+    # Complaints ("district/complaint id") officers said are not linked through it: never
+    # counted or matched again. A human's word, so it stays short.
+    withdrawn: tuple[str, ...] = ()
     # Topic -> offset of the last event applied to this row. The agent keeps it, so that an
     # event replayed after a crash is known; no rule reads it.
     offsets: dict[str, int] = {}
@@ -185,6 +204,73 @@ def on_generic_decision(
     return _caused_by(_generic_outcome(state, decision, now), decision.decided_at)
 
 
+def on_link_withdrawn(
+    state: TokenState, withdrawal: LinkWithdrawn, *, counted: bool, now: datetime
+) -> Outcome | None:
+    """An officer said the complaint is not linked through the identifier: it is counted,
+    listed and matched no more, and the other districts it was linked to are told why. None if
+    it was withdrawn before. `counted`: whether the complaint had been counted for it."""
+    key = "/".join(withdrawal.case.key)
+    if key in state.withdrawn:
+        return None
+    withdrawn = state.model_copy(update={"withdrawn": (*state.withdrawn, key)})
+    if not counted:  # withdrawn before its sighting came (a rematch's order): never counted
+        return Outcome(withdrawn)
+    uncounted = _uncounted(withdrawn, withdrawal.case)
+    notice = _withdrawal_notice(uncounted, withdrawal, now) if state.generic is None else None
+    return _caused_by(Outcome(uncounted, (notice,) if notice else ()), withdrawal.withdrawn_at)
+
+
+def _uncounted(state: TokenState, case: CaseRef) -> TokenState:
+    """The state without one complaint counted."""
+    cases = tuple(c for c in state.cases if c.key != case.key)
+    latest = tuple(c for c in state.latest if c.key != case.key)
+    districts = dict(state.districts)
+    tally = districts.pop(case.district, None)
+    if tally is not None and tally.complaints > 1:
+        districts[case.district] = tally.without(case, (*cases, *latest))
+    firsts = (tally.first(district) for district, tally in districts.items())
+    return state.model_copy(
+        update={
+            "complaints": state.complaints - 1,
+            "earliest": min(firsts, key=in_time_order, default=None),
+            "districts": districts,
+            "latest": latest,
+            "cases": cases,
+        }
+    )
+
+
+def _withdrawal_notice(
+    state: TokenState, withdrawal: LinkWithdrawn, now: datetime
+) -> AlertRaised | None:
+    """To every other district with a complaint naming the identifier: the withdrawn complaint
+    is not linked to theirs through it, and why. None if no other district has one."""
+    case = withdrawal.case
+    recipients = tuple(sorted(d for d in state.districts if d != case.district))
+    if not recipients:
+        return None
+    facts = ReasonFacts(
+        complaint_id=case.complaint_id,
+        district=case.district,
+        withdrawn_because=withdrawal.reason,
+    )
+    firsts = tuple(state.districts[district].first(district) for district in recipients)
+    return _alert(
+        "link_withdrawn",
+        "link_withdrawn",
+        facts,
+        withdrawal.identifier,
+        now,
+        key=case.key,
+        trigger=case,
+        cases=(case, *firsts),
+        registry=state.registry,
+        footprint=state.footprint(),
+        recipients=recipients,
+    )
+
+
 def _caused_by(outcome: Outcome | None, received_at: datetime) -> Outcome | None:
     """Stamp alerts with when crosslink received what caused them (for latency)."""
     if outcome is None:
@@ -200,6 +286,8 @@ def _sighting_outcome(
     if sighting.observed_at is not None:  # listed under this identifier with when it was seen
         case = case.model_copy(update={"observed_at": sighting.observed_at})
     if identifier.never_links or any(known.key == case.key for known in state.cases):
+        return None
+    if "/".join(case.key) in state.withdrawn:  # an officer said it is not linked through it
         return None
     counted = _counted(state, case, rules)
     registry = (_registry_alert(identifier, case, state.registry, now),) if state.registry else ()

@@ -22,6 +22,7 @@ from schemas.events import (
     GenericValueDecided,
     IdentifierRef,
     IdentifierSighted,
+    LinkWithdrawn,
     RegistryEntryAdded,
     TokenRekeyed,
 )
@@ -29,15 +30,19 @@ from schemas.topics import (
     COMPLAINTS_FILED,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
+    LINK_WITHDRAWN,
     REGISTRY_ENTRY_ADDED,
 )
 from services.matcher.batches import HistoryRecord
 
 OLDER = 1 << 50  # far beyond any partition's offsets
-_BY_TOKEN: dict[str, type[IdentifierSighted | RegistryEntryAdded | GenericValueDecided]] = {
+_BY_TOKEN: dict[
+    str, type[IdentifierSighted | RegistryEntryAdded | GenericValueDecided | LinkWithdrawn]
+] = {
     IDENTIFIER_SIGHTED.name: IdentifierSighted,
     REGISTRY_ENTRY_ADDED.name: RegistryEntryAdded,
     GENERIC_VALUE_DECIDED.name: GenericValueDecided,
+    LINK_WITHDRAWN.name: LinkWithdrawn,
 }
 _PARTITIONER = DefaultPartitioner()  # intake's producer's: murmur2 of the key
 
@@ -105,10 +110,10 @@ def identifiers_of(record: HistoryRecord) -> list[IdentifierRef]:
 
 
 def _filed(record: HistoryRecord, tokens: TokenMap) -> HistoryRecord:
-    """A filed complaint or decision with its identifiers under the last key; its one-partition
-    topic keeps its place."""
+    """A filed complaint, decision or withdrawal with its identifiers under the last key; its
+    one-partition topic keeps its place."""
     filed = FILED_EVENT.validate_json(record.value or b"")
-    if isinstance(filed, GenericValueDecided):
+    if not isinstance(filed, ComplaintFiled):
         identifier, steps = tokens.current(filed.identifier)
         return replace(record, value=_encoded(filed, identifier=identifier)) if steps else record
     current = [tokens.current(identifier) for identifier in filed.identifiers]
@@ -123,5 +128,5 @@ def _encoded(event: BaseModel, **update: object) -> bytes:
 
 
 def _partitions(topic: str) -> int:
-    specs = (IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED, GENERIC_VALUE_DECIDED)
+    specs = (IDENTIFIER_SIGHTED, REGISTRY_ENTRY_ADDED, GENERIC_VALUE_DECIDED, LINK_WITHDRAWN)
     return next(spec.partitions for spec in specs if spec.name == topic)

@@ -23,8 +23,10 @@ from schemas.events import (
     FILED_EVENT,
     AlertRaised,
     ComplaintFiled,
+    FiledEvent,
     GenericValueDecided,
     IdentifierRef,
+    LinkWithdrawn,
 )
 from schemas.pseudonyms import stable_id
 from schemas.topics import GENERIC_VALUE_DECIDED
@@ -32,6 +34,7 @@ from services.matcher.batches import HistoryRecord, TokenBatch
 from services.matcher.clustering import held_generic, on_complaint_filed
 from services.matcher.matching import MatchingRules
 from services.matcher.rekeying import TokenMap, identifiers_of, rekeyed
+from services.matcher.withdrawals import on_link_withdrawn
 
 # Events applied before their rows go to the in-memory table: the batch size of a busy matcher.
 CHUNK = 5_000
@@ -44,6 +47,7 @@ _FAMILY = {
     "registry_hit": "registry",
     "generic_value": "generic",
     "cluster_linked": "gang",
+    "link_withdrawn": "withdrawn",
 }
 # family, identifier token ("" for a gang), the district's own complaint, a complaint it is linked
 # to ("" for a registry hit): a weak identifier links pairs, not a whole group, so what a
@@ -94,9 +98,9 @@ class Replay:
             batch.write()
 
     def complaints(self, records: Iterable[HistoryRecord]) -> None:
-        """Apply filed complaints in their one topic's order; a value generic now joins
-        nothing from the first complaint on."""
-        events: list[tuple[int, ComplaintFiled | GenericValueDecided]] = []
+        """Apply filed complaints and withdrawn links in their one topic's order; a value
+        generic now joins nothing from the first complaint on."""
+        events: list[tuple[int, FiledEvent]] = []
         for record in sorted(records, key=lambda r: r.message.offset):
             try:
                 value = rekeyed(record, self.rotations).value or b""
@@ -109,7 +113,9 @@ class Replay:
             if decision.generic:
                 held_generic(self.clusters, token)
         for offset, filed in events:
-            if isinstance(filed, ComplaintFiled) and (
+            if isinstance(filed, LinkWithdrawn):
+                on_link_withdrawn(self.clusters, filed, offset=offset)
+            elif isinstance(filed, ComplaintFiled) and (
                 alert := on_complaint_filed(
                     self.clusters, filed, offset=offset, rules=self.rules, now=datetime.now(UTC)
                 )
@@ -239,7 +245,7 @@ def _generic_first(ordered: list[HistoryRecord]) -> list[HistoryRecord]:
     return [*(record for record, generic in decisions.values() if generic), *rest]
 
 
-def _named(event: ComplaintFiled | GenericValueDecided) -> tuple[IdentifierRef, ...]:
+def _named(event: FiledEvent) -> tuple[IdentifierRef, ...]:
     return event.identifiers if isinstance(event, ComplaintFiled) else (event.identifier,)
 
 

@@ -34,10 +34,12 @@ from services.notifier.routing import PlannedDelivery, deliveries_for
 from services.notifier.state import Notifier
 from services.notifier.store.audit import AuditLog
 from services.notifier.store.database import opened_database
+from services.notifier.store.feedback import Feedback
 from services.notifier.store.inbox import Inbox
 from services.notifier.store.officers import Officers
 from services.notifier.store.outbox import Outbox
 from services.notifier.storing import AlertsIntoOutbox
+from services.notifier.withdrawing import KafkaLinkWithdrawals
 
 log = logging.getLogger(__name__)
 RESTART_DELAY_S = 5.0
@@ -103,6 +105,10 @@ async def _assembled(
     outbox = Outbox(database)
     dispatcher = _dispatcher(settings, directory, outbox, metrics, WebhookChannel(client))
     await dispatcher.reconcile_endpoints()
+    withdrawals = KafkaLinkWithdrawals(
+        settings.kafka, client_id=f"{settings.notifier_group_id}-withdrawals"
+    )
+    stack.push_async_callback(withdrawals.stop)
     return Notifier(
         settings=settings,
         outbox=outbox,
@@ -111,6 +117,8 @@ async def _assembled(
         signed_out=SignedOut(database),
         officers=Officers(database),
         audit=AuditLog(database),
+        feedback=Feedback(database),
+        withdrawals=withdrawals,
         metrics=metrics,
         consuming=asyncio.Event(),
     )

@@ -26,6 +26,7 @@ KIND_TITLES = {
     "cluster_linked": N_("Complaints linked into one group"),
     "hub_identifier": N_("Identifier named by very many complaints"),
     "generic_value": N_("Identifier marked a generic value: its links are withdrawn"),
+    "link_withdrawn": N_("A district says its complaint is not linked to yours"),
 }
 
 

@@ -14,9 +14,11 @@ from services.notifier.console.signouts import SignedOut
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.store.audit import AuditLog
+from services.notifier.store.feedback import Feedback
 from services.notifier.store.inbox import Inbox
 from services.notifier.store.officers import Officers
 from services.notifier.store.outbox import Outbox
+from services.notifier.withdrawing import LinkWithdrawals
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Notifier:
     signed_out: SignedOut  # console sessions signed out before they expire
     officers: Officers
     audit: AuditLog
+    feedback: Feedback  # officers' word on links
+    withdrawals: LinkWithdrawals  # "not linked", to the matcher
     metrics: NotifierMetrics
     consuming: asyncio.Event  # set while the alert consumer runs: the notifier is ready
 

@@ -9,7 +9,7 @@ import pytest
 
 from crosslink.directory import District
 from crosslink.i18n import translator
-from crosslink.reasons import reason_of
+from crosslink.reasons import WITHDRAWAL_REASONS, reason_of
 from schemas.api import DeliveryState, InboxAlert, InboxStatus, OperatorAlert
 from schemas.events import AlertKind
 from services.notifier.accounts.roles import Role
@@ -20,10 +20,17 @@ from services.notifier.console.routes import OPERATOR_SECTIONS
 from services.notifier.console.sessions import new_session
 from services.notifier.console.texts import LABELS
 from services.notifier.routing import district_view
+from services.notifier.store.feedback import AlertFeedback
 from tests.builders import alert_raised, officer_account
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 ENGLISH, HINDI = translator("en"), translator("hi")
+NO_FEEDBACK = {
+    "feedback": AlertFeedback(),
+    "linked": [],
+    "may_withdraw": False,
+    "reasons": WITHDRAWAL_REASONS,
+}
 MUMBAI = District(code="MH-MUM", name="Mumbai", state="Maharashtra")
 OFFICER = officer_account()
 SIGNED_IN = SignedIn(
@@ -60,7 +67,7 @@ def test_an_alert_page_shows_the_masked_identifier_and_never_the_token(status: s
 
     page = render_text(
         "alert.html", ENGLISH, signed_in=SIGNED_IN, item=item, contacts=contacts,
-        saved=False, error=None, actions=["acknowledged"],
+        saved=False, error=None, actions=["acknowledged"], **NO_FEEDBACK,
     )  # fmt: skip
 
     assert '<html lang="en">' in page
@@ -88,7 +95,7 @@ def test_text_from_an_alert_is_escaped() -> None:
 
     page = render_text(
         "alert.html", ENGLISH, signed_in=SIGNED_IN, item=hostile, contacts=[],
-        saved=False, error=None, actions=[],
+        saved=False, error=None, actions=[], **NO_FEEDBACK,
     )  # fmt: skip
 
     assert "<script>alert(1)</script>" not in page
@@ -129,6 +136,7 @@ def test_an_alert_page_gives_the_other_districts_email_and_duty_phone_to_call() 
     page = render_text(
         "alert.html", ENGLISH, signed_in=SIGNED_IN, item=inbox_alert(),
         contacts=[("MP-BPL", bhopal)], saved=False, error=None, actions=["acknowledged"],
+        **NO_FEEDBACK,
     )  # fmt: skip
 
     assert 'href="mailto:cybercell.bhopal@police.example"' in page
@@ -140,7 +148,7 @@ def test_an_alert_page_in_hindi_words_the_reason_from_the_facts_and_dates_in_ist
 
     page = render_text(
         "alert.html", HINDI, signed_in=SIGNED_IN, item=item, contacts=[],
-        saved=False, error=None, actions=["acknowledged"],
+        saved=False, error=None, actions=["acknowledged"], **NO_FEEDBACK,
     )  # fmt: skip
 
     assert '<html lang="hi">' in page

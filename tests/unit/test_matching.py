@@ -12,6 +12,7 @@ from schemas.events import (
     GenericValueDecided,
     IdentifierRef,
     IdentifierSighted,
+    LinkWithdrawn,
     RegistryEntryAdded,
     RegistryRef,
 )
@@ -22,6 +23,7 @@ from services.matcher.matching import (
     Outcome,
     TokenState,
     on_generic_decision,
+    on_link_withdrawn,
     on_registry_entry,
     on_sighting,
 )
@@ -50,6 +52,13 @@ def entry(
     registry: RegistryRef = REGISTRY, identifier: IdentifierRef = PHONE
 ) -> RegistryEntryAdded:
     return RegistryEntryAdded(entry_id="r", identifier=identifier, registry=registry, added_at=NOW)
+
+
+def withdrawal(of: CaseRef, identifier: IdentifierRef = PHONE) -> LinkWithdrawn:
+    """An officer of `of`'s district says it is not linked through `identifier`."""
+    return LinkWithdrawn(withdrawal_id=f"w-{of.complaint_id}", identifier=identifier, case=of,
+                         reason="victims_own", alert_id="a-1", withdrawn_by="io.pune",
+                         withdrawn_at=NOW)  # fmt: skip
 
 
 def sight_all(
@@ -474,3 +483,64 @@ def test_operators_hear_a_large_count_again_at_each_new_district_and_each_tenth_
     assert 301 in counts  # a new district
     assert all(later * 10 >= earlier * 11 for earlier, later in pairwise(counts) if later != 301)
     assert len(counts) < 50
+
+
+def test_a_withdrawn_complaint_is_not_matched_by_the_next_complaint_naming_the_identifier() -> None:
+    pune, bhopal = case("MH-PUN", "P-1"), case("MP-BPL", "B-1")
+    state, _ = sight_all(pune, bhopal)
+
+    withdrawn = on_link_withdrawn(state, withdrawal(pune), counted=True, now=NOW)
+    assert withdrawn is not None
+    later = on_sighting(withdrawn.state, sighting(case("WB-KOL", "K-1")), rules=RULES, now=NOW)
+
+    assert later is not None
+    (shared,) = later.alerts
+    assert [c.key for c in shared.cases] == [bhopal.key, ("WB-KOL", "K-1")]
+    assert later.state.complaints == 2
+    assert set(later.state.districts) == {"MP-BPL", "WB-KOL"}
+
+
+def test_a_withdrawal_tells_the_other_districts_why_and_not_the_withdrawing_one() -> None:
+    pune, bhopal = case("MH-PUN", "P-1"), case("MP-BPL", "B-1")
+    state, _ = sight_all(pune, bhopal)
+
+    withdrawn = on_link_withdrawn(state, withdrawal(pune), counted=True, now=NOW)
+
+    assert withdrawn is not None
+    (notice,) = withdrawn.alerts
+    assert notice.kind == "link_withdrawn"
+    assert notice.districts == ["MP-BPL"]
+    assert notice.facts is not None
+    assert notice.facts.withdrawn_because == "victims_own"
+    assert "MH-PUN says its complaint P-1 is not linked to yours" in notice.reason
+
+
+def test_a_withdrawal_said_twice_changes_nothing_the_second_time() -> None:
+    state, _ = sight_all(case("MH-PUN", "P-1"), case("MP-BPL", "B-1"))
+    once = on_link_withdrawn(state, withdrawal(case("MH-PUN", "P-1")), counted=True, now=NOW)
+    assert once is not None
+
+    assert on_link_withdrawn(once.state, withdrawal(case("MH-PUN", "P-1")), counted=True,
+                             now=NOW) is None  # fmt: skip
+
+
+def test_a_complaint_withdrawn_before_its_sighting_came_is_never_counted() -> None:
+    pune = case("MH-PUN", "P-1")
+    first = on_link_withdrawn(TokenState(), withdrawal(pune), counted=False, now=NOW)
+    assert first is not None
+    assert first.alerts == ()
+
+    assert on_sighting(first.state, sighting(pune), rules=RULES, now=NOW) is None
+
+
+def test_withdrawing_a_districts_first_complaint_names_its_next_one_first() -> None:
+    early, late = case("MH-PUN", "P-1"), case("MH-PUN", "P-2", NOW + timedelta(days=1))
+    state, _ = sight_all(early, late, case("MP-BPL", "B-1"))
+
+    withdrawn = on_link_withdrawn(state, withdrawal(early), counted=True, now=NOW)
+
+    assert withdrawn is not None
+    tally = withdrawn.state.districts["MH-PUN"]
+    assert (tally.complaints, tally.first_id) == (1, "P-2")
+    assert withdrawn.state.earliest is not None
+    assert withdrawn.state.earliest.complaint_id != "P-1"

@@ -12,11 +12,11 @@ from crosslink.i18n import LANGUAGES, Language, translator
 from crosslink.reasons import known_rules, reason_of, word
 from schemas.events import AlertRaised, CaseRef, GenericValueDecided, IdentifierRef, ReasonFacts
 from schemas.identifiers import IdentifierType
-from services.matcher.matching import on_generic_decision, on_registry_entry
+from services.matcher.matching import on_generic_decision, on_link_withdrawn, on_registry_entry
 from tests.builders import alert_raised
 from tests.unit.test_clustering import BPL, KOL, MUM1, UPI, Clustering
 from tests.unit.test_clustering import PHONE as CLUSTER_PHONE
-from tests.unit.test_matching import IP, NOW, case, entry, sight_all
+from tests.unit.test_matching import IP, NOW, case, entry, sight_all, withdrawal
 from tests.unit.test_matching import PHONE as MATCHED_PHONE
 
 PHONE = IdentifierRef(
@@ -75,6 +75,11 @@ CASES: dict[str, tuple[ReasonFacts, list[str]]] = {
          "1 district it had linked was told."],
     ),
     "generic_value_withdrawn": (DECISION, ["Ops desk withdrew the decision"]),
+    "link_withdrawn": (
+        ReasonFacts(complaint_id="MUM-0001", district="MH-MUM", withdrawn_because="victims_own"),
+        ["MH-MUM says its complaint MUM-0001 is not linked to yours through the phone "
+         "+91 98•••••210: it is the victim's own."],
+    ),
     "cluster_linked": (
         ReasonFacts(complaints=3, districts=("MH-MUM", "MP-BPL", "WB-KOL"), complaint_id="KOL-2",
                     district="WB-KOL", earlier=EARLIER, new_districts=("WB-KOL",)),
@@ -167,6 +172,10 @@ def matcher_alerts() -> list[AlertRaised]:
     )
     assert withdrawn is not None
     _, small = sight_all(case("MH-MUM", "a"), case("MP-BPL", "b"))
+    not_linked = on_link_withdrawn(
+        small[-1].state, withdrawal(case("MH-MUM", "a")), counted=True, now=NOW
+    )
+    assert not_linked is not None
     one = on_registry_entry(small[-1].state, entry(), now=NOW)
     _, weak = sight_all(case("MH-MUM", "w1"), case("MP-BPL", "w2"), identifier=IP)
     assert one is not None
@@ -177,6 +186,7 @@ def matcher_alerts() -> list[AlertRaised]:
     assert cluster is not None
     return [
         *alerts, *registered.alerts, *marked.alerts, *withdrawn.alerts, *one.alerts,
+        *not_linked.alerts,
         *(a for outcome in weak for a in outcome.alerts), cluster,
     ]  # fmt: skip
 

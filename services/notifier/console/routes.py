@@ -3,20 +3,22 @@ Inbox and Outbox the REST API uses, render. A district's routes read only its ow
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 from datetime import timedelta
-from typing import get_args
+from typing import cast, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crosslink.clock import utc_now
 from crosslink.directory import District, DistrictsDirectory
-from crosslink.i18n import Translator
+from crosslink.i18n import N_, Translator
+from crosslink.reasons import WITHDRAWAL_REASONS
 from schemas.api import InboxAlert, InboxStatus, InboxStatusChange
-from schemas.events import AlertKind
+from schemas.events import AlertKind, WithdrawalReason
 from services.notifier.accounts import signing_in
 from services.notifier.accounts.account import Officer
 from services.notifier.accounts.roles import DISTRICT_ROLES, Role
@@ -52,9 +54,33 @@ from services.notifier.console.pages import PREFIX, render, render_text
 from services.notifier.console.picture import draw
 from services.notifier.lifecycle import StatusConflict
 from services.notifier.state import notifier_of
+from services.notifier.store.feedback import Outcomes
 from services.notifier.store.inbox import BadCursor, InboxQuery
+from services.notifier.withdrawing import withdrawal_of
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+# What an officer may say "not linked" on: an alert linking complaints through one identifier.
+WITHDRAWABLE = ("shared_identifier",)
+OUTCOME_FIELDS = {
+    "fir_number": N_("FIR number"),
+    "arrests": N_("Arrests"),
+    "amount_frozen": N_("Amount frozen (₹)"),
+    "amount_recovered": N_("Amount recovered (₹)"),
+}
+
+
+class ReportedOutcomes(BaseModel):
+    """The confirmed-link form, as typed."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    fir_number: str | None = Field(default=None, max_length=60)
+    arrests: int = Field(default=0, ge=0, le=10_000)
+    amount_frozen: int = Field(default=0, ge=0, le=10**12)
+    amount_recovered: int = Field(default=0, ge=0, le=10**12)
+
+
 STATUSES: tuple[str, ...] = get_args(InboxStatus)
 KINDS: tuple[str, ...] = get_args(AlertKind)
 INBOX_PAGE_SIZE = 50
@@ -222,7 +248,7 @@ async def alert_page(
     item = await _item(inbox, signed_in, alert_id)
     await record(request, signed_in, "alert.viewed", district=_code(signed_in), target=alert_id)
     group = await _group(inbox, signed_in, item)
-    return _alert(request, t, signed_in, item, saved=saved, group=group)
+    return await _alert(request, t, signed_in, item, saved=saved, group=group)
 
 
 @router.post("/alerts/{alert_id}/status")
@@ -248,7 +274,7 @@ async def change_status(
             _code(signed_in), alert_id, change.status, change.note, now=utc_now(), audited=changed
         )
     except ValidationError:
-        return _alert(
+        return await _alert(
             request,
             t,
             signed_in,
@@ -259,7 +285,7 @@ async def change_status(
             status_code=422,
         )
     except StatusConflict:
-        return _alert(
+        return await _alert(
             request,
             t,
             signed_in,
@@ -271,6 +297,99 @@ async def change_status(
         )
     if moved is None:
         raise PageNotFound()
+    return _see_other(f"/alerts/{alert_id}?saved=true")
+
+
+@router.post("/alerts/{alert_id}/not-linked")
+async def not_linked(
+    request: Request,
+    alert_id: str,
+    signed_in: DistrictSessionDep,
+    inbox: InboxDep,
+    t: TranslatorDep,
+) -> Response:
+    """One of the district's complaints is not linked through the alert's identifier: the
+    matcher is told (it links it so no more), then the word and its audit entry are stored."""
+    form = await checked_form(request, signed_in)
+    item = await _item(inbox, signed_in, alert_id)
+    case = next((c for c in item.alert.your_cases if c.complaint_id == form.get("complaint")), None)
+    reason = form.get("reason")
+    if item.kind not in WITHDRAWABLE or case is None or reason not in WITHDRAWAL_REASONS:
+        error = t.gettext("Choose one of your complaints in this alert, and why it is not linked.")
+        return await _alert(request, t, signed_in, item, error=error, status_code=422)
+    notifier, now = notifier_of(request), utc_now()
+    because = cast(WithdrawalReason, reason)  # one of WITHDRAWAL_REASONS, checked above
+    withdrawal = withdrawal_of(
+        item.alert, case, because, officer=signed_in.officer.username, now=now
+    )
+    try:
+        await notifier.withdrawals.send(withdrawal)
+    except Exception:
+        log.exception("a withdrawn link could not be sent to the matcher")
+        error = t.gettext(
+            "crosslink could not pass this on to the matcher just now, so nothing was changed. "
+            "Try again in a minute."
+        )
+        return await _alert(request, t, signed_in, item, error=error, status_code=503)
+    audited = done_by(
+        signed_in,
+        "link.not_linked",
+        district=_code(signed_in),
+        target=alert_id,
+        complaint=case.complaint_id,
+        reason=reason,
+    )
+    await notifier.feedback.not_linked(
+        _code(signed_in),
+        alert_id,
+        complaint_id=case.complaint_id,
+        reason=str(reason),
+        withdrawal_id=withdrawal.withdrawal_id,
+        officer=signed_in.officer.username,
+        now=now,
+        audited=audited,
+    )
+    return _see_other(f"/alerts/{alert_id}?saved=true")
+
+
+@router.post("/alerts/{alert_id}/confirmed")
+async def confirmed(
+    request: Request,
+    alert_id: str,
+    signed_in: DistrictSessionDep,
+    inbox: InboxDep,
+    t: TranslatorDep,
+) -> Response:
+    """The link is confirmed, with what it led to (kept up to date: sent again, it replaces)."""
+    form = await checked_form(request, signed_in)
+    item = await _item(inbox, signed_in, alert_id)
+    try:
+        reported = ReportedOutcomes.model_validate({k: v for k, v in form.items() if v != ""})
+    except ValidationError as invalid:
+        field = str(invalid.errors()[0]["loc"][0])
+        error = t.gettext("Check “%(field)s”: a whole number of 0 or more, or an FIR number.") % {
+            "field": t.gettext(OUTCOME_FIELDS.get(field, field))
+        }
+        return await _alert(request, t, signed_in, item, error=error, status_code=422)
+    outcomes = Outcomes(**reported.model_dump())
+    audited = done_by(
+        signed_in,
+        "link.confirmed",
+        district=_code(signed_in),
+        target=alert_id,
+        fir=outcomes.fir_number or "",
+        arrests=outcomes.arrests,
+        frozen=outcomes.amount_frozen,
+        recovered=outcomes.amount_recovered,
+    )
+    await notifier_of(request).feedback.confirmed(
+        _code(signed_in),
+        alert_id,
+        outcomes,
+        officer=signed_in.officer.username,
+        now=utc_now(),
+        audited=audited,
+    )
     return _see_other(f"/alerts/{alert_id}?saved=true")
 
 
@@ -327,12 +446,17 @@ async def state_page(
 ) -> HTMLResponse:
     """The state's districts, each with the alerts it has not yet acknowledged, and those
     escalated to the state (unacknowledged for longer than the second escalation time)."""
-    since = utc_now() - timedelta(seconds=notifier_of(request).settings.escalate_to_state_after_s)
+    notifier = notifier_of(request)
+    since = utc_now() - timedelta(seconds=notifier.settings.escalate_to_state_after_s)
+    tallies = await notifier.feedback.tallies(
+        [d.code for d in signed_in.districts],
+        in_time=timedelta(seconds=notifier.settings.escalate_after_s),
+    )
     districts, escalated = [], []
     for district in signed_in.districts:
         unacknowledged = await inbox.unacknowledged(district.code)
         overdue = await inbox.overdue_count(district.code, waiting_since=since)
-        districts.append((district, unacknowledged, overdue))
+        districts.append((district, unacknowledged, overdue, tallies[district.code]))
         waiting = await inbox.overdue(district.code, waiting_since=since, limit=INBOX_PAGE_SIZE)
         escalated += [(district, item) for item in waiting]
     return render("state.html", t, signed_in=signed_in, districts=districts, escalated=escalated)
@@ -379,7 +503,7 @@ def _refusal(t: Translator, result: signing_in.SignInResult) -> str:
     return t.gettext("The username or password is not right. Check them and try again.")
 
 
-def _alert(
+async def _alert(
     request: Request,
     t: Translator,
     signed_in: SignedIn,
@@ -393,6 +517,8 @@ def _alert(
     directory: DistrictsDirectory = request.app.state.directory.current()
     others = dict.fromkeys(case.district for case in item.alert.other_cases)
     contacts: list[tuple[str, District | None]] = [(code, directory.get(code)) for code in others]
+    feedback = await notifier_of(request).feedback.of_alert(_code(signed_in), item.alert_id)
+    withdrawn = {word.complaint_id for word in feedback.not_linked}
     return render(
         "alert.html",
         t,
@@ -404,6 +530,10 @@ def _alert(
         error=error,
         group=group,
         actions=[s for s in STATUSES[STATUSES.index(item.status) + 1 :]],
+        feedback=feedback,
+        linked=[c for c in item.alert.your_cases if c.complaint_id not in withdrawn],
+        may_withdraw=item.kind in WITHDRAWABLE,
+        reasons=WITHDRAWAL_REASONS,
     )
 
 

@@ -32,6 +32,10 @@ LABELS: dict[str, dict[str, str]] = {
             "Operators found that this identifier is a generic value shared by unrelated "
             "people: a link made through it is not evidence of a common perpetrator."
         ),
+        "link_withdrawn": N_(
+            "An officer of another district found that their complaint is not linked to yours "
+            "through this identifier, and said why: that link no longer stands."
+        ),
     },
     "statuses": {
         "new": N_("New"),

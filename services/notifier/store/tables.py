@@ -169,3 +169,24 @@ audit_head = Table(
     Column("hash", String(64), nullable=False),
     Column("mirrored_seq", Integer, nullable=False),
 )
+
+# Officers' word on an alert's link (services/notifier/console/feedback.py): "not linked", one
+# row per complaint of the district withdrawn from the link, with the reason; or "confirmed",
+# one row per alert and district, with the outcomes reported (kept up to date, never summed).
+link_feedback = Table(
+    "link_feedback",
+    metadata,
+    Column("alert_id", ID, ForeignKey("alerts.alert_id"), primary_key=True),
+    Column("district", DISTRICT, primary_key=True),
+    Column("verdict", String(16), primary_key=True),  # not_linked, confirmed
+    Column("complaint_id", String(100), primary_key=True),  # "" for confirmed
+    Column("reason", String(32)),  # why not linked (LinkWithdrawn.reason)
+    Column("withdrawal_id", ID),
+    Column("fir_number", String(60)),
+    Column("arrests", Integer),
+    Column("amount_frozen", Integer),  # rupees
+    Column("amount_recovered", Integer),  # rupees
+    Column("officer", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("link_feedback_by_district", "district", "verdict"),
+)

@@ -4,8 +4,6 @@ server and a real database: SQLite and PostgreSQL, each module's tests run on bo
 from __future__ import annotations
 
 import asyncio
-import re
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,13 +28,11 @@ from schemas.events import AlertRaised
 from schemas.topics import ALERT_RAISED
 from services.notifier.accounts.account import AccountStatus
 from services.notifier.accounts.account import Officer as Account
-from services.notifier.accounts.credentials import code_at
 from services.notifier.accounts.roles import Role
 from services.notifier.audit.chain import AuditEntry, ChainBroken
 from services.notifier.store.audit import AuditLog
 from services.notifier.store.database import opened_database
 from services.notifier.store.officers import Officers
-from tests.builders import OFFICER_PASSWORD
 from tests.conftest import (
     OPERATOR_KEY,
     api_key,
@@ -45,10 +41,10 @@ from tests.conftest import (
     webhook_secret,
     write_districts_file,
 )
+from tests.console_client import ConsoleClient
 from tests.postgres import LocalPostgres
 
 # Districts no other test tier uses, so alerts left on the topic by other tests stay apart.
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 WEBHOOK_DISTRICTS = ("KA-BLR", "TN-CHE", "GJ-AMD", "RJ-JAI", "KL-TVM")
 EMAIL_DISTRICT = "DL-NDL"  # contact addresses, no webhook: a small cell without a server
 MARATHI_DISTRICT = "MH-NAG"  # by email too, in Marathi (its language in the directory)
@@ -144,40 +140,11 @@ class Notifier:
         return item
 
 
-class Officer:
-    """A browser without JavaScript: follows no redirects, keeps its cookies."""
+class Officer(ConsoleClient):
+    """A browser without JavaScript on this notifier's console."""
 
     def __init__(self, notifier: Notifier) -> None:
-        self.http = httpx.Client(base_url=notifier.process.base_url, timeout=10)
-
-    def sign_in(
-        self, account: Account, *, password: str = OFFICER_PASSWORD, code: str | None = None
-    ) -> httpx.Response:
-        """With the code the account's authenticator app shows now, unless `code` is given."""
-        form = {
-            "username": account.username,
-            "password": password,
-            "code": code_at(account.totp_secret, time.time()) if code is None else code,
-            "csrf_token": self.csrf("/console/sign-in"),
-        }
-        return self.http.post("/console/sign-in", data=form)
-
-    def csrf(self, path: str) -> str:
-        page = self.http.get(path)
-        assert page.status_code == 200, page.text
-        found = CSRF.search(page.text)
-        assert found is not None
-        return found.group(1)
-
-    def act(
-        self, alert_id: str, status: str, note: str = "", csrf: str | None = None
-    ) -> httpx.Response:
-        token = self.csrf(f"/console/alerts/{alert_id}") if csrf is None else csrf
-        form = {"status": status, "note": note, "csrf_token": token}
-        return self.http.post(f"/console/alerts/{alert_id}/status", data=form)
-
-    def close(self) -> None:
-        self.http.close()
+        super().__init__(notifier.process.base_url)
 
 
 async def _set_status(database_url: str, username: str, status: AccountStatus) -> None:

@@ -16,14 +16,15 @@ import pytest
 
 from crosslink.i18n import translator
 from harness.processes import metric_value
-from schemas.events import AlertRaised, ClusterSummary
+from schemas.events import AlertRaised, ClusterSummary, LinkWithdrawn
+from schemas.topics import COMPLAINTS_FILED, LINK_WITHDRAWN
 from services.notifier.accounts.credentials import code_at
 from services.notifier.accounts.roles import Role
 from services.notifier.config import DEV_CONSOLE_SESSION_KEY
 from services.notifier.console import sessions
 from services.notifier.console.guard import SESSION_COOKIE
 from tests.builders import OFFICER_PASSWORD, alert_raised
-from tests.conftest import api_key, wait_for
+from tests.conftest import api_key, read_topic, wait_for
 from tests.integration.notifier.conftest import MARATHI_DISTRICT, Notifier, Officer
 
 pytestmark = pytest.mark.integration
@@ -591,3 +592,74 @@ def test_an_officer_changes_their_password_and_signs_in_again_with_it(
         e.event.action == "officer.password_changed" and e.event.target == account.username
         for e in entries
     )
+
+
+def test_not_linked_goes_to_the_matcher_on_both_topics_then_on_the_trail(
+    notifier: Notifier, officer: Officer
+) -> None:
+    alert = alert_raised(OURS, THEIRS)
+    notifier.publish(alert)
+    notifier.wait_for_inbox(OURS, alert.alert_id)
+    ours = alert.cases[0]
+
+    said = officer.not_linked(alert.alert_id, ours.complaint_id, "wrong_entry")
+
+    assert said.status_code == 303
+    page = officer.http.get(f"/console/alerts/{alert.alert_id}").text
+    assert f"Complaint {ours.complaint_id}: not linked, because it was entered wrongly" in page
+    for topic in (LINK_WITHDRAWN, COMPLAINTS_FILED):
+        sent = [
+            LinkWithdrawn.model_validate_json(r.value)
+            for r in read_topic(notifier.kafka.access, topic.name)
+            if b'"withdrawal_id"' in r.value
+        ]
+        assert [(w.case, w.reason, w.alert_id) for w in sent if w.case == ours] == [
+            (ours, "wrong_entry", alert.alert_id)
+        ]
+    entries, broken = notifier.audit_trail()
+    assert broken is None
+    actions = [e.event.action for e in entries if e.event.target == alert.alert_id]
+    assert actions.count("link.not_linked") == 1
+
+
+def test_not_linked_for_another_districts_complaint_is_refused_and_changes_nothing(
+    notifier: Notifier, officer: Officer
+) -> None:
+    alert = alert_raised(OURS, THEIRS)
+    notifier.publish(alert)
+    notifier.wait_for_inbox(OURS, alert.alert_id)
+
+    said = officer.not_linked(alert.alert_id, alert.cases[1].complaint_id, "victims_own")
+
+    assert said.status_code == 422
+    assert "Choose one of your complaints in this alert" in said.text
+    assert "not linked, because" not in said.text
+
+
+def test_a_confirmed_link_and_a_not_linked_word_reach_the_state_view(
+    notifier: Notifier, officer: Officer, stranger: Officer
+) -> None:
+    confirmed, withdrawn = alert_raised(OURS, THEIRS), alert_raised(OURS, THEIRS)
+    notifier.publish(confirmed, withdrawn)
+    for alert in (confirmed, withdrawn):
+        notifier.wait_for_inbox(OURS, alert.alert_id)
+
+    bad = officer.confirm(confirmed.alert_id, fir_number="12/2026", arrests="-1")
+    assert bad.status_code == 422
+    assert "Check “Arrests”" in bad.text
+    good = officer.confirm(confirmed.alert_id, fir_number="12/2026", arrests="3",
+                           amount_frozen="250000", amount_recovered="40000")  # fmt: skip
+    assert good.status_code == 303
+    said = officer.not_linked(withdrawn.alert_id, withdrawn.cases[0].complaint_id, "victims_own")
+    assert said.status_code == 303
+
+    stranger.sign_in(notifier.enrol(role=Role.STATE_NODAL_OFFICER, state=OURS[:2]))
+    page = stranger.http.get("/console/state").text
+    row = re.search(rf'<tr data-district="{OURS}">(.*?)</tr>', page)
+    assert row is not None
+    cells = re.findall(r"<td>([^<]*)</td>", row.group(1))
+    alerts, _, confirmations, not_linked, firs, arrests, frozen, recovered = cells[1:]
+    assert int(alerts) >= 2
+    assert (confirmations, firs, arrests) == ("1", "1", "3")
+    assert (frozen, recovered) == ("2,50,000", "40,000")
+    assert int(not_linked) >= 1

@@ -1,0 +1,211 @@
+"""Where a withdrawn link leaves a gang: an officer's "not linked" as clustering applies it. Pure.
+
+The complaint is taken off the identifier's members, and the identifier joins it no more.
+Clustering's union-find cannot undo a join, so the gang is walked instead: from the complaint
+through its identifiers and their members, to see whether it still reaches the identifier's
+other complaints another way. If it does, the gang stands. If not, that link was its only
+bridge and it splits in two: the larger part keeps the gang's id, the other gets an id of its
+own, and each part's row is counted afresh from its members. The walk costs a read per
+complaint of the gang, which an officer's word, rare next to complaints, can afford.
+
+Crash safety: the withdrawal's row is written first with the gang it found, and again, done,
+last. A withdrawal applied again after a crash finds the same gang, and every step before the
+last is written so that writing it again changes nothing; once done, its rows are written
+again as they are (the crash may have kept them from the changelog).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict
+
+from schemas.events import CaseRef, LinkWithdrawn, in_time_order
+from schemas.pseudonyms import stable_id
+from services.matcher.clustering import (
+    MAX_LISTED,
+    ClusterState,
+    FiledRow,
+    MemberPage,
+    Rows,
+    TokenLinks,
+    filed_key,
+    filed_row,
+    filed_row_of,
+    live_cluster,
+    member,
+    member_page,
+    members_key,
+    token_key,
+    token_links,
+    write_again_as_stored,
+)
+
+Gang = dict[str, FiledRow]  # complaints ("district/complaint id") with their rows
+
+
+class WithdrawalRow(BaseModel):
+    """A withdrawal clustering began (and, once `done`, applied whole)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cluster_id: str | None  # the complaint's live cluster when the withdrawal came
+    done: bool = False
+
+    def encoded(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+def withdrawal_key(withdrawal_id: str) -> str:
+    return f"withdrawal:{withdrawal_id}"
+
+
+def on_link_withdrawn(rows: Rows, withdrawal: LinkWithdrawn, *, offset: int) -> None:
+    """The identifier joins the complaint no more, and the gang splits if this link was the
+    only one holding it together. Writes its rows to `rows`, the withdrawal's own row last."""
+    key, token, case = (
+        withdrawal_key(withdrawal.withdrawal_id),
+        withdrawal.identifier.token,
+        withdrawal.case,
+    )
+    stored = rows.get(key)
+    begun = None if stored is None else WithdrawalRow.model_validate_json(stored)
+    if begun is not None and begun.done:  # applied before a crash
+        _write_again(rows, begun, token, case)
+        rows[key] = begun.encoded()
+        return
+    if begun is None:
+        filed = filed_row(rows, case) is not None
+        begun = WithdrawalRow(cluster_id=live_cluster(rows, case).cluster_id if filed else None)
+        rows[key] = begun.encoded()
+    _withdraw(rows, token, case, offset)
+    if begun.cluster_id is not None:
+        _split(rows, begun.cluster_id, token, case, split_id(begun.cluster_id, withdrawal))
+    rows[key] = begun.model_copy(update={"done": True}).encoded()
+
+
+def split_id(cluster_id: str, withdrawal: LinkWithdrawn) -> str:
+    """The id of the part a withdrawal splits off a gang."""
+    return stable_id("cluster", cluster_id, "split", withdrawal.withdrawal_id)
+
+
+def _withdraw(rows: Rows, token: str, case: CaseRef, offset: int) -> None:
+    """Take the complaint off the identifier's members, its row counting it no more and, if it
+    was the identifier's first complaint, naming the next one."""
+    links = token_links(rows, token)
+    if member(case) in links.withdrawn:  # taken off before a crash
+        return
+    for number in range(links.pages):
+        page = member_page(rows, token, number)
+        if member(case) in page.complaints:
+            rest = tuple(m for m in page.complaints if m != member(case))
+            rows[members_key(token, number)] = MemberPage(complaints=rest).encoded()
+    counted = (filed := filed_row(rows, case)) is not None and token in filed.tokens
+    remaining = _cases(rows, members(rows, token, links))
+    first = links.first
+    if first is not None and first.key == case.key:
+        first = remaining[0] if remaining else None
+    rows[token_key(token)] = links.model_copy(
+        update={
+            "first": first,
+            "complaints": links.complaints - 1 if counted else links.complaints,
+            "districts": _districts(remaining) or _districts([first] if first else []),
+            "withdrawn": (*links.withdrawn, member(case)),
+            "offset": max(links.offset, offset),
+        }
+    ).encoded()
+
+
+def members(rows: Rows, token: str, links: TokenLinks) -> list[str]:
+    """Every complaint the identifier joins now, in the order it joined them."""
+    listed = (member_page(rows, token, number).complaints for number in range(links.pages))
+    return [m for page in listed for m in page if m not in links.withdrawn]
+
+
+def _split(rows: Rows, cluster_id: str, token: str, case: CaseRef, split_off_id: str) -> None:
+    """Split the gang in two if the complaint no longer reaches the identifier's others."""
+    stored = rows.get(cluster_id)
+    others = members(rows, token, token_links(rows, token))
+    if stored is None or not others:
+        return
+    own_side = _gang(rows, [member(case)])
+    if any(other in own_side for other in others):  # joined to them another way: it stands
+        return
+    gang = ClusterState.model_validate_json(stored)
+    kept, split_off = sorted((own_side, _gang(rows, others)), key=lambda g: (-len(g), min(g)))
+    # The part split off first, counted from the gang's row as it was; if a crash came after,
+    # it is there already (its id is this withdrawal's alone), and the gang's row may not be.
+    part = rows.get(split_off_id) or _part(gang, split_off_id, split_off).encoded()
+    rows[split_off_id] = part
+    for complaint, filed in split_off.items():
+        rows[filed_key(complaint)] = filed.model_copy(update={"cluster_id": split_off_id}).encoded()
+    rows[cluster_id] = _part(gang, cluster_id, kept).encoded()  # the same, counted again
+
+
+def _gang(rows: Rows, starts: Iterable[str]) -> Gang:
+    """The complaints reachable from `starts` through identifiers that join them now."""
+    gang: Gang = {}
+    seen: set[str] = set()  # identifiers walked
+    waiting = list(starts)
+    while waiting:
+        complaint = waiting.pop()
+        if complaint in gang or (filed := filed_row_of(rows, complaint)) is None:
+            continue
+        gang[complaint] = filed
+        for token in filed.tokens:
+            if token in seen:
+                continue
+            joined = members(rows, token, token_links(rows, token))
+            if complaint in joined:  # not if withdrawn, or counted while generic
+                seen.add(token)
+                waiting += joined
+    return gang
+
+
+def _part(gang: ClusterState, cluster_id: str, part: Gang) -> ClusterState:
+    """One part of a split gang, counted afresh from its members; the path steps it keeps are
+    those between two of them."""
+    cases = sorted((f.case for f in part.values() if f.case is not None), key=in_time_order)
+    firsts: dict[str, CaseRef] = {}
+    for case in cases:
+        firsts.setdefault(case.district, case)
+    districts = tuple(sorted({complaint.split("/", 1)[0] for complaint in part}))
+    return ClusterState(
+        cluster_id=cluster_id,
+        size=len(part),
+        districts=districts,
+        firsts=tuple(firsts[d] for d in sorted(firsts)),
+        recent=tuple(cases[-MAX_LISTED:]),
+        path=tuple(
+            step
+            for step in gang.path
+            if member(step.earlier) in part and member(step.later) in part
+        ),
+        told=tuple(d for d in gang.told if d in districts),
+        told_at=gang.told_at,
+    )
+
+
+def _districts(cases: list[CaseRef]) -> tuple[str, ...]:
+    return tuple(sorted({case.district for case in cases}))
+
+
+def _cases(rows: Rows, complaints: list[str]) -> list[CaseRef]:
+    filed = (filed_row_of(rows, complaint) for complaint in complaints)
+    return [row.case for row in filed if row is not None and row.case is not None]
+
+
+def _write_again(rows: Rows, begun: WithdrawalRow, token: str, case: CaseRef) -> None:
+    """Every row a withdrawal wrote but its own, as it is now: the identifier's, its pages,
+    the gang's parts and their complaints."""
+    links = token_links(rows, token)
+    others = members(rows, token, links)
+    gang = _gang(rows, [member(case), *others])
+    clusters = {row.cluster_id for row in gang.values() if row.cluster_id is not None}
+    write_again_as_stored(
+        rows,
+        *(members_key(token, number) for number in range(links.pages)),
+        token_key(token),
+        *sorted(clusters | ({begun.cluster_id} if begun.cluster_id else set())),
+        *map(filed_key, gang),
+    )

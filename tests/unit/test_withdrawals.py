@@ -1,0 +1,119 @@
+"""An officer's "not linked" in clustering: the identifier joins the complaint no more, and a
+gang that link alone held together splits in two; applied again, or after a crash, the same."""
+
+from __future__ import annotations
+
+from schemas.events import CaseRef, IdentifierRef, LinkWithdrawn
+from services.matcher.withdrawals import on_link_withdrawn, split_id
+from tests.unit.test_clustering import (
+    BPL,
+    IMEI,
+    KOL,
+    MUM1,
+    NOW,
+    PHONE,
+    UPI,
+    Clustering,
+    _Recording,
+    case,
+)
+
+JAI = case("RJ-JAI", "3")
+
+
+def withdrawal(of: CaseRef, identifier: IdentifierRef) -> LinkWithdrawn:
+    return LinkWithdrawn(withdrawal_id=f"w-{of.complaint_id}-{identifier.token}",
+                         identifier=identifier, case=of, reason="wrong_entry", alert_id="a",
+                         withdrawn_by="io", withdrawn_at=NOW)  # fmt: skip
+
+
+def withdraw(clustering: Clustering, of: CaseRef, identifier: IdentifierRef) -> None:
+    clustering.offset += 1
+    on_link_withdrawn(clustering.rows, withdrawal(of, identifier), offset=clustering.offset)
+
+
+def gang() -> Clustering:
+    """Mumbai's complaint bridged to Bhopal's by a phone; Bhopal, Kolkata and Jaipur by a UPI ID."""
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
+    clustering.file(BPL, PHONE, UPI)
+    clustering.file(KOL, UPI)
+    clustering.file(JAI, UPI)
+    return clustering
+
+
+def test_a_gang_bridged_only_by_the_withdrawn_link_splits_the_larger_part_keeping_its_id() -> None:
+    clustering = gang()
+    before = clustering.cluster_of(BPL)
+
+    withdraw(clustering, MUM1, PHONE)
+
+    kept, alone = clustering.cluster_of(BPL), clustering.cluster_of(MUM1)
+    assert kept.cluster_id == before.cluster_id
+    assert (kept.size, kept.districts) == (3, ("MP-BPL", "RJ-JAI", "WB-KOL"))
+    assert alone.cluster_id == split_id(before.cluster_id, withdrawal(MUM1, PHONE))
+    assert (alone.size, alone.districts) == (1, ("MH-MUM",))
+    assert all("MH-MUM" not in (s.earlier.district, s.later.district) for s in kept.path)
+
+
+def test_the_next_complaint_naming_the_identifier_joins_the_others_not_the_withdrawn_one() -> None:
+    clustering = gang()
+    withdraw(clustering, MUM1, PHONE)
+
+    later = case("KA-BLR", "5")
+    clustering.file(later, PHONE)
+
+    assert clustering.cluster_of(later) == clustering.cluster_of(BPL)
+    assert clustering.cluster_of(later).size == 4
+    assert clustering.cluster_of(MUM1).size == 1
+
+
+def test_withdrawing_the_first_complaint_of_an_identifier_keeps_its_others_together() -> None:
+    clustering = Clustering()
+    for filed in (MUM1, BPL, KOL):
+        clustering.file(filed, PHONE)
+
+    withdraw(clustering, MUM1, PHONE)
+
+    assert clustering.cluster_of(BPL) == clustering.cluster_of(KOL)
+    assert clustering.cluster_of(KOL).size == 2
+    assert clustering.cluster_of(MUM1).size == 1
+
+
+def test_a_gang_held_together_another_way_stands() -> None:
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE, IMEI)
+    clustering.file(BPL, PHONE, IMEI)
+    before = clustering.cluster_of(BPL)
+
+    withdraw(clustering, BPL, PHONE)
+
+    assert clustering.cluster_of(MUM1) == clustering.cluster_of(BPL) == before
+
+
+def test_a_withdrawal_applied_again_writes_the_same_rows() -> None:
+    clustering = gang()
+    withdraw(clustering, MUM1, PHONE)
+    whole = dict(clustering.rows)
+
+    recording = _Recording(clustering.rows)
+    on_link_withdrawn(recording, withdrawal(MUM1, PHONE), offset=clustering.offset)
+
+    assert dict(recording) == whole
+    assert recording.writes  # written again as they are, for a changelog that lost them
+
+
+def test_a_withdrawal_cut_short_by_a_crash_at_any_write_ends_as_if_whole() -> None:
+    whole = gang()
+    withdraw(whole, MUM1, PHONE)
+    crashed = gang()
+    recording = _Recording(crashed.rows)
+    on_link_withdrawn(recording, withdrawal(MUM1, PHONE), offset=crashed.offset + 1)
+
+    for crash_at in range(len(recording.writes)):
+        kept = dict(gang().rows)
+        kept.update(recording.writes[:crash_at])
+
+        on_link_withdrawn(kept, withdrawal(MUM1, PHONE), offset=crashed.offset + 1)
+
+        assert kept == whole.rows, f"killed after {crash_at} writes"
