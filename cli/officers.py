@@ -107,6 +107,34 @@ def enable(username: Username) -> None:
     _set_status(username, "active")
 
 
+@officers.command("link-sign-on")
+def link_sign_on(
+    username: Username,
+    subject: Annotated[
+        str, typer.Argument(help="the officer's `sub` at the state's OpenID Connect provider")
+    ],
+) -> None:
+    """Let the officer sign in by the state's single sign-on (CROSSLINK_CONSOLE_OIDC_ISSUER)
+    as this account; the account keeps its role and place."""
+    settings = from_environment(NotifierSettings)
+    if settings.console_oidc_issuer is None:
+        console.print("[red]No sign-on provider is configured: set CROSSLINK_CONSOLE_OIDC_*.[/]")
+        raise typer.Exit(1)
+    issuer = settings.console_oidc_issuer.rstrip("/")
+    linked = _by_this_login("officer.sign_on_linked", username)
+    try:
+        _run(
+            settings,
+            lambda store: store.link_sign_on(
+                username, issuer=issuer, subject=subject, now=utc_now(), audited=linked
+            ),
+        )
+    except (NoSuchAccount, AccountExists) as error:
+        console.print(f"[red]{error}.[/]")
+        raise typer.Exit(1) from None
+    console.print(f"Account {username}: signs in as {subject} at {issuer}.")
+
+
 def _set_status(username: str, status: AccountStatus) -> None:
     settings = from_environment(NotifierSettings)
     try:

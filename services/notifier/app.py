@@ -71,7 +71,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     app = FastAPI(title="crosslink notifier", version="1", lifespan=lifespan)
     directory = install_guards(app, settings)
     app.include_router(router)
-    install_console(app)
+    install_console(app, settings)
     install_problem_handlers(app)
     return app
 

@@ -72,6 +72,12 @@ class NotifierSettings(CommonSettings):
     console_poll_interval_s: Annotated[float, Field(gt=0)] = 5.0  # the inbox's live updates
     # Where the console's Devanagari font is read from: Debian's fonts-noto-core.
     console_fonts_dir: Path = Path("/usr/share/fonts/truetype/noto")
+    # Single sign-on with the state's OpenID Connect provider (docs/console.md#single-sign-on):
+    # its issuer (discovery at <issuer>/.well-known/openid-configuration) and this console's
+    # client there. All three, or none (then officers sign in with password and code only).
+    console_oidc_issuer: str | None = None
+    console_oidc_client_id: str | None = None
+    console_oidc_client_secret: SecretStr | None = None
 
     @field_validator("retry_schedule_s")
     @classmethod
@@ -93,6 +99,21 @@ class NotifierSettings(CommonSettings):
             raise ValueError(
                 "CROSSLINK_ESCALATE_TO_STATE_AFTER_S must be longer than "
                 "CROSSLINK_ESCALATE_AFTER_S: an alert reaches the supervisor before the state"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _whole_sign_on(self) -> Self:
+        given = [
+            self.console_oidc_issuer,
+            self.console_oidc_client_id,
+            self.console_oidc_client_secret,
+        ]
+        if any(given) and not all(given):
+            raise ValueError(
+                "single sign-on needs CROSSLINK_CONSOLE_OIDC_ISSUER, "
+                "CROSSLINK_CONSOLE_OIDC_CLIENT_ID and CROSSLINK_CONSOLE_OIDC_CLIENT_SECRET, "
+                "all three"
             )
         return self
 

@@ -28,7 +28,9 @@ class NotifierMetrics:
         self.sign_ins = Counter(
             "crosslink_console_sign_ins_total",
             "Console sign-ins by result: signed_in, wrong_password (or no such account), "
-            "wrong_code (the right password, a wrong or used second factor), locked, disabled.",
+            "wrong_code (the right password, a wrong or used second factor), locked, disabled; "
+            "by single sign-on also sign_on_failed (refused, forged or the provider down) and "
+            "no_account (an identity linked to no account).",
             ["result"],
             registry=registry,
         )

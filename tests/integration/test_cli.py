@@ -256,6 +256,36 @@ def test_officers_are_added_listed_disabled_and_enabled_and_a_bad_one_is_refused
     assert "intact: 3 entries" in audited  # created, disabled, enabled; nothing for the refused
 
 
+def test_an_account_is_linked_to_the_state_sign_on_only_where_one_is_configured(
+    tmp_path: Path,
+) -> None:
+    districts = write_districts_file(tmp_path / "districts.yaml", {"MH-MUM": None})
+    env = {
+        "CROSSLINK_DISTRICTS_FILE": str(districts),
+        "CROSSLINK_DATABASE_URL": f"sqlite:///{tmp_path / 'notifier.db'}",
+    }
+    sign_on = {
+        "CROSSLINK_CONSOLE_OIDC_ISSUER": "https://sso.mahapolice.example",
+        "CROSSLINK_CONSOLE_OIDC_CLIENT_ID": "crosslink",
+        "CROSSLINK_CONSOLE_OIDC_CLIENT_SECRET": "a-secret",
+    }
+    crosslink(
+        "officers", "add", "mum.io", "--name", "Insp. A. Patil", "--password-stdin",
+        "--role", "investigating_officer", "--district", "MH-MUM", env=env,
+        stdin=f"{OFFICER_PASSWORD}\n",
+    )  # fmt: skip
+
+    nowhere, unconfigured = crosslink("officers", "link-sign-on", "mum.io", "apatil", env=env)
+    linked, said = crosslink("officers", "link-sign-on", "mum.io", "apatil", env={**env, **sign_on})
+    unknown, _ = crosslink("officers", "link-sign-on", "nobody", "x", env={**env, **sign_on})
+    _, audited = crosslink("audit", "verify", env=env)
+
+    assert (nowhere, linked, unknown) == (1, 0, 1)
+    assert "No sign-on provider is configured" in unconfigured
+    assert "signs in as apatil at https://sso.mahapolice.example" in said
+    assert "intact: 2 entries" in audited  # created, linked
+
+
 def test_audit_verify_passes_an_intact_trail_and_names_an_edited_entry(tmp_path: Path) -> None:
     database = tmp_path / "notifier.db"
     env = {"CROSSLINK_DATABASE_URL": f"sqlite:///{database}"}

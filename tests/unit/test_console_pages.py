@@ -160,7 +160,7 @@ def test_an_alert_page_in_hindi_words_the_reason_from_the_facts_and_dates_in_ist
 
 
 def test_every_page_offers_each_language_by_its_own_name() -> None:
-    page = render_text("sign_in.html", HINDI, csrf="token", message=None)
+    page = render_text("sign_in.html", HINDI, csrf="token", message=None, sso=False)
 
     for code, name in (("en", "English"), ("hi", "हिन्दी"), ("mr", "मराठी")):
         assert f'href="/console/language/{code}" lang="{code}" hreflang="{code}"' in page

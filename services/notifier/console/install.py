@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from services.notifier.config import NotifierSettings
 from services.notifier.console import accounts, languages
 from services.notifier.console.guard import (
     SESSION_COOKIE,
@@ -19,12 +20,14 @@ from services.notifier.console.guard import (
 from services.notifier.console.languages import get_translator
 from services.notifier.console.pages import PREFIX, render
 from services.notifier.console.routes import router
+from services.notifier.console.single_sign_on import install_single_sign_on
 
 STATIC = Path(__file__).parent / "static"
 
 
-def install_console(app: FastAPI) -> None:
+def install_console(app: FastAPI, settings: NotifierSettings) -> None:
     app.include_router(router)
+    install_single_sign_on(app, settings)
     app.include_router(accounts.router)
     app.include_router(languages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")

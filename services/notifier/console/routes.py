@@ -112,16 +112,22 @@ async def sign_in_page(
     expired: bool = False,
     signed_out: bool = False,
     password_changed: bool = False,
+    single_sign_on: str | None = None,
 ) -> HTMLResponse:
     nonce = sessions.new_nonce()
     message = None
-    if expired:
+    if single_sign_on is not None:
+        message = _sign_on_refusal(t, single_sign_on)
+    elif expired:
         message = t.gettext("Your session has ended. Please sign in again.")
     elif signed_out:
         message = t.gettext("You have signed out.")
     elif password_changed:
         message = t.gettext("Your password is changed. Sign in with it and a new code.")
-    response = render("sign_in.html", t, csrf=sign_in_token(request, nonce), message=message)
+    sso = notifier_of(request).settings.console_oidc_issuer is not None
+    response = render(
+        "sign_in.html", t, csrf=sign_in_token(request, nonce), message=message, sso=sso
+    )
     set_cookie(request, response, SIGN_IN_COOKIE, nonce, SIGN_IN_NONCE_LIFETIME_S)
     return response
 
@@ -152,11 +158,21 @@ async def sign_in(request: Request, t: TranslatorDep) -> Response:
             status_code=401,
             csrf=sign_in_token(request, nonce),
             message=None,
+            sso=notifier.settings.console_oidc_issuer is not None,
             error=_refusal(t, refused.result),
         )
+    return await admitted(request, officer, method="password")
+
+
+async def admitted(request: Request, officer: Officer, *, method: str) -> RedirectResponse:
+    """A session for an officer who has just proved who they are (`method`: with password and
+    code, or by single sign-on), on the audit trail, and their home page."""
+    notifier = notifier_of(request)
     notifier.metrics.sign_ins.labels(result="signed_in").inc()
     await notifier.audit.append(
-        by_officer(officer, "officer.signed_in", at=utc_now(), district=officer.district)
+        by_officer(
+            officer, "officer.signed_in", at=utc_now(), district=officer.district, method=method
+        )
     )
     session = open_session(request, officer)
     response = _see_other(_home_of(officer.role))
@@ -165,7 +181,7 @@ async def sign_in(request: Request, t: TranslatorDep) -> Response:
         response,
         SESSION_COOKIE,
         sessions.seal(session, session_key(request)),
-        notifier_of(request).settings.console_session_lifetime_s,
+        notifier.settings.console_session_lifetime_s,
     )
     response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
     return response
@@ -501,6 +517,21 @@ def _refusal(t: Translator, result: signing_in.SignInResult) -> str:
     if result == "disabled":
         return t.gettext("This account is disabled. Ask your administrator.")
     return t.gettext("The username or password is not right. Check them and try again.")
+
+
+def _sign_on_refusal(t: Translator, why: str) -> str:
+    """What the sign-in page says when single sign-on did not sign the officer in."""
+    if why == "no_account":
+        return t.gettext(
+            "Your state sign-on worked, but no crosslink account is linked to it. Ask your "
+            "administrator to link it, or sign in with your password and code."
+        )
+    if why in ("disabled", "locked"):
+        return t.gettext("This account is disabled. Ask your administrator.")
+    return t.gettext(
+        "The state sign-on did not complete, so you are not signed in. Try again, or sign in "
+        "with your password and code."
+    )
 
 
 async def _alert(

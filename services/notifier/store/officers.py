@@ -14,7 +14,7 @@ from services.notifier.accounts.roles import Role
 from services.notifier.audit.chain import AuditEvent
 from services.notifier.store.audit import append_in
 from services.notifier.store.database import Database
-from services.notifier.store.tables import officers
+from services.notifier.store.tables import officer_sign_ons, officers
 
 
 class AccountExists(ValueError):
@@ -110,6 +110,43 @@ class Officers:
                 .values(failed_codes=0, last_code_step=step, last_sign_in_at=now, updated_at=now)
             )
         return result.rowcount == 1
+
+    async def link_sign_on(
+        self,
+        username: str,
+        *,
+        issuer: str,
+        subject: str,
+        now: datetime,
+        audited: AuditEvent | None = None,
+    ) -> None:
+        """Let the provider's `subject` sign in as the account (replacing its link, if any).
+        NoSuchAccount if there is none; AccountExists if the subject signs in as another."""
+        try:
+            async with self._db.write() as db:
+                known = select(officers.c.username).where(officers.c.username == username)
+                if (await db.execute(known)).first() is None:
+                    raise NoSuchAccount(f"there is no account named {username}")
+                await db.execute(
+                    officer_sign_ons.delete().where(officer_sign_ons.c.username == username)
+                )
+                row = {"issuer": issuer, "subject": subject, "username": username}
+                await db.execute(officer_sign_ons.insert().values({**row, "linked_at": now}))
+                if audited is not None:
+                    await append_in(db, self._db, audited)
+        except IntegrityError:
+            raise AccountExists(f"{subject} already signs in as another account") from None
+
+    async def by_sign_on(self, *, issuer: str, subject: str) -> Officer | None:
+        """The account the provider's `subject` signs in as, if one is linked."""
+        query = (
+            select(officers)
+            .join(officer_sign_ons, officer_sign_ons.c.username == officers.c.username)
+            .where(officer_sign_ons.c.issuer == issuer, officer_sign_ons.c.subject == subject)
+        )
+        async with self._db.read() as db:
+            row = (await db.execute(query)).first()
+        return _officer(row._mapping) if row is not None else None
 
     async def _update(
         self, username: str, values: dict[str, object], audited: AuditEvent | None

@@ -190,3 +190,15 @@ link_feedback = Table(
     Column("at", UtcDateTime, nullable=False),
     Index("link_feedback_by_district", "district", "verdict"),
 )
+
+# Which identity at the state's OpenID Connect provider signs in as which account
+# (console/single_sign_on.py): the provider's issuer and its `sub` for the officer. The account
+# keeps its role and place here; the provider only says who the person is.
+officer_sign_ons = Table(
+    "officer_sign_ons",
+    metadata,
+    Column("issuer", String(300), primary_key=True),
+    Column("subject", String(255), primary_key=True),
+    Column("username", String(64), ForeignKey("officers.username"), nullable=False, unique=True),
+    Column("linked_at", UtcDateTime, nullable=False),
+)

@@ -95,6 +95,12 @@ class Notifier:
         database_url = self.process.env["CROSSLINK_DATABASE_URL"]
         return enrol(database_url, district, role=role, state=state)
 
+    def link_sign_on(self, username: str, *, issuer: str, subject: str) -> None:
+        """Let `subject` at `issuer` sign in as the account, as `crosslink officers
+        link-sign-on` does."""
+        database_url = self.process.env["CROSSLINK_DATABASE_URL"]
+        asyncio.run(_link_sign_on(database_url, username, issuer, subject))
+
     def set_status(self, username: str, status: AccountStatus) -> None:
         """Disable, lock or enable an account, as `crosslink officers` does."""
         database_url = self.process.env["CROSSLINK_DATABASE_URL"]
@@ -145,6 +151,13 @@ class Officer(ConsoleClient):
 
     def __init__(self, notifier: Notifier) -> None:
         super().__init__(notifier.process.base_url)
+
+
+async def _link_sign_on(database_url: str, username: str, issuer: str, subject: str) -> None:
+    async with opened_database(database_url) as database:
+        await Officers(database).link_sign_on(
+            username, issuer=issuer, subject=subject, now=utc_now()
+        )
 
 
 async def _set_status(database_url: str, username: str, status: AccountStatus) -> None:
@@ -240,11 +253,11 @@ class NotifierFactory:
     workdir: Path
     started: list[ServiceProcess] = field(default_factory=list)
 
-    def start(self, **overrides: str) -> Notifier:
+    def start(self, port: int | None = None, **overrides: str) -> Notifier:
         districts = write_notifier_districts(self.workdir / "districts.yaml", self.receiver)
         env = notifier_env(self.database, districts, self.mailbox.port, **overrides)
         process = ServiceProcess(
-            "notifier", free_port(), env, self.workdir / "notifier.log", self.kafka
+            "notifier", port or free_port(), env, self.workdir / "notifier.log", self.kafka
         ).start()
         self.started.append(process)
         process.wait_healthy("/readyz")
