@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crosslink.i18n import N_, negotiate, translator
+from crosslink.i18n import DEFAULT_LANGUAGE, N_, Language, negotiate, translator
 from schemas.api import FieldProblem, Problem
 
 PROBLEM_BASE = "https://crosslink.example/problems/"
@@ -47,6 +47,7 @@ class ProblemError(Exception):
         self.headers = {**self.default_headers, **(headers or {})}
 
 
+INVALID_REQUEST = N_("The request is invalid")  # a body that does not fit its schema
 # Starlette's own titles for the HTTP errors it raises itself (unknown path, wrong method).
 HTTP_TITLES = (N_("Not Found"), N_("Method Not Allowed"))
 
@@ -63,18 +64,45 @@ def problem_response(
 ) -> JSONResponse:
     """`title` is an English message of the catalogs, answered in the caller's language."""
     language = negotiate(accept_language)
-    problem = Problem(
-        type=PROBLEM_BASE + slug,
-        title=translator(language).gettext(title),
-        status=status,
-        detail=detail,
-        errors=list(errors),
+    problem = problem_document(
+        status=status, slug=slug, title=title, detail=detail, errors=errors, language=language
     )
     return JSONResponse(
         problem.model_dump(),
         status_code=status,
         media_type=PROBLEM_JSON,
         headers={**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"},
+    )
+
+
+def problem_document(
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: Sequence[FieldProblem] = (),
+    language: Language = DEFAULT_LANGUAGE,
+) -> Problem:
+    """The problem document itself, its title in `language`."""
+    return Problem(
+        type=PROBLEM_BASE + slug,
+        title=translator(language).gettext(title),
+        status=status,
+        detail=detail,
+        errors=list(errors),
+    )
+
+
+def problem_of(error: ProblemError, language: Language = DEFAULT_LANGUAGE) -> Problem:
+    """What `error` answers, as a document (one item of a batch, say)."""
+    return problem_document(
+        status=error.status,
+        slug=error.slug,
+        title=error.title,
+        detail=error.detail,
+        errors=error.errors,
+        language=language,
     )
 
 
@@ -107,7 +135,8 @@ def field_path(loc: Sequence[int | str]) -> str:
     return path or "body"
 
 
-def _validation_problems(errors: Sequence[Any]) -> list[FieldProblem]:
+def validation_problems(errors: Sequence[Any]) -> list[FieldProblem]:
+    """pydantic's errors as the problem document's `errors`, each naming its field."""
     return [
         FieldProblem(field=field_path(e["loc"]), code=f"request.{e['type']}", reason=e["msg"])
         for e in errors
@@ -131,11 +160,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        problems = _validation_problems(error.errors())
+        problems = validation_problems(error.errors())
         return problem_response(
             status=422,
             slug="invalid-request",
-            title=N_("The request is invalid"),
+            title=INVALID_REQUEST,
             detail=f"{len(problems)} field(s) are invalid",
             errors=problems,
             accept_language=request.headers.get("accept-language"),

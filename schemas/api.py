@@ -192,6 +192,36 @@ class Problem(BaseModel):
     errors: list[FieldProblem] = []
 
 
+MAX_BATCH = 500  # complaints in one POST /v1/complaints/batch
+
+
+class ComplaintBatch(_Body):
+    """Up to 500 complaints in one request, for a back-fill: each is one `POST /v1/complaints`
+    body, validated on its own, so one bad complaint refuses only itself."""
+
+    complaints: Annotated[list[dict[str, object]], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class BatchItemResult(BaseModel):
+    """What became of one complaint of a batch, by its place in it."""
+
+    index: int
+    status: Literal["accepted", "refused"]
+    complaint_id: str | None = None  # as posted, if it had one
+    identifiers_accepted: int = 0
+    notices: list[IdentifierNotice] = []
+    problem: Problem | None = None  # why it was refused, as the single route would answer
+
+
+class ComplaintBatchAccepted(BaseModel):
+    """Every complaint accepted is durably in Kafka, as with `POST /v1/complaints`; the refused
+    ones changed nothing and can be posted again once corrected."""
+
+    accepted: int
+    refused: int
+    results: list[BatchItemResult]
+
+
 class DistrictAlert(BaseModel):
     """An alert as one district sees it (webhook `data`, email, inbox): its cases first."""
 

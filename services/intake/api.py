@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from crosslink.auth import DistrictDep, OperatorDep, RegistryAdminDep
 from crosslink.clock import Clock
-from crosslink.problems import documented_problems
+from crosslink.i18n import Language, negotiate
+from crosslink.problems import (
+    INVALID_REQUEST,
+    ProblemError,
+    documented_problems,
+    problem_document,
+    problem_of,
+    validation_problems,
+)
 from schemas.api import (
+    BatchItemResult,
     ComplaintAccepted,
+    ComplaintBatch,
+    ComplaintBatchAccepted,
     ComplaintSubmission,
     GenericValueAccepted,
     GenericValueSubmission,
@@ -21,6 +35,7 @@ from schemas.api import (
     RegistryAccepted,
     RegistrySubmission,
 )
+from schemas.events import IdentifierSighted
 from schemas.pseudonyms import PseudonymKey
 from schemas.topics import (
     COMPLAINTS_FILED,
@@ -36,6 +51,7 @@ from services.intake.registry import registry_events_for_all
 
 router = APIRouter()
 COMPLAINTS_PATH = "/v1/complaints"
+BATCH_PATH = "/v1/complaints/batch"
 REGISTRY_PATH = "/v1/registry"
 GENERIC_VALUES_PATH = "/v1/operator/generic-values"
 log = logging.getLogger(__name__)
@@ -82,13 +98,9 @@ async def submit_complaint(
         received_at=intake.clock(),
     )
     events = accepted.sightings
-    filed = complaint_filed(events)
-    records: list[Record] = [(IDENTIFIER_SIGHTED.name, e.identifier.token, e) for e in events]
-    records.append((COMPLAINTS_FILED.name, "/".join(filed.case.key), filed))
     with intake.metrics.publish_seconds.time():
-        await intake.publisher.publish(records)
-    for event in events:
-        intake.metrics.identifiers.labels(type=event.identifier.type.value).inc()
+        await intake.publisher.publish(_records(events))
+    _count(intake, events)
     log.info(
         "complaint accepted",
         extra={
@@ -103,6 +115,96 @@ async def submit_complaint(
         identifiers_accepted=len(events),
         notices=accepted.notices,
     )
+
+
+@router.post(
+    BATCH_PATH,
+    status_code=status.HTTP_200_OK,
+    response_model=ComplaintBatchAccepted,
+    responses=documented_problems(401, 422, 503),
+)
+async def submit_complaints(
+    batch: ComplaintBatch,
+    caller: DistrictDep,
+    intake: IntakeDep,
+    request: Request,
+) -> ComplaintBatchAccepted:
+    """Accept up to 500 complaints at once (a back-fill), each as `POST /v1/complaints` would:
+    one result per complaint, in order; the good ones are durably in Kafka when this answers,
+    the refused ones carry the problem document the single route would have answered and
+    changed nothing. Posting a complaint again changes nothing more downstream, so a batch cut
+    short can be posted again whole. A 503 means none was accepted."""
+    language = negotiate(request.headers.get("accept-language"))
+    received_at, results, accepted = intake.clock(), [], []
+    for index, item in enumerate(batch.complaints):
+        result, sightings = _batch_item(index, item, caller.code, intake, received_at, language)
+        results.append(result)
+        if sightings:
+            accepted.append(sightings)
+    if accepted:
+        with intake.metrics.publish_seconds.time():
+            await intake.publisher.publish([r for events in accepted for r in _records(events)])
+    for events in accepted:
+        _count(intake, events)
+    log.info(
+        "complaint batch accepted",
+        extra={
+            "district": caller.code,
+            "accepted": len(accepted),
+            "refused": len(results) - len(accepted),
+        },
+    )
+    return ComplaintBatchAccepted(
+        accepted=len(accepted), refused=len(results) - len(accepted), results=results
+    )
+
+
+def _batch_item(
+    index: int,
+    item: dict[str, object],
+    district: str,
+    intake: Intake,
+    received_at: datetime,
+    language: Language,
+) -> tuple[BatchItemResult, list[IdentifierSighted]]:
+    """One complaint of a batch, as the single route would take it: its result, and its
+    sightings if accepted (none if refused)."""
+    named = item.get("complaint_id")
+    result = BatchItemResult(
+        index=index, status="refused", complaint_id=named if isinstance(named, str) else None
+    )
+    try:
+        complaint = ComplaintSubmission.model_validate(item)
+        taken = accepted_complaint(
+            complaint, caller_district=district, key=intake.key, received_at=received_at
+        )
+    except ValidationError as invalid:
+        problem = problem_document(
+            status=422,
+            slug="invalid-request",
+            title=INVALID_REQUEST,
+            detail=f"complaint {index}: {invalid.error_count()} field(s) are invalid",
+            errors=validation_problems(invalid.errors()),
+            language=language,
+        )
+        return result.model_copy(update={"problem": problem}), []
+    except ProblemError as refused:
+        return result.model_copy(update={"problem": problem_of(refused, language)}), []
+    counted = {"identifiers_accepted": len(taken.sightings), "notices": taken.notices}
+    return result.model_copy(update={"status": "accepted", **counted}), list(taken.sightings)
+
+
+def _records(events: Sequence[IdentifierSighted]) -> list[Record]:
+    """A complaint's sightings, each keyed by its token, then the complaint for clustering."""
+    filed = complaint_filed(events)
+    records: list[Record] = [(IDENTIFIER_SIGHTED.name, e.identifier.token, e) for e in events]
+    records.append((COMPLAINTS_FILED.name, "/".join(filed.case.key), filed))
+    return records
+
+
+def _count(intake: Intake, events: Sequence[IdentifierSighted]) -> None:
+    for event in events:
+        intake.metrics.identifiers.labels(type=event.identifier.type.value).inc()
 
 
 @router.post(

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from harness.testbed import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key, write_districts_file
+from schemas.api import MAX_BATCH
 from schemas.events import ComplaintFiled, IdentifierSighted
 from schemas.topics import COMPLAINTS_FILED, GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED
 from services.intake.app import create_app
@@ -404,3 +405,86 @@ async def test_a_bad_generic_value_decision_is_refused_naming_the_field(
     assert response.status_code == 422
     assert [(e["field"], e["code"]) for e in response.json()["errors"]] == errors
     assert intake.publisher.published == []
+
+
+# POST /v1/complaints/batch: up to 500 complaints, each taken as the single route takes it; a bad
+# complaint refuses only itself, with the problem document the single route would answer.
+BATCH = "/v1/complaints/batch"
+
+
+def good(district: str = "MH-MUM") -> dict[str, object]:
+    return complaint_body(district, ("phone", unique_mobile()), ("upi", "fastloan@ybl"))
+
+
+async def post_batch(intake: Intake, complaints: list[dict[str, object]]) -> httpx.Response:
+    return await intake.post(BATCH, {"complaints": complaints}, api_key("MH-MUM"))
+
+
+async def test_a_batch_publishes_each_good_complaint_as_the_single_route_does(
+    intake: Intake,
+) -> None:
+    complaints = [good(), good()]
+
+    response = await post_batch(intake, complaints)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["accepted"], body["refused"]) == (2, 0)
+    assert [r["complaint_id"] for r in body["results"]] == [c["complaint_id"] for c in complaints]
+    assert [r["identifiers_accepted"] for r in body["results"]] == [2, 2]
+    per_complaint = [IDENTIFIER_SIGHTED.name] * 2 + [COMPLAINTS_FILED.name]
+    assert intake.publisher.topics() == per_complaint * 2
+    filed = [e for _, _, e in intake.publisher.published if isinstance(e, ComplaintFiled)]
+    assert [f.case.complaint_id for f in filed] == [c["complaint_id"] for c in complaints]
+
+
+async def test_bad_complaints_are_refused_by_index_with_their_problems_and_the_rest_go_in(
+    intake: Intake,
+) -> None:
+    no_identifiers = {**good(), "identifiers": []}
+    bad_phone = complaint_body("MH-MUM", ("phone", "12345"))
+    elsewhere = good("MP-BPL")
+    complaints = [good(), no_identifiers, good(), bad_phone, elsewhere]
+
+    response = await post_batch(intake, complaints)
+
+    body = response.json()
+    assert (body["accepted"], body["refused"]) == (2, 3)
+    refused = {r["index"]: r["problem"] for r in body["results"] if r["status"] == "refused"}
+    assert set(refused) == {1, 3, 4}
+    assert refused[1]["status"] == 422
+    assert refused[1]["errors"][0]["field"] == "identifiers"
+    assert refused[3]["type"].endswith("invalid-complaint")
+    assert refused[3]["errors"][0]["field"].startswith("identifiers[0]")
+    assert refused[4]["status"] == 403
+    assert refused[4]["errors"][0]["field"] == "district"
+    filed = [e for _, _, e in intake.publisher.published if isinstance(e, ComplaintFiled)]
+    assert [f.case.complaint_id for f in filed] == [complaints[0]["complaint_id"],
+                                                    complaints[2]["complaint_id"]]  # fmt: skip
+
+
+async def test_a_batch_over_the_limit_or_empty_is_refused_whole_and_publishes_nothing(
+    intake: Intake,
+) -> None:
+    too_many = await post_batch(intake, [good()] * (MAX_BATCH + 1))
+    empty = await post_batch(intake, [])
+
+    assert too_many.status_code == empty.status_code == 422
+    assert too_many.json()["errors"][0]["field"] == "complaints"
+    assert intake.publisher.published == []
+
+
+async def test_a_batch_while_the_broker_is_down_accepts_none(intake: Intake) -> None:
+    intake.publisher.reachable = False
+
+    response = await post_batch(intake, [good(), good()])
+
+    assert response.status_code == 503
+    assert "Retry-After" in response.headers
+    assert intake.publisher.published == []
+
+
+async def test_a_batch_needs_a_districts_key(intake: Intake) -> None:
+    response = await intake.post(BATCH, {"complaints": [good()]}, None)
+
+    assert response.status_code == 401
