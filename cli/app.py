@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -42,6 +43,24 @@ def registry_import(
 
     report = import_registry_file(path, kafka=operations.kafka_access(bootstrap), console=console)
     raise typer.Exit(1 if report.problems else 0)
+
+
+@app.command()
+def import_complaints(
+    path: Path,
+    intake: Annotated[str, typer.Option(help="intake's base URL")] = "http://127.0.0.1:8000",
+    column: Annotated[
+        list[str] | None,
+        typer.Option(help='a column of the file and the field it holds: "Ack No=complaint_id"'),
+    ] = None,
+) -> None:
+    """Post a district's earlier complaints (.csv, .xlsx, .jsonl) to intake in batches of 500,
+    as the district whose key CROSSLINK_API_KEY holds. Bad rows are reported by line and
+    skipped; good rows go in. Run it again to resume: a complaint posted again changes nothing
+    more. Exits 1 if any row was bad."""
+    from cli.complaint_import import run_import
+
+    raise typer.Exit(run_import(path, intake=intake, columns=column or [], console=console))
 
 
 @app.command()

@@ -33,9 +33,10 @@ from harness.demo_accounts import DEMO_PASSWORD
 from harness.localbroker import Brokers
 from harness.ports import free_port, port_is_free
 from harness.processes import ServiceProcess, wait_until_answering
-from schemas.events import GenericValueDecided
+from schemas.events import ComplaintFiled, GenericValueDecided
 from schemas.topics import (
     ALL_TOPICS,
+    COMPLAINTS_FILED,
     DEAD_LETTER,
     GENERIC_VALUE_DECIDED,
     REGISTRY_ENTRY_ADDED,
@@ -49,14 +50,14 @@ from services.notifier.store.audit import AuditLog
 from services.notifier.store.database import opened_database
 from services.notifier.store.tables import audit_head, audit_log
 from tests.builders import OFFICER_PASSWORD, unique_mobile
-from tests.conftest import OPERATOR_KEY, read_topic, write_districts_file
+from tests.conftest import OPERATOR_KEY, api_key, read_topic, write_districts_file
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
 COMMANDS = {
     "up", "broker", "fetch-broker", "pki", "registry-import", "rematch", "rekey", "hash-key",
     "demo-receiver", "demo-mail", "contracts", "demo", "topics", "dead-letters", "directory",
-    "deliveries", "generic-values", "officers", "demo-code", "audit",
+    "deliveries", "generic-values", "officers", "demo-code", "audit", "import-complaints",
 }  # fmt: skip
 
 
@@ -573,3 +574,42 @@ def test_up_refused_in_production_says_which_setting_never_its_value_and_exits_n
     assert pseudonym_key not in output
     assert session_key not in output
     assert "Traceback" not in output
+
+
+def test_an_import_of_1000_complaints_with_3_bad_rows_imports_997_and_names_the_3_lines(
+    intake: ServiceProcess, kafka: Brokers, tmp_path: Path
+) -> None:
+    run = f"IMP-{time.time_ns()}"
+    header = "Acknowledgement No,district,police_station,registered_at,phone,upi\n"
+    rows = [
+        f"{run}-{n:04d},MH-MUM,Cyber PS West,{1 + n % 28:02d}/10/2024 10:15,"
+        f"{unique_mobile()},gang{n % 50}@ybl\n"
+        for n in range(1000)
+    ]
+    rows[10] = rows[10].replace(",MH-MUM,", ",MP-BPL,")  # another district's: line 12
+    rows[500] = f"{run}-0500,MH-MUM,Cyber PS West,2024-10-01T10:15:00+05:30,12345,\n"  # line 502
+    rows[998] = f"{run}-0998,MH-MUM,,01/10/2024,{unique_mobile()},\n"  # no station: line 1000
+    export = tmp_path / "export.csv"
+    export.write_text(header + "".join(rows))
+
+    code, output = crosslink(
+        "import-complaints", str(export), "--intake", intake.base_url,
+        "--column", "Acknowledgement No=complaint_id",
+        env={"CROSSLINK_API_KEY": api_key("MH-MUM"), "COLUMNS": "200"},
+    )  # fmt: skip
+
+    assert code == 1, output
+    assert "997 of 1000 complaints imported" in output
+    named = re.findall(r"^│\s*(\d+)\s*│\s*(\S+)\s*│", output, re.M)  # the table's rows
+    assert named == [
+        ("12", "district"),
+        ("502", "identifiers[0].value"),
+        ("1000", "police_station"),
+    ]
+    filed = {
+        ComplaintFiled.model_validate_json(r.value).case.complaint_id
+        for r in read_topic(kafka.access, COMPLAINTS_FILED.name)
+        if run.encode() in r.value and b'"identifiers"' in r.value
+    }
+    assert len(filed) == 997
+    assert {f"{run}-0010", f"{run}-0500", f"{run}-0998"}.isdisjoint(filed)

@@ -1,0 +1,109 @@
+"""`crosslink import-complaints` without intake: rows read from each file format, mapped to the
+API's body, and a batch's refusals reported by the file's line numbers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+from openpyxl import Workbook
+
+from cli.complaint_import import RowProblem, complaint_of, import_complaints, read_rows
+
+ROW = {
+    "complaint_id": "MUM-1",
+    "district": "MH-MUM",
+    "police_station": "Cyber PS West",
+    "registered_at": "20/11/2026 10:15",
+    "phone": "+91 98765 43210; 98765 43211",
+    "bank_account": "50100123456789/HDFC0001234",
+    "social": "instagram:@fastloan",
+}
+
+
+def test_a_portal_row_becomes_the_apis_body_its_dates_in_ist() -> None:
+    body = complaint_of(ROW, {})
+
+    assert isinstance(body, dict)
+    assert body["registered_at"] == "2026-11-20T10:15:00+05:30"
+    assert body["identifiers"] == [
+        {"type": "phone", "value": "+91 98765 43210"},
+        {"type": "phone", "value": "98765 43211"},
+        {"type": "bank_account", "value": "50100123456789", "ifsc": "HDFC0001234"},
+        {"type": "social", "value": "@fastloan", "platform": "instagram"},
+    ]
+
+
+def test_columns_of_other_names_are_mapped_and_missing_ones_named() -> None:
+    renamed = {
+        "Acknowledgement No": "MUM-1",
+        **{k: v for k, v in ROW.items() if k != "complaint_id"},
+    }
+
+    mapped = complaint_of(renamed, {"Acknowledgement No": "complaint_id"})
+    unmapped = complaint_of(renamed, {})
+
+    assert isinstance(mapped, dict)
+    assert mapped["complaint_id"] == "MUM-1"
+    assert unmapped == "complaint_id: missing"
+
+
+def test_a_date_that_is_no_date_is_named() -> None:
+    assert complaint_of({**ROW, "registered_at": "last Tuesday"}, {}) == (
+        "registered_at: 'last Tuesday' is not a date and time"
+    )
+
+
+def test_csv_xlsx_and_json_lines_are_read_with_their_line_numbers(tmp_path: Path) -> None:
+    csv_file = tmp_path / "export.csv"
+    csv_file.write_text(",".join(ROW) + "\n" + ",".join(f'"{v}"' for v in ROW.values()) + "\n")
+    sheet = Workbook()
+    sheet.active.append(list(ROW))
+    sheet.active.append(list(ROW.values()))
+    xlsx_file = tmp_path / "export.xlsx"
+    sheet.save(xlsx_file)
+    jsonl_file = tmp_path / "export.jsonl"
+    jsonl_file.write_text("\n" + json.dumps(ROW) + "\n")
+
+    for path, line in ((csv_file, 2), (xlsx_file, 2), (jsonl_file, 2)):
+        [(number, row)] = list(read_rows(path))
+        assert number == line, path.name
+        assert complaint_of(row, {}) == complaint_of(ROW, {}), path.name
+
+
+def test_refusals_are_reported_by_the_files_lines_and_the_rest_imported() -> None:
+    rows = [(line, {**ROW, "complaint_id": f"MUM-{line}"}) for line in range(2, 7)]
+    rows[1] = (3, {**ROW, "complaint_id": ""})  # refused here, never posted
+
+    def intake(complaints: list[dict[str, object]]) -> httpx.Response:
+        results = [
+            {"index": i, "status": "accepted"}
+            if c["complaint_id"] != "MUM-5"
+            else {"index": i, "status": "refused", "problem": {"detail": "x", "errors": [
+                {"field": "identifiers[0].value", "reason": "not a mobile number"}]}}
+            for i, c in enumerate(complaints)
+        ]  # fmt: skip
+        return httpx.Response(200, json={"results": results})
+
+    report = import_complaints(iter(rows), post=intake)
+
+    assert (report.rows, report.imported) == (5, 3)
+    assert report.problems == [
+        RowProblem(3, "complaint_id", "complaint_id: missing"),
+        RowProblem(5, "identifiers[0].value", "not a mobile number"),
+    ]
+
+
+def test_a_busy_intake_is_waited_for_as_it_asks() -> None:
+    accepted = {"results": [{"index": 0, "status": "accepted"}]}
+    answers = [
+        httpx.Response(429, headers={"Retry-After": "7"}),
+        httpx.Response(200, json=accepted),
+    ]
+    waited: list[float] = []
+
+    report = import_complaints(iter([(2, ROW)]), post=lambda _: answers.pop(0), sleep=waited.append)
+
+    assert report.imported == 1
+    assert waited == [7.0]
