@@ -208,6 +208,11 @@ def _send(
         if response.status_code not in (429, 503):
             break
         sleep(float(response.headers.get("Retry-After", "5")))
+    if response.status_code == 413 and len(batch) > 1:  # over intake's body limit: in halves
+        half = len(batch) // 2
+        _send(batch[:half], post, report, sleep)
+        _send(batch[half:], post, report, sleep)
+        return
     if response.status_code != 200:
         raise ImportStopped(f"intake answered {response.status_code}: {_detail(response)}")
     for result in response.json()["results"]:

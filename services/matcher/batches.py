@@ -96,7 +96,9 @@ class TokenBatch:
                 self._counted_at(counted_key(withdrawal.identifier.token, withdrawal.case))
                 is not None
             )
-            withdrawn = partial(on_link_withdrawn, withdrawal=withdrawal, counted=counted, now=now)
+            withdrawn = partial(
+                on_link_withdrawn, withdrawal=withdrawal, counted=counted, rules=rules, now=now
+            )
             return self._applied(event, withdrawal.identifier.token, withdrawn)
         sighting = IdentifierSighted.model_validate_json(event.value)
         key, offset = counted_key(sighting.identifier.token, sighting.case), event.message.offset

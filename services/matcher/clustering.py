@@ -279,6 +279,8 @@ class _Joining:
             links = links.counted(case, self._offset, self._rules)
             if links.first is not None and links.first.key != case.key and not links.generic:
                 links = _listed(rows, identifier.token, links, case)
+        elif links.pages:  # the page its join wrote, again as it is
+            write_again_as_stored(rows, members_key(identifier.token, links.pages - 1))
         rows[token_key(identifier.token)] = links.encoded()
         if links.first is None or links.first.key == case.key or links.generic:
             return

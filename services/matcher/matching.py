@@ -205,7 +205,12 @@ def on_generic_decision(
 
 
 def on_link_withdrawn(
-    state: TokenState, withdrawal: LinkWithdrawn, *, counted: bool, now: datetime
+    state: TokenState,
+    withdrawal: LinkWithdrawn,
+    *,
+    counted: bool,
+    rules: MatchingRules,
+    now: datetime,
 ) -> Outcome | None:
     """An officer said the complaint is not linked through the identifier: it is counted,
     listed and matched no more, and the other districts it was linked to are told why. None if
@@ -217,7 +222,8 @@ def on_link_withdrawn(
     if not counted:  # withdrawn before its sighting came (a rematch's order): never counted
         return Outcome(withdrawn)
     uncounted = _uncounted(withdrawn, withdrawal.case)
-    notice = _withdrawal_notice(uncounted, withdrawal, now) if state.generic is None else None
+    told = _told_of(state, withdrawal, rules)
+    notice = _withdrawal_notice(uncounted, withdrawal, told, now) if state.generic is None else None
     return _caused_by(Outcome(uncounted, (notice,) if notice else ()), withdrawal.withdrawn_at)
 
 
@@ -241,13 +247,24 @@ def _uncounted(state: TokenState, case: CaseRef) -> TokenState:
     )
 
 
+def _told_of(state: TokenState, withdrawal: LinkWithdrawn, rules: MatchingRules) -> set[str]:
+    """The districts told the withdrawn complaint was linked to theirs: every district naming a
+    strong identifier; for a weak one, those of the complaints seen within its window."""
+    case, identifier = withdrawal.case, withdrawal.identifier
+    if identifier.strength is Strength.STRONG:
+        return set(state.districts)
+    listed = next((known for known in state.cases if known.key == case.key), case)
+    return {c.district for c in _matching_cases(state.cases, listed, identifier, rules)}
+
+
 def _withdrawal_notice(
-    state: TokenState, withdrawal: LinkWithdrawn, now: datetime
+    state: TokenState, withdrawal: LinkWithdrawn, told: set[str], now: datetime
 ) -> AlertRaised | None:
-    """To every other district with a complaint naming the identifier: the withdrawn complaint
-    is not linked to theirs through it, and why. None if no other district has one."""
+    """To every other district told of the link, that still has a complaint naming the
+    identifier: the withdrawn complaint is not linked to theirs through it, and why. None if
+    there is no such district."""
     case = withdrawal.case
-    recipients = tuple(sorted(d for d in state.districts if d != case.district))
+    recipients = tuple(sorted(d for d in state.districts if d != case.district and d in told))
     if not recipients:
         return None
     facts = ReasonFacts(

@@ -50,6 +50,9 @@ class WithdrawalRow(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     cluster_id: str | None  # the complaint's live cluster when the withdrawal came
+    # Whether the identifier had joined the complaint: one counted while the value was generic
+    # was never joined through it, so taking it away splits nothing.
+    joined: bool = False
     done: bool = False
 
     def encoded(self) -> bytes:
@@ -76,10 +79,12 @@ def on_link_withdrawn(rows: Rows, withdrawal: LinkWithdrawn, *, offset: int) -> 
         return
     if begun is None:
         filed = filed_row(rows, case) is not None
-        begun = WithdrawalRow(cluster_id=live_cluster(rows, case).cluster_id if filed else None)
+        joined = member(case) in members(rows, token, token_links(rows, token))
+        cluster_id = live_cluster(rows, case).cluster_id if filed else None
+        begun = WithdrawalRow(cluster_id=cluster_id, joined=joined)
         rows[key] = begun.encoded()
     _withdraw(rows, token, case, offset)
-    if begun.cluster_id is not None:
+    if begun.cluster_id is not None and begun.joined:
         _split(rows, begun.cluster_id, token, case, split_id(begun.cluster_id, withdrawal))
     rows[key] = begun.model_copy(update={"done": True}).encoded()
 
@@ -93,7 +98,9 @@ def _withdraw(rows: Rows, token: str, case: CaseRef, offset: int) -> None:
     """Take the complaint off the identifier's members, its row counting it no more and, if it
     was the identifier's first complaint, naming the next one."""
     links = token_links(rows, token)
-    if member(case) in links.withdrawn:  # taken off before a crash
+    pages = [members_key(token, number) for number in range(links.pages)]
+    if member(case) in links.withdrawn:  # taken off before a crash: written again as they are
+        write_again_as_stored(rows, *pages, token_key(token))
         return
     for number in range(links.pages):
         page = member_page(rows, token, number)
@@ -108,6 +115,8 @@ def _withdraw(rows: Rows, token: str, case: CaseRef, offset: int) -> None:
     rows[token_key(token)] = links.model_copy(
         update={
             "first": first,
+            # None left: the next complaint is its first, and its first join lists both anew.
+            "pages": links.pages if remaining else 0,
             "complaints": links.complaints - 1 if counted else links.complaints,
             "districts": _districts(remaining) or _districts([first] if first else []),
             "withdrawn": (*links.withdrawn, member(case)),

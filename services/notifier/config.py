@@ -78,6 +78,9 @@ class NotifierSettings(CommonSettings):
     console_oidc_issuer: str | None = None
     console_oidc_client_id: str | None = None
     console_oidc_client_secret: SecretStr | None = None
+    # The callback URL registered at the provider, when the console's public address is not
+    # what requests show it (behind a proxy that does not forward its scheme and host).
+    console_oidc_redirect_url: str | None = None
 
     @field_validator("retry_schedule_s")
     @classmethod

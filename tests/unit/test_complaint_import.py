@@ -107,3 +107,20 @@ def test_a_busy_intake_is_waited_for_as_it_asks() -> None:
 
     assert report.imported == 1
     assert waited == [7.0]
+
+
+def test_a_batch_over_intakes_body_limit_is_sent_in_halves() -> None:
+    sizes: list[int] = []
+
+    def intake(complaints: list[dict[str, object]]) -> httpx.Response:
+        sizes.append(len(complaints))
+        if len(complaints) > 2:
+            return httpx.Response(413, json={"detail": "too large"})
+        results = [{"index": i, "status": "accepted"} for i in range(len(complaints))]
+        return httpx.Response(200, json={"results": results})
+
+    rows = [(line, {**ROW, "complaint_id": f"MUM-{line}"}) for line in range(2, 7)]
+    report = import_complaints(iter(rows), post=intake)
+
+    assert report.imported == 5
+    assert sizes == [5, 2, 3, 1, 2]

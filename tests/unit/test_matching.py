@@ -489,7 +489,7 @@ def test_a_withdrawn_complaint_is_not_matched_by_the_next_complaint_naming_the_i
     pune, bhopal = case("MH-PUN", "P-1"), case("MP-BPL", "B-1")
     state, _ = sight_all(pune, bhopal)
 
-    withdrawn = on_link_withdrawn(state, withdrawal(pune), counted=True, now=NOW)
+    withdrawn = on_link_withdrawn(state, withdrawal(pune), counted=True, rules=RULES, now=NOW)
     assert withdrawn is not None
     later = on_sighting(withdrawn.state, sighting(case("WB-KOL", "K-1")), rules=RULES, now=NOW)
 
@@ -504,7 +504,7 @@ def test_a_withdrawal_tells_the_other_districts_why_and_not_the_withdrawing_one(
     pune, bhopal = case("MH-PUN", "P-1"), case("MP-BPL", "B-1")
     state, _ = sight_all(pune, bhopal)
 
-    withdrawn = on_link_withdrawn(state, withdrawal(pune), counted=True, now=NOW)
+    withdrawn = on_link_withdrawn(state, withdrawal(pune), counted=True, rules=RULES, now=NOW)
 
     assert withdrawn is not None
     (notice,) = withdrawn.alerts
@@ -517,16 +517,18 @@ def test_a_withdrawal_tells_the_other_districts_why_and_not_the_withdrawing_one(
 
 def test_a_withdrawal_said_twice_changes_nothing_the_second_time() -> None:
     state, _ = sight_all(case("MH-PUN", "P-1"), case("MP-BPL", "B-1"))
-    once = on_link_withdrawn(state, withdrawal(case("MH-PUN", "P-1")), counted=True, now=NOW)
+    once = on_link_withdrawn(
+        state, withdrawal(case("MH-PUN", "P-1")), counted=True, rules=RULES, now=NOW
+    )
     assert once is not None
 
     assert on_link_withdrawn(once.state, withdrawal(case("MH-PUN", "P-1")), counted=True,
-                             now=NOW) is None  # fmt: skip
+                             rules=RULES, now=NOW) is None  # fmt: skip
 
 
 def test_a_complaint_withdrawn_before_its_sighting_came_is_never_counted() -> None:
     pune = case("MH-PUN", "P-1")
-    first = on_link_withdrawn(TokenState(), withdrawal(pune), counted=False, now=NOW)
+    first = on_link_withdrawn(TokenState(), withdrawal(pune), counted=False, rules=RULES, now=NOW)
     assert first is not None
     assert first.alerts == ()
 
@@ -537,10 +539,23 @@ def test_withdrawing_a_districts_first_complaint_names_its_next_one_first() -> N
     early, late = case("MH-PUN", "P-1"), case("MH-PUN", "P-2", NOW + timedelta(days=1))
     state, _ = sight_all(early, late, case("MP-BPL", "B-1"))
 
-    withdrawn = on_link_withdrawn(state, withdrawal(early), counted=True, now=NOW)
+    withdrawn = on_link_withdrawn(state, withdrawal(early), counted=True, rules=RULES, now=NOW)
 
     assert withdrawn is not None
     tally = withdrawn.state.districts["MH-PUN"]
     assert (tally.complaints, tally.first_id) == (1, "P-2")
     assert withdrawn.state.earliest is not None
     assert withdrawn.state.earliest.complaint_id != "P-1"
+
+
+def test_a_weak_identifiers_withdrawal_tells_only_the_districts_within_its_window() -> None:
+    mumbai, bhopal = case("MH-MUM", "M-1"), case("MP-BPL", "B-1")
+    kolkata = case("WB-KOL", "K-1", NOW + timedelta(days=3))  # never linked to Mumbai's
+    state, _ = sight_all(mumbai, bhopal, kolkata, identifier=IP)
+
+    withdrawn = on_link_withdrawn(state, withdrawal(mumbai, IP), counted=True, rules=RULES,
+                                  now=NOW)  # fmt: skip
+
+    assert withdrawn is not None
+    (notice,) = withdrawn.alerts
+    assert notice.districts == ["MP-BPL"]

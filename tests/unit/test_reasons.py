@@ -16,7 +16,7 @@ from services.matcher.matching import on_generic_decision, on_link_withdrawn, on
 from tests.builders import alert_raised
 from tests.unit.test_clustering import BPL, KOL, MUM1, UPI, Clustering
 from tests.unit.test_clustering import PHONE as CLUSTER_PHONE
-from tests.unit.test_matching import IP, NOW, case, entry, sight_all, withdrawal
+from tests.unit.test_matching import IP, NOW, RULES, case, entry, sight_all, withdrawal
 from tests.unit.test_matching import PHONE as MATCHED_PHONE
 
 PHONE = IdentifierRef(
@@ -173,7 +173,7 @@ def matcher_alerts() -> list[AlertRaised]:
     assert withdrawn is not None
     _, small = sight_all(case("MH-MUM", "a"), case("MP-BPL", "b"))
     not_linked = on_link_withdrawn(
-        small[-1].state, withdrawal(case("MH-MUM", "a")), counted=True, now=NOW
+        small[-1].state, withdrawal(case("MH-MUM", "a")), counted=True, rules=RULES, now=NOW
     )
     assert not_linked is not None
     one = on_registry_entry(small[-1].state, entry(), now=NOW)

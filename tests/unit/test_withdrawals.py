@@ -117,3 +117,34 @@ def test_a_withdrawal_cut_short_by_a_crash_at_any_write_ends_as_if_whole() -> No
         on_link_withdrawn(kept, withdrawal(MUM1, PHONE), offset=crashed.offset + 1)
 
         assert kept == whole.rows, f"killed after {crash_at} writes"
+
+
+def test_after_every_member_is_withdrawn_the_next_ones_join_and_can_be_split_again() -> None:
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
+    clustering.file(BPL, PHONE)
+    withdraw(clustering, BPL, PHONE)
+    withdraw(clustering, MUM1, PHONE)
+    later, last = case("WB-KOL", "4"), case("RJ-JAI", "5")
+    clustering.file(later, PHONE)
+    clustering.file(last, PHONE)
+    assert clustering.cluster_of(later) == clustering.cluster_of(last)
+
+    withdraw(clustering, last, PHONE)
+
+    assert clustering.cluster_of(later).size == clustering.cluster_of(last).size == 1
+    assert clustering.cluster_of(later) != clustering.cluster_of(last)
+
+
+def test_withdrawing_a_complaint_the_identifier_never_joined_splits_nothing() -> None:
+    clustering = Clustering()
+    for filed in (MUM1, BPL):
+        clustering.file(filed, PHONE)
+    clustering.decide(PHONE, generic=True)
+    clustering.file(KOL, PHONE, UPI)  # counted while generic: joined through the UPI ID only
+    clustering.file(JAI, UPI)
+    before = {c.key: clustering.cluster_of(c) for c in (MUM1, BPL, KOL, JAI)}
+
+    withdraw(clustering, KOL, PHONE)
+
+    assert {c.key: clustering.cluster_of(c) for c in (MUM1, BPL, KOL, JAI)} == before

@@ -343,8 +343,8 @@ async def not_linked(
     except Exception:
         log.exception("a withdrawn link could not be sent to the matcher")
         error = t.gettext(
-            "crosslink could not pass this on to the matcher just now, so nothing was changed. "
-            "Try again in a minute."
+            "crosslink could not confirm that the matcher was told, so nothing was recorded "
+            "here. Try again in a minute: saying it twice changes nothing more."
         )
         return await _alert(request, t, signed_in, item, error=error, status_code=503)
     audited = done_by(

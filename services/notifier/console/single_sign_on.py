@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.starlette_client import OAuth
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from httpx import HTTPError
@@ -31,6 +32,10 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 STATE_COOKIE = "crosslink_console_sign_on"  # the flow's state, nonce and PKCE verifier
 STATE_LIFETIME_S = 600  # from leaving for the provider to coming back
 PROVIDER = "state"
+# What a sign-on that does not complete raises: Authlib's own (the provider's error, a state
+# not ours, an ID token whose signature, issuer, audience, expiry or nonce is wrong), the
+# provider unreachable, or its metadata lacking what the flow needs.
+SIGN_ON_ERRORS = (AuthlibBaseError, HTTPError, ValueError, RuntimeError, KeyError)
 
 
 def install_single_sign_on(app: FastAPI, settings: NotifierSettings) -> None:
@@ -63,10 +68,11 @@ def install_single_sign_on(app: FastAPI, settings: NotifierSettings) -> None:
 @router.get("/sign-in/sso")
 async def leave_for_provider(request: Request) -> Response:
     """To the provider's sign-in, which sends the browser back to the callback below."""
-    callback = request.url_for("single_sign_on_callback")
+    settings = notifier_of(request).settings
+    callback = settings.console_oidc_redirect_url or str(request.url_for("single_sign_on_callback"))
     try:
         return cast(Response, await _provider(request).authorize_redirect(request, callback))
-    except (OAuthError, HTTPError, ValueError) as error:  # its discovery did not answer
+    except SIGN_ON_ERRORS as error:  # its discovery did not answer
         log.error("the sign-on provider cannot be reached", extra={"error": repr(error)})
         return _refused("unavailable")
 
@@ -76,7 +82,7 @@ async def back_from_provider(request: Request) -> Response:
     notifier = notifier_of(request)
     try:
         token = await _provider(request).authorize_access_token(request)
-    except (OAuthError, HTTPError, ValueError) as error:  # refused, replayed, forged, or down
+    except SIGN_ON_ERRORS as error:  # refused, replayed, forged, a bad ID token, or down
         log.warning("a sign-on did not complete", extra={"error": repr(error)})
         notifier.metrics.sign_ins.labels(result="sign_on_failed").inc()
         return _refused("failed")

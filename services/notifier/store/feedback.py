@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifier.audit.chain import AuditEvent
@@ -84,11 +85,14 @@ class Feedback:
             "officer": officer,
             "at": now,
         }
-        async with self._db.write() as db:
-            if await _exists(db, _key(alert_id, district, NOT_LINKED, complaint_id)):
-                return
-            await db.execute(link_feedback.insert().values(row))
-            await append_in(db, self._db, audited)
+        try:
+            async with self._db.write() as db:
+                if await _exists(db, _key(alert_id, district, NOT_LINKED, complaint_id)):
+                    return
+                await db.execute(link_feedback.insert().values(row))
+                await append_in(db, self._db, audited)
+        except IntegrityError:  # the same word from another officer at the same moment
+            return
 
     async def confirmed(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Dialect,
@@ -184,8 +185,8 @@ link_feedback = Table(
     Column("withdrawal_id", ID),
     Column("fir_number", String(60)),
     Column("arrests", Integer),
-    Column("amount_frozen", Integer),  # rupees
-    Column("amount_recovered", Integer),  # rupees
+    Column("amount_frozen", BigInteger),  # rupees: crores overflow a 32-bit integer
+    Column("amount_recovered", BigInteger),  # rupees
     Column("officer", String(64), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Index("link_feedback_by_district", "district", "verdict"),
