@@ -87,11 +87,9 @@ class Feedback:
         }
         try:
             async with self._db.write() as db:
-                if await _exists(db, _key(alert_id, district, NOT_LINKED, complaint_id)):
-                    return
                 await db.execute(link_feedback.insert().values(row))
                 await append_in(db, self._db, audited)
-        except IntegrityError:  # the same word from another officer at the same moment
+        except IntegrityError:  # said before (or at the same moment): its row, and its entry, stand
             return
 
     async def confirmed(
