@@ -53,14 +53,40 @@ def import_complaints(
         list[str] | None,
         typer.Option(help='a column of the file and the field it holds: "Ack No=complaint_id"'),
     ] = None,
+    import_id: Annotated[
+        str | None,
+        typer.Option(help="the import's id (default: the file's name and a hash of its content)"),
+    ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="alert each link as it is made, as for new complaints")
+    ] = False,
+    keep_open: Annotated[
+        bool,
+        typer.Option(
+            "--keep-open",
+            help="leave the import open: more files follow under the same --import-id, and "
+            "the last run closes it",
+        ),
+    ] = False,
 ) -> None:
     """Post a district's earlier complaints (.csv, .xlsx, .jsonl) to intake in batches of 500,
     as the district whose key CROSSLINK_API_KEY holds. Bad rows are reported by line and
     skipped; good rows go in. Run it again to resume: a complaint posted again changes nothing
-    more. Exits 1 if any row was bad."""
+    more. Quiet: each district gets one digest of the import's links when it ends, rather than
+    an alert per link (unless --live). Exits 1 if any row was bad."""
     from cli.complaint_import import run_import
 
-    raise typer.Exit(run_import(path, intake=intake, columns=column or [], console=console))
+    raise typer.Exit(
+        run_import(
+            path,
+            intake=intake,
+            columns=column or [],
+            console=console,
+            import_id=import_id,
+            live=live,
+            close=not keep_open,
+        )
+    )
 
 
 @app.command()

@@ -8,11 +8,19 @@ mapped with `--column "Acknowledgement No=complaint_id"`. A JSON line may instea
 complaint exactly as the API takes it. Rows are checked here for their shape, and by intake for
 everything else; a bad row is reported by its line and the good ones go in. Posting a complaint
 again changes nothing more, so an import cut short is resumed by running it again.
+
+An import is quiet: its complaints carry an import id (by default the file's name and a hash of
+its content, so running the same file again resumes the same import), and once every row is
+posted the import is closed (`POST /v1/imports/{id}/closed`). Districts are then told of its
+links in one digest each, the links waiting in their inboxes as historical, rather than one
+alert per link. `--live` posts without an import id: each link is alerted as it is made.
+`--keep-open` leaves the import open for more files under the same `--import-id`.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -37,6 +45,8 @@ SEPARATORS = re.compile(r"[;|\n]")
 # Dates a portal export writes without an offset: the time is India's (IST).
 DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y")
 BATCH_PATH = "/v1/complaints/batch"
+CLOSED_PATH = "/v1/imports/{import_id}/closed"
+NOT_IN_AN_ID = re.compile(r"[^A-Za-z0-9._-]+")
 SHOWN_PROBLEMS = 100
 RETRIES = 20  # answers of 429 or 503 in a row before giving up (each waits its Retry-After)
 
@@ -203,11 +213,7 @@ def _send(
     report: ImportReport,
     sleep: Callable[[float], None],
 ) -> None:
-    for _ in range(RETRIES):
-        response = post([complaint for _, complaint in batch])
-        if response.status_code not in (429, 503):
-            break
-        sleep(float(response.headers.get("Retry-After", "5")))
+    response = _answered(lambda: post([complaint for _, complaint in batch]), sleep)
     if response.status_code == 413 and len(batch) > 1:  # over intake's body limit: in halves
         half = len(batch) // 2
         _send(batch[:half], post, report, sleep)
@@ -226,6 +232,42 @@ def _send(
         report.problems.append(RowProblem(line, first["field"], f"{first['reason']}"))
 
 
+def _answered(
+    request: Callable[[], httpx.Response], sleep: Callable[[float], None]
+) -> httpx.Response:
+    """Intake's answer, once it is neither busy (429) nor unavailable (503), each waited out
+    for its Retry-After; the last busy answer after `RETRIES` of them."""
+    for _ in range(RETRIES):
+        response = request()
+        if response.status_code not in (429, 503):
+            break
+        sleep(float(response.headers.get("Retry-After", "5")))
+    return response
+
+
+def close_import(
+    client: httpx.Client, key: str, import_id: str, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """Mark the import's end behind its complaints: its digests follow once the matcher has
+    read that far. Closing again (a resumed import) tells nothing twice."""
+    path = CLOSED_PATH.format(import_id=import_id)
+    headers = {"Authorization": f"Bearer {key}"}
+    response = _answered(lambda: client.post(path, headers=headers), sleep)
+    if response.status_code != 202:
+        raise ImportStopped(f"intake answered {response.status_code}: {_detail(response)}")
+
+
+def import_id_of(path: Path) -> str:
+    """The file's name and the start of its content's SHA-256: the same file resumes the same
+    import, and a corrected file is a new one (its complaints already in change nothing)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    stem = NOT_IN_AN_ID.sub("-", path.stem).strip("-._")[:40] or "import"
+    return f"{stem}-{digest.hexdigest()[:16]}"
+
+
 def _detail(response: httpx.Response) -> str:
     try:
         return str(response.json().get("detail", response.text[:200]))
@@ -233,16 +275,29 @@ def _detail(response: httpx.Response) -> str:
         return response.text[:200]
 
 
-def poster(client: httpx.Client, key: str) -> Callable[[list[Row]], httpx.Response]:
-    """Post a batch to intake as the district whose key this is."""
+def poster(
+    client: httpx.Client, key: str, import_id: str | None = None
+) -> Callable[[list[Row]], httpx.Response]:
+    """Post a batch to intake as the district whose key this is, in the import if one is given."""
     headers = {"Authorization": f"Bearer {key}"}
+    imported = {} if import_id is None else {"import_id": import_id}
     return lambda complaints: client.post(
-        BATCH_PATH, json={"complaints": complaints}, headers=headers
+        BATCH_PATH, json={"complaints": complaints, **imported}, headers=headers
     )
 
 
-def run_import(path: Path, *, intake: str, columns: Sequence[str], console: Console) -> int:
-    """The command: read, post and report with a progress bar; its exit code."""
+def run_import(
+    path: Path,
+    *,
+    intake: str,
+    columns: Sequence[str],
+    console: Console,
+    import_id: str | None = None,
+    live: bool = False,
+    close: bool = True,
+) -> int:
+    """The command: read, post, close the import and report with a progress bar; its exit
+    code."""
     key = os.environ.get("CROSSLINK_API_KEY")
     if not key:
         console.print("[red]set CROSSLINK_API_KEY to the district's integrator key[/]")
@@ -250,6 +305,7 @@ def run_import(path: Path, *, intake: str, columns: Sequence[str], console: Cons
     try:
         mapping = dict(_mapping(spec) for spec in columns)
         total = sum(1 for _ in read_rows(path))
+        quiet = None if live else import_id or import_id_of(path)
     except (ValueError, OSError) as error:
         console.print(f"[red]{error}[/]")
         return 2
@@ -267,10 +323,12 @@ def run_import(path: Path, *, intake: str, columns: Sequence[str], console: Cons
         try:
             report = import_complaints(
                 read_rows(path),
-                post=poster(client, key),
+                post=poster(client, key, quiet),
                 columns=mapping,
                 on_progress=lambda done: progress.advance(task, done),
             )
+            if quiet is not None and close:
+                close_import(client, key, quiet)
         except (ImportStopped, httpx.HTTPError) as error:
             console.print(
                 f"[red]import stopped: {error}. Rows posted so far are in; run it "
@@ -278,6 +336,13 @@ def run_import(path: Path, *, intake: str, columns: Sequence[str], console: Cons
             )
             return 1
     _print(report, console)
+    if quiet is not None:
+        console.print(
+            f"import {quiet} closed: each district its complaints link gets one digest, the "
+            "links waiting in its inbox as historical"
+            if close
+            else f"import {quiet} left open: close it with the last file's run"
+        )
     return 1 if report.problems else 0
 
 

@@ -36,11 +36,16 @@ WITHDRAWAL_REASONS: dict[str, str] = {
 }
 
 Wording = Callable[[IdentifierRef, ReasonFacts, Translator], str]
+IMPORT_DIGEST = "import_digest"  # the one rule about no single identifier
 T = TypeVar("T")
 
 
-def word(rule: str, identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
+def word(rule: str, identifier: IdentifierRef | None, facts: ReasonFacts, t: Translator) -> str:
     """The reason for an alert raised by `rule`, in `t`'s language."""
+    if rule == IMPORT_DIGEST:
+        return _import_digest(facts, t)
+    if identifier is None:
+        raise MissingFact(f"a {rule} alert names its identifier")
     return _WORDINGS[rule](identifier, facts, t)
 
 
@@ -52,7 +57,7 @@ class Reasoned(Protocol):
     @property
     def reason(self) -> str: ...
     @property
-    def identifier(self) -> IdentifierRef: ...
+    def identifier(self) -> IdentifierRef | None: ...
     @property
     def facts(self) -> ReasonFacts | None: ...
 
@@ -65,7 +70,7 @@ def reason_of(alert: Reasoned, t: Translator) -> str:
     """`alert`'s reason in `t`'s language; its English `reason` if it carries no facts (raised
     before alerts did), its rule is newer than this reader, or a fact its sentence needs is
     missing (an event written by hand or by another version)."""
-    if alert.facts is None or alert.rule not in _WORDINGS:
+    if alert.facts is None or alert.rule not in known_rules():
         return alert.reason
     try:
         return word(alert.rule, alert.identifier, alert.facts, t)
@@ -74,11 +79,20 @@ def reason_of(alert: Reasoned, t: Translator) -> str:
 
 
 def known_rules() -> tuple[str, ...]:
-    return tuple(_WORDINGS)
+    return (*_WORDINGS, IMPORT_DIGEST)
 
 
 def type_name(identifier_type: IdentifierType, t: Translator) -> str:
     return t.gettext(TYPE_NAMES[identifier_type])
+
+
+def about(alert: Reasoned, t: Translator) -> str:
+    """What an alert is about, in a few words: its identifier (type and masked form), or the
+    back-fill an import digest tells of."""
+    if alert.identifier is None:
+        import_id = alert.facts.import_id if alert.facts else None
+        return t.gettext("back-fill %(import)s") % {"import": import_id or "?"}
+    return f"{type_name(alert.identifier.type, t)} {alert.identifier.masked}"
 
 
 def _named(identifier: IdentifierRef, t: Translator) -> dict[str, str]:
@@ -302,6 +316,36 @@ def _yours_of_all(facts: ReasonFacts, t: Translator) -> dict[str, str]:
         "all": t.ngettext("%(n)s complaint", "%(n)s complaints", everyone)
         % {"n": t.number(everyone)},
     }
+
+
+def _import_digest(facts: ReasonFacts, t: Translator) -> str:
+    """One district's digest of a back-fill: what its links came to, told once."""
+    named = {"import": _needed(facts.import_id, "import_id")}
+    yours, links, gangs = (
+        _needed(facts.your_complaints, "your_complaints"),
+        facts.links or 0,
+        facts.gangs or 0,
+    )
+    parts = [
+        t.gettext(
+            "Back-fill %(import)s linked %(n)s of your complaints to complaints of %(districts)s."
+        )
+        % {**named, "n": t.number(yours), "districts": t.join(facts.districts)}
+        if facts.districts
+        else t.gettext("Back-fill %(import)s linked complaints of your district to each other.")
+        % named,
+        t.ngettext("%(n)s link was found.", "%(n)s links were found.", links)
+        % {"n": t.number(links)},
+    ]
+    if gangs:
+        parts.append(
+            t.ngettext("They form %(n)s gang.", "They form %(n)s gangs.", gangs)
+            % {"n": t.number(gangs)}
+        )
+    parts.append(
+        t.gettext("They are in your inbox, marked historical, and were not alerted one by one.")
+    )
+    return " ".join(parts)
 
 
 def _registry_status(facts: ReasonFacts, t: Translator) -> str:

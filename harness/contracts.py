@@ -21,6 +21,8 @@ from schemas.events import (
     ComplaintFiled,
     GenericValueDecided,
     IdentifierSighted,
+    ImportClosed,
+    ImportPassed,
     LinkWithdrawn,
     RegistryEntryAdded,
     TokenRekeyed,
@@ -76,11 +78,12 @@ CHANNELS = (
     Channel(
         "identifierSighted",
         IDENTIFIER_SIGHTED,
-        (IdentifierSighted,),
-        "pseudonym token",
+        (IdentifierSighted, ImportClosed),
+        "pseudonym token, or import:<id>",
         ("intake",),
         ("matcher",),
-        "One event per identifier a complaint names, in pseudonymous form.",
+        "One event per identifier a complaint names, in pseudonymous form; and a back-fill's "
+        "end (ImportClosed, keyed import:<id>) on every partition, behind its complaints.",
     ),
     Channel(
         "registryEntryAdded",
@@ -114,22 +117,26 @@ CHANNELS = (
     Channel(
         "complaintsFiled",
         COMPLAINTS_FILED,
-        (ComplaintFiled, GenericValueDecided, LinkWithdrawn),
-        "district/complaint id, or pseudonym token",
+        (ComplaintFiled, GenericValueDecided, LinkWithdrawn, ImportClosed),
+        "district/complaint id, pseudonym token, or import:<id>",
         ("intake", "notifier"),
         ("matcher",),
         "Each complaint with all its identifiers, and each generic-value decision and "
         "withdrawn link again, in the one order they were accepted: the clustering agent "
-        "joins complaints into gangs (and splits them) in that order.",
+        "joins complaints into gangs (and splits them) in that order. A back-fill's end "
+        "follows its complaints here too.",
     ),
     Channel(
         "alertRaised",
         ALERT_RAISED,
-        (AlertRaised,),
-        "alert id",
+        (AlertRaised, ImportPassed),
+        "alert id, or import:<id>",
         ("matcher",),
         ("notifier",),
-        "Something a district (or an operator) must know, with the rule and the reason.",
+        "Something a district (or an operator) must know, with the rule and the reason; a "
+        "back-filled complaint's alert carries its import id. On every partition, after the "
+        "alerts a back-fill raised from one source partition: the pass of its end "
+        "(ImportPassed, keyed import:<id>).",
     ),
     Channel(
         "tokenRekeyed",

@@ -193,6 +193,10 @@ class Problem(BaseModel):
 
 
 MAX_BATCH = 500  # complaints in one POST /v1/complaints/batch
+# An import's id: letters, digits and . _ - (it names the import in digests and in the console).
+ImportId = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
 
 
 class ComplaintBatch(_Body):
@@ -200,6 +204,16 @@ class ComplaintBatch(_Body):
     body, validated on its own, so one bad complaint refuses only itself."""
 
     complaints: Annotated[list[dict[str, object]], Field(min_length=1, max_length=MAX_BATCH)]
+    # A back-fill's id: its complaints link and cluster as usual, but the districts are told of
+    # their links in one digest when the import is closed (POST /v1/imports/{id}/closed).
+    import_id: ImportId | None = None
+
+
+class ImportClosedAccepted(BaseModel):
+    """The import's end is marked behind its complaints on every partition: each district with
+    links from it gets its digest once the matcher has read that far."""
+
+    import_id: str
 
 
 class BatchItemResult(BaseModel):
@@ -234,7 +248,7 @@ class DistrictAlert(BaseModel):
     facts: ReasonFacts | None = None
     district: str
     raised_at: AwareDatetime
-    identifier: IdentifierRef
+    identifier: IdentifierRef | None  # None only on an import digest, which is about many links
     your_cases: list[CaseRef]
     other_cases: list[CaseRef]
     trigger: CaseRef | None
@@ -244,7 +258,9 @@ class DistrictAlert(BaseModel):
     footprint: Footprint | None = None
 
 
-InboxStatus = Literal["new", "acknowledged", "actioned", "closed"]
+# "historical": a link a back-fill made, told in its import's digest (never reminded).
+InboxStatus = Literal["historical", "new", "acknowledged", "actioned", "closed"]
+InboxMove = Literal["acknowledged", "actioned", "closed"]  # where an officer may move one
 NOTE_MAX_LENGTH = 2000
 
 
@@ -265,7 +281,7 @@ class InboxStatusChange(_Body):
         }
     )
 
-    status: Literal["acknowledged", "actioned", "closed"]
+    status: InboxMove
     note: Annotated[NotBlank, Field(max_length=NOTE_MAX_LENGTH)] | None = None
 
     @model_validator(mode="after")
@@ -305,6 +321,19 @@ class InboxPage(BaseModel):
 
     items: list[InboxAlert]
     next: str | None
+
+
+class ImportProgress(BaseModel):
+    """A back-fill as the notifier sees it: its links held back as historical, how far its end
+    has passed (every pass in: its digests can be told), and when they were."""
+
+    import_id: str
+    links: int  # alerts held back as historical, counted in its digests
+    closed_by: str | None  # the district that closed it; None while not closed
+    closed_at: AwareDatetime | None
+    passes: int
+    passes_needed: int
+    digested_at: AwareDatetime | None
 
 
 class OperatorAlert(BaseModel):

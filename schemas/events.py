@@ -24,6 +24,9 @@ class CaseRef(_Event):
     # When the identifier this case is listed under was seen (an IP's log time), if given: a weak
     # identifier's window counts from here rather than from registered_at.
     observed_at: AwareDatetime | None = None
+    # The back-fill (`crosslink import-complaints`) that brought this complaint in, if any: the
+    # links it makes are told in one digest per district when the import closes (ImportClosed).
+    import_id: str | None = None
 
     @property
     def seen_at(self) -> datetime:
@@ -211,6 +214,9 @@ class ReasonFacts(_Event):
     districts_told: int | None = None  # districts told of a generic-value decision
     withdrawn_because: WithdrawalReason | None = None  # why an officer said "not linked"
     weak: bool = False  # a weak identifier (an IP shared by many): a lead, not a fact
+    import_id: str | None = None  # the back-fill an import digest is about
+    links: int | None = None  # the back-fill's links told to the district
+    gangs: int | None = None  # the gangs those links are in
 
 
 AlertKind = Literal[
@@ -220,6 +226,7 @@ AlertKind = Literal[
     "cluster_linked",
     "generic_value",
     "link_withdrawn",
+    "import_digest",
 ]
 
 
@@ -242,7 +249,7 @@ class AlertRaised(_Event):
     # When intake received the complaint or registry entry that caused this alert: the start
     # of the end-to-end latency the notifier measures to each delivery.
     received_at: AwareDatetime | None = None
-    identifier: IdentifierRef
+    identifier: IdentifierRef | None  # None only on an import digest, which is about many
     trigger: CaseRef | None
     cases: tuple[CaseRef, ...]
     registry: tuple[RegistryRef, ...] = ()
@@ -251,6 +258,16 @@ class AlertRaised(_Event):
     # Who is told, when not every district with a case listed (a digest lists a sample of a
     # prolific identifier's complaints; a cluster alert goes to every district of the cluster).
     recipients: tuple[str, ...] | None = None
+    # Raised by a back-filled complaint of this import: stored in the inboxes as historical,
+    # and told in the import's digest rather than one by one.
+    import_id: str | None = None
+
+    @property
+    def about(self) -> IdentifierRef:
+        """The identifier the alert is about: every alert the matcher raises has one."""
+        if self.identifier is None:
+            raise ValueError(f"alert {self.alert_id} ({self.kind}) is about no one identifier")
+        return self.identifier
 
     @property
     def districts(self) -> list[str]:
@@ -263,9 +280,48 @@ class AlertRaised(_Event):
         return list(dict.fromkeys(case.district for case in self.cases))
 
 
+IMPORT_MARKER_PREFIX = "import:"
+
+
+def import_marker_key(import_id: str) -> str:
+    """The key of an import's markers: no token, complaint or alert id begins with it."""
+    return IMPORT_MARKER_PREFIX + import_id
+
+
+def is_import_marker(key: bytes | None) -> bool:
+    return key is not None and key.startswith(IMPORT_MARKER_PREFIX.encode())
+
+
+class ImportClosed(_Event):
+    """An importer's word that every complaint of a back-fill has been posted.
+
+    Intake writes it to every partition of the sightings and complaints-filed topics, keyed
+    `import:<id>`, behind the import's complaints: whatever the matcher reads after it on a
+    partition, it has read every complaint of the import that went there.
+    """
+
+    schema_version: Literal[1] = 1
+    import_id: str
+    district: str  # the importing district
+    closed_at: AwareDatetime
+
+
+class ImportPassed(_Event):
+    """The matcher's word, on one partition of the alerts topic, that every alert the import's
+    complaints on one source partition raised is before it there. The notifier tells the
+    import's digest once it has one from every source partition on every alerts partition."""
+
+    schema_version: Literal[1] = 1
+    import_id: str
+    district: str
+    closed_at: AwareDatetime
+    source_topic: str
+    source_partition: int
+
+
 # The complaints-filed topic's records: a filed complaint, or a generic-value decision or a
 # withdrawn link again.
-FiledEvent = ComplaintFiled | GenericValueDecided | LinkWithdrawn
+FiledEvent = ComplaintFiled | GenericValueDecided | LinkWithdrawn | ImportClosed
 FILED_EVENT: TypeAdapter[FiledEvent] = TypeAdapter(FiledEvent)
 
 

@@ -70,6 +70,12 @@ CLUSTERS_CHANGELOG = TopicSpec(
 # faust's leader election among matcher workers; faust creates it (one partition, no records).
 LEADER = TopicSpec(f"{MATCHER_APP_ID}-__assignor-__leader", partitions=1)
 
+# An import's end (ImportClosed) is written to every partition of these, behind its complaints;
+# the matcher passes it on to every alerts partition, so the notifier knows an import's alerts
+# are all in once it holds this many passes (ImportPassed).
+IMPORT_MARKED: tuple[TopicSpec, ...] = (IDENTIFIER_SIGHTED, COMPLAINTS_FILED)
+IMPORT_PASSES = ALERT_RAISED.partitions * sum(spec.partitions for spec in IMPORT_MARKED)
+
 # What crosslink was told, in the order written: every table is rebuilt from these.
 HISTORY: tuple[TopicSpec, ...] = (
     IDENTIFIER_SIGHTED,

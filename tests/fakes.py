@@ -14,16 +14,17 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import DataError
 
 from crosslink.directory import District
-from schemas.events import AlertRaised, TokenRekeyed
-from schemas.topics import TopicSpec
+from schemas.events import AlertRaised, ImportPassed, TokenRekeyed
+from schemas.topics import IMPORT_PASSES, TopicSpec
 from services.intake.errors import BrokerUnavailable
-from services.intake.publisher import Record
+from services.intake.publisher import Marker, Record
 from services.matcher.batches import HistoryRecord
 from services.matcher.rematch import Row, RowWrite
 from services.notifier.audit.chain import AuditEvent
 from services.notifier.retries import AttemptResult, RetryAt
 from services.notifier.routing import PlannedDelivery
 from services.notifier.slots import Room
+from services.notifier.store.imports import DigestOf, StaleDigest
 from services.notifier.store.outbox import (
     Attempted,
     Claimed,
@@ -63,10 +64,13 @@ class FakePublisher:
     async def stop(self) -> None:
         """Nothing to close."""
 
-    async def publish(self, records: Sequence[Record]) -> None:
+    async def publish(self, records: Sequence[Record], markers: Sequence[Marker] = ()) -> None:
         if not self.reachable:
             raise BrokerUnavailable("the event broker is unreachable", retry_after_s=5)
         self.published.extend(records)
+        self.published += [
+            (spec.name, key, event) for spec, key, event in markers for _ in range(spec.partitions)
+        ]
 
     async def broker_reachable(self) -> bool:
         return self.reachable
@@ -79,6 +83,23 @@ class FakePublisher:
 class _Pending:
     delivery: DueDelivery
     due_at: datetime
+
+
+@dataclass
+class FakeImports:
+    """Back-fills' ends and links in memory (services/notifier/store/imports.py), reading the
+    links from the outbox the alerts are stored in."""
+
+    outbox: FakeOutbox
+    passes: dict[str, set[tuple[str, int, int]]] = field(default_factory=dict)
+
+    async def passed(self, passed: ImportPassed, *, alerts_partition: int) -> bool:
+        held = self.passes.setdefault(passed.import_id, set())
+        held.add((passed.source_topic, passed.source_partition, alerts_partition))
+        return len(held) >= IMPORT_PASSES and passed.import_id not in self.outbox.digested
+
+    async def links(self, import_id: str) -> list[AlertRaised]:
+        return [self.outbox.stored[a] for a in self.outbox.links.get(import_id, ())]
 
 
 @dataclass
@@ -97,6 +118,8 @@ class FakeOutbox:
     operator_alerts: dict[str, NewOperatorAlert] = field(default_factory=dict)
     disabled: dict[str, str] = field(default_factory=dict)
     undecodable: list[str] = field(default_factory=list)
+    links: dict[str, list[str]] = field(default_factory=dict)  # import id -> historical alerts
+    digested: set[str] = field(default_factory=set)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def store(
@@ -105,12 +128,20 @@ class FakeOutbox:
         *,
         now: datetime,
         lease: Lease | None = None,
+        digest: DigestOf | None = None,
     ) -> list[DueDelivery]:
         if refused := [alert.alert_id for alert, _ in batch if alert.alert_id in self.refuse]:
             raise DataError("INSERT INTO alerts", {"alert_id": refused}, Exception("refused"))
+        if digest is not None:
+            if len(self.links.get(digest.import_id, ())) != digest.links:
+                raise StaleDigest(digest.import_id)
+            self.digested.add(digest.import_id)
         new: list[DueDelivery] = []
         for alert, planned in batch:
             self.stored.setdefault(alert.alert_id, alert)
+            if alert.import_id and alert.import_id not in self.digested:  # historical
+                self.links.setdefault(alert.import_id, []).append(alert.alert_id)
+                continue
             for p in planned:
                 if p.delivery_id not in self.pending and not self._ever_recorded(p.delivery_id):
                     delivery = DueDelivery(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Path, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -31,16 +31,19 @@ from schemas.api import (
     ComplaintSubmission,
     GenericValueAccepted,
     GenericValueSubmission,
+    ImportClosedAccepted,
+    ImportId,
     MaskedIdentifier,
     RegistryAccepted,
     RegistrySubmission,
 )
-from schemas.events import IdentifierSighted
+from schemas.events import IdentifierSighted, ImportClosed, import_marker_key
 from schemas.pseudonyms import PseudonymKey
 from schemas.topics import (
     COMPLAINTS_FILED,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
+    IMPORT_MARKED,
     REGISTRY_ENTRY_ADDED,
 )
 from services.intake.complaints import accepted_complaint, complaint_filed
@@ -52,6 +55,7 @@ from services.intake.registry import registry_events_for_all
 router = APIRouter()
 COMPLAINTS_PATH = "/v1/complaints"
 BATCH_PATH = "/v1/complaints/batch"
+IMPORT_CLOSED_PATH = "/v1/imports/{import_id}/closed"
 REGISTRY_PATH = "/v1/registry"
 GENERIC_VALUES_PATH = "/v1/operator/generic-values"
 log = logging.getLogger(__name__)
@@ -137,7 +141,9 @@ async def submit_complaints(
     language = negotiate(request.headers.get("accept-language"))
     received_at, results, accepted = intake.clock(), [], []
     for index, item in enumerate(batch.complaints):
-        result, sightings = _batch_item(index, item, caller.code, intake, received_at, language)
+        result, sightings = _batch_item(
+            index, item, caller.code, intake, received_at, language, batch.import_id
+        )
         results.append(result)
         if sightings:
             accepted.append(sightings)
@@ -150,6 +156,7 @@ async def submit_complaints(
         "complaint batch accepted",
         extra={
             "district": caller.code,
+            "import_id": batch.import_id,
             "accepted": len(accepted),
             "refused": len(results) - len(accepted),
         },
@@ -159,6 +166,27 @@ async def submit_complaints(
     )
 
 
+@router.post(
+    IMPORT_CLOSED_PATH,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ImportClosedAccepted,
+    responses=documented_problems(401, 422, 503),
+)
+async def close_import(
+    import_id: Annotated[ImportId, Path()],
+    caller: DistrictDep,
+    intake: IntakeDep,
+) -> ImportClosedAccepted:
+    """Mark the end of a back-fill posted with this `import_id`: every district its complaints
+    linked gets one digest once the matcher has read past the mark. Post it after the last
+    batch was accepted; posting it again (a resumed import) tells nothing twice."""
+    closed = ImportClosed(import_id=import_id, district=caller.code, closed_at=intake.clock())
+    key = import_marker_key(import_id)
+    await intake.publisher.publish([], markers=[(spec, key, closed) for spec in IMPORT_MARKED])
+    log.info("import closed", extra={"district": caller.code, "import_id": import_id})
+    return ImportClosedAccepted(import_id=import_id)
+
+
 def _batch_item(
     index: int,
     item: dict[str, object],
@@ -166,6 +194,7 @@ def _batch_item(
     intake: Intake,
     received_at: datetime,
     language: Language,
+    import_id: str | None,
 ) -> tuple[BatchItemResult, list[IdentifierSighted]]:
     """One complaint of a batch, as the single route would take it: its result, and its
     sightings if accepted (none if refused)."""
@@ -176,7 +205,11 @@ def _batch_item(
     try:
         complaint = ComplaintSubmission.model_validate(item)
         taken = accepted_complaint(
-            complaint, caller_district=district, key=intake.key, received_at=received_at
+            complaint,
+            caller_district=district,
+            key=intake.key,
+            received_at=received_at,
+            import_id=import_id,
         )
     except ValidationError as invalid:
         problem = problem_document(

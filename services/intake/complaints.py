@@ -42,9 +42,11 @@ def accepted_complaint(
     caller_district: str,
     key: PseudonymKey,
     received_at: datetime,
+    import_id: str | None = None,
 ) -> Accepted:
     """One event per distinct identifier of `complaint`, and a notice for each identifier that
-    never links or is a merchant's; or raise saying what is wrong with the complaint."""
+    never links or is a merchant's; or raise saying what is wrong with the complaint.
+    `import_id` marks a back-filled complaint (CaseRef.import_id)."""
     if complaint.district != caller_district:
         raise WrongDistrict(
             f"this key posts for {caller_district}, not {complaint.district}",
@@ -59,6 +61,7 @@ def accepted_complaint(
         district=complaint.district,
         police_station=complaint.police_station,
         registered_at=complaint.registered_at,
+        import_id=import_id,
     )
     canonical, notices, observed = _canonical_identifiers(
         complaint, _impossible_times(complaint, received_at)

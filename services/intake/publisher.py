@@ -22,10 +22,12 @@ from pydantic import BaseModel
 
 from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import INTAKE, require_topics, topics_of
+from schemas.topics import TopicSpec
 from services.intake.errors import BrokerUnavailable
 
 log = logging.getLogger(__name__)
 Record = tuple[str, str, BaseModel]  # topic, key, event
+Marker = tuple[TopicSpec, str, BaseModel]  # written to every partition of the topic
 
 
 class Publisher(Protocol):
@@ -34,9 +36,10 @@ class Publisher(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def publish(self, records: Sequence[Record]) -> None:
-        """Return once the broker holds every record, or raise BrokerUnavailable having
-        accepted none that the caller must not post again."""
+    async def publish(self, records: Sequence[Record], markers: Sequence[Marker] = ()) -> None:
+        """Return once the broker holds every record, and every marker on every partition of
+        its topic, or raise BrokerUnavailable having accepted none that the caller must not
+        post again."""
 
     async def broker_reachable(self) -> bool: ...
 
@@ -60,8 +63,9 @@ class KafkaPublisher:
         if self._producer:
             await self._producer.stop()
 
-    async def publish(self, records: Sequence[Record]) -> None:
-        """Send every (topic, key, event) and wait for the broker to acknowledge each, or raise."""
+    async def publish(self, records: Sequence[Record], markers: Sequence[Marker] = ()) -> None:
+        """Send every (topic, key, event), and each marker to every partition of its topic, and
+        wait for the broker to acknowledge each, or raise."""
         producer = self._producer
         if producer is None or (self._degraded and not await self.broker_reachable()):
             raise BrokerUnavailable(
@@ -75,6 +79,16 @@ class KafkaPublisher:
                         topic, key=key.encode(), value=event.model_dump_json().encode()
                     )
                     for topic, key, event in records
+                ]
+                pending += [
+                    await producer.send(
+                        spec.name,
+                        key=key.encode(),
+                        value=event.model_dump_json().encode(),
+                        partition=partition,
+                    )
+                    for spec, key, event in markers
+                    for partition in range(spec.partitions)
                 ]
                 await asyncio.gather(*pending)
         except (KafkaError, TimeoutError) as error:

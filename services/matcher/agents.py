@@ -28,9 +28,14 @@ from schemas.events import (
     FILED_EVENT,
     AlertRaised,
     GenericValueDecided,
+    ImportClosed,
+    ImportPassed,
     LinkWithdrawn,
+    import_marker_key,
+    is_import_marker,
 )
 from schemas.topics import (
+    ALERT_RAISED,
     COMPLAINTS_FILED,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
@@ -156,7 +161,9 @@ async def _cluster(
         _record_position(metrics, event)
         return
     rows, offset = _RowLog(tables.clusters), event.message.offset
-    if isinstance(filed, GenericValueDecided):
+    if isinstance(filed, ImportClosed):  # every alert before it is out: pass it on
+        await _pass_on(topics, filed, event)
+    elif isinstance(filed, GenericValueDecided):
         on_generic_decided(rows, filed, offset=offset)
     elif isinstance(filed, LinkWithdrawn):
         on_link_withdrawn(rows, filed, offset=offset)
@@ -209,7 +216,14 @@ async def _match_batch(
     """
     batch = TokenBatch(tables.state_by_token)
     alerts: list[AlertRaised] = []
+    closed: list[tuple[ImportClosed, EventT[Any]]] = []
     for event in events:
+        if is_import_marker(event.key):
+            try:
+                closed.append((ImportClosed.model_validate_json(event.value), event))
+            except ValidationError as error:
+                await _dead_letter(topics.dead_letter, event, error, metrics)
+            continue
         try:
             with as_current_event(event):  # the tables read this event's partition
                 outcome = batch.apply(event, rules)
@@ -219,6 +233,8 @@ async def _match_batch(
         if outcome is not None:
             alerts += outcome.alerts
     await _raise(topics, tuple(alerts), metrics)
+    for import_closed, event in closed:  # behind every alert raised before it
+        await _pass_on(topics, import_closed, event)
     batch.write()
     metrics.unchanged.inc(batch.unchanged)
     metrics.changed.inc(batch.changes)
@@ -240,12 +256,41 @@ async def _raise(
                 "alert_id": alert.alert_id,
                 "kind": alert.kind,
                 "rule": alert.rule,
-                "identifier": alert.identifier.masked,
+                "identifier": alert.about.masked,
                 "districts": alert.districts,
                 "complaint_id": trigger.complaint_id if trigger else None,
                 "district": trigger.district if trigger else None,
             },
         )
+
+
+async def _pass_on(topics: MatcherTopics, closed: ImportClosed, event: EventT[Any]) -> None:
+    """Tell every alerts partition that the import's alerts from this event's partition are all
+    before it (the caller has waited for them), and wait until the broker holds each."""
+    passed = ImportPassed(
+        import_id=closed.import_id,
+        district=closed.district,
+        closed_at=closed.closed_at,
+        source_topic=event.message.topic,
+        source_partition=event.message.partition,
+    )
+    key, value = import_marker_key(closed.import_id).encode(), passed.model_dump_json().encode()
+    try:
+        sent = [
+            await topics.alerts.send(key=key, value=value, partition=partition)
+            for partition in range(ALERT_RAISED.partitions)
+        ]
+        await asyncio.gather(*sent)
+    except Exception as error:
+        _exit_unprocessed("could not pass an import's end on", error)
+    log.info(
+        "import passed",
+        extra={
+            "import_id": closed.import_id,
+            "topic": event.message.topic,
+            "partition": event.message.partition,
+        },
+    )
 
 
 async def _publish(records: list[tuple[faust.TopicT, str, BaseModel]]) -> None:

@@ -16,6 +16,7 @@ from schemas.events import (
     IdentifierSighted,
     LinkWithdrawn,
     RegistryEntryAdded,
+    is_import_marker,
 )
 from schemas.topics import GENERIC_VALUE_DECIDED, LINK_WITHDRAWN, REGISTRY_ENTRY_ADDED
 from services.matcher.clustering import Rows
@@ -37,6 +38,9 @@ class Recorded(Protocol):
 
     @property
     def message(self) -> Any: ...
+
+    @property
+    def key(self) -> Any: ...
 
     @property
     def value(self) -> Any: ...
@@ -81,7 +85,10 @@ class TokenBatch:
         self.unchanged = self.changes = 0
 
     def apply(self, event: Recorded, rules: MatchingRules) -> Outcome | None:
+        """Apply one event to its token's state; an import's end (ImportClosed) changes none."""
         now, topic = datetime.now(UTC), event.message.topic
+        if is_import_marker(event.key):
+            return None
         if topic == REGISTRY_ENTRY_ADDED.name:
             entry = RegistryEntryAdded.model_validate_json(event.value)
             rule = partial(on_registry_entry, entry=entry, now=now)

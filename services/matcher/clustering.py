@@ -408,6 +408,7 @@ def _cluster_alert(
             states=cluster.states,
         ),
         recipients=cluster.districts,
+        import_id=case.import_id,
     )
 
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from crosslink.kafka_access import KafkaAccess
 from crosslink.topic_reading import Ends, partition_ends, read_to_end
-from schemas.events import AlertRaised, TokenRekeyed
+from schemas.events import AlertRaised, TokenRekeyed, is_import_marker
 from schemas.topics import ALERT_RAISED, MATCHER_APP_ID, TOKEN_REKEYED, TopicSpec
 from services.matcher.batches import HistoryRecord, Position
 from services.matcher.rematch import Row, RowWrite
@@ -82,8 +82,13 @@ def read_table(access: KafkaAccess, changelog: TopicSpec) -> dict[str, Row]:
 
 def read_alerts(access: KafkaAccess) -> tuple[list[AlertRaised], int]:
     """Every alert raised so far (what every district has been told), and how many records of
-    the topic did not decode (the notifier set them aside too)."""
-    records = read_records(access, end_offsets(access, [ALERT_RAISED]))
+    the topic did not decode (the notifier set them aside too). The passes of imports' ends
+    (ImportPassed) are not alerts, and not counted."""
+    records = [
+        record
+        for record in read_records(access, end_offsets(access, [ALERT_RAISED]))
+        if not is_import_marker(record.key)
+    ]
     alerts: list[AlertRaised] = []
     for record in sorted(records, key=lambda r: (r.message.timestamp_ms, r.message.offset)):
         try:

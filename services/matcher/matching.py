@@ -184,8 +184,10 @@ class Outcome:
 def on_sighting(
     state: TokenState, sighting: IdentifierSighted, *, rules: MatchingRules, now: datetime
 ) -> Outcome | None:
-    """A complaint named the identifier. None when nothing changes (benign, or seen before)."""
-    return _caused_by(_sighting_outcome(state, sighting, rules, now), sighting.received_at)
+    """A complaint named the identifier. None when nothing changes (benign, or seen before).
+    A back-filled complaint's alerts carry its import (told in the import's digest)."""
+    outcome = _sighting_outcome(state, sighting, rules, now)
+    return _caused_by(outcome, sighting.received_at, import_id=sighting.case.import_id)
 
 
 def on_registry_entry(
@@ -288,11 +290,14 @@ def _withdrawal_notice(
     )
 
 
-def _caused_by(outcome: Outcome | None, received_at: datetime) -> Outcome | None:
-    """Stamp alerts with when crosslink received what caused them (for latency)."""
+def _caused_by(
+    outcome: Outcome | None, received_at: datetime, *, import_id: str | None = None
+) -> Outcome | None:
+    """Stamp alerts with when crosslink received what caused them (for latency), and with the
+    import that brought it in, if it was back-filled."""
     if outcome is None:
         return None
-    stamp = {"received_at": received_at}
+    stamp: dict[str, object] = {"received_at": received_at, "import_id": import_id}
     return Outcome(outcome.state, tuple(alert.model_copy(update=stamp) for alert in outcome.alerts))
 
 

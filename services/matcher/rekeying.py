@@ -22,6 +22,7 @@ from schemas.events import (
     GenericValueDecided,
     IdentifierRef,
     IdentifierSighted,
+    ImportClosed,
     LinkWithdrawn,
     RegistryEntryAdded,
     TokenRekeyed,
@@ -101,6 +102,8 @@ def identifiers_of(record: HistoryRecord) -> list[IdentifierRef]:
     try:
         if record.message.topic == COMPLAINTS_FILED.name:
             filed = FILED_EVENT.validate_json(value)
+            if isinstance(filed, ImportClosed):
+                return []
             return (
                 list(filed.identifiers) if isinstance(filed, ComplaintFiled) else [filed.identifier]
             )
@@ -113,6 +116,8 @@ def _filed(record: HistoryRecord, tokens: TokenMap) -> HistoryRecord:
     """A filed complaint, decision or withdrawal with its identifiers under the last key; its
     one-partition topic keeps its place."""
     filed = FILED_EVENT.validate_json(record.value or b"")
+    if isinstance(filed, ImportClosed):
+        return record
     if not isinstance(filed, ComplaintFiled):
         identifier, steps = tokens.current(filed.identifier)
         return replace(record, value=_encoded(filed, identifier=identifier)) if steps else record

@@ -26,6 +26,7 @@ from schemas.events import (
     FiledEvent,
     GenericValueDecided,
     IdentifierRef,
+    ImportClosed,
     LinkWithdrawn,
 )
 from schemas.pseudonyms import stable_id
@@ -195,13 +196,13 @@ class Told:
         return alert.model_copy(update={"alert_id": renamed, "recipients": fresh})
 
     def _about(self, alert: AlertRaised) -> tuple[str, str]:
-        return alert.kind, self._rotations.token(alert.identifier.token)
+        return alert.kind, self._rotations.token(alert.about.token)
 
     def _links_of(self, alert: AlertRaised, district: str) -> set[Link]:
         """Which of `district`'s complaints `alert` says are linked to which complaints (any
         listed, if it lists none of the district's own)."""
         family = _FAMILY[alert.kind]
-        subject = "" if family == "gang" else self._rotations.token(alert.identifier.token)
+        subject = "" if family == "gang" else self._rotations.token(alert.about.token)
         keys = ["/".join(case.key) for case in alert.cases]
         own = [k for k, case in zip(keys, alert.cases, strict=True) if case.district == district]
         return {
@@ -246,6 +247,8 @@ def _generic_first(ordered: list[HistoryRecord]) -> list[HistoryRecord]:
 
 
 def _named(event: FiledEvent) -> tuple[IdentifierRef, ...]:
+    if isinstance(event, ImportClosed):
+        return ()
     return event.identifiers if isinstance(event, ComplaintFiled) else (event.identifier,)
 
 

@@ -14,6 +14,7 @@ from crosslink.i18n import N_
 from crosslink.problems import ProblemError, documented_problems
 from schemas.api import (
     DISTRICT_CODE_PATTERN,
+    ImportProgress,
     InboxAlert,
     InboxPage,
     InboxStatus,
@@ -129,6 +130,16 @@ async def operator_alerts(
 ) -> list[OperatorAlert]:
     """Recent operator alerts: hub identifiers, dead letters, endpoints gone, unknown districts."""
     return await outbox.operator_alerts(limit=limit)
+
+
+@router.get("/v1/operator/imports", response_model=list[ImportProgress], responses=_PROBLEMS)
+async def import_progress(
+    _: OperatorDep, notifier: NotifierDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[ImportProgress]:
+    """Back-fills: links held back as historical, passes of the end in, digests told. One
+    with links and never closed (`closed_at` null) waits for its importer to close it; one
+    closed with passes missing waits for the matcher (its consumer lag)."""
+    return await notifier.imports.progress(limit=limit)
 
 
 @router.get("/v1/operator/outbox", responses=_PROBLEMS)

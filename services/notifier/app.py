@@ -35,6 +35,7 @@ from services.notifier.state import Notifier
 from services.notifier.store.audit import AuditLog
 from services.notifier.store.database import opened_database
 from services.notifier.store.feedback import Feedback
+from services.notifier.store.imports import Imports
 from services.notifier.store.inbox import Inbox
 from services.notifier.store.officers import Officers
 from services.notifier.store.outbox import Outbox
@@ -118,6 +119,7 @@ async def _assembled(
         officers=Officers(database),
         audit=AuditLog(database),
         feedback=Feedback(database),
+        imports=Imports(database),
         withdrawals=withdrawals,
         metrics=metrics,
         consuming=asyncio.Event(),
@@ -150,6 +152,7 @@ def _workers(
         alerts = AlertsIntoOutbox(
             outbox=notifier.outbox,
             audit=notifier.audit,
+            imports=notifier.imports,
             plan=plan,
             dispatcher=notifier.dispatcher,
             dead_letters=dead_letters,
@@ -186,6 +189,7 @@ def _workers(
     housekeeping = Housekeeping(
         outbox=notifier.outbox,
         inbox=notifier.inbox,
+        imports=notifier.imports,
         dispatcher=notifier.dispatcher,
         plan_reminder=plan_reminder,
         metrics=metrics,

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from crosslink.i18n import N_, Language, Translator, translator
-from crosslink.reasons import reason_of, type_name
+from crosslink.reasons import about, reason_of, type_name
 from schemas.api import DistrictAlert
 from services.notifier.routing import Purpose
 
@@ -27,6 +27,7 @@ KIND_TITLES = {
     "hub_identifier": N_("Identifier named by very many complaints"),
     "generic_value": N_("Identifier marked a generic value: its links are withdrawn"),
     "link_withdrawn": N_("A district says its complaint is not linked to yours"),
+    "import_digest": N_("A back-fill's links, in one digest"),
 }
 
 
@@ -52,17 +53,12 @@ def _templates(language: Language) -> jinja2.Environment:
 
 
 def subject(view: DistrictAlert, purpose: Purpose, t: Translator) -> str:
-    values = {
-        "title": t.gettext(KIND_TITLES[view.kind]),
-        "type": type_name(view.identifier.type, t),
-        "masked": view.identifier.masked,
-    }
+    values = {"title": t.gettext(KIND_TITLES[view.kind]), "about": about(view, t)}
     if purpose == "reminder":
         return (
-            t.gettext("[crosslink] Reminder, not yet acknowledged: %(title)s: %(type)s %(masked)s")
-            % values
+            t.gettext("[crosslink] Reminder, not yet acknowledged: %(title)s: %(about)s") % values
         )
-    return t.gettext("[crosslink] %(title)s: %(type)s %(masked)s") % values
+    return t.gettext("[crosslink] %(title)s: %(about)s") % values
 
 
 def alert_email(

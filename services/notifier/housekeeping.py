@@ -1,5 +1,6 @@
 """Periodic work: re-notify alerts nobody acknowledged in time (once each), and refresh the
-gauges an on-call operator watches (outbox by status, oldest unacknowledged alert)."""
+gauges an on-call operator watches (outbox by status, oldest unacknowledged alert, back-fills
+whose digests are not told)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.routing import CHANNELS
+from services.notifier.store.imports import Imports
 from services.notifier.store.inbox import Inbox
 from services.notifier.store.outbox import STATUSES, Outbox, Planner
 
@@ -24,6 +26,7 @@ class Housekeeping:
         *,
         outbox: Outbox,
         inbox: Inbox,
+        imports: Imports,
         dispatcher: Dispatcher,
         plan_reminder: Planner,
         metrics: NotifierMetrics,
@@ -33,6 +36,7 @@ class Housekeeping:
     ) -> None:
         self._outbox = outbox
         self._inbox = inbox
+        self._imports = imports
         self._dispatcher = dispatcher
         self._plan_reminder = plan_reminder
         self._metrics = metrics
@@ -75,4 +79,5 @@ class Housekeeping:
         oldest = await self._inbox.oldest_unacknowledged()
         age = (now - oldest).total_seconds() if oldest else 0.0
         self._metrics.oldest_unacknowledged.set(max(age, 0.0))
+        self._metrics.imports_untold.set(await self._imports.untold())
         self._metrics.housekeeping_runs.inc()

@@ -20,8 +20,10 @@ class NotifierMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.alerts = Counter(
             "crosslink_notifier_alerts_total",
-            "Alerts consumed: stored (for districts), operator (stored for the operations "
-            "team), or dead_lettered (undecodable, sent to the dead-letter topic).",
+            "Alerts consumed: stored (for districts), historical (a back-fill's link, stored "
+            "without delivery), import_digest (a back-fill's digest for one district, stored "
+            "when its import ended), operator (stored for the operations team), or "
+            "dead_lettered (undecodable, sent to the dead-letter topic).",
             ["outcome"],
             registry=registry,
         )
@@ -97,6 +99,13 @@ class NotifierMetrics:
         self.oldest_unacknowledged = Gauge(
             "crosslink_notifier_oldest_unacknowledged_alert_age_seconds",
             "Age of the oldest alert no district officer has acknowledged (0 if none).",
+            registry=registry,
+        )
+        self.imports_untold = Gauge(
+            "crosslink_notifier_imports_untold",
+            "Back-fills holding links as historical whose digests are not told yet: waiting to "
+            "be closed by their importer, or for the matcher to pass their end "
+            "(GET /v1/operator/imports says which).",
             registry=registry,
         )
         # Series the alert rules read with increase() exist from the start at 0: a series

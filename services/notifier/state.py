@@ -15,6 +15,7 @@ from services.notifier.dispatcher import Dispatcher
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.store.audit import AuditLog
 from services.notifier.store.feedback import Feedback
+from services.notifier.store.imports import Imports
 from services.notifier.store.inbox import Inbox
 from services.notifier.store.officers import Officers
 from services.notifier.store.outbox import Outbox
@@ -31,6 +32,7 @@ class Notifier:
     officers: Officers
     audit: AuditLog
     feedback: Feedback  # officers' word on links
+    imports: Imports  # back-fills' ends and links, for their digests
     withdrawals: LinkWithdrawals  # "not linked", to the matcher
     metrics: NotifierMetrics
     consuming: asyncio.Event  # set while the alert consumer runs: the notifier is ready

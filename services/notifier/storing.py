@@ -4,6 +4,10 @@ operator's decision on the audit trail), and set aside as a dead letter what can
 or stored. Once `store` returns, every record given is stored or dead-lettered, so its offset
 may be committed (services/notifier/consumer.py).
 
+A back-fill's links (alerts with an import id) are stored in the inboxes as historical, with no
+delivery; the pass of an import's end (ImportPassed) that completes it tells each district
+involved its digest (services/notifier/import_digests.py), delivered like any alert.
+
 Kafka stays outside: records come in, dead letters go out through the `DeadLetters` port.
 """
 
@@ -17,12 +21,14 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DataError
 
 from crosslink.clock import Clock, utc_now
-from schemas.events import AlertRaised
+from schemas.events import AlertRaised, ImportPassed, is_import_marker
 from services.notifier.audit.chain import AuditEvent
 from services.notifier.audit.events import decision
 from services.notifier.dispatcher import Dispatcher
+from services.notifier.import_digests import import_digests
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.routing import PlannedDelivery
+from services.notifier.store.imports import DigestOf, StaleDigest
 from services.notifier.store.outbox import DeliveryStore, NewOperatorAlert
 
 log = logging.getLogger(__name__)
@@ -53,12 +59,23 @@ class AuditTrail(Protocol):
         """Record `event` durably (once, by its id) before returning."""
 
 
+class ImportLog(Protocol):
+    """Back-fills' ends and links (services/notifier/store/imports.py)."""
+
+    async def passed(self, passed: ImportPassed, *, alerts_partition: int) -> bool:
+        """Store a pass; True if every pass is in and the import's digests are not stored."""
+
+    async def links(self, import_id: str) -> list[AlertRaised]:
+        """Every link of the import stored so far as historical."""
+
+
 class AlertsIntoOutbox:
     def __init__(
         self,
         *,
         outbox: DeliveryStore,
         audit: AuditTrail,
+        imports: ImportLog,
         plan: Callable[[AlertRaised], Sequence[PlannedDelivery]],
         dispatcher: Dispatcher,
         dead_letters: DeadLetters,
@@ -67,6 +84,7 @@ class AlertsIntoOutbox:
     ) -> None:
         self._outbox = outbox
         self._audit = audit
+        self._imports = imports
         self._plan = plan
         self._dispatcher = dispatcher
         self._dead_letters = dead_letters
@@ -75,9 +93,13 @@ class AlertsIntoOutbox:
 
     async def store(self, records: Sequence[Consumed]) -> None:
         """Store every alert in `records` (in one transaction where the database takes them
-        all), or set it aside as a dead letter."""
-        batch = []
+        all), or set it aside as a dead letter; then the passes of imports' ends among them."""
+        batch, passes = [], []
         for record in records:
+            if is_import_marker(record.key):
+                if (passed := await self._decode_pass(record)) is not None:
+                    passes.append((record.partition, passed))
+                continue
             alert = await self._decode(record)
             if alert is None:
                 continue
@@ -85,17 +107,53 @@ class AlertsIntoOutbox:
                 await self._store_operator_alert(alert)
             else:
                 batch.append((record, alert))
-        planned = [(alert, self._plan(alert)) for _, alert in batch]
         try:
-            # The deliveries' first attempts start the moment they are stored.
-            await self._dispatcher.store_and_attempt(
-                lambda lease: self._outbox.store(planned, now=self._clock(), lease=lease),
-                planned=sum(len(deliveries) for _, deliveries in planned),
-            )
+            await self._store_and_attempt([alert for _, alert in batch])
         except DataError:
             await self._store_one_by_one(batch)
             self._dispatcher.wake()
-        self._metrics.alerts.labels(outcome="stored").inc(len(batch))
+        historical = sum(1 for _, alert in batch if alert.import_id)
+        self._metrics.alerts.labels(outcome="stored").inc(len(batch) - historical)
+        self._metrics.alerts.labels(outcome="historical").inc(historical)
+        for partition, passed in passes:  # behind the alerts before it: they are stored
+            await self._pass(passed, partition)
+
+    async def _store_and_attempt(
+        self, batch: Sequence[AlertRaised], digest: DigestOf | None = None
+    ) -> None:
+        """Store alerts with their deliveries (the outbox holds back a back-fill's link's);
+        the deliveries' first attempts start the moment they are stored."""
+        planned = [(alert, self._plan(alert)) for alert in batch]
+        await self._dispatcher.store_and_attempt(
+            lambda lease: self._outbox.store(
+                planned, now=self._clock(), lease=lease, digest=digest
+            ),
+            planned=sum(len(deliveries) for _, deliveries in planned),
+        )
+
+    async def _pass(self, passed: ImportPassed, partition: int) -> None:
+        """Store a pass of an import's end; with the last one, tell each district its digest
+        (composed again if a link of the import is stored meanwhile)."""
+        if not await self._imports.passed(passed, alerts_partition=partition):
+            return
+        while True:
+            links = await self._imports.links(passed.import_id)
+            digests = import_digests(passed.import_id, links, now=self._clock())
+            try:
+                await self._store_and_attempt(digests, DigestOf(passed.import_id, len(links)))
+                break
+            except StaleDigest:
+                continue
+        self._metrics.alerts.labels(outcome="import_digest").inc(len(digests))
+        log.info(
+            "import digests stored",
+            extra={
+                "import_id": passed.import_id,
+                "importer": passed.district,
+                "links": len(links),
+                "districts": len(digests),
+            },
+        )
 
     async def _store_one_by_one(self, batch: list[tuple[Consumed, AlertRaised]]) -> None:
         """The database refused a value in the batch: find it, dead-letter it, store the rest."""
@@ -110,6 +168,14 @@ class AlertsIntoOutbox:
             return AlertRaised.model_validate_json(record.value or b"")
         except ValidationError as error:
             await self._dead_letter(record, f"undecodable alert: {error.error_count()} error(s)")
+            return None
+
+    async def _decode_pass(self, record: Consumed) -> ImportPassed | None:
+        try:
+            return ImportPassed.model_validate_json(record.value or b"")
+        except ValidationError as error:
+            reason = f"undecodable import pass: {error.error_count()} error(s)"
+            await self._dead_letter(record, reason)
             return None
 
     async def _store_operator_alert(self, alert: AlertRaised) -> None:
@@ -130,7 +196,7 @@ class AlertsIntoOutbox:
                 extra={
                     "alert_id": alert.alert_id,
                     "kind": alert.kind,
-                    "identifier": alert.identifier.masked,
+                    "identifier": alert.about.masked,
                 },
             )
         self._metrics.alerts.labels(outcome="operator").inc()

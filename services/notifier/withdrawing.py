@@ -33,9 +33,12 @@ def withdrawal_of(
     now: datetime,
 ) -> LinkWithdrawn:
     """The complaint `case`, one of the district's in `alert`, withdrawn from its identifier."""
+    identifier = alert.identifier
+    if identifier is None:
+        raise ValueError(f"alert {alert.alert_id} names no identifier to withdraw a link from")
     return LinkWithdrawn(
-        withdrawal_id=stable_id("withdrawn", alert.identifier.token, *case.key),
-        identifier=alert.identifier,
+        withdrawal_id=stable_id("withdrawn", identifier.token, *case.key),
+        identifier=identifier,
         case=case,
         reason=reason,
         alert_id=alert.alert_id,

@@ -27,13 +27,14 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from cli.app import app
+from cli.complaint_import import import_id_of
 from crosslink.provisioning import INTAKE, NOTIFIER, provision_topics
 from harness.contracts import CONTRACTS_DIR
 from harness.demo_accounts import DEMO_PASSWORD
 from harness.localbroker import Brokers
 from harness.ports import free_port, port_is_free
 from harness.processes import ServiceProcess, wait_until_answering
-from schemas.events import ComplaintFiled, GenericValueDecided
+from schemas.events import ComplaintFiled, GenericValueDecided, ImportClosed
 from schemas.topics import (
     ALL_TOPICS,
     COMPLAINTS_FILED,
@@ -606,10 +607,19 @@ def test_an_import_of_1000_complaints_with_3_bad_rows_imports_997_and_names_the_
         ("502", "identifiers[0].value"),
         ("1000", "police_station"),
     ]
-    filed = {
-        ComplaintFiled.model_validate_json(r.value).case.complaint_id
-        for r in read_topic(kafka.access, COMPLAINTS_FILED.name)
+    records = read_topic(kafka.access, COMPLAINTS_FILED.name)
+    cases = [
+        ComplaintFiled.model_validate_json(r.value).case
+        for r in records
         if run.encode() in r.value and b'"identifiers"' in r.value
-    }
+    ]
+    filed = {case.complaint_id for case in cases}
     assert len(filed) == 997
     assert {f"{run}-0010", f"{run}-0500", f"{run}-0998"}.isdisjoint(filed)
+    # A quiet import: each complaint carries the import's id, and its end is marked after them.
+    import_id = import_id_of(export)
+    assert f"import {import_id} closed" in output
+    assert {case.import_id for case in cases} == {import_id}
+    [closed] = [r for r in records if r.key == f"import:{import_id}".encode()]
+    assert ImportClosed.model_validate_json(closed.value).district == "MH-MUM"
+    assert closed.offset > max(r.offset for r in records if run.encode() in r.value)

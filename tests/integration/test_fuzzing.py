@@ -80,7 +80,7 @@ def fuzz(service: ServiceProcess, key: str, paths: str, excluded: str) -> tuple[
     ("service", "key", "paths", "excluded"),
     [
         ("intake", api_key("MH-MUM"), "^/v1/complaints$", CANON_CHECKED),
-        ("intake", api_key("MH-MUM"), "^/v1/complaints/batch$", ""),
+        ("intake", api_key("MH-MUM"), "^/v1/(complaints/batch|imports/.*)$", ""),
         ("intake", REGISTRY_ADMIN_KEY, "^/v1/registry$", CANON_CHECKED),
         ("intake", OPERATOR_KEY, "^/v1/operator/", CANON_CHECKED),
         ("notifier", api_key("MH-MUM"), "^/v1/inbox/", ""),

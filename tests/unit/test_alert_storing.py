@@ -12,7 +12,8 @@ from prometheus_client import CollectorRegistry
 
 from crosslink.directory import LiveDirectory, load_directory
 from harness.testbed import write_districts_file
-from schemas.events import AlertRaised, ReasonFacts
+from schemas.events import AlertRaised, ImportPassed, ReasonFacts, import_marker_key
+from schemas.topics import ALERT_RAISED, IMPORT_MARKED
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.retries import AttemptResult, RetryPolicy, Verdict
@@ -23,6 +24,7 @@ from tests.fakes import (
     FakeAuditTrail,
     FakeChannel,
     FakeDeadLetters,
+    FakeImports,
     FakeOutbox,
     FakeRecord,
     FixedClock,
@@ -36,6 +38,7 @@ class Storing:
         path = write_districts_file(tmp_path / "districts.yaml", urls)
         self.outbox, self.dead_letters = FakeOutbox(), FakeDeadLetters()
         self.audit = FakeAuditTrail()
+        self.imports = FakeImports(self.outbox)
         self.channel = FakeChannel(AttemptResult(Verdict.DELIVERED, "delivered"))
         self.registry = CollectorRegistry()
         metrics = NotifierMetrics(self.registry)
@@ -58,6 +61,7 @@ class Storing:
         self.alerts = AlertsIntoOutbox(
             outbox=self.outbox,
             audit=self.audit,
+            imports=self.imports,
             plan=plan,
             dispatcher=dispatcher,
             dead_letters=self.dead_letters,
@@ -164,6 +168,118 @@ async def test_an_operators_generic_value_decision_goes_on_the_audit_trail_once(
         "generic_value.decided",
         decided_on,
     )
-    identifier = record_of_decision.identifier
+    identifier = record_of_decision.about
     assert entry.target == f"{identifier.type} {identifier.masked}"
     assert "bank helpline" in entry.detail
+
+
+def back_filled(alert: AlertRaised, import_id: str = "mum-2019") -> AlertRaised:
+    return alert.model_copy(update={"import_id": import_id})
+
+
+def passes_of(import_id: str, *, but: int = 0) -> list[FakeRecord]:
+    """Every pass of the import's end, as the matcher writes them (all but `but` of them)."""
+    closed_at = datetime(2026, 12, 3, tzinfo=UTC)
+    passes = [
+        FakeRecord(
+            ImportPassed(
+                import_id=import_id,
+                district="MH-MUM",
+                closed_at=closed_at,
+                source_topic=spec.name,
+                source_partition=source,
+            )
+            .model_dump_json()
+            .encode(),
+            key=import_marker_key(import_id).encode(),
+            partition=alerts_partition,
+        )
+        for spec in IMPORT_MARKED
+        for source in range(spec.partitions)
+        for alerts_partition in range(ALERT_RAISED.partitions)
+    ]
+    return passes[: len(passes) - but]
+
+
+async def test_a_back_filled_link_waits_untold_until_every_pass_of_its_import_is_in(
+    tmp_path: Path,
+) -> None:
+    storing = Storing(tmp_path)
+    link = back_filled(alert_raised("MH-MUM", "MP-BPL"))
+
+    await storing.alerts.store([record(link), *passes_of("mum-2019", but=1)])
+    await settled()
+
+    assert list(storing.outbox.stored) == [link.alert_id]
+    assert storing.channel.sent == []
+    assert storing.counted("historical") == 1
+    assert storing.counted("import_digest") == 0
+
+
+async def test_the_last_pass_tells_each_district_one_digest_of_the_imports_links(
+    tmp_path: Path,
+) -> None:
+    storing = Storing(tmp_path)
+    links = [
+        back_filled(alert_raised("MH-MUM", "MP-BPL")),
+        back_filled(alert_raised("MH-MUM", "MH-MUM")),
+        back_filled(alert_raised("MP-BPL", "MH-MUM")),
+    ]
+    live = alert_raised("MP-BPL", "MH-MUM")
+
+    await storing.alerts.store([*map(record, links), record(live), *passes_of("mum-2019")])
+    await settled()
+
+    sent = sorted((d.alert.kind, d.district) for d in storing.channel.sent)
+    assert sent == [
+        ("import_digest", "MH-MUM"),
+        ("import_digest", "MP-BPL"),
+        ("shared_identifier", "MH-MUM"),
+        ("shared_identifier", "MP-BPL"),
+    ]
+    digests = {d.district: d.alert for d in storing.channel.sent if d.alert.kind == "import_digest"}
+    mumbai = digests["MH-MUM"].facts
+    assert mumbai is not None
+    assert (mumbai.links, mumbai.your_complaints, mumbai.districts) == (3, 4, ("MP-BPL",))
+    assert digests["MH-MUM"].recipients == ("MH-MUM",)
+    assert storing.counted("import_digest") == 2
+
+
+async def test_passes_consumed_again_tell_no_digest_twice(tmp_path: Path) -> None:
+    storing = Storing(tmp_path)
+    await storing.alerts.store([record(back_filled(alert_raised("MH-MUM", "MP-BPL")))])
+
+    await storing.alerts.store(passes_of("mum-2019"))
+    await storing.alerts.store(passes_of("mum-2019"))
+    await settled()
+
+    assert sorted(d.district for d in storing.channel.sent) == ["MH-MUM", "MP-BPL"]
+    assert storing.counted("import_digest") == 2
+
+
+async def test_a_link_stored_after_its_imports_digests_is_delivered_as_any_alert(
+    tmp_path: Path,
+) -> None:
+    storing = Storing(tmp_path)
+    await storing.alerts.store([record(back_filled(alert_raised("MH-MUM", "MP-BPL")))])
+    await storing.alerts.store(passes_of("mum-2019"))
+    late = back_filled(alert_raised("MP-BPL", "MH-MUM"))
+
+    await storing.alerts.store([record(late)])
+    await settled()
+
+    assert sorted(d.district for d in storing.channel.sent if d.alert == late) == [
+        "MH-MUM",
+        "MP-BPL",
+    ]
+
+
+async def test_an_undecodable_pass_is_dead_lettered(tmp_path: Path) -> None:
+    storing = Storing(tmp_path)
+    garbage = FakeRecord(b"{}", key=import_marker_key("mum-2019").encode(), offset=3)
+
+    await storing.alerts.store([garbage])
+
+    [(letter, reason)] = storing.dead_letters.letters
+    assert letter == garbage
+    assert reason.startswith("undecodable import pass")

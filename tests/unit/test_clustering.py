@@ -392,3 +392,14 @@ def test_ids_do_not_depend_on_the_order_of_identifiers_within_a_complaint() -> N
         alerts.add(alert.alert_id)
 
     assert len(alerts) == 1
+
+
+def test_a_cluster_alert_raised_by_a_back_filled_complaint_carries_its_import() -> None:
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
+    clustering.file(BPL, PHONE, UPI)
+
+    alert = clustering.file(KOL.model_copy(update={"import_id": "kol-2019"}), UPI)
+
+    assert alert is not None
+    assert alert.import_id == "kol-2019"

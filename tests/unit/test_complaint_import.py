@@ -4,12 +4,20 @@ API's body, and a batch's refusals reported by the file's line numbers."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
 from openpyxl import Workbook
 
-from cli.complaint_import import RowProblem, complaint_of, import_complaints, read_rows
+from cli.complaint_import import (
+    RowProblem,
+    complaint_of,
+    import_complaints,
+    import_id_of,
+    poster,
+    read_rows,
+)
 
 ROW = {
     "complaint_id": "MUM-1",
@@ -124,3 +132,35 @@ def test_a_batch_over_intakes_body_limit_is_sent_in_halves() -> None:
 
     assert report.imported == 5
     assert sizes == [5, 2, 3, 1, 2]
+
+
+def test_an_imports_id_is_the_files_name_and_content_so_a_run_again_resumes_it(
+    tmp_path: Path,
+) -> None:
+    export = tmp_path / "Pune export (2019).csv"
+    export.write_text("complaint_id\nPUN-1\n")
+    again = import_id_of(export)
+    corrected = tmp_path / "corrected" / export.name
+    corrected.parent.mkdir()
+    corrected.write_text("complaint_id\nPUN-1\nPUN-2\n")
+
+    assert again == import_id_of(export)
+    assert re.fullmatch(r"Pune-export-2019-[0-9a-f]{16}", again)
+    assert import_id_of(corrected) != again
+
+
+def test_each_batch_of_an_import_names_it_and_a_live_one_none() -> None:
+    sent: list[dict[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={"results": []})
+
+    with httpx.Client(transport=httpx.MockTransport(handler), base_url="http://intake") as client:
+        poster(client, "key", "pune-1")([{"complaint_id": "A"}])
+        poster(client, "key")([{"complaint_id": "B"}])
+
+    assert sent == [
+        {"complaints": [{"complaint_id": "A"}], "import_id": "pune-1"},
+        {"complaints": [{"complaint_id": "B"}]},
+    ]

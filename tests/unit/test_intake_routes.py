@@ -14,7 +14,7 @@ import pytest
 
 from harness.testbed import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key, write_districts_file
 from schemas.api import MAX_BATCH
-from schemas.events import ComplaintFiled, IdentifierSighted
+from schemas.events import ComplaintFiled, IdentifierSighted, ImportClosed
 from schemas.topics import COMPLAINTS_FILED, GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED
 from services.intake.app import create_app
 from services.intake.config import IntakeSettings
@@ -488,3 +488,61 @@ async def test_a_batch_needs_a_districts_key(intake: Intake) -> None:
     response = await intake.post(BATCH, {"complaints": [good()]}, None)
 
     assert response.status_code == 401
+
+
+# A back-fill: its batches carry an import id, and its end is marked behind its complaints.
+async def test_a_batch_with_an_import_id_marks_each_complaint_as_back_filled(
+    intake: Intake,
+) -> None:
+    body = {"complaints": [good(), good()], "import_id": "mum-2019-export"}
+
+    response = await intake.post(BATCH, body, api_key("MH-MUM"))
+
+    assert response.status_code == 200
+    cases = [e.case for _, _, e in intake.publisher.published if hasattr(e, "case")]
+    assert len(cases) == 6
+    assert {case.import_id for case in cases} == {"mum-2019-export"}
+
+
+async def test_a_batch_without_an_import_id_is_live(intake: Intake) -> None:
+    await post_batch(intake, [good()])
+
+    cases = [e.case for _, _, e in intake.publisher.published if hasattr(e, "case")]
+    assert {case.import_id for case in cases} == {None}
+
+
+async def test_a_bad_import_id_is_refused_naming_it_and_publishes_nothing(intake: Intake) -> None:
+    body = {"complaints": [good()], "import_id": "no spaces/or slashes"}
+
+    response = await intake.post(BATCH, body, api_key("MH-MUM"))
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "import_id"
+    assert intake.publisher.published == []
+
+
+async def test_closing_an_import_marks_every_partition_of_sightings_and_filings(
+    intake: Intake,
+) -> None:
+    response = await intake.post("/v1/imports/mum-2019-export/closed", None, api_key("MH-MUM"))
+
+    assert response.status_code == 202
+    assert response.json() == {"import_id": "mum-2019-export"}
+    published = intake.publisher.published
+    assert [topic for topic, _, _ in published] == [IDENTIFIER_SIGHTED.name] * 6 + [
+        COMPLAINTS_FILED.name
+    ]
+    assert {key for _, key, _ in published} == {"import:mum-2019-export"}
+    assert {(e.import_id, e.district) for _, _, e in published if isinstance(e, ImportClosed)} == {
+        ("mum-2019-export", "MH-MUM")
+    }
+
+
+async def test_closing_an_import_needs_a_districts_key_and_a_good_id(intake: Intake) -> None:
+    anonymous = await intake.post("/v1/imports/mum-2019/closed", None, None)
+    registry = await intake.post("/v1/imports/mum-2019/closed", None, REGISTRY_ADMIN_KEY)
+    bad = await intake.post("/v1/imports/-starts-badly/closed", None, api_key("MH-MUM"))
+
+    assert (anonymous.status_code, registry.status_code, bad.status_code) == (401, 403, 422)
+    assert bad.json()["errors"][0]["field"] == "import_id"
+    assert intake.publisher.published == []

@@ -559,3 +559,15 @@ def test_a_weak_identifiers_withdrawal_tells_only_the_districts_within_its_windo
     assert withdrawn is not None
     (notice,) = withdrawn.alerts
     assert notice.districts == ["MP-BPL"]
+
+
+def test_a_back_filled_complaints_alerts_carry_its_import_and_a_live_ones_none() -> None:
+    mumbai = case("MH-MUM", "1")
+    back_filled = case("MP-BPL", "1").model_copy(update={"import_id": "bpl-2019"})
+    live = case("WB-KOL", "1")
+
+    _, [_, filled, posted] = sight_all(mumbai, back_filled, live)
+
+    assert [alert.import_id for alert in filled.alerts] == ["bpl-2019"]
+    assert posted.alerts
+    assert {alert.import_id for alert in posted.alerts} == {None}

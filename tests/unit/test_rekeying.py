@@ -87,7 +87,7 @@ def test_a_filed_complaint_names_its_identifiers_under_the_last_key() -> None:
 
 def test_an_alert_sent_under_an_old_key_is_known_under_the_new_one() -> None:
     sent = alert_raised("MH-MUM", "MP-BPL")
-    identifier = sent.identifier.model_copy(update={"token": OLD})
+    identifier = sent.about.model_copy(update={"token": OLD})
     again = sent.model_copy(
         update={"alert_id": "new", "identifier": identifier.model_copy(update={"token": NEWER})}
     )

@@ -8,6 +8,8 @@ from schemas.events import (
     AlertKind,
     AlertRaised,
     GenericValueDecided,
+    ImportClosed,
+    import_marker_key,
 )
 from schemas.topics import COMPLAINTS_FILED, GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED, STATE_TABLE
 from services.matcher.app import create_app
@@ -108,7 +110,8 @@ def test_complaints_joined_only_through_a_value_generic_now_stay_apart() -> None
 
 
 def test_every_kind_of_alert_has_a_family_of_links() -> None:
-    assert set(_FAMILY) == set(get_args(AlertKind))
+    # An import's digest is the notifier's: never on the alerts topic a rematch reads.
+    assert set(_FAMILY) == set(get_args(AlertKind)) - {"import_digest"}
 
 
 def test_after_a_rebuild_under_a_higher_threshold_no_new_alert_repeats_an_id_sent() -> None:
@@ -138,6 +141,28 @@ def test_an_undecodable_record_is_skipped_and_counted() -> None:
 
     assert replay.undecodable == 1
     assert PHONE.token in replay.tokens
+
+
+def test_an_imports_end_in_the_history_changes_nothing_and_is_not_undecodable() -> None:
+    closed = ImportClosed(import_id="mum-2019", district="MH-MUM", closed_at=NOW)
+    key, value = import_marker_key("mum-2019").encode(), closed.model_dump_json().encode()
+    plain, marked = Replay(MatchingRules()), Replay(MatchingRules())
+
+    plain.identifiers([sighting_record(0), sighting_record(1)])
+    plain.complaints([filed_record(0), filed_record(1)])
+    marked.identifiers([
+        sighting_record(0), HistoryRecord(Position(IDENTIFIER_SIGHTED.name, 4, 5), key, value),
+        sighting_record(1),
+    ])  # fmt: skip
+    marked.complaints(
+        [filed_record(0), HistoryRecord(Position(COMPLAINTS_FILED.name, 0, 9), key, value),
+         filed_record(1)]
+    )  # fmt: skip
+
+    assert marked.undecodable == plain.undecodable == 0
+    assert plain.alerts
+    assert [a.alert_id for a in marked.alerts] == [a.alert_id for a in plain.alerts]
+    assert marked.clusters == plain.clusters
 
 
 def test_an_alert_listing_only_complaints_a_district_knows_is_not_news() -> None:

@@ -70,7 +70,7 @@ def test_each_alert_reaches_only_the_districts_whose_complaints_hold_the_identif
                 assert alert.trigger is not None
                 named = set(owed.cluster_of(alert.trigger.key))
             else:
-                named = holders[alert.identifier.token]
+                named = holders[alert.about.token]
             assert delivery.district in {district for district, _ in named}
             body = webhook_body(alert, delivery.district, "alert").decode()
             others = {c for district, c in _all_cases(bodies) if (district, c) not in named}

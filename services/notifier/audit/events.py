@@ -77,6 +77,6 @@ def decision(alert: AlertRaised) -> AuditEvent | None:
         actor=f"operator:{facts.decided_by}",
         action=action,
         district=None,
-        target=f"{alert.identifier.type} {alert.identifier.masked}",
+        target=f"{alert.about.type} {alert.about.masked}",
         detail=detail_of(reason=facts.note),
     )

@@ -12,7 +12,7 @@ import jinja2
 from fastapi.responses import HTMLResponse
 
 from crosslink.i18n import NATIVE_NAMES, Language, Translator, translator
-from crosslink.reasons import reason_of, type_name
+from crosslink.reasons import about, reason_of, type_name
 from services.notifier.console.texts import label
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -52,6 +52,7 @@ def _environment(language: Language) -> jinja2.Environment:
         number=t.number,
         reason=partial(reason_of, t=t),
         type_name=partial(type_name, t=t),
+        about=partial(about, t=t),
     )
     return environment
 

@@ -75,6 +75,8 @@ def links_of(alert: DistrictAlert, t: Translator) -> list[tuple[CaseRef, str]]:
             for step in alert.cluster.path
             for case in (step.earlier, step.later)
         ]
+    if alert.identifier is None:  # an import digest: about many links, it pictures none
+        return []
     label = f"{type_name(alert.identifier.type, t)} {alert.identifier.masked}"
     return [(case, label) for case in (*alert.your_cases, *alert.other_cases)]
 

@@ -17,7 +17,7 @@ from crosslink.clock import utc_now
 from crosslink.directory import District, DistrictsDirectory
 from crosslink.i18n import N_, Translator
 from crosslink.reasons import WITHDRAWAL_REASONS
-from schemas.api import InboxAlert, InboxStatus, InboxStatusChange
+from schemas.api import InboxAlert, InboxMove, InboxStatus, InboxStatusChange
 from schemas.events import AlertKind, WithdrawalReason
 from services.notifier.accounts import signing_in
 from services.notifier.accounts.account import Officer
@@ -82,6 +82,7 @@ class ReportedOutcomes(BaseModel):
 
 
 STATUSES: tuple[str, ...] = get_args(InboxStatus)
+MOVES: tuple[str, ...] = get_args(InboxMove)
 KINDS: tuple[str, ...] = get_args(AlertKind)
 INBOX_PAGE_SIZE = 50
 OPERATOR_ALERTS_SHOWN = 300
@@ -560,7 +561,7 @@ async def _alert(
         saved=saved,
         error=error,
         group=group,
-        actions=[s for s in STATUSES[STATUSES.index(item.status) + 1 :]],
+        actions=[s for s in MOVES if STATUSES.index(s) > STATUSES.index(item.status)],
         feedback=feedback,
         linked=[c for c in item.alert.your_cases if c.complaint_id not in withdrawn],
         may_withdraw=item.kind in WITHDRAWABLE,

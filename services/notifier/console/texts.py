@@ -36,8 +36,13 @@ LABELS: dict[str, dict[str, str]] = {
             "An officer of another district found that their complaint is not linked to yours "
             "through this identifier, and said why: that link no longer stands."
         ),
+        "import_digest": N_(
+            "A back-fill of earlier complaints has ended. Its links to your complaints were not "
+            "alerted one by one: they are in your inbox, marked historical."
+        ),
     },
     "statuses": {
+        "historical": N_("Historical"),
         "new": N_("New"),
         "acknowledged": N_("Acknowledged"),
         "actioned": N_("Actioned"),

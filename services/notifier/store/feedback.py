@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.notifier.audit.chain import AuditEvent
 from services.notifier.store.audit import append_in
 from services.notifier.store.database import Database
-from services.notifier.store.tables import inbox_items, link_feedback
+from services.notifier.store.tables import import_alerts, inbox_items, link_feedback
 
 NOT_LINKED, CONFIRMED = "not_linked", "confirmed"
 
@@ -144,13 +144,18 @@ class Feedback:
     async def tallies(
         self, districts: Sequence[str], *, in_time: timedelta
     ) -> dict[str, DistrictTally]:
-        """Each district's alerts, those acknowledged within `in_time`, and its word on them."""
+        """Each district's alerts, those acknowledged within `in_time`, and its word on them.
+        A back-fill's links are not counted: they were told by their import's digest (which
+        is), never one by one, so no time to acknowledge them ran."""
         async with self._db.read() as db:
             # Times compared here, not in SQL: date arithmetic differs between the databases.
             alerts = await db.execute(
                 select(
                     inbox_items.c.district, inbox_items.c.created_at, inbox_items.c.acknowledged_at
-                ).where(inbox_items.c.district.in_(districts))
+                ).where(
+                    inbox_items.c.district.in_(districts),
+                    inbox_items.c.alert_id.not_in(select(import_alerts.c.alert_id)),
+                )
             )
             counted: dict[str, dict[str, Any]] = {d: {} for d in districts}
             for district, created_at, acknowledged_at in alerts:

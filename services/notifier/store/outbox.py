@@ -21,14 +21,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.api import OperatorAlert
 from schemas.events import AlertRaised
+from services.notifier.lifecycle import HISTORICAL, UNACKNOWLEDGED
 from services.notifier.retries import Done, RetryAt
 from services.notifier.routing import Channel, PlannedDelivery, Purpose
 from services.notifier.slots import Room
 from services.notifier.store.database import Database, insert_ignoring_repeats, upsert
+from services.notifier.store.imports import (
+    DigestOf,
+    counted_links,
+    mark_digested,
+    quiet_imports,
+)
 from services.notifier.store.tables import (
     alerts,
     deliveries,
     disabled_endpoints,
+    import_alerts,
     inbox_items,
     operator_alerts,
 )
@@ -114,7 +122,12 @@ class DeliveryStore(Protocol):
     database adapter, tests/fakes.py has an in-memory one)."""
 
     async def store(
-        self, batch: Planned, *, now: datetime, lease: Lease | None = None
+        self,
+        batch: Planned,
+        *,
+        now: datetime,
+        lease: Lease | None = None,
+        digest: DigestOf | None = None,
     ) -> list[DueDelivery]: ...
 
     async def claim_due(
@@ -141,10 +154,20 @@ class Outbox:
         self._db = database
 
     async def store(
-        self, batch: Planned, *, now: datetime, lease: Lease | None = None
+        self,
+        batch: Planned,
+        *,
+        now: datetime,
+        lease: Lease | None = None,
+        digest: DigestOf | None = None,
     ) -> list[DueDelivery]:
         """Store alerts, their inbox items and deliveries in one transaction; repeats are
         ignored by key, so re-consuming an alert after a crash stores nothing twice.
+
+        A back-fill's link (an alert with an import id) is stored as historical, without its
+        deliveries, while its import's digests are not yet stored; after them, as any alert.
+        With `digest`, the batch is the import's digests, and the import is marked digested in
+        the same transaction (StaleDigest if a link came since they were composed).
 
         With `lease`, up to `lease.limit` of the new deliveries are stored already leased to
         the caller, who attempts them at once without claiming them: they are returned. A
@@ -152,14 +175,36 @@ class Outbox:
         if not batch:
             return []
         async with self._db.write() as db:
+            if digest is not None:
+                await mark_digested(db, self._db, digest, now=now)
+            quiet = await quiet_imports(
+                db, self._db, {a.import_id for a, _ in batch if a.import_id}
+            )
+            # A link re-consumed after its import's digests counted it stays told by them.
+            told = await counted_links(db, [a.alert_id for a, _ in batch if a.import_id])
             await db.execute(
                 insert_ignoring_repeats(self._db, alerts),
                 [_alert_row(alert, now) for alert, _ in batch],
             )
-            items = [_inbox_row(a, d, now) for a, _ in batch for d in a.districts]
+            items = [
+                _inbox_row(a, d, now, historical=a.import_id in quiet)
+                for a, _ in batch
+                for d in a.districts
+            ]
             if items:
                 await db.execute(insert_ignoring_repeats(self._db, inbox_items), items)
-            planned = [p for _, ps in batch for p in ps]
+            if links := [
+                {"import_id": a.import_id, "alert_id": a.alert_id}
+                for a, _ in batch
+                if a.import_id in quiet
+            ]:
+                await db.execute(insert_ignoring_repeats(self._db, import_alerts), links)
+            planned = [
+                p
+                for a, ps in batch
+                if a.import_id not in quiet and a.alert_id not in told
+                for p in ps
+            ]
             leased = await self._insert_deliveries(db, planned, now, lease)
         if lease is None:
             return []
@@ -502,12 +547,15 @@ def _alert_row(alert: AlertRaised, now: datetime) -> dict[str, Any]:
     }
 
 
-def _inbox_row(alert: AlertRaised, district: str, now: datetime) -> dict[str, Any]:
+def _inbox_row(
+    alert: AlertRaised, district: str, now: datetime, *, historical: bool
+) -> dict[str, Any]:
     return {
         "alert_id": alert.alert_id,
         "district": district,
         "kind": alert.kind,
-        "status": "new",
+        # A back-fill's link waits in the inbox without reminders: its import's digest tells it.
+        "status": HISTORICAL if historical else UNACKNOWLEDGED,
         "created_at": now,
         "updated_at": now,
         "reminders": 0,

@@ -203,3 +203,36 @@ officer_sign_ons = Table(
     Column("username", String(64), ForeignKey("officers.username"), nullable=False, unique=True),
     Column("linked_at", UtcDateTime, nullable=False),
 )
+
+# Back-fills (POST /v1/complaints/batch with an import id). An import's row is written, and so
+# locked, by every transaction storing one of its links or a pass of its end (ImportPassed), and
+# by the one storing its digests, which sets `digested_at`: a link is either counted in the
+# digests or, stored after them, delivered as any alert.
+imports = Table(
+    "imports",
+    metadata,
+    Column("import_id", String(64), primary_key=True),
+    Column("district", DISTRICT),  # the district that closed it
+    Column("closed_at", UtcDateTime),
+    Column("passes", Integer, nullable=False, default=0),  # passes of its end stored so far
+    Column("digested_at", UtcDateTime),
+)
+
+# Each pass of an import's end: one per source partition, on each alerts partition.
+import_passes = Table(
+    "import_passes",
+    metadata,
+    Column("import_id", String(64), primary_key=True),
+    Column("source_topic", String(100), primary_key=True),
+    Column("source_partition", Integer, primary_key=True),
+    Column("alerts_partition", Integer, primary_key=True),
+)
+
+# The alerts a back-filled complaint raised, by import: what its digests count. Their inbox
+# items are "historical" and have no delivery of their own.
+import_alerts = Table(
+    "import_alerts",
+    metadata,
+    Column("import_id", String(64), primary_key=True),
+    Column("alert_id", ID, ForeignKey("alerts.alert_id"), primary_key=True),
+)

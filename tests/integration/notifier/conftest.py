@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,8 @@ from harness.mailcatcher import MailCatcher
 from harness.ports import free_port
 from harness.processes import ServiceProcess
 from harness.receiver import WebhookReceiver
-from schemas.events import AlertRaised
-from schemas.topics import ALERT_RAISED
+from schemas.events import AlertRaised, ImportPassed, import_marker_key
+from schemas.topics import ALERT_RAISED, IMPORT_MARKED
 from services.notifier.accounts.account import AccountStatus
 from services.notifier.accounts.account import Officer as Account
 from services.notifier.accounts.roles import Role
@@ -71,6 +72,27 @@ class Notifier:
                     key=alert.alert_id.encode(),
                     value=alert.model_dump_json().encode(),
                 ).get(timeout=30)
+        finally:
+            producer.close()
+
+    def pass_import(self, import_id: str, *, district: str) -> None:
+        """Every pass of an import's end, as the matcher writes them once it has read past it
+        on every partition."""
+        producer = KafkaProducer(**self.kafka.access_as(MATCHER).options(), acks="all")
+        key = import_marker_key(import_id).encode()
+        try:
+            for spec in IMPORT_MARKED:
+                for source in range(spec.partitions):
+                    passed = ImportPassed(import_id=import_id, district=district,
+                                          closed_at=datetime.now(UTC), source_topic=spec.name,
+                                          source_partition=source)  # fmt: skip
+                    for partition in range(ALERT_RAISED.partitions):
+                        producer.send(
+                            ALERT_RAISED.name,
+                            key=key,
+                            value=passed.model_dump_json().encode(),
+                            partition=partition,
+                        ).get(timeout=30)
         finally:
             producer.close()
 
@@ -289,3 +311,12 @@ def notifiers(
 def notifier(notifiers: NotifierFactory) -> Notifier:
     """One notifier per module and database backend, with fast retries."""
     return notifiers.start()
+
+
+@pytest.fixture
+def officer(notifier: Notifier) -> Iterator[Officer]:
+    """An investigating officer of KA-BLR, signed in to the console."""
+    signed_in = Officer(notifier)
+    assert signed_in.sign_in(notifier.enrol("KA-BLR")).status_code == 303
+    yield signed_in
+    signed_in.close()

@@ -33,14 +33,6 @@ FONT = Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf")
 
 
 @pytest.fixture
-def officer(notifier: Notifier) -> Iterator[Officer]:
-    signed_in = Officer(notifier)
-    assert signed_in.sign_in(notifier.enrol(OURS)).status_code == 303
-    yield signed_in
-    signed_in.close()
-
-
-@pytest.fixture
 def stranger(notifier: Notifier) -> Iterator[Officer]:
     never_signed_in = Officer(notifier)
     yield never_signed_in

@@ -42,7 +42,7 @@ def test_an_alert_arrives_by_email_with_its_subject_and_no_raw_identifier(
     )
     for content in (body(message, "plain"), body(message, "html")):
         assert "+91 98•••••210" in content
-        assert alert.identifier.token not in content
+        assert alert.about.token not in content
         assert alert.cases[1].complaint_id in content  # the other district's case, to follow up
 
     notifier.wait_for_delivery(EMAIL_DISTRICT, alert.alert_id, "delivered", channel="email")
@@ -73,4 +73,4 @@ def test_a_district_whose_language_is_marathi_gets_its_email_in_marathi(
         assert alert.reason not in content  # not the English sentence
         assert marathi.gettext("Your complaints") in content
         assert "Your complaints" not in content
-        assert alert.identifier.token not in content
+        assert alert.about.token not in content
