@@ -302,6 +302,9 @@ def run_import(
     if not key:
         console.print("[red]set CROSSLINK_API_KEY to the district's integrator key[/]")
         return 2
+    if refusal := _options_refused(import_id=import_id, live=live, close=close):
+        console.print(f"[red]{refusal}[/]")
+        return 2
     try:
         mapping = dict(_mapping(spec) for spec in columns)
         total = sum(1 for _ in read_rows(path))
@@ -344,6 +347,18 @@ def run_import(
             else f"import {quiet} left open: close it with the last file's run"
         )
     return 1 if report.problems else 0
+
+
+def _options_refused(*, import_id: str | None, live: bool, close: bool) -> str | None:
+    """Why these options cannot go together, if they cannot."""
+    if live and (import_id is not None or not close):
+        return "--live posts without an import: it takes neither --import-id nor --keep-open"
+    if not close and import_id is None:
+        return (
+            "--keep-open needs --import-id: each file has its own default id, so the run that "
+            "closes the import must name the same one"
+        )
+    return None
 
 
 def _mapping(spec: str) -> tuple[str, str]:

@@ -15,13 +15,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from schemas.events import AlertRaised, TokenRekeyed
+from schemas.events import AlertRaised, ImportPassed, TokenRekeyed
 from schemas.topics import CLUSTERS_CHANGELOG, COMPLAINTS_FILED, HISTORY, STATE_CHANGELOG, TopicSpec
 from services.matcher.batches import HistoryRecord
 from services.matcher.history import MatcherRunning
 from services.matcher.matching import MatchingRules
 from services.matcher.rekeying import TokenMap
-from services.matcher.rematch import Replay, Row, RowWrite, Told, news, row_changes
+from services.matcher.rematch import (
+    Replay,
+    Row,
+    RowWrite,
+    Told,
+    import_passes,
+    news,
+    row_changes,
+)
 
 Ends = Mapping[Any, int]  # each partition's end offset, by (topic, partition)
 
@@ -42,7 +50,9 @@ class MatcherHistory(Protocol):
 
     def table(self, changelog: TopicSpec) -> dict[str, Row]: ...
 
-    def publish(self, alerts: Sequence[AlertRaised]) -> None: ...
+    def publish(self, alerts: Sequence[AlertRaised], passes: Sequence[ImportPassed] = ()) -> None:
+        """Send the alerts, keyed by id, then each pass to its alerts partition; wait until
+        the broker holds every one."""
 
     def write(self, changelog: TopicSpec, writes: Sequence[RowWrite]) -> None: ...
 
@@ -97,7 +107,9 @@ def rematch(
     )
     if dry_run:
         return report
-    history.publish(fresh)
+    # The group moves past every import's end read here: pass each on again, behind the news
+    # (the notifier tells an import once, whatever passes it holds twice).
+    history.publish(fresh, import_passes(records))
     for changelog, writes in changes:
         history.write(changelog, writes)
     history.move(ends)

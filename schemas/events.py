@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter
 
 from schemas.identifiers import IdentifierType, Strength
+from schemas.topics import ALERT_RAISED
 
 
 class _Event(BaseModel):
@@ -304,6 +305,8 @@ class ImportClosed(_Event):
     import_id: str
     district: str  # the importing district
     closed_at: AwareDatetime
+    # The partition it was written to: where it sits, unless a dead letter was sent back.
+    partition: int
 
 
 class ImportPassed(_Event):
@@ -317,6 +320,22 @@ class ImportPassed(_Event):
     closed_at: AwareDatetime
     source_topic: str
     source_partition: int
+    alerts_partition: int  # the alerts partition it was written to
+
+
+def passes_of(closed: ImportClosed, topic: str) -> list[ImportPassed]:
+    """The passes of an import's end read on `topic`, one for each alerts partition in turn."""
+    return [
+        ImportPassed(
+            import_id=closed.import_id,
+            district=closed.district,
+            closed_at=closed.closed_at,
+            source_topic=topic,
+            source_partition=closed.partition,
+            alerts_partition=partition,
+        )
+        for partition in range(ALERT_RAISED.partitions)
+    ]
 
 
 # The complaints-filed topic's records: a filed complaint, or a generic-value decision or a

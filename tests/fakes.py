@@ -24,7 +24,7 @@ from services.notifier.audit.chain import AuditEvent
 from services.notifier.retries import AttemptResult, RetryAt
 from services.notifier.routing import PlannedDelivery
 from services.notifier.slots import Room
-from services.notifier.store.imports import DigestOf, StaleDigest
+from services.notifier.store.imports import DigestOf, ImportTold, StaleDigest
 from services.notifier.store.outbox import (
     Attempted,
     Claimed,
@@ -68,9 +68,7 @@ class FakePublisher:
         if not self.reachable:
             raise BrokerUnavailable("the event broker is unreachable", retry_after_s=5)
         self.published.extend(records)
-        self.published += [
-            (spec.name, key, event) for spec, key, event in markers for _ in range(spec.partitions)
-        ]
+        self.published += [(topic, key, event) for topic, _, key, event in markers]
 
     async def broker_reachable(self) -> bool:
         return self.reachable
@@ -93,9 +91,9 @@ class FakeImports:
     outbox: FakeOutbox
     passes: dict[str, set[tuple[str, int, int]]] = field(default_factory=dict)
 
-    async def passed(self, passed: ImportPassed, *, alerts_partition: int) -> bool:
+    async def passed(self, passed: ImportPassed) -> bool:
         held = self.passes.setdefault(passed.import_id, set())
-        held.add((passed.source_topic, passed.source_partition, alerts_partition))
+        held.add((passed.source_topic, passed.source_partition, passed.alerts_partition))
         return len(held) >= IMPORT_PASSES and passed.import_id not in self.outbox.digested
 
     async def links(self, import_id: str) -> list[AlertRaised]:
@@ -133,6 +131,8 @@ class FakeOutbox:
         if refused := [alert.alert_id for alert, _ in batch if alert.alert_id in self.refuse]:
             raise DataError("INSERT INTO alerts", {"alert_id": refused}, Exception("refused"))
         if digest is not None:
+            if digest.import_id in self.digested:
+                raise ImportTold(digest.import_id)
             if len(self.links.get(digest.import_id, ())) != digest.links:
                 raise StaleDigest(digest.import_id)
             self.digested.add(digest.import_id)
@@ -316,6 +316,7 @@ class FakeHistory:
 
     history: list[HistoryRecord] = field(default_factory=list)
     sent: list[AlertRaised] = field(default_factory=list)
+    passed: list[ImportPassed] = field(default_factory=list)
     tables: dict[str, dict[str, Row]] = field(default_factory=dict)  # by changelog name
     running: int = 0
     effects: list[str] = field(default_factory=list)
@@ -349,9 +350,10 @@ class FakeHistory:
     def table(self, changelog: TopicSpec) -> dict[str, Row]:
         return dict(self.tables.get(changelog.name, {}))
 
-    def publish(self, alerts: Sequence[AlertRaised]) -> None:
+    def publish(self, alerts: Sequence[AlertRaised], passes: Sequence[ImportPassed] = ()) -> None:
         self._effect("publish")
         self.sent += alerts
+        self.passed += passes
 
     def write(self, changelog: TopicSpec, writes: Sequence[RowWrite]) -> None:
         self._effect(f"write {changelog.name}")

@@ -180,9 +180,16 @@ async def close_import(
     """Mark the end of a back-fill posted with this `import_id`: every district its complaints
     linked gets one digest once the matcher has read past the mark. Post it after the last
     batch was accepted; posting it again (a resumed import) tells nothing twice."""
-    closed = ImportClosed(import_id=import_id, district=caller.code, closed_at=intake.clock())
-    key = import_marker_key(import_id)
-    await intake.publisher.publish([], markers=[(spec, key, closed) for spec in IMPORT_MARKED])
+    key, closed_at = import_marker_key(import_id), intake.clock()
+    closed = ImportClosed(
+        import_id=import_id, district=caller.code, closed_at=closed_at, partition=0
+    )
+    markers = [
+        (spec.name, partition, key, closed.model_copy(update={"partition": partition}))
+        for spec in IMPORT_MARKED
+        for partition in range(spec.partitions)
+    ]
+    await intake.publisher.publish([], markers=markers)
     log.info("import closed", extra={"district": caller.code, "import_id": import_id})
     return ImportClosedAccepted(import_id=import_id)
 

@@ -22,12 +22,11 @@ from pydantic import BaseModel
 
 from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import INTAKE, require_topics, topics_of
-from schemas.topics import TopicSpec
 from services.intake.errors import BrokerUnavailable
 
 log = logging.getLogger(__name__)
 Record = tuple[str, str, BaseModel]  # topic, key, event
-Marker = tuple[TopicSpec, str, BaseModel]  # written to every partition of the topic
+Marker = tuple[str, int, str, BaseModel]  # topic, partition, key, event
 
 
 class Publisher(Protocol):
@@ -37,9 +36,8 @@ class Publisher(Protocol):
     async def stop(self) -> None: ...
 
     async def publish(self, records: Sequence[Record], markers: Sequence[Marker] = ()) -> None:
-        """Return once the broker holds every record, and every marker on every partition of
-        its topic, or raise BrokerUnavailable having accepted none that the caller must not
-        post again."""
+        """Return once the broker holds every record, and every marker on its partition, or
+        raise BrokerUnavailable having accepted none that the caller must not post again."""
 
     async def broker_reachable(self) -> bool: ...
 
@@ -64,8 +62,8 @@ class KafkaPublisher:
             await self._producer.stop()
 
     async def publish(self, records: Sequence[Record], markers: Sequence[Marker] = ()) -> None:
-        """Send every (topic, key, event), and each marker to every partition of its topic, and
-        wait for the broker to acknowledge each, or raise."""
+        """Send every (topic, key, event), and each marker to its partition, and wait for the
+        broker to acknowledge each, or raise."""
         producer = self._producer
         if producer is None or (self._degraded and not await self.broker_reachable()):
             raise BrokerUnavailable(
@@ -82,13 +80,12 @@ class KafkaPublisher:
                 ]
                 pending += [
                     await producer.send(
-                        spec.name,
+                        topic,
                         key=key.encode(),
                         value=event.model_dump_json().encode(),
                         partition=partition,
                     )
-                    for spec, key, event in markers
-                    for partition in range(spec.partitions)
+                    for topic, partition, key, event in markers
                 ]
                 await asyncio.gather(*pending)
         except (KafkaError, TimeoutError) as error:

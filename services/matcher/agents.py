@@ -29,13 +29,12 @@ from schemas.events import (
     AlertRaised,
     GenericValueDecided,
     ImportClosed,
-    ImportPassed,
     LinkWithdrawn,
     import_marker_key,
     is_import_marker,
+    passes_of,
 )
 from schemas.topics import (
-    ALERT_RAISED,
     COMPLAINTS_FILED,
     GENERIC_VALUE_DECIDED,
     IDENTIFIER_SIGHTED,
@@ -267,18 +266,11 @@ async def _raise(
 async def _pass_on(topics: MatcherTopics, closed: ImportClosed, event: EventT[Any]) -> None:
     """Tell every alerts partition that the import's alerts from this event's partition are all
     before it (the caller has waited for them), and wait until the broker holds each."""
-    passed = ImportPassed(
-        import_id=closed.import_id,
-        district=closed.district,
-        closed_at=closed.closed_at,
-        source_topic=event.message.topic,
-        source_partition=event.message.partition,
-    )
-    key, value = import_marker_key(closed.import_id).encode(), passed.model_dump_json().encode()
+    key = import_marker_key(closed.import_id).encode()
     try:
         sent = [
-            await topics.alerts.send(key=key, value=value, partition=partition)
-            for partition in range(ALERT_RAISED.partitions)
+            await topics.alerts.send(key=key, value=passed.model_dump_json().encode(), partition=p)
+            for p, passed in enumerate(passes_of(closed, event.message.topic))
         ]
         await asyncio.gather(*sent)
     except Exception as error:
@@ -288,7 +280,7 @@ async def _pass_on(topics: MatcherTopics, closed: ImportClosed, event: EventT[An
         extra={
             "import_id": closed.import_id,
             "topic": event.message.topic,
-            "partition": event.message.partition,
+            "partition": closed.partition,
         },
     )
 

@@ -14,7 +14,13 @@ from pydantic import ValidationError
 
 from crosslink.kafka_access import KafkaAccess
 from crosslink.topic_reading import Ends, partition_ends, read_to_end
-from schemas.events import AlertRaised, TokenRekeyed, is_import_marker
+from schemas.events import (
+    AlertRaised,
+    ImportPassed,
+    TokenRekeyed,
+    import_marker_key,
+    is_import_marker,
+)
 from schemas.topics import ALERT_RAISED, MATCHER_APP_ID, TOKEN_REKEYED, TopicSpec
 from services.matcher.batches import HistoryRecord, Position
 from services.matcher.rematch import Row, RowWrite
@@ -116,13 +122,27 @@ def publish_rekeyed(access: KafkaAccess, rekeyed: Sequence[TokenRekeyed]) -> Non
     )
 
 
-def publish_alerts(access: KafkaAccess, alerts: Sequence[AlertRaised]) -> None:
-    """Send alerts, keyed by id, and wait until the broker holds every one."""
+def publish_alerts(
+    access: KafkaAccess, alerts: Sequence[AlertRaised], passes: Sequence[ImportPassed] = ()
+) -> None:
+    """Send alerts, keyed by id, then each pass of an import's end to its alerts partition, and
+    wait until the broker holds every one."""
     _send(
         access,
         (
-            (ALERT_RAISED.name, None, a.alert_id.encode(), a.model_dump_json().encode())
-            for a in alerts
+            *(
+                (ALERT_RAISED.name, None, a.alert_id.encode(), a.model_dump_json().encode())
+                for a in alerts
+            ),
+            *(
+                (
+                    ALERT_RAISED.name,
+                    p.alerts_partition,
+                    import_marker_key(p.import_id).encode(),
+                    p.model_dump_json().encode(),
+                )
+                for p in passes
+            ),
         ),
     )
 
@@ -191,8 +211,8 @@ class KafkaHistory:
     def table(self, changelog: TopicSpec) -> dict[str, Row]:
         return read_table(self._access, changelog)
 
-    def publish(self, alerts: Sequence[AlertRaised]) -> None:
-        publish_alerts(self._access, alerts)
+    def publish(self, alerts: Sequence[AlertRaised], passes: Sequence[ImportPassed] = ()) -> None:
+        publish_alerts(self._access, alerts, passes)
 
     def write(self, changelog: TopicSpec, writes: Sequence[RowWrite]) -> None:
         write_rows(self._access, changelog, writes)

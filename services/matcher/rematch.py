@@ -27,7 +27,10 @@ from schemas.events import (
     GenericValueDecided,
     IdentifierRef,
     ImportClosed,
+    ImportPassed,
     LinkWithdrawn,
+    is_import_marker,
+    passes_of,
 )
 from schemas.pseudonyms import stable_id
 from schemas.topics import GENERIC_VALUE_DECIDED
@@ -264,3 +267,19 @@ def _in_order(records: Iterable[HistoryRecord]) -> list[HistoryRecord]:
         runs[(record.message.topic, record.message.partition)].append(record)
     ordered = (sorted(run, key=lambda r: r.message.offset) for run in runs.values())
     return list(heapq.merge(*ordered, key=lambda r: r.message.timestamp_ms))
+
+
+def import_passes(records: Iterable[HistoryRecord]) -> list[ImportPassed]:
+    """The passes of every import's end among the history's records, to send again after a
+    rematch: the matcher's group moves past them, and an import whose passes were not all out
+    would otherwise never be told."""
+    passes: list[ImportPassed] = []
+    for record in records:
+        if not is_import_marker(record.key):
+            continue
+        try:
+            closed = ImportClosed.model_validate_json(record.value or b"")
+        except ValidationError:
+            continue  # counted as undecodable where it is applied
+        passes += passes_of(closed, record.message.topic)
+    return passes

@@ -28,7 +28,7 @@ from services.notifier.dispatcher import Dispatcher
 from services.notifier.import_digests import import_digests
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.routing import PlannedDelivery
-from services.notifier.store.imports import DigestOf, StaleDigest
+from services.notifier.store.imports import DigestOf, ImportTold, StaleDigest
 from services.notifier.store.outbox import DeliveryStore, NewOperatorAlert
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class AuditTrail(Protocol):
 class ImportLog(Protocol):
     """Back-fills' ends and links (services/notifier/store/imports.py)."""
 
-    async def passed(self, passed: ImportPassed, *, alerts_partition: int) -> bool:
+    async def passed(self, passed: ImportPassed) -> bool:
         """Store a pass; True if every pass is in and the import's digests are not stored."""
 
     async def links(self, import_id: str) -> list[AlertRaised]:
@@ -98,7 +98,7 @@ class AlertsIntoOutbox:
         for record in records:
             if is_import_marker(record.key):
                 if (passed := await self._decode_pass(record)) is not None:
-                    passes.append((record.partition, passed))
+                    passes.append(passed)
                 continue
             alert = await self._decode(record)
             if alert is None:
@@ -112,11 +112,12 @@ class AlertsIntoOutbox:
         except DataError:
             await self._store_one_by_one(batch)
             self._dispatcher.wake()
-        historical = sum(1 for _, alert in batch if alert.import_id)
-        self._metrics.alerts.labels(outcome="stored").inc(len(batch) - historical)
-        self._metrics.alerts.labels(outcome="historical").inc(historical)
-        for partition, passed in passes:  # behind the alerts before it: they are stored
-            await self._pass(passed, partition)
+        # Raised by a back-filled complaint: held back while its import is untold.
+        back_filled = sum(1 for _, alert in batch if alert.import_id)
+        self._metrics.alerts.labels(outcome="stored").inc(len(batch) - back_filled)
+        self._metrics.alerts.labels(outcome="historical").inc(back_filled)
+        for passed in passes:  # behind the alerts before it: they are stored
+            await self._pass(passed)
 
     async def _store_and_attempt(
         self, batch: Sequence[AlertRaised], digest: DigestOf | None = None
@@ -131,10 +132,10 @@ class AlertsIntoOutbox:
             planned=sum(len(deliveries) for _, deliveries in planned),
         )
 
-    async def _pass(self, passed: ImportPassed, partition: int) -> None:
+    async def _pass(self, passed: ImportPassed) -> None:
         """Store a pass of an import's end; with the last one, tell each district its digest
         (composed again if a link of the import is stored meanwhile)."""
-        if not await self._imports.passed(passed, alerts_partition=partition):
+        if not await self._imports.passed(passed):
             return
         while True:
             links = await self._imports.links(passed.import_id)
@@ -144,6 +145,8 @@ class AlertsIntoOutbox:
                 break
             except StaleDigest:
                 continue
+            except ImportTold:  # another notifier told them meanwhile
+                return
         self._metrics.alerts.labels(outcome="import_digest").inc(len(digests))
         log.info(
             "import digests stored",

@@ -12,8 +12,8 @@ from prometheus_client import CollectorRegistry
 
 from crosslink.directory import LiveDirectory, load_directory
 from harness.testbed import write_districts_file
-from schemas.events import AlertRaised, ImportPassed, ReasonFacts, import_marker_key
-from schemas.topics import ALERT_RAISED, IMPORT_MARKED
+from schemas.events import AlertRaised, ImportClosed, ReasonFacts, import_marker_key, passes_of
+from schemas.topics import IMPORT_MARKED
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.retries import AttemptResult, RetryPolicy, Verdict
@@ -177,28 +177,24 @@ def back_filled(alert: AlertRaised, import_id: str = "mum-2019") -> AlertRaised:
     return alert.model_copy(update={"import_id": import_id})
 
 
-def passes_of(import_id: str, *, but: int = 0) -> list[FakeRecord]:
+def passes(import_id: str, *, but: int = 0) -> list[FakeRecord]:
     """Every pass of the import's end, as the matcher writes them (all but `but` of them)."""
     closed_at = datetime(2026, 12, 3, tzinfo=UTC)
-    passes = [
+    records = [
         FakeRecord(
-            ImportPassed(
-                import_id=import_id,
-                district="MH-MUM",
-                closed_at=closed_at,
-                source_topic=spec.name,
-                source_partition=source,
-            )
-            .model_dump_json()
-            .encode(),
+            passed.model_dump_json().encode(),
             key=import_marker_key(import_id).encode(),
-            partition=alerts_partition,
+            partition=passed.alerts_partition,
         )
         for spec in IMPORT_MARKED
         for source in range(spec.partitions)
-        for alerts_partition in range(ALERT_RAISED.partitions)
-    ]
-    return passes[: len(passes) - but]
+        for passed in passes_of(
+            ImportClosed(import_id=import_id, district="MH-MUM", closed_at=closed_at,
+                         partition=source),
+            spec.name,
+        )
+    ]  # fmt: skip
+    return records[: len(records) - but]
 
 
 async def test_a_back_filled_link_waits_untold_until_every_pass_of_its_import_is_in(
@@ -207,7 +203,7 @@ async def test_a_back_filled_link_waits_untold_until_every_pass_of_its_import_is
     storing = Storing(tmp_path)
     link = back_filled(alert_raised("MH-MUM", "MP-BPL"))
 
-    await storing.alerts.store([record(link), *passes_of("mum-2019", but=1)])
+    await storing.alerts.store([record(link), *passes("mum-2019", but=1)])
     await settled()
 
     assert list(storing.outbox.stored) == [link.alert_id]
@@ -227,7 +223,7 @@ async def test_the_last_pass_tells_each_district_one_digest_of_the_imports_links
     ]
     live = alert_raised("MP-BPL", "MH-MUM")
 
-    await storing.alerts.store([*map(record, links), record(live), *passes_of("mum-2019")])
+    await storing.alerts.store([*map(record, links), record(live), *passes("mum-2019")])
     await settled()
 
     sent = sorted((d.alert.kind, d.district) for d in storing.channel.sent)
@@ -249,8 +245,8 @@ async def test_passes_consumed_again_tell_no_digest_twice(tmp_path: Path) -> Non
     storing = Storing(tmp_path)
     await storing.alerts.store([record(back_filled(alert_raised("MH-MUM", "MP-BPL")))])
 
-    await storing.alerts.store(passes_of("mum-2019"))
-    await storing.alerts.store(passes_of("mum-2019"))
+    await storing.alerts.store(passes("mum-2019"))
+    await storing.alerts.store(passes("mum-2019"))
     await settled()
 
     assert sorted(d.district for d in storing.channel.sent) == ["MH-MUM", "MP-BPL"]
@@ -262,7 +258,7 @@ async def test_a_link_stored_after_its_imports_digests_is_delivered_as_any_alert
 ) -> None:
     storing = Storing(tmp_path)
     await storing.alerts.store([record(back_filled(alert_raised("MH-MUM", "MP-BPL")))])
-    await storing.alerts.store(passes_of("mum-2019"))
+    await storing.alerts.store(passes("mum-2019"))
     late = back_filled(alert_raised("MP-BPL", "MH-MUM"))
 
     await storing.alerts.store([record(late)])

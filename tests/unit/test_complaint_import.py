@@ -3,12 +3,16 @@ API's body, and a batch's refusals reported by the file's line numbers."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from openpyxl import Workbook
+from rich.console import Console
 
 from cli.complaint_import import (
     RowProblem,
@@ -17,6 +21,7 @@ from cli.complaint_import import (
     import_id_of,
     poster,
     read_rows,
+    run_import,
 )
 
 ROW = {
@@ -164,3 +169,27 @@ def test_each_batch_of_an_import_names_it_and_a_live_one_none() -> None:
         {"complaints": [{"complaint_id": "A"}], "import_id": "pune-1"},
         {"complaints": [{"complaint_id": "B"}]},
     ]
+
+
+@pytest.mark.parametrize(
+    ("options", "refusal"),
+    [
+        ({"close": False}, "--keep-open needs --import-id"),
+        ({"live": True, "import_id": "pune-1"}, "--live posts without an import"),
+        ({"live": True, "close": False, "import_id": "pune-1"}, "--live posts without an import"),
+    ],
+)
+def test_options_that_would_leave_an_import_open_or_unnamed_are_refused(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    options: dict[str, Any],
+    refusal: str,
+) -> None:
+    monkeypatch.setenv("CROSSLINK_API_KEY", "key")
+    console = Console(file=io.StringIO(), width=200)
+
+    code = run_import(tmp_path / "never-read.csv", intake="http://intake", columns=[],
+                      console=console, **options)  # fmt: skip
+
+    assert code == 2
+    assert refusal in console.file.getvalue()  # type: ignore[attr-defined]

@@ -533,9 +533,9 @@ async def test_closing_an_import_marks_every_partition_of_sightings_and_filings(
         COMPLAINTS_FILED.name
     ]
     assert {key for _, key, _ in published} == {"import:mum-2019-export"}
-    assert {(e.import_id, e.district) for _, _, e in published if isinstance(e, ImportClosed)} == {
-        ("mum-2019-export", "MH-MUM")
-    }
+    closed = [e for _, _, e in published if isinstance(e, ImportClosed)]
+    assert {(e.import_id, e.district) for e in closed} == {("mum-2019-export", "MH-MUM")}
+    assert [e.partition for e in closed] == [0, 1, 2, 3, 4, 5, 0]  # each names its partition
 
 
 async def test_closing_an_import_needs_a_districts_key_and_a_good_id(intake: Intake) -> None:

@@ -144,7 +144,7 @@ def test_an_undecodable_record_is_skipped_and_counted() -> None:
 
 
 def test_an_imports_end_in_the_history_changes_nothing_and_is_not_undecodable() -> None:
-    closed = ImportClosed(import_id="mum-2019", district="MH-MUM", closed_at=NOW)
+    closed = ImportClosed(import_id="mum-2019", district="MH-MUM", closed_at=NOW, partition=4)
     key, value = import_marker_key("mum-2019").encode(), closed.model_dump_json().encode()
     plain, marked = Replay(MatchingRules()), Replay(MatchingRules())
 

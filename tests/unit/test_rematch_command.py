@@ -7,9 +7,18 @@ from __future__ import annotations
 import pytest
 
 from cli.rematch import rematch
-from schemas.topics import CLUSTERS_CHANGELOG, HISTORY, STATE_CHANGELOG
+from schemas.events import ImportClosed, import_marker_key
+from schemas.topics import (
+    CLUSTERS_CHANGELOG,
+    COMPLAINTS_FILED,
+    HISTORY,
+    IDENTIFIER_SIGHTED,
+    STATE_CHANGELOG,
+)
+from services.matcher.batches import HistoryRecord, Position
 from services.matcher.history import MatcherRunning
 from services.matcher.matching import MatchingRules
+from tests.builders import HISTORY_NOW as NOW
 from tests.builders import filed_record, sighting_record
 from tests.fakes import Crashed, FakeHistory
 
@@ -71,3 +80,24 @@ def test_run_again_after_stopping_part_way_it_finishes_without_telling_anyone_tw
     assert store.moved is not None
     again = rematch(store, RULES, dry_run=True)
     assert sum(again.rows_written.values()) + sum(again.rows_removed.values()) == 0
+
+
+def test_every_imports_end_in_the_history_is_passed_on_again_before_the_group_moves() -> None:
+    store = history()
+    key = import_marker_key("mum-2019").encode()
+    for topic, partition in ((IDENTIFIER_SIGHTED.name, 4), (COMPLAINTS_FILED.name, 0)):
+        closed = ImportClosed(
+            import_id="mum-2019", district="MH-MUM", closed_at=NOW, partition=partition
+        )
+        position = Position(topic, partition, 9)
+        store.history.append(HistoryRecord(position, key, closed.model_dump_json().encode()))
+
+    rematch(store, RULES)
+
+    assert store.effects == APPLIED
+    passed = sorted((p.source_topic, p.source_partition, p.alerts_partition) for p in store.passed)
+    assert passed == [
+        (COMPLAINTS_FILED.name, 0, 0), (COMPLAINTS_FILED.name, 0, 1), (COMPLAINTS_FILED.name, 0, 2),
+        (IDENTIFIER_SIGHTED.name, 4, 0), (IDENTIFIER_SIGHTED.name, 4, 1),
+        (IDENTIFIER_SIGHTED.name, 4, 2),
+    ]  # fmt: skip

@@ -37,11 +37,16 @@ class StaleDigest(RuntimeError):
     """A link of the import was stored after its digests were composed: compose them again."""
 
 
+class ImportTold(RuntimeError):
+    """The import's digests were stored already (by another notifier, or before a pass was
+    consumed again): nothing more to tell."""
+
+
 class Imports:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def passed(self, passed: ImportPassed, *, alerts_partition: int) -> bool:
+    async def passed(self, passed: ImportPassed) -> bool:
         """Store one pass of an import's end; True if every pass is now in and the import's
         digests are not yet stored."""
         async with self._db.write() as db:
@@ -50,7 +55,7 @@ class Imports:
                 "import_id": passed.import_id,
                 "source_topic": passed.source_topic,
                 "source_partition": passed.source_partition,
-                "alerts_partition": alerts_partition,
+                "alerts_partition": passed.alerts_partition,
             }
             await db.execute(insert_ignoring_repeats(self._db, import_passes), row)
             this = imports.c.import_id == passed.import_id
@@ -142,16 +147,17 @@ async def mark_digested(
     db: AsyncConnection, database: Database, digest: DigestOf, *, now: datetime
 ) -> None:
     """Mark the import digested in `db`'s transaction, or raise StaleDigest if a link was
-    stored since its digests were composed."""
+    stored since its digests were composed, ImportTold if they were stored already."""
     await _lock(db, database, [digest.import_id])
+    this = imports.c.import_id == digest.import_id
+    if (await db.execute(select(imports.c.digested_at).where(this))).scalar() is not None:
+        raise ImportTold(digest.import_id)
     stored = (
         await db.execute(select(func.count()).where(import_alerts.c.import_id == digest.import_id))
     ).scalar_one()
     if int(stored) != digest.links:
         raise StaleDigest(f"import {digest.import_id}: {stored} links now, {digest.links} counted")
-    await db.execute(
-        update(imports).where(imports.c.import_id == digest.import_id).values(digested_at=now)
-    )
+    await db.execute(update(imports).where(this).values(digested_at=now))
 
 
 async def _lock(db: AsyncConnection, database: Database, import_ids: Collection[str]) -> None:

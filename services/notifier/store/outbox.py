@@ -172,11 +172,13 @@ class Outbox:
         With `lease`, up to `lease.limit` of the new deliveries are stored already leased to
         the caller, who attempts them at once without claiming them: they are returned. A
         repeat is never returned (its first copy's lease or result stands)."""
-        if not batch:
+        if not batch and digest is None:
             return []
         async with self._db.write() as db:
-            if digest is not None:
+            if digest is not None:  # even with no digest to tell (the import linked nothing)
                 await mark_digested(db, self._db, digest, now=now)
+            if not batch:
+                return []
             quiet = await quiet_imports(
                 db, self._db, {a.import_id for a, _ in batch if a.import_id}
             )

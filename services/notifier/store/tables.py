@@ -235,4 +235,5 @@ import_alerts = Table(
     metadata,
     Column("import_id", String(64), primary_key=True),
     Column("alert_id", ID, ForeignKey("alerts.alert_id"), primary_key=True),
+    Index("import_alerts_by_alert", "alert_id"),  # is this alert a back-fill's link?
 )

@@ -25,7 +25,7 @@ from harness.mailcatcher import MailCatcher
 from harness.ports import free_port
 from harness.processes import ServiceProcess
 from harness.receiver import WebhookReceiver
-from schemas.events import AlertRaised, ImportPassed, import_marker_key
+from schemas.events import AlertRaised, ImportClosed, import_marker_key, passes_of
 from schemas.topics import ALERT_RAISED, IMPORT_MARKED
 from services.notifier.accounts.account import AccountStatus
 from services.notifier.accounts.account import Officer as Account
@@ -83,15 +83,16 @@ class Notifier:
         try:
             for spec in IMPORT_MARKED:
                 for source in range(spec.partitions):
-                    passed = ImportPassed(import_id=import_id, district=district,
-                                          closed_at=datetime.now(UTC), source_topic=spec.name,
-                                          source_partition=source)  # fmt: skip
-                    for partition in range(ALERT_RAISED.partitions):
+                    now = datetime.now(UTC)
+                    closed = ImportClosed(
+                        import_id=import_id, district=district, closed_at=now, partition=source
+                    )
+                    for passed in passes_of(closed, spec.name):
                         producer.send(
                             ALERT_RAISED.name,
                             key=key,
                             value=passed.model_dump_json().encode(),
-                            partition=partition,
+                            partition=passed.alerts_partition,
                         ).get(timeout=30)
         finally:
             producer.close()

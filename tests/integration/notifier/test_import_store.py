@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from schemas.events import AlertRaised, ImportPassed
-from schemas.topics import ALERT_RAISED, IMPORT_MARKED
+from schemas.events import AlertRaised, ImportClosed, passes_of
+from schemas.topics import IMPORT_MARKED
 from services.notifier.import_digests import import_digests
 from services.notifier.routing import PlannedDelivery, delivery_id
 from services.notifier.store.database import Database, opened_database
 from services.notifier.store.feedback import Feedback
-from services.notifier.store.imports import DigestOf, Imports, StaleDigest
+from services.notifier.store.imports import DigestOf, Imports, ImportTold, StaleDigest
 from services.notifier.store.outbox import Outbox
 from services.notifier.store.tables import (
     deliveries,
@@ -59,24 +59,15 @@ class Store:
 
     async def pass_all(self, *, but: int = 0) -> list[bool]:
         passes = [
-            (spec.name, source, partition)
+            passed
             for spec in IMPORT_MARKED
             for source in range(spec.partitions)
-            for partition in range(ALERT_RAISED.partitions)
-        ]
-        return [
-            await self.imports.passed(
-                ImportPassed(
-                    import_id=IMPORT,
-                    district="MH-MUM",
-                    closed_at=NOW,
-                    source_topic=topic,
-                    source_partition=source,
-                ),
-                alerts_partition=partition,
+            for passed in passes_of(
+                ImportClosed(import_id=IMPORT, district="MH-MUM", closed_at=NOW, partition=source),
+                spec.name,
             )
-            for topic, source, partition in passes[: len(passes) - but]
         ]
+        return [await self.imports.passed(passed) for passed in passes[: len(passes) - but]]
 
     async def tell_digests(self) -> list[AlertRaised]:
         links = await self.imports.links(IMPORT)
@@ -196,3 +187,23 @@ async def test_an_imports_progress_says_what_it_waits_for(store: Store) -> None:
     assert (waiting.closed_by, waiting.passes, waiting.passes_needed) == ("MH-MUM", 20, 21)
     assert (untold, await store.imports.untold()) == (1, 0)
     assert told.digested_at == NOW
+
+
+async def test_an_import_that_linked_nothing_is_told_so_and_a_later_link_delivered(
+    store: Store,
+) -> None:
+    await store.pass_all()
+
+    assert await store.tell_digests() == []
+
+    late = await store.link("MH-MUM", "MP-BPL")
+    assert await store.delivered_to(late) == ["MH-MUM", "MP-BPL"]
+
+
+async def test_digests_told_already_are_not_stored_again(store: Store) -> None:
+    await store.link("MH-MUM", "MP-BPL")
+    await store.pass_all()
+    await store.tell_digests()
+
+    with pytest.raises(ImportTold):
+        await store.tell_digests()
