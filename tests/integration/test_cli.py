@@ -607,7 +607,7 @@ def test_an_import_of_1000_complaints_with_3_bad_rows_imports_997_and_names_the_
         ("502", "identifiers[0].value"),
         ("1000", "police_station"),
     ]
-    records = read_topic(kafka.access, COMPLAINTS_FILED.name)
+    records = read_topic(kafka.access, COMPLAINTS_FILED.name, markers=True)
     cases = [
         ComplaintFiled.model_validate_json(r.value).case
         for r in records
