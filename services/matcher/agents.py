@@ -245,7 +245,7 @@ async def _raise(
     topics: MatcherTopics, alerts: tuple[AlertRaised, ...], metrics: MatcherMetrics
 ) -> None:
     """Publish alerts and wait until the broker holds all of them."""
-    await _publish([(topics.alerts, alert.alert_id, alert) for alert in alerts])
+    await _publish([(topics.alerts, alert.alert_id, alert, None) for alert in alerts])
     for alert in alerts:
         metrics.alerts.labels(kind=alert.kind, rule=alert.rule).inc()
         trigger = alert.trigger
@@ -266,15 +266,9 @@ async def _raise(
 async def _pass_on(topics: MatcherTopics, closed: ImportClosed, event: EventT[Any]) -> None:
     """Tell every alerts partition that the import's alerts from this event's partition are all
     before it (the caller has waited for them), and wait until the broker holds each."""
-    key = import_marker_key(closed.import_id).encode()
-    try:
-        sent = [
-            await topics.alerts.send(key=key, value=passed.model_dump_json().encode(), partition=p)
-            for p, passed in enumerate(passes_of(closed, event.message.topic))
-        ]
-        await asyncio.gather(*sent)
-    except Exception as error:
-        _exit_unprocessed("could not pass an import's end on", error)
+    key = import_marker_key(closed.import_id)
+    passes = passes_of(closed, event.message.topic)
+    await _publish([(topics.alerts, key, p, p.alerts_partition) for p in passes])
     log.info(
         "import passed",
         extra={
@@ -285,8 +279,9 @@ async def _pass_on(topics: MatcherTopics, closed: ImportClosed, event: EventT[An
     )
 
 
-async def _publish(records: list[tuple[faust.TopicT, str, BaseModel]]) -> None:
-    """Send records and wait for the broker to hold every one, before the state recording them.
+async def _publish(records: list[tuple[faust.TopicT, str, BaseModel, int | None]]) -> None:
+    """Send records (each to its partition, or by its key's hash with None) and wait for the
+    broker to hold every one, before the state recording them.
 
     If one cannot be written, the process exits at once: faust would otherwise commit the
     input's offset, and a state saying "sent" without the record loses it for good. Restarted,
@@ -294,8 +289,10 @@ async def _publish(records: list[tuple[faust.TopicT, str, BaseModel]]) -> None:
     """
     try:
         sent = [
-            await topic.send(key=key.encode(), value=event.model_dump_json().encode())
-            for topic, key, event in records
+            await topic.send(
+                key=key.encode(), value=event.model_dump_json().encode(), partition=partition
+            )
+            for topic, key, event, partition in records
         ]
         await asyncio.gather(*sent)
     except Exception as error:

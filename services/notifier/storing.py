@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError
 
 from crosslink.clock import Clock, utc_now
@@ -32,6 +32,7 @@ from services.notifier.store.imports import DigestOf, ImportTold, StaleDigest
 from services.notifier.store.outbox import DeliveryStore, NewOperatorAlert
 
 log = logging.getLogger(__name__)
+Decoded = TypeVar("Decoded", bound=BaseModel)
 
 
 class Consumed(Protocol):
@@ -97,10 +98,10 @@ class AlertsIntoOutbox:
         batch, passes = [], []
         for record in records:
             if is_import_marker(record.key):
-                if (passed := await self._decode_pass(record)) is not None:
+                if (passed := await self._decode(record, ImportPassed, "import pass")) is not None:
                     passes.append(passed)
                 continue
-            alert = await self._decode(record)
+            alert = await self._decode(record, AlertRaised, "alert")
             if alert is None:
                 continue
             if alert.audience == "operators":
@@ -166,19 +167,12 @@ class AlertsIntoOutbox:
             except DataError:
                 await self._dead_letter(record, "alert the database cannot store")
 
-    async def _decode(self, record: Consumed) -> AlertRaised | None:
+    async def _decode(self, record: Consumed, model: type[Decoded], what: str) -> Decoded | None:
+        """The record as `model`, or None having set it aside as an undecodable `what`."""
         try:
-            return AlertRaised.model_validate_json(record.value or b"")
+            return model.model_validate_json(record.value or b"")
         except ValidationError as error:
-            await self._dead_letter(record, f"undecodable alert: {error.error_count()} error(s)")
-            return None
-
-    async def _decode_pass(self, record: Consumed) -> ImportPassed | None:
-        try:
-            return ImportPassed.model_validate_json(record.value or b"")
-        except ValidationError as error:
-            reason = f"undecodable import pass: {error.error_count()} error(s)"
-            await self._dead_letter(record, reason)
+            await self._dead_letter(record, f"undecodable {what}: {error.error_count()} error(s)")
             return None
 
     async def _store_operator_alert(self, alert: AlertRaised) -> None:
