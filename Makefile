@@ -43,7 +43,13 @@ chaos: install  ## the fault-injection scenarios at full size (short versions ru
 	CROSSLINK_CHAOS_SCALE=full CROSSLINK_CHAOS_RESULTS=$(CHAOS_RUNS) $(BIN)/pytest -m chaos -s --timeout 3600; \
 	  status=$$?; $(BIN)/python -m tests.chaos.results $(CHAOS_RUNS) docs/reliability.md; exit $$status
 
-bench: install  ## benchmarks against bare baselines; rewrites docs/benchmarks.md and docs/bench/ (not part of `make test`)
+QUIX_VENV := .venv-quix
+$(QUIX_VENV)/.installed: bench/quix/requirements.lock
+	$(PYTHON) -m venv $(QUIX_VENV)
+	$(QUIX_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r bench/quix/requirements.lock
+	touch $@
+
+bench: install $(QUIX_VENV)/.installed  ## benchmarks against bare baselines; rewrites docs/benchmarks.md and docs/bench/ (not part of `make test`)
 	$(BIN)/python -m bench
 
 lock:  ## re-resolve both locks from pyproject.toml (needs `make install` once)
@@ -51,6 +57,8 @@ lock:  ## re-resolve both locks from pyproject.toml (needs `make install` once)
 		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 -c requirements.lock -o requirements-runtime.lock
+	$(BIN)/uv pip compile bench/quix/requirements.in --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 -o bench/quix/requirements.lock
 
 contracts: install  ## regenerate docs/api/ (AsyncAPI of the topics, OpenAPI of intake and notifier)
 	$(BIN)/crosslink contracts
@@ -67,4 +75,4 @@ messages: install  ## extract every text people read into $(LOCALE)/messages.pot
 	done
 
 clean:
-	rm -rf $(VENV) .crosslink .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(QUIX_VENV) .crosslink .mypy_cache .ruff_cache .pytest_cache

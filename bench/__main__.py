@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("canon", "matcher", "intake", "latency", "growth", "prolific", "rematch")
+BENCHMARKS = ("canon", "matcher", "recovery", "intake", "latency", "growth", "prolific", "rematch")
 
 
 def main() -> None:

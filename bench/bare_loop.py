@@ -6,40 +6,29 @@ batches of up to 500 records (as the matcher does), keeps the cases seen per key
 for each record whose key was seen before sends one small record (as the matcher sends an
 alert), and waits until the broker holds a batch's outputs before taking the next. It keeps
 no durable state: the matcher also writes each changed token's state to its changelog. It
-prints `ready` once assigned and `done` when it has processed `--expect` records.
+prints `ready` once it has processed the first record (the benchmark's warm-up) and `done`
+when it has processed `--expect` records.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
-from bench.brokers import from_parent
+from bench.baseline_task import task
+from bench.brokers import from_parent, loop_clients
 from crosslink.kafka_access import KafkaAccess
 
 OUTPUT_TOPIC = "bench.bare-out"
 
 
 async def run(kafka: KafkaAccess, topic: str, expect: int) -> None:
-    consumer = AIOKafkaConsumer(
-        topic, **kafka.options(), group_id="bench-bare", auto_offset_reset="earliest",
-        enable_auto_commit=True,
-    )  # fmt: skip
-    producer = AIOKafkaProducer(**kafka.options(), acks="all", enable_idempotence=True)
-    await producer.start()
-    await consumer.start()
     seen: dict[bytes, list[str]] = {}
     processed = 0
-    try:
-        while not consumer.assignment():
-            await consumer.getmany(timeout_ms=100)
-        print("ready", flush=True)
+    async with loop_clients(kafka, topic, "bench-bare", auto_commit=True) as (consumer, producer):
         while processed < expect:
             batches = await consumer.getmany(timeout_ms=100, max_records=500)
-            sent = []
+            sent, first = [], processed == 0
             for record in (r for records in batches.values() for r in records):
                 event = json.loads(record.value or b"{}")
                 cases = seen.setdefault(record.key or b"", [])
@@ -48,18 +37,14 @@ async def run(kafka: KafkaAccess, topic: str, expect: int) -> None:
                 cases.append(event["case"]["complaint_id"])
                 processed += 1
             await asyncio.gather(*sent)  # the broker holds the batch's outputs
+            if first and processed:
+                print("ready", flush=True)  # the warm-up record is through
         print("done", flush=True)
-    finally:
-        await consumer.stop()
-        await producer.stop()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--expect", type=int, required=True)
-    arguments = parser.parse_args()
-    asyncio.run(run(from_parent(), arguments.topic, arguments.expect))
+    given = task()
+    asyncio.run(run(from_parent(), given.topic, given.expect))
 
 
 if __name__ == "__main__":

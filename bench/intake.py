@@ -1,8 +1,10 @@
-"""Intake complaints per second, against a FastAPI no-op and a raw ASGI no-op in the same run.
+"""Intake complaints per second, one at a time against a FastAPI no-op and a raw ASGI no-op,
+and in batches against a FastAPI endpoint that validates the same batch and publishes the same
+number of records with acks=all, all in the same run.
 
-On a fresh local broker, each server (intake, then the two no-ops of bench/intake_noop.py) runs
+On a fresh local broker, each server (intake, then the baselines of bench/intake_noop.py) runs
 alone in its own process, pinned to core 0, and is loaded in turn by bench/load.py, its own
-process, pinned to core 1 with the broker: the same pre-built complaints over the same number
+process, pinned to core 1 with the broker: the same pre-built requests over the same number
 of keep-alive connections, a warm-up, then a timed window. Server CPU is read from /proc at the
 window's edges. Run with `make bench`; results in docs/bench/intake.md.
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from bench.brokers import child_environment
 from bench.load import waited_seconds
 from bench.matcher import DISTRICTS, cpu_seconds
 from bench.report import Figure, Result, bar_chart, publish
@@ -34,15 +37,21 @@ from harness.ports import free_port
 from harness.processes import ServiceProcess, wait_until_answering
 from harness.synthetic import complaint_stream
 from harness.testbed import UNLIMITED, api_key, write_districts_file
-from services.intake.api import COMPLAINTS_PATH
+from schemas.api import MAX_BATCH
+from services.intake.api import BATCH_PATH, COMPLAINTS_PATH
 
 CONCURRENCY = int(os.environ.get("BENCH_INTAKE_CONCURRENCY", "32"))
+# A back-fill posts batches of MAX_BATCH one after another (crosslink import-complaints): a few
+# such clients at once.
+BATCH_CONCURRENCY = int(os.environ.get("BENCH_INTAKE_BATCH_CONCURRENCY", "4"))
 WARM_UP_S = float(os.environ.get("BENCH_INTAKE_WARM_UP_S", "3"))
 SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "15"))
 BODIES = 20_000  # enough that intake never sees the same complaint twice in one run
 SERVER_CPU, LOAD_CPU = 0, 1
 TITLE = "Intake throughput against no-op servers"
-NAMES = {"intake": "intake", "fastapi": "FastAPI no-op", "asgi": "raw ASGI no-op"}
+NAMES = {"intake": "intake", "fastapi": "FastAPI no-op", "asgi": "raw ASGI no-op",
+         "intake-batch": "intake, batches", "batch": "FastAPI batch baseline"}  # fmt: skip
+SINGLE, BATCHED = "POST /v1/complaints", f"POST {BATCH_PATH} ({MAX_BATCH} a request)"
 
 
 @dataclass(frozen=True)
@@ -57,14 +66,19 @@ class Measured:
     load_waited_s: float
     p50_ms: float
     p99_ms: float
+    complaints_per_answer: int = 1
+
+    @property
+    def complaints(self) -> int:
+        return self.answers * self.complaints_per_answer
 
     @property
     def per_second(self) -> float:
-        return self.answers / self.seconds
+        return self.complaints / self.seconds
 
     @property
     def cpu_ms_per_complaint(self) -> float:
-        return self.server_cpu_s / self.answers * 1000
+        return self.server_cpu_s / self.complaints * 1000
 
     def busy(self) -> str:
         shares = (self.server_cpu_s, self.server_waited_s, self.load_cpu_s, self.load_waited_s)
@@ -81,6 +95,22 @@ def write_bodies(path: Path) -> Path:
     return path
 
 
+def write_batches(path: Path) -> Path:
+    """The same BODIES complaints as batches of MAX_BATCH, one district each (a district's
+    key posts its own complaints), for bench/load.py."""
+    by_district: dict[str, list[dict[str, object]]] = {}
+    lines = []
+    for body in itertools.islice(complaint_stream(DISTRICTS, seed=11), BODIES):
+        batch = by_district.setdefault(body["district"], [])
+        batch.append(body)
+        if len(batch) == MAX_BATCH:
+            lines.append(json.dumps({"api_key": api_key(body["district"]),
+                                     "body": {"complaints": batch}}))  # fmt: skip
+            by_district[body["district"]] = []
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 @contextmanager
 def pinned(cpu: int) -> Iterator[None]:
     """This process on `cpu` only, so whatever it starts meanwhile inherits that core."""
@@ -93,16 +123,16 @@ def pinned(cpu: int) -> Iterator[None]:
 
 
 @contextmanager
-def noop(app: str) -> Iterator[tuple[str, int]]:
-    """(URL, pid) of a no-op app of bench/intake_noop.py served on core 0."""
+def noop(app: str, kafka: KafkaAccess) -> Iterator[tuple[str, int]]:
+    """(base URL, pid) of a baseline app of bench/intake_noop.py served on core 0."""
     port = free_port()
     with pinned(SERVER_CPU):
         process = subprocess.Popen([sys.executable, "-m", "bench.intake_noop", app,
-                                    "--port", str(port)])  # fmt: skip
+                                    "--port", str(port)], env=child_environment(kafka))  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_answering(f"{base}/healthz", process, name=f"{app} no-op", timeout_s=60)
-        yield f"{base}{COMPLAINTS_PATH}", process.pid
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait()
@@ -110,7 +140,7 @@ def noop(app: str) -> Iterator[tuple[str, int]]:
 
 @contextmanager
 def intake(kafka: KafkaAccess, workdir: Path) -> Iterator[tuple[str, int]]:
-    """(URL, pid) of the real intake service served on core 0, connected to the broker."""
+    """(base URL, pid) of the real intake service served on core 0, connected to the broker."""
     districts = write_districts_file(workdir / "districts.yaml", dict.fromkeys(DISTRICTS))
     env = {**kafka.environment(), "CROSSLINK_LOG_LEVEL": "WARNING",
            "CROSSLINK_DISTRICTS_FILE": str(districts),
@@ -121,15 +151,16 @@ def intake(kafka: KafkaAccess, workdir: Path) -> Iterator[tuple[str, int]]:
         service.start()
     try:
         service.wait_healthy("/readyz")
-        yield f"{service.base_url}{COMPLAINTS_PATH}", service.process.pid
+        yield service.base_url, service.process.pid
     finally:
         service.stop()
 
 
-def measure(key: str, url: str, pid: int, bodies: Path) -> Measured:
+def measure(key: str, url: str, pid: int, bodies: Path, per_request: int = 1) -> Measured:
     """Load `url` with bench/load.py; the server's CPU is read when the window opens and shuts."""
+    concurrency = CONCURRENCY if per_request == 1 else BATCH_CONCURRENCY
     command = [sys.executable, "-m", "bench.load", "--url", url, "--bodies", str(bodies),
-               "--concurrency", str(CONCURRENCY), "--warm-up", str(WARM_UP_S),
+               "--concurrency", str(concurrency), "--warm-up", str(WARM_UP_S),
                "--seconds", str(SECONDS), "--cpu", str(LOAD_CPU)]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -146,7 +177,8 @@ def measure(key: str, url: str, pid: int, bodies: Path) -> Measured:
             process.wait()
     load = json.loads(closed)
     measured = Measured(load["answers"], load["seconds"], cpu, waited, load["cpu_seconds"],
-                        load["waited_seconds"], load["p50_ms"], load["p99_ms"])  # fmt: skip
+                        load["waited_seconds"], load["p50_ms"], load["p99_ms"],
+                        per_request)  # fmt: skip
     print(
         f"{NAMES[key]}: {measured.per_second:,.0f} complaints/s, "
         f"{measured.cpu_ms_per_complaint:.2f} server CPU-ms each, {measured.busy()}",
@@ -157,30 +189,37 @@ def measure(key: str, url: str, pid: int, bodies: Path) -> Measured:
 
 def run_all(workdir: Path) -> dict[str, Measured]:
     bodies = write_bodies(workdir / "bodies.jsonl")
+    batches = write_batches(workdir / "batches.jsonl")
     results: dict[str, Measured] = {}
     # The broker starts on the load generator's core: in production Kafka is on other machines,
     # and here it must not take CPU from the server being measured.
     with pinned(LOAD_CPU), LocalBroker(workdir / "kafka", free_port(), free_port()) as broker:
         provision_topics(broker.access)
-        with intake(broker.access, workdir) as (url, pid):
-            results["intake"] = measure("intake", url, pid, bodies)
+        with intake(broker.access, workdir) as (base, pid):
+            results["intake"] = measure("intake", base + COMPLAINTS_PATH, pid, bodies)
+            results["intake-batch"] = measure("intake-batch", base + BATCH_PATH, pid, batches,
+                                              MAX_BATCH)  # fmt: skip
         for app in ("fastapi", "asgi"):
-            with noop(app) as (url, pid):
-                results[app] = measure(app, url, pid, bodies)
+            with noop(app, broker.access) as (base, pid):
+                results[app] = measure(app, base + COMPLAINTS_PATH, pid, bodies)
+        with noop("batch", broker.access) as (base, pid):
+            results["batch"] = measure("batch", base + BATCH_PATH, pid, batches, MAX_BATCH)
     return results
 
 
 def figures(results: dict[str, Measured]) -> list[Figure]:
-    served = results["intake"]
     found: list[Figure] = []
-    for key, target in (("fastapi", 0.85), ("asgi", None)):
+    for scenario, served, key, target in (
+        (SINGLE, results["intake"], "fastapi", 0.85),
+        (SINGLE, results["intake"], "asgi", None),
+        (BATCHED, results["intake-batch"], "batch", 0.8),
+    ):
         base, label = results[key], NAMES[key]
         found += [
-            Figure("POST /v1/complaints", "complaints/s", served.per_second, label,
-                   base.per_second, target=target),
-            Figure("POST /v1/complaints", "server CPU-ms per complaint",
-                   served.cpu_ms_per_complaint, label, base.cpu_ms_per_complaint,
-                   higher_is_better=False),
+            Figure(scenario, "complaints/s", served.per_second, label, base.per_second,
+                   target=target),
+            Figure(scenario, "server CPU-ms per complaint", served.cpu_ms_per_complaint, label,
+                   base.cpu_ms_per_complaint, higher_is_better=False),
         ]  # fmt: skip
     return found
 
@@ -245,7 +284,13 @@ def method() -> str:
         "more CPU than the no-op servers). Any non-2xx answer fails the run. After "
         f"{WARM_UP_S:g} s of warm-up, answers are counted for {SECONDS:g} s; server CPU is its "
         "user and system time from /proc over that window, and the table below shows that the "
-        "server, not the load generator, was the one at its limit."
+        "server, not the load generator, was the one at its limit. Batches: the same "
+        f"complaints in requests of {MAX_BATCH} (one district each, as `crosslink "
+        f"import-complaints` posts them) over {BATCH_CONCURRENCY} connections, to intake's "
+        "batch route and to the FastAPI batch baseline (bench/intake_noop.py: the same route, "
+        "bearer header and `ComplaintBatch` body, each complaint validated as "
+        "`ComplaintSubmission`, the same answer, and the same number of records published to "
+        "the same topics with acks=all before it answers, without canon or pseudonyms)."
     )
 
 

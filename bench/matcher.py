@@ -1,11 +1,18 @@
-"""Matcher events per second and per CPU-second, against a bare aiokafka loop in the same run.
+"""Matcher events per second and per CPU-second, against three baselines in the same run.
+
+- the bare aiokafka loop (bench/bare_loop.py): consume, decode, a dict, produce; no rule, no
+  durable state: what Kafka and asyncio cost alone;
+- the like-for-like loop (bench/stateful_loop.py): the matcher's own rule and rows, RocksDB
+  and a compacted changelog, offsets committed after both: the matcher's work without faust;
+- the Quix Streams peer (bench/quix_peer.py, in .venv-quix): the same rule on a maintained
+  stream-processing library with RocksDB state and changelogs.
 
 For each match rate, on a fresh local broker: the sightings of a synthetic complaint stream are
-produced by this process (the load generator) as fast as the broker takes them, once to the
-matcher's input topic and once to a copy the bare loop (bench/bare_loop.py) reads. Each
-consumer runs in its own process, started and assigned before the load begins; its time is from
-the first record produced to its last record processed, and its CPU is read from /proc.
-Run with `make bench`; results in docs/bench/matcher.md.
+produced by this process (the load generator) as fast as the broker takes them, to the
+matcher's input topic and to each baseline's own copy while that baseline runs. Each consumer
+runs in its own process and has processed a warm-up record before the clock starts; its time
+is from the first record produced to its last record processed, and its CPU is read from
+/proc. Run with `make bench`; results in docs/bench/matcher.md.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from bench import bare_loop, stateful_loop
 from bench.brokers import child_environment
 from bench.report import Figure, Result, bar_chart, publish
 from crosslink.kafka_access import KafkaAccess
@@ -33,13 +41,12 @@ from harness.ports import free_port
 from harness.processes import ServiceProcess, metric_value
 from harness.synthetic import complaint_stream
 from schemas.api import ComplaintSubmission
-from schemas.topics import IDENTIFIER_SIGHTED, TopicSpec
+from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED, TopicSpec
 from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
-COPY = TopicSpec("bench.sightings", partitions=IDENTIFIER_SIGHTED.partitions)
-OUTPUT = TopicSpec("bench.bare-out", partitions=1)
+REPOSITORY = Path(__file__).resolve().parent.parent
 STATES = ["MH", "MP", "WB", "RJ", "JH", "UP", "KA", "TN", "GJ", "DL"]
 DISTRICTS = [f"{s}-{c}" for s, c in itertools.product(STATES, ["AAA", "BBB", "CCC", "DDD"])]
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -57,16 +64,16 @@ class Run:
         return events / self.cpu_seconds
 
 
-def sightings(overlap: float) -> list[tuple[bytes, bytes]]:
-    """(token, event JSON) for about EVENTS sightings of a seeded complaint stream."""
+def sightings(overlap: float, events: int = EVENTS) -> list[tuple[bytes, bytes]]:
+    """(token, event JSON) for `events` sightings of a seeded complaint stream."""
     key, now, records = IntakeSettings().pseudonym(), datetime.now(UTC), []
     for body in complaint_stream(DISTRICTS, seed=11, overlap=overlap):
         complaint = ComplaintSubmission.model_validate(body)
         for event in sightings_for(complaint, caller_district=complaint.district, key=key,
                                    received_at=now):  # fmt: skip
             records.append((event.identifier.token.encode(), event.model_dump_json().encode()))
-        if len(records) >= EVENTS:
-            return records[:EVENTS]
+        if len(records) >= events:
+            return records[:events]
     raise AssertionError("unreachable: the stream is endless")
 
 
@@ -86,22 +93,37 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
-def bare(kafka: KafkaAccess, records: list[tuple[bytes, bytes]]) -> Run:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.bare_loop", "--topic", COPY.name,
-         "--expect", str(len(records))],
-        stdout=subprocess.PIPE, text=True, env=child_environment(kafka),
-    )  # fmt: skip
-    assert process.stdout is not None
-    try:
-        assert process.stdout.readline().strip() == "ready"
-        cpu, start = cpu_seconds(process.pid), time.perf_counter()
-        asyncio.run(produce(kafka, COPY.name, records))
-        assert process.stdout.readline().strip() == "done"
-        return Run(time.perf_counter() - start, cpu_seconds(process.pid) - cpu)
-    finally:
-        process.terminate()
-        process.wait()
+@dataclass(frozen=True)
+class Baseline:
+    """A baseline's process: its module, the interpreter that runs it and the topic it reads."""
+
+    name: str
+    module: str
+    topic: TopicSpec
+    python: str = sys.executable
+
+    def run(self, kafka: KafkaAccess, records: list[tuple[bytes, bytes]]) -> Run:
+        """Start it, hand it the warm-up record, then time it from the first of the rest
+        produced to its `done` (every record processed and its effects held by the broker)."""
+        command = [self.python, "-m", self.module, "--topic", self.topic.name,
+                   "--expect", str(len(records))]  # fmt: skip
+        env = {
+            **child_environment(kafka),
+            "PYTHONPATH": str(REPOSITORY),
+            "PYTHONWARNINGS": "ignore::DeprecationWarning",
+        }  # libraries' own, on import
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+        assert process.stdout is not None
+        try:
+            asyncio.run(produce(kafka, self.topic.name, records[:1]))
+            assert process.stdout.readline().strip() == "ready", f"{self.name} did not start"
+            cpu, start = cpu_seconds(process.pid), time.perf_counter()
+            asyncio.run(produce(kafka, self.topic.name, records[1:]))
+            assert process.stdout.readline().strip() == "done", f"{self.name} did not finish"
+            return Run(time.perf_counter() - start, cpu_seconds(process.pid) - cpu)
+        finally:
+            process.terminate()
+            process.wait()
 
 
 def matcher(kafka: KafkaAccess, records: list[tuple[bytes, bytes]], workdir: Path) -> Run:
@@ -135,8 +157,27 @@ def _wait_position(service: ServiceProcess, total: int, timeout_s: float = 900) 
         time.sleep(0.05)
 
 
-def scenario(overlap: float) -> tuple[Run, Run, float]:
-    """(matcher, bare loop, share of events that match an earlier one)."""
+def _copy(name: str) -> TopicSpec:
+    """A baseline's own copy of the sightings topic (it is produced while the baseline runs)."""
+    return TopicSpec(f"bench.sightings.{name}", partitions=IDENTIFIER_SIGHTED.partitions)
+
+
+BARE = Baseline("bare aiokafka loop", "bench.bare_loop", _copy("bare"))
+LIKE_FOR_LIKE = Baseline("like-for-like loop", "bench.stateful_loop", _copy("like-for-like"))
+QUIX = Baseline("Quix Streams peer", "bench.quix_peer", _copy("quix"),
+                python=str(REPOSITORY / ".venv-quix" / "bin" / "python"))  # fmt: skip
+# Each baseline's ratio target (issue 8 for the bare loop, issue 20 for the other two).
+BASELINES = [(BARE, 0.5), (LIKE_FOR_LIKE, 0.8), (QUIX, 1.0)]
+OUTPUTS = [
+    TopicSpec(bare_loop.OUTPUT_TOPIC, partitions=1),
+    TopicSpec(stateful_loop.ALERTS_TOPIC, partitions=ALERT_RAISED.partitions),
+    TopicSpec(stateful_loop.CHANGELOG_TOPIC, partitions=IDENTIFIER_SIGHTED.partitions,
+              config={"cleanup.policy": "compact"}),
+]  # fmt: skip
+
+
+def scenario(overlap: float) -> tuple[Run, dict[str, Run], float]:
+    """(matcher, each baseline, share of events that match an earlier one)."""
     records = sightings(overlap)
     keys = [key for key, _ in records]
     matching = 1 - len(set(keys)) / len(keys)
@@ -145,46 +186,58 @@ def scenario(overlap: float) -> tuple[Run, Run, float]:
         LocalBroker(Path(tmp) / "kafka", free_port(), free_port()) as broker,
     ):
         provision_topics(broker.access)
-        provision_topics(broker.access, [COPY, OUTPUT])
+        provision_topics(broker.access, [b.topic for b, _ in BASELINES] + OUTPUTS)
         measured = matcher(broker.access, records, Path(tmp))
-        return measured, bare(broker.access, records), matching
+        return measured, {b.name: b.run(broker.access, records) for b, _ in BASELINES}, matching
 
 
 def main() -> None:
     figures: list[Figure] = []
     for name, overlap in (("high match rate", 0.9), ("low match rate", 0.05)):
-        matched, baseline, matching = scenario(overlap)
+        matched, baselines, matching = scenario(overlap)
         label = f"{name} ({matching:.0%} match)"
-        figures += [
-            Figure(label, "events/s", matched.per_second(EVENTS), "bare aiokafka loop",
-                   baseline.per_second(EVENTS), target=0.5),
-            Figure(label, "events per CPU-second", matched.per_cpu_second(EVENTS),
-                   "bare aiokafka loop", baseline.per_cpu_second(EVENTS)),
-        ]  # fmt: skip
+        for baseline, target in BASELINES:
+            run = baselines[baseline.name]
+            figures += [
+                Figure(label, "events/s", matched.per_second(EVENTS), baseline.name,
+                       run.per_second(EVENTS), target=target),
+                Figure(label, "events per CPU-second", matched.per_cpu_second(EVENTS),
+                       baseline.name, run.per_cpu_second(EVENTS)),
+            ]  # fmt: skip
     throughput = [f for f in figures if f.metric == "events/s"]
-    plot = bar_chart(
-        "matcher.png", title="Matcher throughput against a bare aiokafka loop",
-        ylabel="events/s", groups=[f.scenario for f in throughput],
-        series={"matcher": [f.value for f in throughput],
-                "bare aiokafka loop": [f.baseline_value for f in throughput]},
-    )  # fmt: skip
-    title = "Matcher throughput against a bare aiokafka loop"
-    publish(Result(name="matcher", title=title, method=METHOD, figures=figures, plots=[plot],
+    groups = list(dict.fromkeys(f.scenario for f in throughput))
+    series = {"matcher": [next(f.value for f in throughput if f.scenario == g) for g in groups]}
+    for baseline, _ in BASELINES:
+        series[baseline.name] = [
+            f.baseline_value for f in throughput if f.baseline == baseline.name
+        ]
+    plot = bar_chart("matcher.png", title=TITLE, ylabel="events/s", groups=groups, series=series)
+    publish(Result(name="matcher", title=TITLE, method=METHOD, figures=figures, plots=[plot],
                    parameters={"events": EVENTS}))  # fmt: skip
 
 
+TITLE = "Matcher throughput against a bare aiokafka loop, a like-for-like loop and Quix Streams"
 METHOD = (
     f"{EVENTS} sightings per scenario from `harness.synthetic` (40 districts in 10 states, "
     "seed 11), on a fresh local broker per scenario. The load is produced by the benchmark "
-    "process as fast as the broker takes it; each consumer runs in its own process, is assigned "
-    "before the load starts, and is timed from the first record produced to its last record "
-    "processed. CPU is the consumer process's user and system time, read from /proc. The bare "
-    "loop (bench/bare_loop.py) consumes in batches of up to 500, decodes, looks the key up in "
-    "a dict and, for a key seen before, sends one record (acks=all, idempotent), waiting until "
-    "the broker holds a batch's outputs before the next, as the matcher does with its alerts. "
-    "It keeps no durable state, where the matcher also writes each changed token's state to "
-    "its changelog. Clustering reads its own topic (one record per complaint, from intake) and "
-    "is not part of this benchmark."
+    "process as fast as the broker takes it; each consumer runs in its own process, has "
+    "processed a warm-up record before the load starts, and is timed from the first record "
+    "produced to its last record processed. CPU is the consumer process's user and system "
+    "time, read from /proc. Three baselines, each reading its own copy of the sightings. The "
+    "bare loop (bench/bare_loop.py) consumes in batches of up to 500, decodes, looks the key "
+    "up in a dict and, for a key seen before, sends one record (acks=all, idempotent), waiting "
+    "until the broker holds a batch's outputs before the next, as the matcher does with its "
+    "alerts; it keeps no durable state and runs no rule. The like-for-like loop "
+    "(bench/stateful_loop.py) does the matcher's work on sightings without faust: in batches of "
+    "up to 500, crosslink's own rule (`on_sighting` on `TokenState`, bench/sighting_rule.py) "
+    "with the same alert ids and the same rows (the token's row and the offset that counted "
+    "each complaint), alerts sent and held by the broker, then the rows written to RocksDB "
+    "(one write batch per partition) and to a compacted changelog and held, then the offsets "
+    "committed. The Quix Streams peer (bench/quix_peer.py, Quix Streams 3.28.1 in its own "
+    "virtual environment) runs the same rule as a stateful `apply` with RocksDB state and a "
+    "changelog topic, at its defaults (at-least-once, a checkpoint every 5 s). Clustering "
+    "reads its own topic (one record per complaint, from intake) and is not part of this "
+    "benchmark."
 )
 
 if __name__ == "__main__":

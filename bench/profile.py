@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.matcher import COPY, EVENTS, OUTPUT, cpu_seconds, produce, sightings
+from bench.matcher import EVENTS, cpu_seconds, produce, sightings
 from crosslink.provisioning import provision_topics
 from harness.localbroker import LocalBroker
 from harness.ports import free_port
@@ -75,7 +75,6 @@ def profile(overlap: float, output: Path, rate: int) -> tuple[float, float]:
         LocalBroker(Path(tmp) / "kafka", free_port(), free_port()) as broker,
     ):
         provision_topics(broker.access)
-        provision_topics(broker.access, [COPY, OUTPUT])
         env = {**broker.access.environment(), "CROSSLINK_LOG_LEVEL": "WARNING",
                "CROSSLINK_MATCHER_DATA_DIR": tmp}  # fmt: skip
         log = output.with_suffix(".log")

@@ -14,12 +14,16 @@ how each was found and which test holds it.
 - `_getmany_of_one_epoch`: hand a record on only while the consumer generation and the count
   of seeks are those of the fetch that brought it; otherwise seek back and read it again.
 - `_verify_event_path_positioned`: skip faust's livelock check for a partition being sought.
-- `ChangelogWrites`: let an agent wait until the broker holds its table's changelog records
-  before its events are acknowledged (faust flushes them for at most 0.1 s each).
+- `ChangelogWrites`: send a batch's changelog records together, and let the agent wait until
+  the broker holds them before its events are acknowledged (faust sends them one by one, and
+  flushes them for at most 0.1 s each).
 - `rebuild_from_changelog`: discard a table's local store at start, so that it is recovered
   whole from its changelog rather than mixed with writes the changelog never held.
 - `as_current_event`: set faust's current event for table reads and writes done after faust
   has moved on (batches from `Stream.take_events`).
+- `partition_store`, `store_batch`: faust's RocksDB database of a table partition, written as
+  faust's recovery writes it, for the bulk restore before faust starts
+  (services/matcher/restore.py).
 
 faust-streaming, mode-streaming and aiokafka are pinned exactly (pyproject.toml), and `UPSTREAM`
 holds a fingerprint of every upstream function replaced, wrapped or stepped around here:
@@ -37,16 +41,20 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
+import rocksdict
 from aiokafka import AIOKafkaConsumer
 from aiokafka.consumer.subscription_state import TopicPartitionState
 from aiokafka.structs import TopicPartition
+from faust.channels import Channel
+from faust.stores.rocksdb import RocksDBOptions
 from faust.stores.rocksdb import Store as RocksDBStore
 from faust.streams import _current_event
 from faust.tables.base import Collection
 from faust.tables.recovery import Recovery
+from faust.topics import Topic
 from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
-from faust.types import TP, Message, TableT
+from faust.types import TP, FutureMessage, Message, TableT
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +95,30 @@ UPSTREAM: dict[str, tuple[Callable[..., Any], str]] = {
     "faust.tables.base.Collection.send_changelog": (
         Collection.send_changelog,
         "3dd3884e1b5fc0e1612bc688b83d9318a1805ddc49700d3b6b37bade73c3905d",
+    ),
+    "faust.tables.base.Collection._on_changelog_sent": (
+        Collection._on_changelog_sent,
+        "60122c86a120d82cffa95da4c22323e12d67fa82f3112f08ac7f8edde7c47826",
+    ),
+    "faust.channels.Channel.as_future_message": (
+        Channel.as_future_message,
+        "e41289c4fced443d7fd6460b7d05fa8d075f1c35a699f2514e03a8e8ecd9f36a",
+    ),
+    "faust.topics.Topic.publish_message": (
+        Topic.publish_message,
+        "4ce1cbc353047a36edfa0ea78ae5c542b660bda6a3a04f5b8f2d1c9919701404",
+    ),
+    "faust.stores.rocksdb.Store.apply_changelog_batch": (
+        RocksDBStore.apply_changelog_batch,
+        "ea3344d369fc4ab5e3cdace30565691136035a463acb7b2551fdc0b8af71643b",
+    ),
+    "faust.stores.rocksdb.Store.persisted_offset": (
+        RocksDBStore.persisted_offset,
+        "6f2e502fb86043a1cf0adca5c2fffb197579db01b31dbba3b0415aaacc35a2ed",
+    ),
+    "faust.stores.rocksdb.RocksDBOptions.open": (
+        RocksDBOptions.open,
+        "ff87e92d69e2f487e2657c1df266543f4733d4acad3dd18fa5c86f239d8e340d",
     ),
     "faust.stores.rocksdb.Store.partition_path": (
         RocksDBStore.partition_path,
@@ -258,34 +290,65 @@ def as_current_event(event: Any) -> Iterator[None]:
 
 
 class ChangelogWrites:
-    """The changelog records of one table's writes, to be awaited before their events are acked.
+    """The changelog records of one table's writes, sent together and awaited before their
+    events are acknowledged.
 
-    faust's `Table.send_changelog` returns the record's future and drops it; this instance wraps
-    it on the one table it is given (not process-wide) to keep the futures until `sent`.
+    faust's `Table.send_changelog` hands each record to the producer buffer, which sends them
+    one at a time: the sender goes out between two records, with one produce request (and one
+    TLS write) for every few, and notes the stored offset in RocksDB after every record. This
+    instance replaces it on the one table it is given (not process-wide): each record is built
+    as faust builds it and kept, in order, until `sent`, which hands them all to the producer
+    at once (a request per partition), waits until the broker holds every one, and then notes
+    each partition's last offset once, through the table's own callback.
     """
 
     def __init__(self, table: TableT[Any, Any]) -> None:
-        send = getattr(table, "send_changelog", None)
-        if not callable(send):  # guard: faust renamed the method every table write goes through
-            raise RuntimeError(f"faust table {table.name!r} has no send_changelog to track")
-        self._pending: list[asyncio.Future[Any]] = []
+        # guard: faust renamed the method every table write goes through, or its callback
+        for name in ("send_changelog", "_on_changelog_sent"):
+            if not callable(getattr(table, name, None)):
+                raise RuntimeError(f"faust table {table.name!r} has no {name} to replace")
+        self._table: Any = table
+        self._pending: list[FutureMessage] = []
+        cast(Any, table).send_changelog = self._keep
 
-        def tracked(*args: Any, **kwargs: Any) -> Any:
-            future = send(*args, **kwargs)
-            self._pending.append(future)
-            return future
-
-        cast(Any, table).send_changelog = tracked
+    def _keep(
+        self,
+        partition: int | None,
+        key: Any,
+        value: Any,
+        key_serializer: Any = None,
+        value_serializer: Any = None,
+    ) -> FutureMessage:
+        """`Collection.send_changelog`, keeping the record instead of handing it on."""
+        table = self._table
+        future: FutureMessage = table.changelog_topic.as_future_message(
+            key=key,
+            value=value,
+            partition=partition,
+            key_serializer=table.key_serializer if key_serializer is None else key_serializer,
+            value_serializer=(
+                table.value_serializer if value_serializer is None else value_serializer
+            ),
+            eager_partitioning=True,  # the record's partition is known before it is sent
+        )
+        self._pending.append(future)
+        return future
 
     @property
     def pending(self) -> int:
         return len(self._pending)
 
     async def sent(self) -> None:
-        """Wait until the broker holds every changelog record written since the last call;
-        raise if one could not be written (the events must then be processed again)."""
+        """Send every changelog record written since the last call and wait until the broker
+        holds them all; raise if one could not be written (the events must then be processed
+        again)."""
         pending, self._pending = self._pending, []
+        for future in pending:  # in the order written, none awaited in between
+            await future.message.channel.publish_message(future, wait=False)
         await asyncio.gather(*pending)
+        last = {future.message.partition: future for future in pending}
+        for future in last.values():  # RocksDB keeps the offset it holds data up to
+            self._table._on_changelog_sent(future)
 
 
 def rebuild_from_changelog(table: TableT[Any, Any], partitions: int) -> None:
@@ -302,3 +365,31 @@ def rebuild_from_changelog(table: TableT[Any, Any], partitions: int) -> None:
                 extra={"table": table.name, "path": str(path)},
             )
             shutil.rmtree(path)
+
+
+STORE_OFFSET_KEY: bytes = RocksDBStore.offset_key  # the last changelog offset a store holds
+
+
+@contextmanager
+def partition_store(table: TableT[Any, Any], partition: int) -> Iterator[Any | None]:
+    """faust's own RocksDB database for one partition of `table`, opened as faust opens it
+    (raw bytes, faust's options) and closed after the block; None if the table is not kept in
+    RocksDB. A changelog record goes in as faust's recovery writes it
+    (`Store.apply_changelog_batch`): its key and value bytes as they are, a deletion for a
+    record without a value, and the record's offset under `STORE_OFFSET_KEY`."""
+    store = table.data
+    if not isinstance(store, RocksDBStore):
+        yield None
+        return
+    path = store.partition_path(partition)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    database = store.rocksdb_options.open(path)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def store_batch() -> Any:
+    """An empty write batch of the kind faust's RocksDB databases take (raw bytes)."""
+    return rocksdict.WriteBatch(raw_mode=True)

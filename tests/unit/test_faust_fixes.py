@@ -1,9 +1,9 @@
 """The workarounds of services/matcher/faust_fixes.py: a batch of records fetched before a
 rebalance or a seek is never delivered after it (faust would take the first stale record for a
-hole in the topic and count the records before it as done); an agent can wait until a table's
-changelog records are held (faust commits offsets without); faust's livelock check skips a
-partition being sought, and nothing else. Every upstream function they depend on is the one
-they were written against."""
+hole in the topic and count the records before it as done); a batch's changelog records go out
+together and an agent can wait until they are held (faust sends them one by one, and commits
+offsets without); faust's livelock check skips a partition being sought, and nothing else.
+Every upstream function they depend on is the one they were written against."""
 
 from __future__ import annotations
 
@@ -151,53 +151,108 @@ class _Event:
         self.message = SimpleNamespace(topic="crosslink.complaints-filed.v1", partition=0)
 
 
-def _tracked_table() -> tuple[Any, ChangelogWrites, list[asyncio.Future[Any]]]:
-    """A real faust table (in memory, never started) whose changelog topic only records what
-    it is asked to send: the futures the producer would resolve when the broker holds them."""
-    app = faust.App("test", broker="kafka://localhost:1", store="memory://", autodiscover=False)
-    table: Any = app.Table("clusters", default=None, partitions=1, value_type=bytes)
-    records: list[asyncio.Future[Any]] = []
+class _Changelog:
+    """A table's changelog topic that builds records as faust does in shape, and only records
+    what it is asked to publish: the futures the producer resolves when the broker holds them."""
 
-    def send_soon(**record: Any) -> asyncio.Future[Any]:
+    def __init__(self) -> None:
+        self.published: list[asyncio.Future[Any]] = []
+
+    def as_future_message(self, **record: Any) -> asyncio.Future[Any]:
         future: Any = asyncio.get_running_loop().create_future()
-        future.message = SimpleNamespace(partition=record["partition"])
-        records.append(future)
+        future.message = SimpleNamespace(channel=self, key=record["key"],
+                                         partition=record["partition"])  # fmt: skip
         return cast(asyncio.Future[Any], future)
 
-    table.changelog_topic = SimpleNamespace(send_soon=send_soon)
+    async def publish_message(self, future: asyncio.Future[Any], wait: bool) -> None:
+        assert not wait  # handed to the producer, not sent and awaited one by one
+        self.published.append(future)
+
+
+def _tracked_table() -> tuple[Any, ChangelogWrites, _Changelog, list[Any]]:
+    """A real faust table (in memory, never started) with a recording changelog topic; the
+    last list gathers the records whose offsets the table notes as held."""
+    app = faust.App("test", broker="kafka://localhost:1", store="memory://", autodiscover=False)
+    table: Any = app.Table("clusters", default=None, partitions=2, value_type=bytes)
+    noted: list[Any] = []
+    table.changelog_topic = _Changelog()
+    table._on_changelog_sent = noted.append
     table._verified_source_topics_for_partitions.add("crosslink.complaints-filed.v1")
-    return table, ChangelogWrites(table), records
+    return table, ChangelogWrites(table), table.changelog_topic, noted
+
+
+def _event(partition: int) -> Any:
+    event = _Event()
+    event.message.partition = partition
+    return event
 
 
 def test_an_agent_waits_until_the_broker_holds_its_table_writes() -> None:
     async def write_then_wait() -> list[str]:
-        table, writes, records = _tracked_table()
+        table, writes, changelog, _ = _tracked_table()
         with as_current_event(_Event()):
             table["cluster-1"] = b"{}"
             table["MH-MUM/C-1"] = b"cluster-1"
+        steps = [f"pending {writes.pending}, published {len(changelog.published)}"]
         waited = asyncio.create_task(writes.sent())
-        steps = [f"pending {writes.pending}"]
         await asyncio.sleep(0)
-        steps.append("done" if waited.done() else "waiting")
-        for record in records:
+        steps.append(f"published {len(changelog.published)}, waiting: {not waited.done()}")
+        for record in changelog.published:
             record.set_result(None)  # the broker acknowledges
         await waited
-        steps.append("done" if waited.done() else "waiting")
+        steps.append(f"pending {writes.pending}")
         return steps
 
-    assert asyncio.run(write_then_wait()) == ["pending 2", "waiting", "done"]
+    assert asyncio.run(write_then_wait()) == [
+        "pending 2, published 0",
+        "published 2, waiting: True",
+        "pending 0",
+    ]
+
+
+def test_a_batch_s_records_go_out_together_in_the_order_written_each_to_its_partition() -> None:
+    async def write_then_send() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+        table, writes, changelog, noted = _tracked_table()
+        for key, partition in (("a", 0), ("b", 1), ("c", 0), ("d", 1), ("e", 0)):
+            with as_current_event(_event(partition)):
+                table[key] = b"row"
+        waited = asyncio.create_task(writes.sent())
+        await asyncio.sleep(0)
+        for record in changelog.published:
+            record.set_result(None)
+        await waited
+        published: list[Any] = changelog.published
+        sent = [(r.message.key, r.message.partition) for r in published]
+        return sent, [(r.message.key, r.message.partition) for r in noted]
+
+    sent, noted = asyncio.run(write_then_send())
+    assert [key for key, _ in sent] == ["a", "b", "c", "d", "e"]
+    assert [partition for _, partition in sent] == [0, 1, 0, 1, 0]
+    # RocksDB notes the offset it holds data up to once per partition: the last record's
+    assert noted == [("e", 0), ("d", 1)]
 
 
 def test_a_changelog_record_the_broker_refused_fails_the_wait() -> None:
     async def write_then_wait() -> None:
-        table, writes, records = _tracked_table()
+        table, writes, changelog, noted = _tracked_table()
         with as_current_event(_Event()):
             table["cluster-1"] = b"{}"
-        records[0].set_exception(RuntimeError("not enough replicas"))
-        await writes.sent()
+        waited = asyncio.create_task(writes.sent())
+        await asyncio.sleep(0)
+        changelog.published[0].set_exception(RuntimeError("not enough replicas"))
+        try:
+            await waited
+        finally:
+            assert noted == []  # nothing is noted as held
 
     with pytest.raises(RuntimeError, match="not enough replicas"):
         asyncio.run(write_then_wait())
+
+
+def test_a_table_without_faust_s_changelog_methods_is_refused() -> None:
+    table = SimpleNamespace(name="clusters", send_changelog=lambda *args: None)
+    with pytest.raises(RuntimeError, match="_on_changelog_sent"):
+        ChangelogWrites(cast(Any, table))
 
 
 def test_a_tables_local_store_is_discarded_at_start_so_it_is_rebuilt_from_its_changelog(
