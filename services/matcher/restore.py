@@ -1,8 +1,8 @@
 """The matcher's tables brought up to their changelogs in bulk, before faust starts.
 
 faust's recovery reads a changelog one record at a time through the worker's consumer,
-conductor and queues: about a twentieth of what a plain consumer reading the same changelog
-into RocksDB manages (docs/bench/recovery.md). A worker with a new or lost disk, or whose clusters
+conductor and queues: about a tenth of what a plain consumer reading the same changelog into
+RocksDB manages (docs/bench/recovery.md). A worker with a new or lost disk, or whose clusters
 table is discarded at start (`faust_fixes.rebuild_from_changelog`), would take minutes to be
 ready with a large table. So before the worker starts, each table partition's local store is
 brought up to the end of its changelog here: a plain consumer (no group: nothing is committed)
@@ -12,12 +12,9 @@ starts from that offset and reads only what was written since.
 
 Every partition is restored, not only those this worker will be assigned (unknown before it
 joins the group): a partition assigned later is read by faust from the offset restored here
-on. The restore writes only records the broker holds, read up to the end offset known when it
-began; what the store held before is kept (the tokens' table's rows may include writes the
-changelog never got, which the matching agent is built to tolerate; the clusters table's store
-is discarded first). A partition that makes no progress for `STALLED_S` (its leader gone, say)
-is left where it got to, with a warning: faust's recovery reads the rest, as it would have
-read all of it.
+on. The store only ever holds what the broker acknowledged: the changelog is read up to the end
+offset known at start, and a store that could hold more (the clusters table's) is discarded
+first.
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ from services.matcher.faust_fixes import STORE_OFFSET_KEY, partition_store, stor
 
 log = logging.getLogger(__name__)
 FETCH_RECORDS = 10_000
-STALLED_S = 30.0  # no record fetched for this long: left to faust
 
 
 @dataclass(frozen=True)
@@ -51,31 +47,27 @@ class Restored:
 
 async def restore_tables(tables: Iterable[TableT[Any, Any]], kafka: KafkaAccess) -> list[Restored]:
     """Bring each table's local store up to the end of its changelog (run on the worker's
-    loop before the worker starts; a table not kept in RocksDB is left to faust). One table's
-    stores are open at a time."""
-    restored: list[Restored] = []
-    consumer: AIOKafkaConsumer | None = None
-    try:
-        for table in tables:
-            with ExitStack() as opened:
-                stores = _open(opened, table)
-                if not stores:
-                    restored.append(Restored(table.name, {}, 0.0))
-                    continue
-                if consumer is None:
-                    consumer = AIOKafkaConsumer(
-                        **kafka.options(),
-                        client_id="crosslink-matcher-restore",
-                        enable_auto_commit=False,
-                        auto_offset_reset="earliest",  # an offset no longer held: the first one
-                        max_partition_fetch_bytes=4 * 1024 * 1024,
-                    )
-                    await consumer.start()
-                restored.append(await _restore(consumer, table, stores))
-    finally:
-        if consumer is not None:
+    loop before the worker starts; a table not kept in RocksDB is left to faust)."""
+    tables = list(tables)
+    with ExitStack() as opened:
+        stores = [_open(opened, table) for table in tables]
+        if not any(stores):
+            return [Restored(table.name, {}, 0.0) for table in tables]
+        consumer = AIOKafkaConsumer(
+            **kafka.options(),
+            client_id="crosslink-matcher-restore",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",  # an offset no longer on the broker: its first one
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
+        await consumer.start()
+        try:
+            return [
+                await _restore(consumer, table, kept) if kept else Restored(table.name, {}, 0.0)
+                for table, kept in zip(tables, stores, strict=True)
+            ]
+        finally:
             await consumer.stop()
-    return restored
 
 
 def _open(opened: ExitStack, table: TableT[Any, Any]) -> dict[TopicPartition, Any]:
@@ -94,30 +86,20 @@ async def _restore(
     offset at the time of the call, into the stores."""
     started = time.perf_counter()
     held = {tp: _held(store) for tp, store in stores.items()}
+    consumer.assign(list(stores))
     ends = await consumer.end_offsets(list(stores))
     behind = {tp: end for tp, end in ends.items() if held[tp] + 1 < end}
-    consumer.assign(list(behind))  # only those: any other would be fetched for nothing
     for tp in behind:
         consumer.seek(tp, held[tp] + 1)
     records = dict.fromkeys((tp.partition for tp in behind), 0)
-    progressed = time.monotonic()
     while behind:
         fetched = await consumer.getmany(*behind, max_records=FETCH_RECORDS, timeout_ms=500)
         for tp, batch in fetched.items():
             writes, count = _as_faust_writes(batch, behind[tp])
             stores[tp].write(writes)
             records[tp.partition] += count
-        if fetched:
-            progressed = time.monotonic()
         for tp in [tp for tp in behind if await consumer.position(tp) >= behind[tp]]:
             del behind[tp]
-        if behind and time.monotonic() - progressed > STALLED_S:
-            stalled = sorted(tp.partition for tp in behind)
-            log.warning(
-                "table restore made no progress; faust's recovery reads the rest",
-                extra={"table": table.name, "partitions": stalled, "stalled_s": STALLED_S},
-            )
-            break
     restored = Restored(table.name, records, time.perf_counter() - started)
     if records:
         log.info(
