@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TypeVar
 
 from schemas.api import ComplaintSubmission, FieldProblem, IdentifierNotice, IdentifierSubmission
@@ -183,9 +184,18 @@ def convert_each(
     return results, problems
 
 
+# A gang's phones, accounts and handles recur across its victims' complaints (in a portal's
+# back-fill most identifiers are ones already seen): the canon of a value is computed once and
+# kept, in intake's memory only, for the most recent CANON_CACHE distinct values. Canon is a
+# pure function of its arguments; a value it refuses is refused again each time (errors are not
+# kept).
+CANON_CACHE = 65_536
+_canonicalise = lru_cache(maxsize=CANON_CACHE)(canonicalise)
+
+
 def canonical_identifiers_of(submitted: IdentifierSubmission) -> tuple[CanonicalIdentifier, ...]:
     """The canon applied to one submitted identifier, with its qualifiers."""
-    return canonicalise(
+    return _canonicalise(
         submitted.type,
         submitted.value,
         platform=submitted.platform,

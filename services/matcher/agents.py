@@ -118,6 +118,8 @@ def register_agents(
 
     # faust acks a batch's events when the agent's loop comes back for the next batch, and may
     # commit their offsets at once: every changelog record they wrote must be held by then.
+    # One per table, which one agent writes: the agents run one copy each (faust's default
+    # concurrency of 1); a second copy would send and await the first's records.
     token_writes = ChangelogWrites(tables.state_by_token)
     cluster_writes = ChangelogWrites(tables.clusters)
 

@@ -1,8 +1,8 @@
 """The matcher's tables brought up to their changelogs in bulk, before faust starts.
 
 faust's recovery reads a changelog one record at a time through the worker's consumer,
-conductor and queues: about a tenth of what a plain consumer reading the same changelog into
-RocksDB manages (docs/bench/recovery.md). A worker with a new or lost disk, or whose clusters
+conductor and queues: about a twentieth of what a plain consumer reading the same changelog
+into RocksDB manages (docs/bench/recovery.md). A worker with a new or lost disk, or whose clusters
 table is discarded at start (`faust_fixes.rebuild_from_changelog`), would take minutes to be
 ready with a large table. So before the worker starts, each table partition's local store is
 brought up to the end of its changelog here: a plain consumer (no group: nothing is committed)
@@ -12,9 +12,12 @@ starts from that offset and reads only what was written since.
 
 Every partition is restored, not only those this worker will be assigned (unknown before it
 joins the group): a partition assigned later is read by faust from the offset restored here
-on. The store only ever holds what the broker acknowledged: the changelog is read up to the end
-offset known at start, and a store that could hold more (the clusters table's) is discarded
-first.
+on. The restore writes only records the broker holds, read up to the end offset known when it
+began; what the store held before is kept (the tokens' table's rows may include writes the
+changelog never got, which the matching agent is built to tolerate; the clusters table's store
+is discarded first). A partition that makes no progress for `STALLED_S` (its leader gone, say)
+is left where it got to, with a warning: faust's recovery reads the rest, as it would have
+read all of it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from services.matcher.faust_fixes import STORE_OFFSET_KEY, partition_store, stor
 
 log = logging.getLogger(__name__)
 FETCH_RECORDS = 10_000
+STALLED_S = 30.0  # no record fetched for this long: left to faust
 
 
 @dataclass(frozen=True)
@@ -47,27 +51,16 @@ class Restored:
 
 async def restore_tables(tables: Iterable[TableT[Any, Any]], kafka: KafkaAccess) -> list[Restored]:
     """Bring each table's local store up to the end of its changelog (run on the worker's
-    loop before the worker starts; a table not kept in RocksDB is left to faust)."""
-    tables = list(tables)
-    with ExitStack() as opened:
-        stores = [_open(opened, table) for table in tables]
-        if not any(stores):
-            return [Restored(table.name, {}, 0.0) for table in tables]
-        consumer = AIOKafkaConsumer(
-            **kafka.options(),
-            client_id="crosslink-matcher-restore",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",  # an offset no longer on the broker: its first one
-            max_partition_fetch_bytes=4 * 1024 * 1024,
-        )
-        await consumer.start()
-        try:
-            return [
-                await _restore(consumer, table, kept) if kept else Restored(table.name, {}, 0.0)
-                for table, kept in zip(tables, stores, strict=True)
-            ]
-        finally:
-            await consumer.stop()
+    loop before the worker starts; a table not kept in RocksDB is left to faust). One table's
+    stores are open at a time."""
+    restored: list[Restored] = []
+    for table in tables:
+        with ExitStack() as opened:
+            stores = _open(opened, table)
+            restored.append(
+                await _restore(kafka, table, stores) if stores else Restored(table.name, {}, 0.0)
+            )
+    return restored
 
 
 def _open(opened: ExitStack, table: TableT[Any, Any]) -> dict[TopicPartition, Any]:
@@ -80,26 +73,31 @@ def _open(opened: ExitStack, table: TableT[Any, Any]) -> dict[TopicPartition, An
 
 
 async def _restore(
-    consumer: AIOKafkaConsumer, table: TableT[Any, Any], stores: dict[TopicPartition, Any]
+    kafka: KafkaAccess, table: TableT[Any, Any], stores: dict[TopicPartition, Any]
 ) -> Restored:
     """Read `table`'s changelog, from the offset each partition's store holds to the end
-    offset at the time of the call, into the stores."""
+    offset at the time of the call, into the stores.
+
+    The table has a consumer of its own, assigned once, and only if a partition is behind:
+    aiokafka 0.14's fetcher swallows its cancellation while it drops an assignment that just
+    changed (`Fetcher._fetch_requests_routine`), so a consumer stopped right after a new
+    `assign` never finished stopping (a restarted matcher hung before its web server)."""
     started = time.perf_counter()
     held = {tp: _held(store) for tp, store in stores.items()}
-    consumer.assign(list(stores))
-    ends = await consumer.end_offsets(list(stores))
-    behind = {tp: end for tp, end in ends.items() if held[tp] + 1 < end}
-    for tp in behind:
-        consumer.seek(tp, held[tp] + 1)
-    records = dict.fromkeys((tp.partition for tp in behind), 0)
-    while behind:
-        fetched = await consumer.getmany(*behind, max_records=FETCH_RECORDS, timeout_ms=500)
-        for tp, batch in fetched.items():
-            writes, count = _as_faust_writes(batch, behind[tp])
-            stores[tp].write(writes)
-            records[tp.partition] += count
-        for tp in [tp for tp in behind if await consumer.position(tp) >= behind[tp]]:
-            del behind[tp]
+    consumer = AIOKafkaConsumer(
+        **kafka.options(),
+        client_id="crosslink-matcher-restore",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",  # an offset no longer on the broker: its first one
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(list(stores))
+        behind = {tp: end for tp, end in ends.items() if held[tp] + 1 < end}
+        records = await _read(consumer, table, stores, behind, held) if behind else {}
+    finally:
+        await consumer.stop()
     restored = Restored(table.name, records, time.perf_counter() - started)
     if records:
         log.info(
@@ -112,6 +110,44 @@ async def _restore(
             },
         )
     return restored
+
+
+async def _read(
+    consumer: AIOKafkaConsumer,
+    table: TableT[Any, Any],
+    stores: dict[TopicPartition, Any],
+    behind: dict[TopicPartition, int],
+    held: dict[TopicPartition, int],
+) -> dict[int, int]:
+    """Each partition `behind` read from after the offset its store `held` to its end offset,
+    written fetch by fetch; how many records each partition got."""
+    consumer.assign(list(behind))
+    for tp in behind:
+        consumer.seek(tp, held[tp] + 1)
+    records = dict.fromkeys((tp.partition for tp in behind), 0)
+    behind = dict(behind)
+    progressed = time.monotonic()
+    while behind:
+        fetched = await consumer.getmany(*behind, max_records=FETCH_RECORDS, timeout_ms=500)
+        for tp, batch in fetched.items():
+            writes, count = _as_faust_writes(batch, behind[tp])
+            stores[tp].write(writes)
+            records[tp.partition] += count
+        if fetched:
+            progressed = time.monotonic()
+        for tp in [tp for tp in behind if await consumer.position(tp) >= behind[tp]]:
+            del behind[tp]
+        if behind and time.monotonic() - progressed > STALLED_S:
+            log.warning(
+                "table restore made no progress; faust's recovery reads the rest",
+                extra={
+                    "table": table.name,
+                    "partitions": sorted(tp.partition for tp in behind),
+                    "stalled_s": STALLED_S,
+                },
+            )
+            break
+    return records
 
 
 def _held(store: Any) -> int:

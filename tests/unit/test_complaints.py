@@ -88,3 +88,18 @@ def test_helpline_numbers_are_published_flagged_benign() -> None:
     [event] = sightings_for(complaint, caller_district="MH-MUM", key=KEY, received_at=NOW)
 
     assert event.identifier.benign
+
+
+def test_a_value_seen_before_gets_the_same_canon_and_a_refused_one_is_refused_again() -> None:
+    # Canon is kept per value (a gang's identifiers recur across complaints); a refusal is not.
+    one = submission("MH-MUM", ("phone", "+91 98765 43210"), ("upi", "quickcash@ybl"))
+    again = submission("MH-MUM", ("phone", "098765-43210"), ("upi", "QuickCash@YBL"))
+    bad = submission("MH-MUM", ("phone", "12"))
+
+    first = sightings_for(one, caller_district="MH-MUM", key=KEY, received_at=NOW)
+    second = sightings_for(again, caller_district="MH-MUM", key=KEY, received_at=NOW)
+
+    assert [e.identifier for e in first] == [e.identifier for e in second]
+    for _ in range(2):
+        with pytest.raises(InvalidComplaint):
+            sightings_for(bad, caller_district="MH-MUM", key=KEY, received_at=NOW)
