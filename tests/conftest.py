@@ -18,6 +18,7 @@ from crosslink.kafka_access import KafkaAccess
 from crosslink.provisioning import provision, provision_topics
 from harness.localbroker import Brokers, ExternalKafka, LocalBroker, configured_kafka
 from harness.ports import free_port
+from harness.postgres import LocalPostgres, postgres_bin
 from harness.processes import metric_samples
 from harness.testbed import OPERATOR_KEY as OPERATOR_KEY
 from harness.testbed import REGISTRY_ADMIN_KEY as REGISTRY_ADMIN_KEY
@@ -33,7 +34,6 @@ from services.notifier.accounts.roles import Role
 from services.notifier.store.database import opened_database
 from services.notifier.store.officers import Officers
 from tests.builders import officer_account
-from tests.postgres import LocalPostgres, postgres_bin
 
 
 @contextmanager

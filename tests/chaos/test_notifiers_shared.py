@@ -9,9 +9,9 @@ from pathlib import Path
 
 from harness.localbroker import LocalBroker
 from harness.ports import free_port
+from harness.postgres import LocalPostgres
 from harness.processes import ServiceProcess
 from tests.chaos.conftest import CHAOS_MARKS, Poster, Scenario, Workload, chaos_pipeline, scaled
-from tests.postgres import LocalPostgres
 
 pytestmark = CHAOS_MARKS
 SEED = 9012

@@ -23,6 +23,7 @@ from crosslink.provisioning import MATCHER
 from harness.localbroker import Brokers
 from harness.mailcatcher import MailCatcher
 from harness.ports import free_port
+from harness.postgres import LocalPostgres
 from harness.processes import ServiceProcess
 from harness.receiver import WebhookReceiver
 from schemas.events import AlertRaised, ImportClosed, import_marker_key, passes_of
@@ -43,7 +44,6 @@ from tests.conftest import (
     write_districts_file,
 )
 from tests.console_client import ConsoleClient
-from tests.postgres import LocalPostgres
 
 # Districts no other test tier uses, so alerts left on the topic by other tests stay apart.
 WEBHOOK_DISTRICTS = ("KA-BLR", "TN-CHE", "GJ-AMD", "RJ-JAI", "KL-TVM")

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for the tests, from Debian's `postgresql` package.
+"""A throwaway PostgreSQL server for the tests and benchmarks, from Debian's `postgresql` package.
 
 Runs as the `postgres` user when the tests run as root (initdb refuses root), in a temporary
 directory, on 127.0.0.1 and a free port; stopped and deleted at the end.
