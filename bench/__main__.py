@@ -10,7 +10,18 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("canon", "matcher", "recovery", "intake", "latency", "growth", "prolific", "rematch")
+BENCHMARKS = (
+    "canon",
+    "matcher",
+    "recovery",
+    "intake",
+    "latency",
+    "notifier",
+    "backfill",
+    "growth",
+    "prolific",
+    "rematch",
+)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -123,10 +123,11 @@ def pinned(cpu: int) -> Iterator[None]:
 
 
 @contextmanager
-def noop(app: str, kafka: KafkaAccess) -> Iterator[tuple[str, int]]:
-    """(base URL, pid) of a baseline app of bench/intake_noop.py served on core 0."""
+def noop(app: str, kafka: KafkaAccess, *, pinned_to_core: bool = True) -> Iterator[tuple[str, int]]:
+    """(base URL, pid) of a baseline app of bench/intake_noop.py, served on core 0 unless not
+    `pinned_to_core` (then as intake is in a whole pipeline)."""
     port = free_port()
-    with pinned(SERVER_CPU):
+    with pinned(SERVER_CPU) if pinned_to_core else nullcontext():
         process = subprocess.Popen([sys.executable, "-m", "bench.intake_noop", app,
                                     "--port", str(port)], env=child_environment(kafka))  # fmt: skip
     try:

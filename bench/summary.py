@@ -13,8 +13,10 @@ TUNING = {
     "matcher": "bench/tuning.md#matcher",
     "intake": "bench/tuning.md#intake",
     "latency": "bench/tuning.md#end-to-end-latency-and-the-notifier",
+    "notifier": "bench/tuning.md#end-to-end-latency-and-the-notifier",
     "growth": "bench/tuning.md#table-growth",
     "recovery": "bench/tuning.md#table-recovery",
+    "backfill": "bench/tuning.md#back-fill",
 }
 INTRO = """\
 # Benchmarks
@@ -29,8 +31,11 @@ in the [tuning log](bench/tuning.md).
 Run them all with `make bench`; one alone with `.venv/bin/python -m bench.<name>`, then
 `.venv/bin/python -m bench.summary` to rebuild this page. `BENCH_EVENTS` sets the sightings per
 matcher scenario (default 20,000), `BENCH_RECOVERY_ROWS` the changelog records the recovery
-benchmark restores (default 100,000). The matcher's Quix Streams peer runs in its own virtual
-environment, `.venv-quix`, which `make bench` installs from bench/quix/requirements.lock.
+benchmark restores (default 100,000), `BENCH_NOTIFIER_ALERTS` the alerts the notifier delivers
+on each database (default 1,500, six webhooks each), `BENCH_BACKFILL_COMPLAINTS` the complaints
+the back-fill benchmark imports (default 100,000). The matcher's Quix Streams peer runs in its
+own virtual environment, `.venv-quix`, which `make bench` installs from
+bench/quix/requirements.lock.
 
 Since issue 17 the local broker requires mutual TLS, and every process of a benchmark, crosslink
 and baselines alike, reaches it over TLS as the administrator (`bench/brokers.py`): the ratios
