@@ -1,9 +1,12 @@
-"""Sends what the outbox owes: attempts new deliveries as they are stored (leased to it in the
-same transaction) and claims the others as they fall due, sends each on its channel, records
-the result, and raises an operator alert for every delivery that ends anywhere but delivered.
+"""Sends what the outbox owes: leases new deliveries as they are stored (in the same
+transaction) and claims the others as they fall due, sends each on its channel, records the
+result, and raises an operator alert for every delivery that ends anywhere but delivered.
 
 A slow district holds at most `per_district` of the `concurrency` slots (services/notifier/
-slots.py), never the others' deliveries.
+slots.py), never the others' deliveries. Besides those in flight, the dispatcher holds up to
+`WAITING_PER_SLOT` leased deliveries per slot waiting for one (in the same shares), so a burst
+of alerts is leased in a few transactions rather than one claim per freed slot; a delivery that
+has waited `WAITING_S` is let go unsent, and claimed again once its lease ends.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 IDLE_RECHECK_S = 30.0  # also look now and then, should a wake-up be missed
 DATABASE_RETRY_S = 5.0
 LEASE_MARGIN_S = 5.0
+WAITING_PER_SLOT = 8
+WAITING_S = 5.0  # how long a leased delivery may wait for a slot; its lease is this much longer
 
 
 class Dispatcher:
@@ -61,17 +66,22 @@ class Dispatcher:
         self._attempt_limits_s = attempt_limits_s
         # A lease per channel: a webhook left by a notifier that died is tried again once a
         # webhook attempt would have ended, not after the longest (SMTP) one.
-        self._lease_s = {channel: s + LEASE_MARGIN_S for channel, s in attempt_limits_s.items()}
+        self._lease_s = {
+            channel: WAITING_S + s + LEASE_MARGIN_S for channel, s in attempt_limits_s.items()
+        }
         self._concurrency = concurrency
         self._per_district = per_district
         self._clock = clock
         self._rng = random.Random()  # noqa: S311  (jitter, not cryptography)
         self._wake = asyncio.Event()
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # from the claim to the record
-        # The slots: delivery id -> district, from the claim to the attempt's result.
+        # The slots: delivery id -> district, from the start to the attempt's result.
         self._sending: dict[str, str] = {}
-        # Held while slots are counted, leased and taken: a store and a claim never both give
-        # out the same free slot (on SQLite they wait for the one writer anyway).
+        # Leased, waiting for a slot, in the order leased.
+        self._waiting: dict[str, DueDelivery] = {}
+        # Held while room is counted and leased: a store and a claim never both lease the same
+        # room (on SQLite they wait for the one writer anyway). Starting a waiting delivery
+        # takes no lease, so it needs no lock.
         self._slots = asyncio.Lock()
         self._to_record: list[tuple[Attempted, asyncio.Future[tuple[bool, bool]]]] = []
         self._recorder: asyncio.Task[None] | None = None
@@ -83,13 +93,14 @@ class Dispatcher:
     async def store_and_attempt(
         self, store: Callable[[Lease], Awaitable[list[DueDelivery]]], *, planned: int
     ) -> None:
-        """Store `planned` new deliveries through `store`, as many as there are free slots
-        leased to this dispatcher: those are attempted at once, without a claim (a write
-        transaction and a wake-up less on each alert's way). The loop claims any others."""
+        """Store `planned` new deliveries through `store`, as many as the slots and the
+        waiting room have room for leased to this dispatcher: those are attempted as slots
+        free, without a claim (a write transaction and a wake-up less on each alert's way).
+        The loop claims any others."""
         async with self._slots:
-            lease = Lease(self._lease_until(), self._room())
+            lease = Lease(self._lease_until(), self._lease_room())
             leased = await store(lease)
-            self._start(leased)
+            self._take(leased)
         if len(leased) < planned:
             self._wake.set()
 
@@ -108,6 +119,7 @@ class Dispatcher:
                     async with asyncio.timeout(wait_s):
                         await self._wake.wait()
         finally:
+            self._waiting.clear()  # their leases run out; a cancelled attempt starts none
             tasks = [*self._in_flight.values(), *([self._recorder] if self._recorder else [])]
             for task in tasks:
                 task.cancel()
@@ -127,7 +139,7 @@ class Dispatcher:
     async def _claim_and_start(self) -> float:
         """Start every due delivery a slot is free for; how long to wait before looking again."""
         async with self._slots:
-            room = self._room()
+            room = self._lease_room()
             if room.free <= 0:
                 return IDLE_RECHECK_S  # a finishing attempt wakes the loop
             # A read first: most wake-ups (an attempt finished) find nothing due, and a claim
@@ -138,14 +150,14 @@ class Dispatcher:
                     now=self._clock(),
                     lease_until=self._lease_until(),
                     room=room,
-                    busy=list(self._in_flight),
+                    busy=[*self._in_flight, *self._waiting],
                 )
-                self._start(claimed.due)
+                self._take(claimed.due)
                 for delivery_id in claimed.undecodable:
                     await self._undecodable(delivery_id)
                 if claimed.more:
                     return 0.0
-                due = await self._outbox.next_due_at(except_districts=self._room().full())
+                due = await self._outbox.next_due_at(except_districts=self._lease_room().full())
         if due is None:
             return IDLE_RECHECK_S
         return min(max((due - self._clock()).total_seconds(), 0.0), IDLE_RECHECK_S)
@@ -155,21 +167,56 @@ class Dispatcher:
         now = self._clock()
         return {channel: now + timedelta(seconds=s) for channel, s in self._lease_s.items()}
 
-    def _room(self) -> Room:
+    def _slot_room(self) -> Room:
+        """The slots free to start an attempt in."""
         held = Counter(self._sending.values())
         return Room(self._concurrency - len(self._sending), self._per_district, held)
 
-    def _start(self, leased: list[DueDelivery]) -> None:
-        for delivery in leased:
+    def _lease_room(self) -> Room:
+        """How many more deliveries may be leased: a slot each, and the waiting room."""
+        scale = 1 + WAITING_PER_SLOT
+        held = Counter(self._sending.values())
+        held.update(delivery.district for delivery in self._waiting.values())
+        free = self._concurrency * scale - len(self._sending) - len(self._waiting)
+        return Room(free, self._per_district * scale, held)
+
+    def _take(self, leased: list[DueDelivery]) -> None:
+        """Leased deliveries: start those with a slot, the others wait for one."""
+        self._waiting.update((delivery.delivery_id, delivery) for delivery in leased)
+        self._start_waiting()
+
+    def _start_waiting(self) -> None:
+        """Start waiting deliveries in the order leased, as far as the slots go; let go those
+        that can no longer finish within their lease."""
+        now = self._clock()
+        for delivery in list(self._waiting.values()):
+            limit_s = self._attempt_limits_s[delivery.channel] + LEASE_MARGIN_S
+            if now + timedelta(seconds=limit_s) > delivery.lease_until:
+                del self._waiting[delivery.delivery_id]
+                log.info(
+                    "a delivery waited too long for a free slot (all busy with slow attempts);"
+                    " it is claimed again when its lease ends",
+                    extra=_context(delivery),
+                )
+                self._wake.set()  # to claim it when its lease ends
+        room = self._slot_room()
+        if room.free <= 0 or not self._waiting:
+            return
+        for delivery_id in room.fit((i, d.district) for i, d in self._waiting.items()):
+            delivery = self._waiting.pop(delivery_id)
             task = asyncio.create_task(self._attempt(delivery))
-            self._in_flight[delivery.delivery_id] = task
-            self._sending[delivery.delivery_id] = delivery.district
-            task.add_done_callback(partial(self._finished, delivery.delivery_id))
+            self._in_flight[delivery_id] = task
+            self._sending[delivery_id] = delivery.district
+            task.add_done_callback(partial(self._finished, delivery_id))
 
     def _sent(self, delivery_id: str) -> None:
         """The attempt has its result: its slot is free while the result is recorded (the
-        lease keeps the delivery from being claimed meanwhile)."""
-        if self._sending.pop(delivery_id, None) is not None:
+        lease keeps the delivery from being claimed meanwhile), for a waiting delivery first.
+        The loop leases more once the waiting room is half empty."""
+        if self._sending.pop(delivery_id, None) is None:
+            return
+        self._start_waiting()
+        if len(self._waiting) <= self._concurrency * WAITING_PER_SLOT // 2:
             self._wake.set()
 
     def _finished(self, delivery_id: str, _: asyncio.Task[None]) -> None:

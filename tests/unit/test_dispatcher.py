@@ -17,7 +17,7 @@ from crosslink.directory import LiveDirectory
 from harness.testbed import write_districts_file
 from schemas.events import AlertRaised
 from services.notifier.channels import DeliveryChannel
-from services.notifier.dispatcher import LEASE_MARGIN_S, Dispatcher
+from services.notifier.dispatcher import LEASE_MARGIN_S, WAITING_S, Dispatcher
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.retries import AttemptResult, Done, RetryAt, RetryPolicy, Verdict
 from services.notifier.routing import PlannedDelivery, delivery_id
@@ -141,7 +141,7 @@ async def test_a_due_retry_is_claimed_by_the_loop_when_the_clock_reaches_it(tmp_
     assert second.step == Done("delivered")
     lease_until = notifier.outbox.claims[0]
     assert lease_until["webhook"] == notifier.clock.now + timedelta(
-        seconds=WEBHOOK_LIMIT_S + LEASE_MARGIN_S
+        seconds=WAITING_S + WEBHOOK_LIMIT_S + LEASE_MARGIN_S
     )
 
 
@@ -232,7 +232,7 @@ async def test_a_result_whose_lease_was_lost_changes_nothing(tmp_path: Path) -> 
     ) == 0  # fmt: skip
 
 
-async def test_new_deliveries_are_leased_for_their_channels_attempt_limit_and_a_margin(
+async def test_new_deliveries_are_leased_for_a_wait_their_channels_attempt_limit_and_a_margin(
     tmp_path: Path,
 ) -> None:
     notifier = Notifier(tmp_path, FakeChannel(DELIVERED))
@@ -241,7 +241,7 @@ async def test_new_deliveries_are_leased_for_their_channels_attempt_limit_and_a_
     await settled()
 
     [lease] = notifier.outbox.leases
-    margin = timedelta(seconds=LEASE_MARGIN_S)
+    margin = timedelta(seconds=WAITING_S + LEASE_MARGIN_S)
     assert (
         lease.until["webhook"] == notifier.clock.now + timedelta(seconds=WEBHOOK_LIMIT_S) + margin
     )
@@ -262,5 +262,35 @@ async def test_a_slow_district_holds_only_its_share_of_the_slots(tmp_path: Path)
     gate.set()
     await settled()
 
+    # The other two of MH-MUM, stored before MP-BPL's, waited for a slot of their own; leased
+    # when stored, they started as MH-MUM's slot freed, in the order stored, with no claim.
     assert sent == {("MH-MUM", slow[0].alert_id), ("MP-BPL", other.alert_id)}
-    assert len(channel.sent) == 2, "the other two of MH-MUM wait for a slot of their own"
+    assert [d.alert.alert_id for d in channel.sent[2:]] == [a.alert_id for a in slow[1:]]
+    assert notifier.outbox.claims == []
+
+
+async def test_a_delivery_that_waited_past_its_start_by_is_let_go_and_claimed_again(
+    tmp_path: Path,
+) -> None:
+    gate = asyncio.Event()
+    channel = FakeChannel(DELIVERED, gate=gate)
+    notifier = Notifier(tmp_path, channel, per_district=1)
+    first, late = alert_raised("MH-MUM", "MP-BPL"), alert_raised("MH-MUM", "MP-BPL")
+    await notifier.alert(first, "MH-MUM")
+    await notifier.alert(late, "MH-MUM")  # waits for MH-MUM's one slot
+    await channel.wait_sent(1)
+
+    notifier.clock.advance(WAITING_S + 0.5)  # too late to start: it might outlive its lease
+    gate.set()
+    await settled()
+    assert [d.alert.alert_id for d in channel.sent] == [first.alert_id]
+
+    notifier.clock.advance(WEBHOOK_LIMIT_S + LEASE_MARGIN_S)  # its lease has ended
+    loop = asyncio.create_task(notifier.dispatcher.run())
+    _, again = await notifier.outbox.wait_recorded(2)
+    loop.cancel()
+    await asyncio.gather(loop, return_exceptions=True)
+
+    assert again.delivery.alert.alert_id == late.alert_id
+    assert again.step == Done("delivered")
+    assert len(notifier.outbox.claims) == 1

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.api import OperatorAlert
@@ -274,14 +274,15 @@ class Outbox:
             alerts.c.alert_id.in_({row["alert_id"] for row in rows})
         )
         async with self._db.read() as db:
-            stored = {alert_id: event for alert_id, event in await db.execute(events)}
+            # Each alert decoded once, however many of its deliveries are claimed.
+            stored = {alert_id: _decoded(event) for alert_id, event in await db.execute(events)}
         claimed = Claimed([], [], more)
         for row in rows:
-            due_delivery = _due(row, stored[row["alert_id"]], lease_until[row["channel"]])
-            if due_delivery is None:
+            alert = stored[row["alert_id"]]
+            if alert is None:
                 claimed.undecodable.append(row["delivery_id"])
             else:
-                claimed.due.append(due_delivery)
+                claimed.due.append(_due(row, alert, lease_until[row["channel"]]))
         return claimed
 
     async def next_due_at(self, *, except_districts: Collection[str] = ()) -> datetime | None:
@@ -301,37 +302,41 @@ class Outbox:
 
         Returns (recorded, operator alert raised) for each: not recorded means the lease ran
         out and another attempt owns the delivery now, so this result must change nothing.
+        Three statements for any number of results without consequences: which leases still
+        hold (the rows locked on PostgreSQL), then every result in one executemany.
         """
-        async with self._db.write() as db:
-            return [await self._record(db, attempt) for attempt in attempts]
-
-    async def _record(self, db: AsyncConnection, attempt: Attempted) -> tuple[bool, bool]:
-        delivery, step, now, finish = attempt.delivery, attempt.step, attempt.now, attempt.finish
-        values: dict[str, Any] = {
-            "attempts": delivery.attempts + 1,
-            "last_outcome": attempt.outcome,
-        }
-        if isinstance(step, RetryAt):
-            values["next_attempt_at"] = step.at
-        else:
-            values |= {"status": step.status, "finished_at": now}
-        result = await db.execute(
-            update(deliveries)
+        if not attempts:
+            return []
+        leases = [(a.delivery.delivery_id, a.delivery.lease_until) for a in attempts]
+        holding = (
+            select(deliveries.c.delivery_id)
             .where(
-                deliveries.c.delivery_id == delivery.delivery_id,
                 deliveries.c.status == "pending",
-                deliveries.c.next_attempt_at == delivery.lease_until,
+                tuple_(deliveries.c.delivery_id, deliveries.c.next_attempt_at).in_(leases),
             )
-            .values(**values)
+            .with_for_update()
         )
-        if result.rowcount != 1:
-            return False, False
+        async with self._db.write() as db:
+            held = set((await db.execute(holding)).scalars())
+            ours = [attempt for attempt in attempts if attempt.delivery.delivery_id in held]
+            if ours:
+                await db.execute(_RECORD, [_result_row(attempt) for attempt in ours])
+            raised = {
+                attempt.delivery.delivery_id: await self._finish(db, attempt) for attempt in ours
+            }
+        return [
+            (a.delivery.delivery_id in held, raised.get(a.delivery.delivery_id, False))
+            for a in attempts
+        ]
+
+    async def _finish(self, db: AsyncConnection, attempt: Attempted) -> bool:
+        """Record a result's consequences; whether it raised a new operator alert."""
+        district, finish, now = attempt.delivery.district, attempt.finish, attempt.now
         if finish.disable_url is not None:
-            await self._disable_endpoint(db, delivery.district, finish.disable_url, now)
-        raised = False
-        if finish.operator_alert is not None:
-            raised = await self._raise(db, finish.operator_alert, now)
-        return True, raised
+            await self._disable_endpoint(db, district, finish.disable_url, now)
+        if finish.operator_alert is None:
+            return False
+        return await self._raise(db, finish.operator_alert, now)
 
     async def mark_undecodable(self, delivery_id: str, *, now: datetime) -> None:
         """A stored alert no longer decodes (e.g. after a schema change): stop trying it."""
@@ -534,6 +539,36 @@ class Outbox:
         return {delivery_id for delivery_id in inserted.scalars() if delivery_id in leased}
 
 
+# One attempt's result, for an executemany: the parameters are named apart from the columns.
+_RECORD = (
+    update(deliveries)
+    .where(deliveries.c.delivery_id == bindparam("b_delivery_id"))
+    .values(
+        attempts=bindparam("b_attempts"),
+        last_outcome=bindparam("b_last_outcome"),
+        status=bindparam("b_status"),
+        next_attempt_at=bindparam("b_next_attempt_at"),
+        finished_at=bindparam("b_finished_at"),
+    )
+)
+
+
+def _result_row(attempt: Attempted) -> dict[str, Any]:
+    delivery, step = attempt.delivery, attempt.step
+    row = {
+        "b_delivery_id": delivery.delivery_id,
+        "b_attempts": delivery.attempts + 1,
+        "b_last_outcome": attempt.outcome,
+    }
+    if isinstance(step, RetryAt):
+        return row | {"b_status": "pending", "b_next_attempt_at": step.at, "b_finished_at": None}
+    return row | {
+        "b_status": step.status,
+        "b_next_attempt_at": delivery.lease_until,  # as it was
+        "b_finished_at": attempt.now,
+    }
+
+
 def _webhooks_of(district: str) -> Any:
     return and_(deliveries.c.district == district, deliveries.c.channel == "webhook")
 
@@ -564,12 +599,15 @@ def _inbox_row(
     }
 
 
-def _due(row: Any, event: str, lease_until: datetime) -> DueDelivery | None:
-    """The claimed delivery, or None if its stored alert no longer decodes."""
+def _decoded(event: str) -> AlertRaised | None:
+    """A stored alert, or None if it no longer decodes."""
     try:
-        alert = AlertRaised.model_validate_json(event)
+        return AlertRaised.model_validate_json(event)
     except ValidationError:
         return None
+
+
+def _due(row: Any, alert: AlertRaised, lease_until: datetime) -> DueDelivery:
     return DueDelivery(
         delivery_id=row["delivery_id"],
         district=row["district"],
