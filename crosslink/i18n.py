@@ -63,13 +63,13 @@ class Translator:
         return self.translations.ngettext(singular, plural, n)
 
     def number(self, value: int) -> str:
-        return format_decimal(value, locale=self.locale)
+        return _decimal(value, self.locale)
 
     def date(self, value: date) -> str:
         """The day, in India: a moment late on the 23rd UTC is the 24th in IST."""
         if isinstance(value, datetime):
             value = value.astimezone(TIMEZONE).date()
-        return format_date(value, "d MMM y", locale=self.locale)
+        return _day(value, self.locale)
 
     def moment(self, value: datetime) -> str:
         """A time as an officer in India reads it: in IST, 24-hour."""
@@ -78,6 +78,18 @@ class Translator:
     def join(self, items: list[str] | tuple[str, ...]) -> str:
         """A list in running text: "MH-MUM, MP-BPL" (codes and names are never translated)."""
         return ", ".join(items)
+
+
+# Babel formats a number or a day in tens of microseconds, and the matcher words every alert it
+# raises with the same few counts and days: each is formatted once.
+@lru_cache(maxsize=4096)
+def _decimal(value: int, locale: str) -> str:
+    return format_decimal(value, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, locale: str) -> str:
+    return format_date(value, "d MMM y", locale=locale)
 
 
 @lru_cache

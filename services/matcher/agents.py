@@ -137,67 +137,82 @@ def register_agents(
     async def cluster_complaints(stream: Any) -> None:
         async for events in stream.take_events(batching.size, within=batching.wait_s):
             try:
-                for event in events:
-                    with as_current_event(event):  # the table writes this event's partition
-                        await _cluster(event, topics, tables, rules, metrics)
+                await _cluster_batch(events, topics, tables, rules, metrics)
                 await cluster_writes.sent()
             except Exception as error:  # a bug, not bad input: that goes to the dead letters
                 _exit_unprocessed("a filed complaint could not be clustered", error)
 
 
-async def _cluster(
-    event: EventT[Any],
+async def _cluster_batch(
+    events: Sequence[EventT[Any]],
     topics: MatcherTopics,
     tables: MatcherTables,
     rules: MatchingRules,
     metrics: MatcherMetrics,
 ) -> None:
-    """Join a filed complaint to its gangs (raising a cluster alert if it is news), note a
-    generic-value decision, or withdraw a link; the alert is out before the rows recording it
-    are written."""
-    try:
-        filed = FILED_EVENT.validate_json(event.value)
-    except ValidationError as error:
-        await _dead_letter(topics.dead_letter, event, error, metrics)
-        _record_position(metrics, event)
-        return
-    rows, offset = _RowLog(tables.clusters), event.message.offset
-    if isinstance(filed, ImportClosed):  # every alert before it is out: pass it on
-        await _pass_on(topics, filed, event)
-    elif isinstance(filed, GenericValueDecided):
-        on_generic_decided(rows, filed, offset=offset)
-    elif isinstance(filed, LinkWithdrawn):
-        on_link_withdrawn(rows, filed, offset=offset)
-    elif alert := on_complaint_filed(
-        rows, filed, offset=offset, rules=rules, now=datetime.now(UTC)
-    ):
-        await _raise(topics, (alert,), metrics)
+    """Apply a batch of filed events in order, each seeing the rows left by those before it:
+    join each complaint to its gangs (raising a cluster alert if it is news), note a
+    generic-value decision, or withdraw a link. Wait until the broker holds every cluster alert
+    the batch raised (and each import's pass, behind the alerts before it); only then write
+    the rows, in the order they were made.
+
+    A crash at any point replays the whole batch: each event finds the rows it had written
+    (services/matcher/clustering.py's crash safety) and raises the same alert ids again."""
+    rows = _RowLog(tables.clusters)
+    alerts: list[AlertRaised] = []
+    for event in events:
+        try:
+            filed = FILED_EVENT.validate_json(event.value)
+        except ValidationError as error:
+            await _dead_letter(topics.dead_letter, event, error, metrics)
+            continue
+        rows.event, offset = event, event.message.offset
+        if isinstance(filed, ImportClosed):  # every alert before it is out: pass it on
+            await _raise(topics, tuple(alerts), metrics)
+            alerts.clear()
+            await _pass_on(topics, filed, event)
+        elif isinstance(filed, GenericValueDecided):
+            on_generic_decided(rows, filed, offset=offset)
+        elif isinstance(filed, LinkWithdrawn):
+            on_link_withdrawn(rows, filed, offset=offset)
+        elif alert := on_complaint_filed(
+            rows, filed, offset=offset, rules=rules, now=datetime.now(UTC)
+        ):
+            alerts.append(alert)
+    await _raise(topics, tuple(alerts), metrics)
     rows.write()
-    _record_position(metrics, event)
+    for event in events:
+        _record_position(metrics, event)
 
 
 class _RowLog:
-    """The clusters table as one event changes it: reads see the event's writes, which reach the
-    table only on `write`, in the order they were made (the order crash safety relies on)."""
+    """The clusters table as a batch of events changes it: reads see the batch's writes, which
+    reach the table only on `write`, in the order they were made (the order crash safety relies
+    on), each to the partition of the event that made it."""
 
     def __init__(self, table: TableT[str, Any]) -> None:
         self._table = table
         self._latest: dict[str, bytes] = {}
-        self._log: list[tuple[str, bytes]] = []
+        self._log: list[tuple[str, bytes, EventT[Any]]] = []
+        self.event: EventT[Any] | None = None  # the event being applied
 
     def get(self, key: str) -> bytes | None:
         if key in self._latest:
             return self._latest[key]
-        stored: bytes | None = self._table.get(key)
+        assert self.event is not None, "a row read outside an event"
+        with as_current_event(self.event):  # the table reads the event's partition
+            stored: bytes | None = self._table.get(key)
         return stored
 
     def __setitem__(self, key: str, value: bytes) -> None:
+        assert self.event is not None, "a row written outside an event"
         self._latest[key] = value
-        self._log.append((key, value))
+        self._log.append((key, value, self.event))
 
     def write(self) -> None:
-        for key, value in self._log:  # assign, never mutate: only assignment reaches the changelog
-            self._table[key] = value
+        for key, value, event in self._log:  # assign, never mutate: only assignment is logged
+            with as_current_event(event):
+                self._table[key] = value
 
 
 async def _match_batch(

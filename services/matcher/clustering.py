@@ -28,9 +28,10 @@ only gets its pointer.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -71,7 +72,47 @@ class _Row(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     def encoded(self) -> bytes:
-        return self.model_dump_json().encode()
+        encoded = self.model_dump_json().encode()
+        _RECENT.remember(encoded, self)
+        return encoded
+
+
+RowT = TypeVar("RowT", bound=_Row)
+
+
+class _RecentRows:
+    """The rows clustering wrote or read lately, decoded, by their exact bytes. A big gang's
+    cluster row (up to 100 complaints and path steps, tens of kilobytes) is read back by every
+    complaint that joins the gang, and decoding it again each time was most of clustering's
+    cost. The rows are frozen and hold only tuples, so one decoded row serves every read of the
+    same bytes; it is a memo, not state: the table stays the only truth."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._rows: OrderedDict[tuple[type[_Row], bytes], _Row] = OrderedDict()
+
+    def decoded(self, model: type[RowT], stored: bytes) -> RowT:
+        key = (model, stored)
+        row = self._rows.get(key)
+        if row is None:
+            row = model.model_validate_json(stored)
+            self._keep(key, row)
+        else:
+            self._rows.move_to_end(key)
+        assert isinstance(row, model)
+        return row
+
+    def remember(self, encoded: bytes, row: _Row) -> None:
+        self._keep((type(row), encoded), row)
+
+    def _keep(self, key: tuple[type[_Row], bytes], row: _Row) -> None:
+        self._rows[key] = row
+        self._rows.move_to_end(key)
+        if len(self._rows) > self._size:
+            self._rows.popitem(last=False)
+
+
+_RECENT = _RecentRows(size=4096)
 
 
 class ClusterState(_Row):
@@ -326,7 +367,7 @@ def _listed(rows: Rows, token: str, links: TokenLinks, case: CaseRef) -> TokenLi
 
 def member_page(rows: Rows, token: str, page: int) -> MemberPage:
     stored = rows.get(members_key(token, page))
-    return MemberPage() if stored is None else MemberPage.model_validate_json(stored)
+    return MemberPage() if stored is None else _RECENT.decoded(MemberPage, stored)
 
 
 def _cluster_alert_owed(
@@ -419,16 +460,7 @@ def live_cluster(rows: Rows, case: CaseRef) -> ClusterState:
 
 def _live(rows: Rows, chain: list[str], case: CaseRef) -> ClusterState:
     stored = rows.get(chain[-1]) if chain else None
-    return singleton(case) if stored is None else ClusterState.model_validate_json(stored)
-
-
-class _Pointer(BaseModel):
-    """A cluster row read for its forwarding pointer only: decoding whole rows (up to 100
-    complaints and path steps) to follow pointers was most of clustering's cost."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    merged_into: str | None = None
+    return singleton(case) if stored is None else _RECENT.decoded(ClusterState, stored)
 
 
 def _chain(rows: Rows, case: CaseRef) -> list[str]:
@@ -439,7 +471,7 @@ def _chain(rows: Rows, case: CaseRef) -> list[str]:
     chain: list[str] = []
     while (stored := rows.get(cluster_id)) is not None:
         chain.append(cluster_id)
-        merged_into = _Pointer.model_validate_json(stored).merged_into
+        merged_into = _RECENT.decoded(ClusterState, stored).merged_into  # the last: _live's
         if merged_into is None:
             break
         cluster_id = merged_into
@@ -480,7 +512,7 @@ def _strong(identifiers: tuple[IdentifierRef, ...]) -> list[IdentifierRef]:
 
 def token_links(rows: Rows, token: str) -> TokenLinks:
     stored = rows.get(token_key(token))
-    return TokenLinks() if stored is None else TokenLinks.model_validate_json(stored)
+    return TokenLinks() if stored is None else _RECENT.decoded(TokenLinks, stored)
 
 
 def filed_row(rows: Rows, case: CaseRef) -> FiledRow | None:
@@ -490,4 +522,4 @@ def filed_row(rows: Rows, case: CaseRef) -> FiledRow | None:
 def filed_row_of(rows: Rows, complaint: str) -> FiledRow | None:
     """A complaint's row, the complaint named as member pages name it."""
     stored = rows.get(filed_key(complaint))
-    return None if stored is None else FiledRow.model_validate_json(stored)
+    return None if stored is None else _RECENT.decoded(FiledRow, stored)

@@ -23,6 +23,8 @@ from services.matcher.clustering import (
     on_complaint_filed,
     on_generic_decided,
     singleton,
+    token_key,
+    token_links,
 )
 from services.matcher.matching import MatchingRules, TokenState, on_sighting
 
@@ -403,3 +405,15 @@ def test_a_cluster_alert_raised_by_a_back_filled_complaint_carries_its_import() 
 
     assert alert is not None
     assert alert.import_id == "kol-2019"
+
+
+def test_a_row_read_back_is_the_row_last_written_under_its_key_however_many_came_between() -> None:
+    rows: dict[str, bytes] = {}
+    written = [TokenLinks(complaints=n) for n in range(2_000)]  # more than decoded rows are kept
+    for n, links in enumerate(written):
+        rows[token_key(str(n))] = links.encoded()
+    rows[token_key("7")] = TokenLinks(complaints=70).model_dump_json().encode()  # not encoded()
+
+    read = [token_links(rows, str(n)) for n in range(2_000)]
+
+    assert read == [*written[:7], TokenLinks(complaints=70), *written[8:]]
