@@ -140,7 +140,7 @@ def register_agents(
                 await _cluster_batch(events, topics, tables, rules, metrics)
                 await cluster_writes.sent()
             except Exception as error:  # a bug, not bad input: that goes to the dead letters
-                _exit_unprocessed("a filed complaint could not be clustered", error)
+                _exit_unprocessed("a batch of filed complaints could not be clustered", error)
 
 
 async def _cluster_batch(

@@ -409,11 +409,11 @@ def test_a_cluster_alert_raised_by_a_back_filled_complaint_carries_its_import() 
 
 def test_a_row_read_back_is_the_row_last_written_under_its_key_however_many_came_between() -> None:
     rows: dict[str, bytes] = {}
-    written = [TokenLinks(complaints=n) for n in range(2_000)]  # more than decoded rows are kept
+    written = [TokenLinks(complaints=n) for n in range(5_000)]  # more than the 4,096 decoded kept
     for n, links in enumerate(written):
         rows[token_key(str(n))] = links.encoded()
     rows[token_key("7")] = TokenLinks(complaints=70).model_dump_json().encode()  # not encoded()
 
-    read = [token_links(rows, str(n)) for n in range(2_000)]
+    read = [token_links(rows, str(n)) for n in range(5_000)]
 
     assert read == [*written[:7], TokenLinks(complaints=70), *written[8:]]
