@@ -116,6 +116,18 @@ def _weak_shared(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -
     return f"{_shared(identifier, facts, t)} {caveat}"
 
 
+def _recycled(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
+    days = facts.recycling_days or 0
+    caveat = t.ngettext(
+        "More than %(n)s day passed between them with no complaint naming it: the number may "
+        "have been given to a new subscriber. Treat the link as a lead to check, not a fact.",
+        "More than %(n)s days passed between them with no complaint naming it: the number may "
+        "have been given to a new subscriber. Treat the link as a lead to check, not a fact.",
+        days,
+    ) % {"n": t.number(days)}
+    return f"{_shared(identifier, facts, t)} {caveat}"
+
+
 def _prolific(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
     earlier = _needed(facts.earlier, "earlier")
     parts = [
@@ -363,6 +375,7 @@ def _hours(hours: float | None) -> str:
 _WORDINGS: dict[str, Wording] = {
     "shared_identifier": _shared,
     "weak_identifier_within_window": _weak_shared,
+    "possibly_recycled_number": _recycled,
     "prolific_identifier": _prolific,
     "prolific_identifier_digest": _digest,
     "registry_hit": _registry_hit,

@@ -22,6 +22,8 @@ from schemas.identifiers import IdentifierType, Strength, canonicalise
 from schemas.pseudonyms import PseudonymKey, pseudonym_token, stable_id
 
 Case = tuple[str, str]  # (district, complaint id): complaint ids are unique within a district
+# Identifier types given to new holders, and the gap that may mean one (docs/matching.md).
+RECYCLING: Mapping[IdentifierType, timedelta] = {IdentifierType.PHONE: timedelta(days=365)}
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,9 @@ def gangs_not_held_whole(
 @dataclass
 class _Token:
     strength: Strength
+    recycling: timedelta | None = None  # for a type given to new holders: its window
     cases: list[tuple[Case, datetime]] = field(default_factory=list)  # the first threshold
+    dated: list[tuple[Case, datetime]] = field(default_factory=list)  # every one, as counted
     counted: set[Case] = field(default_factory=set)
     districts: Counter[str] = field(default_factory=Counter)
     registered: bool = False
@@ -123,29 +127,34 @@ def expected(
     key: PseudonymKey,
     hub_threshold: int = 25,
     weak_window: timedelta = timedelta(hours=24),
+    recycling: Mapping[IdentifierType, timedelta] = RECYCLING,
     registry_after: Iterable[Mapping[str, str]] = (),
 ) -> Expectation:
     """What the pipeline must deliver for `registry` entered, then `complaints` posted, then
     `registry_after` entered; all within one digest period (docs/matching.md)."""
     tokens: dict[str, _Token] = {}
+
+    def token_state(token: str, strength: Strength, kind: IdentifierType) -> _Token:
+        return tokens.setdefault(token, _Token(strength, recycling.get(kind)))
+
     for row in registry:
-        for token, strength in _tokens(row, key):
-            tokens.setdefault(token, _Token(strength)).registered = True
+        for token, strength, kind in _tokens(row, key):
+            token_state(token, strength, kind).registered = True
     result = Expectation()
     gangs = _Gangs(hub_threshold)
     for complaint in complaints:
         case: Case = (complaint["district"], complaint["complaint_id"])
         registered_at = datetime.fromisoformat(complaint["registered_at"])
         joining: list[_Token] = []
-        for token, strength in sorted(_tokens_of_complaint(complaint, key)):
-            state = tokens.setdefault(token, _Token(strength))
+        for token, strength, kind in sorted(_tokens_of_complaint(complaint, key)):
+            state = token_state(token, strength, kind)
             if case not in state.counted:
                 _sighted(result, token, state, case, registered_at, hub_threshold, weak_window)
                 joining += [state] if strength is Strength.STRONG else []
         gangs.filed(result, case, joining)
     for row in registry_after:
-        for token, strength in _tokens(row, key):
-            _registered_after(result, token, tokens.setdefault(token, _Token(strength)))
+        for token, strength, kind in _tokens(row, key):
+            _registered_after(result, token, token_state(token, strength, kind))
     result.clusters = gangs.groups()
     result.tokens = {token: _row(state, hub_threshold) for token, state in tokens.items()}
     return result
@@ -168,20 +177,46 @@ def _sighted(
 ) -> None:
     """One complaint newly names the token: the alerts it owes and the link it makes."""
     state.counted.add(case)
+    state.dated.append((case, registered_at))
     state.districts[case[0]] += 1
     if state.registered:
         _owe(result, "registry_hit", {case[0]}, case, token, *case)
     if len(state.counted) > hub_threshold:
         _prolific(result, token, state, case)
-    else:
-        earlier = [
-            c
-            for c, at in state.cases
-            if state.strength is Strength.STRONG or abs(at - registered_at) <= weak_window
-        ]
-        if earlier:
-            _owe(result, "shared_identifier", {d for d, _ in (*earlier, case)}, case, token, *case)
-        state.cases.append((case, registered_at))
+        return
+    earlier = [
+        (c, at)
+        for c, at in state.cases
+        if state.strength is Strength.STRONG or abs(at - registered_at) <= weak_window
+    ]
+    lead: list[Case] = []
+    if state.recycling is not None and earlier:  # a number's other holders: a lead, no link
+        run = _run_of(case, [*earlier, (case, registered_at)], state.recycling)
+        lead = [c for c, _ in earlier if c not in run]
+    linked = [c for c, _ in earlier if c not in lead]
+    if linked:
+        _owe(result, "shared_identifier", {d for d, _ in (*linked, case)}, case, token, *case)
+    if lead:
+        districts = {d for d, _ in (*lead, case)}
+        _owe(result, "shared_identifier", districts, case, token, "recycled", *case)
+    state.cases.append((case, registered_at))
+
+
+def _run_of(case: Case, dated: list[tuple[Case, datetime]], window: timedelta) -> list[Case]:
+    """The complaints of `case`'s run."""
+    return next([c for c, _ in run] for run in _runs(dated, window) if case in dict(run))
+
+
+def _runs(
+    dated: list[tuple[Case, datetime]], window: timedelta
+) -> list[list[tuple[Case, datetime]]]:
+    """Dated complaints in runs: in date order, a new run wherever the gap exceeds `window`."""
+    runs: list[list[tuple[Case, datetime]]] = []
+    for each, at in sorted(dated, key=lambda pair: pair[1]):
+        if not runs or at - runs[-1][-1][1] > window:
+            runs.append([])
+        runs[-1].append((each, at))
+    return runs
 
 
 def _prolific(result: Expectation, token: str, state: _Token, case: Case) -> None:
@@ -225,23 +260,43 @@ def _state(district: str) -> str:
 
 def _tokens_of_complaint(
     complaint: Mapping[str, Any], key: PseudonymKey
-) -> list[tuple[str, Strength]]:
+) -> list[tuple[str, Strength, IdentifierType]]:
     """A complaint's distinct non-benign tokens: naming one twice, in two written forms or
     through a derived identifier (a phone inside a UPI ID), counts once."""
-    found: dict[str, Strength] = {}
+    found: dict[str, tuple[str, Strength, IdentifierType]] = {}
     for row in complaint["identifiers"]:
-        found.update(_tokens(row, key))
-    return list(found.items())
+        found.update((named[0], named) for named in _tokens(row, key))
+    return list(found.values())
 
 
-def _tokens(row: Mapping[str, str], key: PseudonymKey) -> list[tuple[str, Strength]]:
+def _tokens(
+    row: Mapping[str, str], key: PseudonymKey
+) -> list[tuple[str, Strength, IdentifierType]]:
     kind, value = IdentifierType(row["type"]), row["value"]
     found = canonicalise(kind, value, platform=row.get("platform"), ifsc=row.get("ifsc"))
     return [
-        (pseudonym_token(identifier, key), identifier.strength)
+        (pseudonym_token(identifier, key), identifier.strength, identifier.type)
         for identifier in found
         if not (identifier.benign or identifier.generic)
     ]
+
+
+def _joining(case: Case, state: _Token) -> tuple[list[Case], list[Case]]:
+    """The complaints whose gangs `case` joins through the token, and its run (for a number
+    that changes hands; else every complaint): the token's first complaint, or the earliest
+    registered of each run of the complaints before it that its run takes in, earliest first."""
+    if state.recycling is None:
+        first = state.dated[0][0]
+        return ([] if first == case else [first]), list(state.counted)
+    at, window = dict(state.dated)[case], state.recycling
+    taken_in = [
+        run
+        for run in _runs([(c, when) for c, when in state.dated if c != case], window)
+        if run[0][1] - window <= at <= run[-1][1] + window
+    ]
+    firsts = sorted(min((when, *c) for c, when in run) for run in taken_in)
+    run = [case, *(c for each in taken_in for c, _ in each)]
+    return [(district, complaint) for _, district, complaint in firsts], run
 
 
 @dataclass
@@ -269,17 +324,22 @@ class _Gangs:
         them told them; past the threshold only a new state is told at once)."""
         told_by_matcher: list[set[str]] = []
         for state in joining:
-            first = state.cases[0][0]
-            if first == case:
+            firsts, run = _joining(case, state)
+            if not firsts:
                 continue
             # Every district up to one past the threshold (then the first digest goes out),
-            # and when the complaint brings a new state (a digest at once); else its own.
+            # and when the complaint brings a new state (a digest at once); else its own. Up
+            # to the threshold, a number that changes hands told its run's districts only.
             states_before = {_state(d) for d, n in state.districts.items() if d != case[0] or n > 1}
             everyone = (
                 len(state.counted) <= self._threshold + 1 or _state(case[0]) not in states_before
             )
-            told_by_matcher.append(set(state.districts) if everyone else {case[0]})
-            self._join(first, case)
+            told = set(state.districts) if everyone else {case[0]}
+            if state.recycling is not None and len(state.counted) <= self._threshold:
+                told = {district for district, _ in run}
+            told_by_matcher.append(told)
+            for first in firsts:
+                self._join(first, case)
         if not told_by_matcher:
             return
         gang = self._gang[self._root(case)]

@@ -207,6 +207,7 @@ class ReasonFacts(_Event):
     new_complaints: int | None = None  # complaints new since the last summary
     threshold: int | None = None  # the prolific-identifier threshold, when it was just passed
     window_hours: float | None = None  # a weak identifier's matching window
+    recycling_days: int | None = None  # the gap past which a number may have a new holder
     period_hours: float | None = None  # the least time between two summaries
     registry: tuple[str, ...] = ()  # suspect registry entries, "source reference"
     decided_by: str | None = None  # the operator who decided a generic value

@@ -174,7 +174,7 @@ async def _cluster_batch(
         elif isinstance(filed, GenericValueDecided):
             on_generic_decided(rows, filed, offset=offset)
         elif isinstance(filed, LinkWithdrawn):
-            on_link_withdrawn(rows, filed, offset=offset)
+            on_link_withdrawn(rows, filed, offset=offset, rules=rules)
         elif alert := on_complaint_filed(
             rows, filed, offset=offset, rules=rules, now=datetime.now(UTC)
         ):

@@ -12,7 +12,9 @@ Everything lives in one table of rows under three kinds of key (`Rows`):
   keeps only a forwarding pointer to the one that absorbed it;
 - a strong identifier's row (`TokenLinks`): its first complaint, which every later complaint
   naming it joins, its count and districts, an operator's generic-value decision, and the
-  complaints officers said it does not link; and its members in pages of `MEMBERS_PER_PAGE`
+  complaints officers said it does not link (for a number that changes hands, its runs: each
+  later complaint joins the earliest of each run it reaches, services/matcher/recycling.py);
+  and its members in pages of `MEMBERS_PER_PAGE`
   (`MemberPage`): every complaint it joined, so that a withdrawn link can split a gang
   (services/matcher/withdrawals.py);
 - a complaint's row (`FiledRow`), written last: its cluster, the identifiers counted for it,
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -52,6 +54,7 @@ from schemas.events import (
 from schemas.identifiers import Strength
 from schemas.pseudonyms import stable_id
 from services.matcher.matching import MatchingRules
+from services.matcher.recycling import Run, runs_after
 
 # A link between just two complaints is already told by its shared_identifier alert.
 MIN_CLUSTER_ALERT_SIZE = 3
@@ -147,8 +150,17 @@ class TokenLinks(_Row):
     pages: int = 0  # its member pages: the complaints it joined, its first one included
     # Complaints ("district/complaint id") officers said it does not link: it joins them no more.
     withdrawn: tuple[str, ...] = ()
+    # An identifier that changes hands (a phone number) keeps its holders' runs, earliest
+    # first, and the firsts of the runs the last complaint counted joined: a complaint joins
+    # the clusters of its run's, not the identifier's, first (services/matcher/recycling.py).
+    # Complaints counted while it is generic are in no run, as they are in no member page.
+    runs: tuple[Run, ...] = ()
+    joins: tuple[CaseRef, ...] = ()
+    aged: bool = False  # it keeps runs (not a row from before runs, nor one whose window went)
 
-    def counted(self, case: CaseRef, offset: int, rules: MatchingRules) -> TokenLinks:
+    def counted(
+        self, case: CaseRef, offset: int, rules: MatchingRules, recycling: timedelta | None
+    ) -> TokenLinks:
         """With one more complaint. The matcher told every district of it up to one past the
         hub threshold (its shared alert; then the prolific alert and the first digest), and
         whenever the complaint brings a new state (the prolific alert and a digest at once);
@@ -157,7 +169,7 @@ class TokenLinks(_Row):
         complaints = self.complaints + 1
         states = {state_of(district) for district in self.districts}
         everyone = complaints <= rules.hub_threshold + 1 or case.state not in states
-        return self.model_copy(
+        counted = self.model_copy(
             update={
                 "first": self.first or case,
                 "complaints": complaints,
@@ -166,6 +178,49 @@ class TokenLinks(_Row):
                 "told": districts if everyone else (case.district,),
             }
         )
+        if recycling is None:
+            return counted._window_gone() if self.aged or self.joins else counted
+        if self.complaints > 0 and not self.aged:  # from before runs: see _before_runs
+            return counted.model_copy(update={"told": (case.district,)})
+        return counted._in_runs(self, case, recycling, complaints <= rules.hub_threshold)
+
+    def _in_runs(
+        self, before: TokenLinks, case: CaseRef, recycling: timedelta, told_by_run: bool
+    ) -> TokenLinks:
+        """Up to the threshold, the shared alert of an identifier that changes hands told its
+        run's districts only."""
+        if self.generic:  # in no run: it joins nothing
+            first = before.first  # (None: the first complaint joined is the first)
+            return self.model_copy(update={"aged": True, "joins": (), "first": first})
+        at = case.registered_at
+        runs = runs_after(self.runs, case, recycling)
+        update: dict[str, object] = {
+            "aged": True,
+            "runs": runs,
+            "joins": tuple(run.first for run in self.runs if run.reaches(at, recycling)),
+        }
+        if told_by_run:
+            update["told"] = next(run.districts for run in runs if run.since <= at <= run.until)
+        return self.model_copy(update=update)
+
+    def _window_gone(self) -> TokenLinks:
+        """Its type has no recycling window any more: this complaint joins every run, which
+        makes them one gang, and the next ones join its first, as for any identifier."""
+        return self.model_copy(
+            update={"aged": False, "runs": (), "joins": tuple(run.first for run in self.runs)}
+        )
+
+    def joining(self, case: CaseRef) -> tuple[CaseRef, ...]:
+        """The complaints whose clusters the last complaint counted, `case`, joined.
+
+        A row from before runs (not `aged`, no `joins`) joins every complaint to its first, as
+        it did, until `crosslink rematch` counts its runs; meanwhile clustering counts only the
+        complaint's own district as told, so a district the matcher's run-bound alert left out
+        hears of the gang by a cluster alert."""
+        if self.generic or self.first is None:
+            return ()
+        firsts = self.joins if self.aged or self.joins else (self.first,)
+        return tuple(first for first in firsts if first.key != case.key)
 
 
 class FiledRow(_Row):
@@ -175,6 +230,9 @@ class FiledRow(_Row):
     tokens: tuple[str, ...]  # the strong identifiers counted for it
     offset: int
     case: CaseRef | None = None  # None in a row written before gangs could split
+    # The runs' first complaints it joined through identifiers that change hands (their rows
+    # keep only the runs as they are now, which a later complaint may have made one).
+    joined: tuple[CaseRef, ...] = ()
 
 
 class MemberPage(_Row):
@@ -258,7 +316,8 @@ def on_complaint_filed(
     rows: Rows, filed: ComplaintFiled, *, offset: int, rules: MatchingRules, now: datetime
 ) -> AlertRaised | None:
     """Join the complaint to the cluster of the first complaint of each strong identifier it
-    names; the cluster alert owed, if any. Writes its rows to `rows`, its own row last."""
+    names (of each run it reaches, for one that changes hands); the cluster alert owed, if
+    any. Writes its rows to `rows`, its own row last."""
     case = filed.case
     filed_before = filed_row(rows, case)
     if filed_before is not None and filed_before.offset >= offset:  # replayed after a crash
@@ -281,6 +340,7 @@ def on_complaint_filed(
         tokens=tuple(sorted(counted)),
         offset=offset,
         case=case,
+        joined=tuple(joining.runs_joined),
     )
     rows[case_key(case)] = row.encoded()
     return alert
@@ -309,6 +369,7 @@ class _Joining:
         self._rows, self._case, self._offset, self._rules = rows, case, offset, rules
         self.told: list[set[str]] = []  # the districts each of the matcher's alerts about it told
         self.steps: list[tuple[PathStep, IdentifierRef]] = []
+        self.runs_joined: list[CaseRef] = []  # the runs' firsts, for identifiers with runs
 
     def join(self, identifier: IdentifierRef) -> None:
         rows, case = self._rows, self._case
@@ -317,28 +378,36 @@ class _Joining:
             return
         replayed = links.offset >= self._offset  # counted by this event before a crash
         if not replayed:
-            links = links.counted(case, self._offset, self._rules)
+            recycling = self._rules.recycling_window(identifier.type)
+            links = links.counted(case, self._offset, self._rules, recycling)
             if links.first is not None and links.first.key != case.key and not links.generic:
                 links = _listed(rows, identifier.token, links, case)
         elif links.pages:  # the page its join wrote, again as it is
             write_again_as_stored(rows, members_key(identifier.token, links.pages - 1))
         rows[token_key(identifier.token)] = links.encoded()
-        if links.first is None or links.first.key == case.key or links.generic:
-            return
-        self.told.append(set(links.told))
-        step = PathStep(
-            earlier=links.first,
-            later=case,
-            identifier_type=identifier.type,
-            identifier_masked=identifier.masked,
-        )
-        self.steps.append((step, identifier))
-        chains = _chain(rows, links.first), _chain(rows, case)
+        firsts = links.joining(case)
+        if firsts:
+            self.told.append(set(links.told))
+        if links.runs:
+            self.runs_joined += firsts
+        for first in firsts:
+            step = PathStep(
+                earlier=first,
+                later=case,
+                identifier_type=identifier.type,
+                identifier_masked=identifier.masked,
+            )
+            self.steps.append((step, identifier))
+            self._merge(step, replayed)
+
+    def _merge(self, step: PathStep, replayed: bool) -> None:
+        rows, first, case = self._rows, step.earlier, step.later
+        chains = _chain(rows, first), _chain(rows, case)
         if chains[0] and chains[1] and chains[0][-1] == chains[1][-1]:  # already one cluster
             if replayed:  # merged before a crash: write what that merge wrote again, as it is
                 write_again_as_stored(rows, *chains[0], *chains[1])
             return
-        merged = merge(_live(rows, chains[0], links.first), _live(rows, chains[1], case), step)
+        merged = merge(_live(rows, chains[0], first), _live(rows, chains[1], case), step)
         if merged is not None:
             rows[merged.kept.cluster_id] = merged.kept.encoded()
             rows[merged.absorbed.cluster_id] = merged.absorbed.encoded()
@@ -483,7 +552,7 @@ def _write_again(rows: Rows, case: CaseRef, filed: FiledRow) -> None:
     rows, and the clusters from each of their first complaints (and from itself) to the live
     one, which hold every cluster its filing absorbed."""
     links = {token: token_links(rows, token) for token in filed.tokens}
-    firsts = [row.first for row in links.values()]
+    firsts = [*(row.first for row in links.values()), *filed.joined]
     chains = [_chain(rows, first) for first in (*firsts, case) if first is not None]
     write_again_as_stored(
         rows,

@@ -6,9 +6,10 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, PositiveInt, field_validator
 
 from crosslink.settings import REPO_ROOT, CommonSettings, from_environment
+from schemas.identifiers import IdentifierType
 from services.matcher.agents import Batching
 from services.matcher.matching import MatchingRules
 
@@ -34,6 +35,19 @@ class MatcherSettings(CommonSettings):
     # Past the hub threshold, districts already involved hear of an identifier's (or a
     # cluster's) new complaints at most this often, and at once when it reaches a new state.
     digest_period_hours: float = Field(24.0, gt=0)
+    # Identifier types given to a new holder after a while, and the gap in days between two
+    # complaints naming one past which they may be two holders': a lead, not a link. JSON,
+    # e.g. {"phone": 365, "email": 730}; {} links every type whatever the gap.
+    recycling_window_days: dict[IdentifierType, PositiveInt] = Field(
+        default_factory=lambda: {IdentifierType.PHONE: 365}
+    )
+
+    @field_validator("recycling_window_days")
+    @classmethod
+    def _strong_types_only(cls, windows: dict[IdentifierType, int]) -> dict[IdentifierType, int]:
+        if IdentifierType.IP in windows:
+            raise ValueError("ip is weak and has its own window (CROSSLINK_WEAK_WINDOW_HOURS)")
+        return windows
 
     def batching(self) -> Batching:
         return Batching(size=self.matcher_batch_size, wait_s=self.matcher_batch_wait_s)
@@ -43,6 +57,9 @@ class MatcherSettings(CommonSettings):
             hub_threshold=self.hub_threshold,
             weak_window=timedelta(hours=self.weak_window_hours),
             digest_period=timedelta(hours=self.digest_period_hours),
+            recycling=tuple(
+                (kind, timedelta(days=days)) for kind, days in self.recycling_window_days.items()
+            ),
         )
 
 

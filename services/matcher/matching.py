@@ -38,8 +38,9 @@ from schemas.events import (
     in_time_order,
     state_of,
 )
-from schemas.identifiers import Strength
+from schemas.identifiers import IdentifierType, Strength
 from schemas.pseudonyms import stable_id
+from services.matcher.recycling import runs_of
 
 SAMPLE = 10  # the latest complaints a row keeps, and a digest lists at most
 
@@ -51,6 +52,14 @@ class MatchingRules:
     hub_threshold: int = 25
     weak_window: timedelta = timedelta(hours=24)
     digest_period: timedelta = timedelta(days=1)
+    # Identifier types given to a new holder after a while, and how long a gap between two
+    # complaints naming one makes them possibly two holders' (services/matcher/recycling.py).
+    recycling: tuple[tuple[IdentifierType, timedelta], ...] = (
+        (IdentifierType.PHONE, timedelta(days=365)),
+    )
+
+    def recycling_window(self, kind: IdentifierType) -> timedelta | None:
+        return next((window for known, window in self.recycling if known is kind), None)
 
 
 class _Row(BaseModel):
@@ -320,8 +329,28 @@ def _sighting_outcome(
     earlier = _matching_cases(state.cases, case, identifier, rules)
     if not earlier:
         return Outcome(counted, registry)
-    shared = _shared_alert(identifier, case, earlier, counted, rules, now)
-    return Outcome(counted, (shared, *registry))
+    alerts: list[AlertRaised] = []
+    held, window = earlier, rules.recycling_window(identifier.type)
+    if window is not None:
+        held, before = _by_holder(earlier, case, window)
+        if before:
+            alerts.append(_recycled_alert(identifier, case, before, counted, window, now))
+    if held:
+        alerts.insert(0, _shared_alert(identifier, case, held, counted, rules, now))
+    return Outcome(counted, (*alerts, *registry))
+
+
+def _by_holder(
+    earlier: tuple[CaseRef, ...], case: CaseRef, window: timedelta
+) -> tuple[tuple[CaseRef, ...], tuple[CaseRef, ...]]:
+    """Earlier complaints of an identifier that changes hands: those in the complaint's run
+    (one holder's, as far as dates tell), and those of other runs (possibly another holder)."""
+    run = next(run for run in runs_of((*earlier, case), _registered, window) if case in run)
+    return tuple(c for c in earlier if c in run), tuple(c for c in earlier if c not in run)
+
+
+def _registered(case: CaseRef) -> datetime:
+    return case.registered_at
 
 
 def _counted(state: TokenState, case: CaseRef, rules: MatchingRules) -> TokenState:
@@ -551,6 +580,28 @@ def _shared_alert(
     return _case_alert(rule, facts, identifier, case, cases, state, state.footprint(), now)
 
 
+def _recycled_alert(
+    identifier: IdentifierRef,
+    case: CaseRef,
+    before: tuple[CaseRef, ...],
+    state: TokenState,
+    window: timedelta,
+    now: datetime,
+) -> AlertRaised:
+    """A lead, not a link: complaints naming the number with a longer gap than its recycling
+    window between them and this one's run, so possibly about a later holder of the number."""
+    cases = (*before, case)
+    facts = ReasonFacts(
+        complaints=len(cases),
+        districts=tuple(dict.fromkeys(c.district for c in cases)),
+        weak=True,
+        recycling_days=window.days,
+    )
+    rule = "possibly_recycled_number"
+    key = ("recycled", *case.key)
+    return _case_alert(rule, facts, identifier, case, cases, state, state.footprint(), now, key=key)
+
+
 def _case_alert(
     rule: str,
     facts: ReasonFacts,
@@ -561,15 +612,17 @@ def _case_alert(
     footprint: Footprint,
     now: datetime,
     recipients: tuple[str, ...] | None = None,
+    key: tuple[str, ...] | None = None,
 ) -> AlertRaised:
-    """A shared-identifier alert raised by one complaint: its id is the complaint's."""
+    """A shared-identifier alert raised by one complaint: its id is the complaint's (and the
+    kind of lead, for one of two alerts the complaint raises)."""
     return _alert(
         "shared_identifier",
         rule,
         facts,
         identifier,
         now,
-        key=case.key,
+        key=key or case.key,
         trigger=case,
         cases=cases,
         registry=state.registry,

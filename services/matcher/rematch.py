@@ -53,6 +53,9 @@ _FAMILY = {
     "cluster_linked": "gang",
     "link_withdrawn": "withdrawn",
 }
+# A lead is not a link: a district told only that a number may be shared with a complaint of a
+# previous holder learns of the link itself when a rematch with a wider window makes one.
+_FAMILY_OF_RULE = {"possibly_recycled_number": "lead"}
 # family, identifier token ("" for a gang), the district's own complaint, a complaint it is linked
 # to ("" for a registry hit): a weak identifier links pairs, not a whole group, so what a
 # district knows is which of its complaints is linked to which.
@@ -118,7 +121,7 @@ class Replay:
                 held_generic(self.clusters, token)
         for offset, filed in events:
             if isinstance(filed, LinkWithdrawn):
-                on_link_withdrawn(self.clusters, filed, offset=offset)
+                on_link_withdrawn(self.clusters, filed, offset=offset, rules=self.rules)
             elif isinstance(filed, ComplaintFiled) and (
                 alert := on_complaint_filed(
                     self.clusters, filed, offset=offset, rules=self.rules, now=datetime.now(UTC)
@@ -204,7 +207,7 @@ class Told:
     def _links_of(self, alert: AlertRaised, district: str) -> set[Link]:
         """Which of `district`'s complaints `alert` says are linked to which complaints (any
         listed, if it lists none of the district's own)."""
-        family = _FAMILY[alert.kind]
+        family = _FAMILY_OF_RULE.get(alert.rule, _FAMILY[alert.kind])
         subject = "" if family == "gang" else self._rotations.token(alert.about.token)
         keys = ["/".join(case.key) for case in alert.cases]
         own = [k for k, case in zip(keys, alert.cases, strict=True) if case.district == district]

@@ -4,8 +4,9 @@ The complaint is taken off the identifier's members, and the identifier joins it
 Clustering's union-find cannot undo a join, so the gang is walked instead: from the complaint
 through its identifiers and their members, to see whether it still reaches the identifier's
 other complaints another way. If it does, the gang stands. If not, that link was its only
-bridge and it splits in two: the larger part keeps the gang's id, the other gets an id of its
-own, and each part's row is counted afresh from its members. The walk costs a read per
+bridge and it splits in two (or more, for a number whose runs it bridged: recycling.py): the
+largest part keeps the gang's id, the others get ids of their own, and each part's row is
+counted afresh from its members. The walk costs a read per
 complaint of the gang, which an officer's word, rare next to complaints, can afford.
 
 Crash safety: the withdrawal's row is written first with the gang it found, and again, done,
@@ -17,6 +18,7 @@ again as they are (the crash may have kept them from the changelog).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -40,6 +42,8 @@ from services.matcher.clustering import (
     token_links,
     write_again_as_stored,
 )
+from services.matcher.matching import MatchingRules
+from services.matcher.recycling import Run, run_with, runs_of
 
 Gang = dict[str, FiledRow]  # complaints ("district/complaint id") with their rows
 
@@ -63,7 +67,9 @@ def withdrawal_key(withdrawal_id: str) -> str:
     return f"withdrawal:{withdrawal_id}"
 
 
-def on_link_withdrawn(rows: Rows, withdrawal: LinkWithdrawn, *, offset: int) -> None:
+def on_link_withdrawn(
+    rows: Rows, withdrawal: LinkWithdrawn, *, offset: int, rules: MatchingRules
+) -> None:
     """The identifier joins the complaint no more, and the gang splits if this link was the
     only one holding it together. Writes its rows to `rows`, the withdrawal's own row last."""
     key, token, case = (
@@ -71,6 +77,7 @@ def on_link_withdrawn(rows: Rows, withdrawal: LinkWithdrawn, *, offset: int) -> 
         withdrawal.identifier.token,
         withdrawal.case,
     )
+    recycling = rules.recycling_window(withdrawal.identifier.type)
     stored = rows.get(key)
     begun = None if stored is None else WithdrawalRow.model_validate_json(stored)
     if begun is not None and begun.done:  # applied before a crash
@@ -83,9 +90,10 @@ def on_link_withdrawn(rows: Rows, withdrawal: LinkWithdrawn, *, offset: int) -> 
         cluster_id = live_cluster(rows, case).cluster_id if filed else None
         begun = WithdrawalRow(cluster_id=cluster_id, joined=joined)
         rows[key] = begun.encoded()
-    _withdraw(rows, token, case, offset)
+    _withdraw(rows, token, case, offset, recycling)
     if begun.cluster_id is not None and begun.joined:
-        _split(rows, begun.cluster_id, token, case, split_id(begun.cluster_id, withdrawal))
+        split_off_id = split_id(begun.cluster_id, withdrawal)
+        _split(rows, begun.cluster_id, token, case, split_off_id, recycling)
     rows[key] = begun.model_copy(update={"done": True}).encoded()
 
 
@@ -94,9 +102,13 @@ def split_id(cluster_id: str, withdrawal: LinkWithdrawn) -> str:
     return stable_id("cluster", cluster_id, "split", withdrawal.withdrawal_id)
 
 
-def _withdraw(rows: Rows, token: str, case: CaseRef, offset: int) -> None:
+def _withdraw(
+    rows: Rows, token: str, case: CaseRef, offset: int, recycling: timedelta | None
+) -> None:
     """Take the complaint off the identifier's members, its row counting it no more and, if it
-    was the identifier's first complaint, naming the next one."""
+    was the identifier's first complaint, naming the next one; an identifier that changes hands
+    has its runs counted afresh from the complaints left (the one taken off may have bridged
+    two)."""
     links = token_links(rows, token)
     pages = [members_key(token, number) for number in range(links.pages)]
     if member(case) in links.withdrawn:  # taken off before a crash: written again as they are
@@ -112,6 +124,7 @@ def _withdraw(rows: Rows, token: str, case: CaseRef, offset: int) -> None:
     first = links.first
     if first is not None and first.key == case.key:
         first = remaining[0] if remaining else None
+    unlisted = [first] if first and not links.pages else []  # its first, before any join lists it
     rows[token_key(token)] = links.model_copy(
         update={
             "first": first,
@@ -121,6 +134,9 @@ def _withdraw(rows: Rows, token: str, case: CaseRef, offset: int) -> None:
             "districts": _districts(remaining) or _districts([first] if first else []),
             "withdrawn": (*links.withdrawn, member(case)),
             "offset": max(links.offset, offset),
+            "runs": _runs(remaining or unlisted, recycling)
+            if links.aged and recycling
+            else links.runs,
         }
     ).encoded()
 
@@ -131,30 +147,64 @@ def members(rows: Rows, token: str, links: TokenLinks) -> list[str]:
     return [m for page in listed for m in page if m not in links.withdrawn]
 
 
-def _split(rows: Rows, cluster_id: str, token: str, case: CaseRef, split_off_id: str) -> None:
-    """Split the gang in two if the complaint no longer reaches the identifier's others."""
+def _runs(cases: list[CaseRef], recycling: timedelta) -> tuple[Run, ...]:
+    """An identifier's runs counted from its complaints."""
+    runs = runs_of(cases, lambda case: case.registered_at, recycling)
+    return tuple(
+        Run(
+            first=min(run, key=in_time_order),
+            since=min(case.registered_at for case in run),
+            until=max(case.registered_at for case in run),
+            districts=_districts(run),
+        )
+        for run in sorted(runs, key=lambda run: min(case.registered_at for case in run))
+    )
+
+
+def _split(
+    rows: Rows,
+    cluster_id: str,
+    token: str,
+    case: CaseRef,
+    split_off_id: str,
+    recycling: timedelta | None,
+) -> None:
+    """Split the gang if the complaint no longer reaches the identifier's others: in two, or,
+    for an identifier that changes hands whose runs the complaint bridged, in one part per run
+    left apart. Its others are those of the runs now in reach of its date."""
     stored = rows.get(cluster_id)
-    others = members(rows, token, token_links(rows, token))
+    links = token_links(rows, token)
+    others = members(rows, token, links)
+    if links.aged and recycling:
+        at = case.registered_at
+        reached = [run for run in links.runs if run.reaches(at, recycling)]
+        others = [m for m in others if _in_runs(rows, m, reached)]
     if stored is None or not others:
         return
     own_side = _gang(rows, [member(case)])
     if any(other in own_side for other in others):  # joined to them another way: it stands
         return
+    parts = [own_side]
+    for other in others:
+        if not any(other in part for part in parts):
+            parts.append(_gang(rows, [other]))
     gang = ClusterState.model_validate_json(stored)
-    kept, split_off = sorted((own_side, _gang(rows, others)), key=lambda g: (-len(g), min(g)))
-    # The part split off first, counted from the gang's row as it was; if a crash came after,
-    # it is there already (its id is this withdrawal's alone), and the gang's row may not be.
-    part = rows.get(split_off_id) or _part(gang, split_off_id, split_off).encoded()
-    rows[split_off_id] = part
-    for complaint, filed in split_off.items():
-        rows[filed_key(complaint)] = filed.model_copy(update={"cluster_id": split_off_id}).encoded()
+    kept, *split_off = sorted(parts, key=lambda g: (-len(g), min(g)))
+    for number, part in enumerate(split_off):
+        # Each part split off first, counted from the gang's row as it was; if a crash came
+        # after, it is there already (its id is this withdrawal's alone), and the gang's row
+        # may not be.
+        part_id = split_off_id if number == 0 else f"{split_off_id}.{number}"
+        rows[part_id] = rows.get(part_id) or _part(gang, part_id, part).encoded()
+        for complaint, filed in part.items():
+            rows[filed_key(complaint)] = filed.model_copy(update={"cluster_id": part_id}).encoded()
     rows[cluster_id] = _part(gang, cluster_id, kept).encoded()  # the same, counted again
 
 
 def _gang(rows: Rows, starts: Iterable[str]) -> Gang:
     """The complaints reachable from `starts` through identifiers that join them now."""
     gang: Gang = {}
-    seen: set[str] = set()  # identifiers walked
+    seen: set[str] = set()  # identifiers walked (and runs, of one that changes hands)
     waiting = list(starts)
     while waiting:
         complaint = waiting.pop()
@@ -164,11 +214,26 @@ def _gang(rows: Rows, starts: Iterable[str]) -> Gang:
         for token in filed.tokens:
             if token in seen:
                 continue
-            joined = members(rows, token, token_links(rows, token))
-            if complaint in joined:  # not if withdrawn, or counted while generic
+            links = token_links(rows, token)
+            joined = members(rows, token, links)
+            if complaint not in joined:  # withdrawn, or counted while generic
+                continue
+            if not links.aged:
                 seen.add(token)
                 waiting += joined
+                continue
+            # An identifier that changes hands joins its run's complaints only.
+            run = run_with(filed.case, links.runs) if filed.case else None
+            if run is not None and (walked := f"{token}@{run.since}") not in seen:
+                seen.add(walked)
+                waiting += [m for m in joined if _in_runs(rows, m, [run])]
     return gang
+
+
+def _in_runs(rows: Rows, complaint: str, runs: list[Run]) -> bool:
+    filed = filed_row_of(rows, complaint)
+    case = filed.case if filed else None
+    return case is not None and run_with(case, runs) is not None
 
 
 def _part(gang: ClusterState, cluster_id: str, part: Gang) -> ClusterState:

@@ -105,6 +105,34 @@ def test_a_weak_ip_links_complaints_only_within_the_window(pipeline: Pipeline) -
     assert alerts_on_topic(pipeline, far["complaint_id"]) == []
 
 
+def test_two_complaints_naming_one_phone_30_months_apart_get_a_possibly_recycled_lead(
+    pipeline: Pipeline,
+) -> None:
+    """The number may have a new subscriber: both districts hear of it as a lead to check,
+    neither as a strong shared-identifier link, and the two complaints are not one gang."""
+    phone, upi = unique_mobile(), unique_upi()
+    then = complaint_body("MH-MUM", ("phone", phone), ("upi", upi),
+                          registered_at="2024-05-20T10:00:00+05:30")  # fmt: skip
+    now = complaint_body("MP-BPL", ("phone", phone), registered_at="2026-11-20T10:00:00+05:30")
+    same_gang_then = complaint_body("WB-KOL", ("upi", upi))
+
+    for complaint in (then, now, same_gang_then):
+        pipeline.post(complaint)
+
+    for district in ("MH-MUM", "MP-BPL"):
+        lead = pipeline.wait_for_alert(district, now["complaint_id"], "shared_identifier")
+        assert lead["rule"] == "possibly_recycled_number"
+        assert "new subscriber" in lead["reason"]
+    pipeline.wait_until_idle()
+    raised = alerts_on_topic(pipeline, now["complaint_id"])
+    assert [(a["kind"], a["rule"]) for a in raised] == [
+        ("shared_identifier", "possibly_recycled_number")
+    ]
+    facts = raised[0]["facts"]
+    assert isinstance(facts, dict)
+    assert facts["weak"] is True  # a lead to check, not a fact
+
+
 def test_a_weak_ip_shared_by_two_gangs_leaves_them_two_gangs(pipeline: Pipeline) -> None:
     ip, one, other = unique_public_ip(), unique_mobile(), unique_mobile()
     first_gang = [complaint_body("MH-MUM", ("phone", one)),

@@ -4,6 +4,7 @@ complaints; a group across districts is announced once, with its path."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from schemas.events import (
@@ -212,7 +213,7 @@ def test_a_cluster_alert_goes_to_every_district_of_a_large_cluster_the_joining_o
     clustering = Clustering()
     for n in range(150):  # far more complaints than an alert lists
         clustering.file(case(("MH-MUM", "MP-BPL")[n % 2], str(n)), PHONE, identifier(f"x{n}"))
-    older = case("WB-KOL", "old", days_ago=400)
+    older = case("WB-KOL", "old", days_ago=40)
 
     alert = clustering.file(older, identifier("x0"))
 
@@ -297,7 +298,10 @@ def test_clustering_counts_as_told_the_districts_the_matchers_alerts_went_to() -
                                      received_at=NOW)  # fmt: skip
         outcome = on_sighting(state, sighting, rules=rules, now=NOW)
         assert outcome is not None
-        state, links = outcome.state, links.counted(filed, n, rules)
+        state, links = (
+            outcome.state,
+            links.counted(filed, n, rules, rules.recycling_window(PHONE.type)),
+        )
         told = {d for a in outcome.alerts if a.audience == "districts" for d in a.districts}
         assert set(links.told) == (told or {district}), f"complaint {n} from {district}"
 
@@ -417,3 +421,104 @@ def test_a_row_read_back_is_the_row_last_written_under_its_key_however_many_came
     read = [token_links(rows, str(n)) for n in range(5_000)]
 
     assert read == [*written[:7], TokenLinks(complaints=70), *written[8:]]
+
+
+def test_complaints_naming_a_phone_further_apart_than_its_recycling_window_stay_two_gangs() -> None:
+    clustering = Clustering()
+    then, now = case("MH-PUN", "1", days_ago=900), case("MP-BPL", "2")
+    clustering.file(then, PHONE)
+
+    clustering.file(now, PHONE)
+
+    assert clustering.cluster_of(now).size == 1
+    assert clustering.cluster_of(then).size == 1
+
+
+def test_a_back_filled_complaint_between_two_runs_of_a_phone_makes_them_one_gang() -> None:
+    clustering = Clustering()
+    older, newer = case("MH-PUN", "1", days_ago=700), case("MP-BPL", "2")
+    clustering.file(older, PHONE)
+    clustering.file(newer, PHONE)
+    between = case("WB-KOL", "3", days_ago=350)
+
+    alert = clustering.file(between, PHONE)
+
+    gang = clustering.cluster_of(between)
+    assert gang.size == 3
+    assert clustering.cluster_of(older) == clustering.cluster_of(newer) == gang
+    assert {(step.earlier, step.later) for step in gang.path} == {
+        (older, between),
+        (newer, between),
+    }
+    assert alert is None  # the matcher's shared alert about it went to all three
+    assert set(token_links(clustering.rows, PHONE.token).told) == set(gang.districts)
+
+
+def test_a_phone_row_kept_before_runs_goes_on_joining_every_complaint_to_its_first() -> None:
+    """Upgraded tables link as they did until a rematch counts the runs."""
+    clustering = Clustering()
+    then = case("MH-PUN", "1", days_ago=900)
+    legacy = TokenLinks(first=then, complaints=1, districts=("MH-PUN",), offset=0)
+    clustering.rows[token_key(PHONE.token)] = legacy.encoded()
+    clustering.offset = 0
+
+    clustering.file(case("MP-BPL", "2"), PHONE)
+
+    assert clustering.cluster_of(then).size == 2
+
+
+def test_a_complaint_joining_two_runs_replayed_after_a_crash_ends_as_if_filed_once() -> None:
+    stream = [
+        (case("MH-PUN", "1", days_ago=700), (PHONE, UPI)),
+        (case("MH-NGP", "1", days_ago=690), (UPI,)),
+        (case("MP-BPL", "1"), (PHONE,)), (case("MP-IND", "1", days_ago=5), (PHONE,)),
+    ]  # fmt: skip
+    last, identifiers = case("WB-KOL", "1", days_ago=350), (PHONE,)
+    whole, crashed = Clustering(), Clustering()
+    for filed, ids in [*stream, (last, identifiers)]:
+        whole.file(filed, *ids)
+    for filed, ids in stream:
+        crashed.file(filed, *ids)
+    recording = _Recording(crashed.rows)
+    on_complaint_filed(recording, complaint(last, *identifiers), offset=4, rules=RULES, now=NOW)
+
+    for crash_at in range(len(recording.writes)):
+        kept = dict(crashed.rows)
+        kept.update(recording.writes[:crash_at])
+
+        on_complaint_filed(kept, complaint(last, *identifiers), offset=4, rules=RULES, now=NOW)
+
+        assert kept == whole.rows, f"killed after {crash_at} writes"
+    assert whole.cluster_of(last).size == 5
+
+
+def test_a_complaint_counted_while_the_phone_was_generic_bridges_no_runs() -> None:
+    """It joins nothing, so it makes no run of two: a later complaint joins its own run whole."""
+    clustering = Clustering()
+    pune, nagpur = case("MH-PUN", "1", days_ago=700), case("MH-NGP", "1", days_ago=690)
+    bhopal, indore = case("MP-BPL", "1", days_ago=10), case("MP-IND", "1", days_ago=5)
+    for filed in (pune, nagpur, bhopal, indore):
+        clustering.file(filed, PHONE)
+    clustering.decide(PHONE, generic=True)
+    clustering.file(case("WB-KOL", "1", days_ago=350), PHONE)
+    clustering.decide(PHONE, generic=False)
+
+    later = case("RJ-JAI", "1", days_ago=8)
+    clustering.file(later, PHONE)
+
+    assert clustering.cluster_of(later) == clustering.cluster_of(bhopal)
+    assert clustering.cluster_of(later).size == 3
+    assert clustering.cluster_of(pune).size == 2
+
+
+def test_with_its_recycling_window_gone_a_phones_next_complaint_joins_every_run() -> None:
+    clustering = Clustering()
+    then, recent = case("MH-PUN", "1", days_ago=900), case("MP-BPL", "1", days_ago=10)
+    clustering.file(then, PHONE)
+    clustering.file(recent, PHONE)
+    clustering.rules = replace(RULES, recycling=())
+
+    clustering.file(case("WB-KOL", "1", days_ago=1), PHONE)
+    clustering.file(case("RJ-JAI", "1"), PHONE)
+
+    assert clustering.cluster_of(then).size == 4

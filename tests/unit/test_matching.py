@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import pairwise
 
@@ -571,3 +572,69 @@ def test_a_back_filled_complaints_alerts_carry_its_import_and_a_live_ones_none()
     assert [alert.import_id for alert in filled.alerts] == ["bpl-2019"]
     assert posted.alerts
     assert {alert.import_id for alert in posted.alerts} == {None}
+
+
+def _months(n: int) -> timedelta:
+    return timedelta(days=30 * n)
+
+
+def test_two_complaints_naming_one_phone_30_months_apart_get_a_possibly_recycled_lead() -> None:
+    then = case("MH-PUN", "1", NOW - _months(30))
+    now = case("MP-BPL", "2", NOW)
+
+    _, [_, second] = sight_all(then, now)
+
+    [alert] = second.alerts
+    assert (alert.kind, alert.rule) == ("shared_identifier", "possibly_recycled_number")
+    assert alert.facts is not None
+    assert (alert.facts.weak, alert.facts.recycling_days) == (True, 365)
+    assert alert.districts == ["MH-PUN", "MP-BPL"]
+    assert "new subscriber" in alert.reason
+    assert "a lead to check" in alert.reason
+
+
+def test_a_complaint_linked_to_its_run_hears_of_an_older_run_in_a_lead_of_its_own() -> None:
+    """Two years ago the number was Pune's; now it is Bhopal's and Kolkata's."""
+    old, recent = case("MH-PUN", "1", NOW - _months(24)), case("MP-BPL", "2", NOW - _months(2))
+
+    _, [*_, last] = sight_all(old, recent, case("WB-KOL", "3", NOW))
+
+    shared, lead = last.alerts
+    assert (shared.rule, shared.districts) == ("shared_identifier", ["MP-BPL", "WB-KOL"])
+    assert (lead.rule, lead.districts) == ("possibly_recycled_number", ["MH-PUN", "WB-KOL"])
+    assert shared.alert_id != lead.alert_id
+    assert lead.trigger == shared.trigger == case("WB-KOL", "3", NOW)
+
+
+def test_a_back_filled_complaint_dated_between_two_runs_links_them_all_strongly() -> None:
+    """Runs go by dates, not arrival: a complaint registered in the gap makes one run of both."""
+    _, [*_, between] = sight_all(
+        case("MH-PUN", "1", NOW - _months(20)),
+        case("MP-BPL", "2", NOW),
+        case("WB-KOL", "3", NOW - _months(10)),
+    )
+
+    [alert] = between.alerts
+    assert (alert.rule, alert.districts) == ("shared_identifier", ["MH-PUN", "MP-BPL", "WB-KOL"])
+
+
+def test_identifiers_that_do_not_change_hands_link_whatever_the_gap() -> None:
+    upi = PHONE.model_copy(update={"type": IdentifierType.UPI, "token": "u" * 64})
+    years_apart = case("MH-PUN", "1", NOW - _months(60)), case("MP-BPL", "2", NOW)
+
+    _, [_, second] = sight_all(*years_apart, identifier=upi)
+
+    [alert] = second.alerts
+    assert alert.rule == "shared_identifier"
+
+
+def test_without_a_recycling_window_a_phone_links_whatever_the_gap() -> None:
+    state, rules = TokenState(), replace(RULES, recycling=())
+    for filed in (case("MH-PUN", "1", NOW - _months(60)), case("MP-BPL", "2", NOW)):
+        outcome = on_sighting(state, sighting(filed), rules=rules, now=NOW)
+        assert outcome is not None
+        state = outcome.state
+
+    assert outcome is not None
+    [alert] = outcome.alerts
+    assert alert.rule == "shared_identifier"

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import random
+from datetime import timedelta
 from typing import Any
 
 from harness.oracle import Expectation, Tally, expected, gangs_not_held_whole, tally
 from harness.synthetic import complaint_stream, registry_rows
+from schemas.identifiers import IdentifierType
+from schemas.pseudonyms import stable_id
 from services.intake.config import IntakeSettings
 from services.matcher.matching import MatchingRules
 from tests.builders import complaint_body
@@ -190,3 +194,35 @@ def test_two_gangs_posted_interleaved_otherwise_give_the_same_alert_ids_cluster_
     assert raised[0] == oracle(*orders[2]).ids()
     # Each district joining a gang of three or more that no one alert about it told whole.
     assert len(oracle(*orders[0]).ids("cluster_linked")) == 4 + 3
+
+
+def test_two_complaints_naming_one_phone_30_months_apart_owe_a_lead_not_a_link() -> None:
+    then = complaint_body("MH-PUN", ("phone", PHONE), complaint_id="P1",
+                          registered_at="2024-05-20T10:15:00+05:30")  # fmt: skip
+    now = complaint_body("MP-BPL", ("phone", PHONE), complaint_id="B1")
+
+    result = oracle(then, now)
+
+    (alert,) = result.alerts.values()
+    (token,) = result.tokens
+    assert alert.alert_id == stable_id("shared_identifier", token, "recycled", "MP-BPL", "B1")
+    assert alert.districts == frozenset({"MH-PUN", "MP-BPL"})
+    assert result.clusters == []
+
+
+def test_the_matchers_rules_agree_with_the_oracle_on_numbers_posted_out_of_date_order() -> None:
+    """Phones change hands after a short window here, so gangs' numbers fall into many runs,
+    and the complaints are posted in no order of date, so back-filled ones bridge runs."""
+    complaints = list(itertools.islice(complaint_stream(seed=11, gangs=20, overlap=0.7), 1500))
+    random.Random(11).shuffle(complaints)
+    window = timedelta(hours=3)
+    rules = MatchingRules(hub_threshold=10, recycling=((IdentifierType.PHONE, window),))
+
+    raised = _run_matching_rules(complaints, [], [], rules)
+
+    owed = expected(complaints, key=KEY, hub_threshold=10, recycling={IdentifierType.PHONE: window})
+    unaged = expected(complaints, key=KEY, hub_threshold=10, recycling={})
+    assert len(owed.ids("shared_identifier") - unaged.ids("shared_identifier")) > 50  # leads
+    assert len(owed.clusters) > len(unaged.clusters)
+    assert len(owed.ids("cluster_linked")) > 10
+    assert raised == {a.alert_id: a.districts for a in owed.alerts.values()}

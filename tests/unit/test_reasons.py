@@ -42,6 +42,11 @@ CASES: dict[str, tuple[ReasonFacts, list[str]]] = {
         ReasonFacts(complaints=2, districts=("MH-MUM",), weak=True, window_hours=24),
         ["within 24 hours of each other", "weak"],
     ),
+    "possibly_recycled_number": (
+        ReasonFacts(complaints=2, districts=("MH-MUM", "MP-BPL"), weak=True, recycling_days=365),
+        ["named in 2 complaints (MH-MUM, MP-BPL)", "More than 365 days passed between them",
+         "given to a new subscriber", "a lead to check, not a fact"],
+    ),
     "prolific_identifier": (
         SPREAD.model_copy(update={"complaint_id": "BPL-9", "earlier": EARLIER}),
         ["named in your complaint BPL-9 has been named in 1,234 complaints in 3 districts of 3 "
@@ -184,6 +189,8 @@ def matcher_alerts() -> list[AlertRaised]:
     assert not_linked is not None
     one = on_registry_entry(small[-1].state, entry(), now=NOW)
     _, weak = sight_all(case("MH-MUM", "w1"), case("MP-BPL", "w2"), identifier=IP)
+    years_before = case("MH-PUN", "r1", registered_at=datetime(2023, 1, 9, tzinfo=UTC))
+    _, recycled = sight_all(years_before, case("MP-BPL", "r2"))
     assert one is not None
     clustering = Clustering()
     clustering.file(MUM1, CLUSTER_PHONE)
@@ -193,7 +200,8 @@ def matcher_alerts() -> list[AlertRaised]:
     return [
         *alerts, *registered.alerts, *marked.alerts, *withdrawn.alerts, *one.alerts,
         *not_linked.alerts,
-        *(a for outcome in weak for a in outcome.alerts), cluster,
+        *(a for outcome in weak for a in outcome.alerts),
+        *(a for outcome in recycled for a in outcome.alerts), cluster,
     ]  # fmt: skip
 
 

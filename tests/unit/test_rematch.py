@@ -260,3 +260,11 @@ def test_rows_are_written_with_the_key_codec_faust_reads_the_changelog_with() ->
     table: Any = create_app(MatcherSettings()).tables[STATE_TABLE]
 
     assert table.key_serializer == CHANGELOG_KEY_CODEC
+
+
+def test_a_link_where_only_a_possibly_recycled_lead_was_told_is_news() -> None:
+    """A rematch under a wider recycling window links what was a lead: that is news."""
+    lead = alert_raised("MH-MUM", "MP-BPL").model_copy(update={"rule": "possibly_recycled_number"})
+    link = lead.model_copy(update={"alert_id": "link", "rule": "shared_identifier"})
+
+    assert Told([lead]).news(link, Told()) == link

@@ -201,3 +201,12 @@ def test_production_refuses_a_short_rotation_key(tmp_path: Path, kafka_tls: dict
         IntakeSettings(env="production", pseudonym_key="x" * 40,
                        pseudonym_rotations_file=rotations,
                        districts_file=tmp_path / "districts.yaml", **kafka_tls)  # fmt: skip
+
+
+def test_a_recycling_window_for_a_weak_identifier_is_refused_naming_its_own_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CROSSLINK_RECYCLING_WINDOW_DAYS", '{"phone": 365, "ip": 2}')
+
+    with pytest.raises(SystemExit, match=r"CROSSLINK_RECYCLING_WINDOW_DAYS: .*CROSSLINK_WEAK_WIN"):
+        from_environment(MatcherSettings)

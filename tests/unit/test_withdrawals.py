@@ -12,6 +12,7 @@ from tests.unit.test_clustering import (
     MUM1,
     NOW,
     PHONE,
+    RULES,
     UPI,
     Clustering,
     _Recording,
@@ -29,7 +30,9 @@ def withdrawal(of: CaseRef, identifier: IdentifierRef) -> LinkWithdrawn:
 
 def withdraw(clustering: Clustering, of: CaseRef, identifier: IdentifierRef) -> None:
     clustering.offset += 1
-    on_link_withdrawn(clustering.rows, withdrawal(of, identifier), offset=clustering.offset)
+    on_link_withdrawn(
+        clustering.rows, withdrawal(of, identifier), offset=clustering.offset, rules=RULES
+    )
 
 
 def gang() -> Clustering:
@@ -97,7 +100,7 @@ def test_a_withdrawal_applied_again_writes_the_same_rows() -> None:
     whole = dict(clustering.rows)
 
     recording = _Recording(clustering.rows)
-    on_link_withdrawn(recording, withdrawal(MUM1, PHONE), offset=clustering.offset)
+    on_link_withdrawn(recording, withdrawal(MUM1, PHONE), offset=clustering.offset, rules=RULES)
 
     assert dict(recording) == whole
     assert recording.writes  # written again as they are, for a changelog that lost them
@@ -108,13 +111,13 @@ def test_a_withdrawal_cut_short_by_a_crash_at_any_write_ends_as_if_whole() -> No
     withdraw(whole, MUM1, PHONE)
     crashed = gang()
     recording = _Recording(crashed.rows)
-    on_link_withdrawn(recording, withdrawal(MUM1, PHONE), offset=crashed.offset + 1)
+    on_link_withdrawn(recording, withdrawal(MUM1, PHONE), offset=crashed.offset + 1, rules=RULES)
 
     for crash_at in range(len(recording.writes)):
         kept = dict(gang().rows)
         kept.update(recording.writes[:crash_at])
 
-        on_link_withdrawn(kept, withdrawal(MUM1, PHONE), offset=crashed.offset + 1)
+        on_link_withdrawn(kept, withdrawal(MUM1, PHONE), offset=crashed.offset + 1, rules=RULES)
 
         assert kept == whole.rows, f"killed after {crash_at} writes"
 
@@ -148,3 +151,56 @@ def test_withdrawing_a_complaint_the_identifier_never_joined_splits_nothing() ->
     withdraw(clustering, KOL, PHONE)
 
     assert {c.key: clustering.cluster_of(c) for c in (MUM1, BPL, KOL, JAI)} == before
+
+
+def test_a_withdrawal_on_a_phone_with_two_runs_splits_within_its_run_and_leaves_the_other() -> None:
+    """Two years ago the number was Pune's and Nagpur's; now it is Bhopal's and Indore's."""
+    pune, nagpur = case("MH-PUN", "1", days_ago=700), case("MH-NGP", "1", days_ago=690)
+    bhopal, indore = case("MP-BPL", "1"), case("MP-IND", "1", days_ago=5)
+    clustering = Clustering()
+    for filed in (pune, nagpur, bhopal, indore):
+        clustering.file(filed, PHONE)
+    today = clustering.cluster_of(bhopal)
+
+    withdraw(clustering, nagpur, PHONE)
+
+    assert clustering.cluster_of(pune).size == clustering.cluster_of(nagpur).size == 1
+    assert clustering.cluster_of(bhopal) == clustering.cluster_of(indore) == today
+    assert today.size == 2
+
+
+def test_withdrawing_the_complaint_that_bridged_two_runs_splits_the_gang_in_three() -> None:
+    pune, nagpur = case("MH-PUN", "1", days_ago=700), case("MH-NGP", "1", days_ago=690)
+    bhopal, indore = case("MP-BPL", "1", days_ago=10), case("MP-IND", "1", days_ago=5)
+    bridge = case("WB-KOL", "1", days_ago=350)  # a back-filled complaint between the two
+    clustering = Clustering()
+    for filed in (pune, nagpur, bhopal, indore, bridge):
+        clustering.file(filed, PHONE)
+    assert clustering.cluster_of(pune).size == 5
+
+    withdraw(clustering, bridge, PHONE)
+
+    parts = {clustering.cluster_of(c).cluster_id: clustering.cluster_of(c) for c in
+             (pune, nagpur, bhopal, indore, bridge)}  # fmt: skip
+    assert sorted(part.size for part in parts.values()) == [1, 2, 2]
+    assert clustering.cluster_of(pune) == clustering.cluster_of(nagpur)
+    assert clustering.cluster_of(bhopal) == clustering.cluster_of(indore)
+    assert clustering.cluster_of(bhopal).districts == ("MP-BPL", "MP-IND")
+
+
+def test_a_phone_whose_only_listed_complaint_is_left_keeps_it_in_its_run() -> None:
+    """Withdrawn while generic-time complaints were all it had joined, its first stays in
+    its run, and a complaint near it in date joins it."""
+    clustering = Clustering()
+    first = case("MH-PUN", "1", days_ago=1000)
+    clustering.file(first, PHONE)
+    clustering.decide(PHONE, generic=True)
+    held = case("MH-NGP", "1", days_ago=990)
+    clustering.file(held, PHONE)
+    clustering.decide(PHONE, generic=False)
+    withdraw(clustering, held, PHONE)
+
+    near = case("MP-BPL", "1", days_ago=980)
+    clustering.file(near, PHONE)
+
+    assert clustering.cluster_of(first) == clustering.cluster_of(near)
