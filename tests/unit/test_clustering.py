@@ -4,8 +4,12 @@ complaints; a group across districts is announced once, with its path."""
 from __future__ import annotations
 
 import itertools
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas.events import (
     AlertRaised,
@@ -522,3 +526,34 @@ def test_with_its_recycling_window_gone_a_phones_next_complaint_joins_every_run(
     clustering.file(case("RJ-JAI", "1"), PHONE)
 
     assert clustering.cluster_of(then).size == 4
+
+
+@given(
+    complaints=st.lists(
+        st.tuples(st.integers(0, 1500), st.sets(st.integers(0, 2), min_size=1)),
+        min_size=2,
+        max_size=9,
+    ),
+    order=st.randoms(use_true_random=False),
+)
+@settings(max_examples=60, deadline=None)
+def test_gangs_of_numbers_that_change_hands_do_not_depend_on_the_order_complaints_arrive_in(
+    complaints: list[tuple[int, set[int]]], order: random.Random
+) -> None:
+    """Two phones (a year's window) and a UPI ID, complaints dated up to four years apart."""
+    pool = (PHONE, identifier("q"), UPI)
+    filed = [(case("MH-MUM", str(n), days_ago=days), tuple(pool[i] for i in sorted(named)))
+             for n, (days, named) in enumerate(complaints)]  # fmt: skip
+    shuffled = order.sample(filed, len(filed))
+
+    assert _gangs(filed) == _gangs(shuffled)
+
+
+def _gangs(filed: list[tuple[CaseRef, tuple[IdentifierRef, ...]]]) -> set[frozenset[str]]:
+    clustering = Clustering()
+    for each, identifiers in filed:
+        clustering.file(each, *identifiers)
+    gangs: dict[str, set[str]] = {}
+    for each, _ in filed:
+        gangs.setdefault(clustering.cluster_of(each).cluster_id, set()).add(each.complaint_id)
+    return {frozenset(gang) for gang in gangs.values()}
