@@ -54,7 +54,7 @@ from schemas.events import (
 from schemas.identifiers import Strength
 from schemas.pseudonyms import stable_id
 from services.matcher.matching import MatchingRules
-from services.matcher.recycling import Run, runs_after
+from services.matcher.recycling import Run, run_with, runs_after
 
 # A link between just two complaints is already told by its shared_identifier alert.
 MIN_CLUSTER_ALERT_SIZE = 3
@@ -200,7 +200,9 @@ class TokenLinks(_Row):
             "joins": tuple(run.first for run in self.runs if run.reaches(at, recycling)),
         }
         if told_by_run:
-            update["told"] = next(run.districts for run in runs if run.since <= at <= run.until)
+            run = run_with(case, runs)
+            assert run is not None  # the complaint was just added to the runs
+            update["told"] = run.districts
         return self.model_copy(update=update)
 
     def _window_gone(self) -> TokenLinks:

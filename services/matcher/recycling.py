@@ -12,7 +12,7 @@ enough to both, makes them one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -52,6 +52,14 @@ def runs_after(runs: Sequence[Run], case: CaseRef, window: timedelta) -> tuple[R
     )
     kept = [run for run in runs if run not in reached]
     return tuple(sorted((*kept, joined), key=lambda run: run.since))
+
+
+def runs_from(cases: Iterable[CaseRef], window: timedelta) -> tuple[Run, ...]:
+    """The runs of these complaints (whatever their order: runs go by dates)."""
+    runs: tuple[Run, ...] = ()
+    for case in cases:
+        runs = runs_after(runs, case, window)
+    return runs
 
 
 def run_with(case: CaseRef, runs: Sequence[Run]) -> Run | None:

@@ -43,7 +43,7 @@ from services.matcher.clustering import (
     write_again_as_stored,
 )
 from services.matcher.matching import MatchingRules
-from services.matcher.recycling import Run, run_with, runs_of
+from services.matcher.recycling import Run, run_with, runs_from
 
 Gang = dict[str, FiledRow]  # complaints ("district/complaint id") with their rows
 
@@ -134,7 +134,7 @@ def _withdraw(
             "districts": _districts(remaining) or _districts([first] if first else []),
             "withdrawn": (*links.withdrawn, member(case)),
             "offset": max(links.offset, offset),
-            "runs": _runs(remaining or unlisted, recycling)
+            "runs": runs_from(remaining or unlisted, recycling)
             if links.aged and recycling
             else links.runs,
         }
@@ -145,20 +145,6 @@ def members(rows: Rows, token: str, links: TokenLinks) -> list[str]:
     """Every complaint the identifier joins now, in the order it joined them."""
     listed = (member_page(rows, token, number).complaints for number in range(links.pages))
     return [m for page in listed for m in page if m not in links.withdrawn]
-
-
-def _runs(cases: list[CaseRef], recycling: timedelta) -> tuple[Run, ...]:
-    """An identifier's runs counted from its complaints."""
-    runs = runs_of(cases, lambda case: case.registered_at, recycling)
-    return tuple(
-        Run(
-            first=min(run, key=in_time_order),
-            since=min(case.registered_at for case in run),
-            until=max(case.registered_at for case in run),
-            districts=_districts(run),
-        )
-        for run in sorted(runs, key=lambda run: min(case.registered_at for case in run))
-    )
 
 
 def _split(
