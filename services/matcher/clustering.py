@@ -390,7 +390,7 @@ class _Joining:
         firsts = links.joining(case)
         if firsts:
             self.told.append(set(links.told))
-        if links.runs:
+        if links.joins:  # the runs' firsts (the same source `joining` took them from)
             self.runs_joined += firsts
         for first in firsts:
             step = PathStep(
