@@ -69,7 +69,15 @@ async def get_operator(request: Request, credentials: BearerDep) -> Caller:
     return caller
 
 
+async def get_lookup_relay(request: Request, credentials: BearerDep) -> Caller:
+    caller = caller_of(request, credentials)
+    if not caller.lookup_relay:
+        raise NotPermitted("only the notifier's look-up relay key may ask intake to look up")
+    return caller
+
+
 CallerDep = Annotated[Caller, Depends(get_caller)]
 DistrictDep = Annotated[District, Depends(get_district)]
 RegistryAdminDep = Annotated[Caller, Depends(get_registry_admin)]
 OperatorDep = Annotated[Caller, Depends(get_operator)]
+LookupRelayDep = Annotated[Caller, Depends(get_lookup_relay)]

@@ -97,7 +97,8 @@ class District(BaseModel):
 
 
 class KeyHolder(BaseModel):
-    """A key holder not tied to a district: a registry administrator or an operator."""
+    """A key holder not tied to a district: a registry administrator, an operator, or the
+    notifier relaying officers' look-ups to intake."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -107,13 +108,15 @@ class KeyHolder(BaseModel):
 
 @dataclass(frozen=True)
 class Caller:
-    """Who an API key belongs to: a district's integrator, a registry administrator or an
-    operator (who reads operations data, never a district's alerts)."""
+    """Who an API key belongs to: a district's integrator, a registry administrator, an
+    operator (who reads operations data, never a district's alerts) or a look-up relay (the
+    notifier, asking intake on behalf of an officer it has authenticated and audits)."""
 
     name: str
     district: District | None = None
     registry_admin: bool = False
     operator: bool = False
+    lookup_relay: bool = False
 
 
 class DistrictsDirectory(BaseModel):
@@ -124,6 +127,7 @@ class DistrictsDirectory(BaseModel):
     demo: bool = False
     registry_admins: tuple[KeyHolder, ...] = ()
     operators: tuple[KeyHolder, ...] = ()
+    lookup_relays: tuple[KeyHolder, ...] = ()
 
     @model_validator(mode="after")
     def _codes_are_unique(self) -> DistrictsDirectory:
@@ -134,7 +138,7 @@ class DistrictsDirectory(BaseModel):
             *(digest for district in self.districts for digest in district.api_key_sha256),
             *(
                 digest
-                for h in (*self.registry_admins, *self.operators)
+                for h in (*self.registry_admins, *self.operators, *self.lookup_relays)
                 for digest in h.api_key_sha256
             ),
         ]
@@ -166,6 +170,10 @@ class DistrictsDirectory(BaseModel):
         for operator in self.operators:
             callers |= dict.fromkeys(
                 operator.api_key_sha256, Caller(name=operator.name, operator=True)
+            )
+        for relay in self.lookup_relays:
+            callers |= dict.fromkeys(
+                relay.api_key_sha256, Caller(name=relay.name, lookup_relay=True)
             )
         return callers
 

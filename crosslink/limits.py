@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,12 +22,12 @@ from crosslink.problems import ProblemError, WatchedSend, accept_language, probl
 
 class RateLimited(ProblemError):
     status, slug, title = 429, "rate-limited", N_("Too many requests for this key")
+    what: ClassVar[str] = "this key sent more requests than allowed"
 
     def __init__(self, retry_after_s: float) -> None:
         seconds = max(1, math.ceil(retry_after_s))
         super().__init__(
-            f"this key sent more requests than allowed; retry in {seconds} s",
-            headers={"Retry-After": str(seconds)},
+            f"{self.what}; retry in {seconds} s", headers={"Retry-After": str(seconds)}
         )
 
 
@@ -49,13 +50,19 @@ class RateLimiter:
 
     def take(self, key: str) -> None:
         """Spend one request of `key`'s allowance, or raise RateLimited with when to retry."""
+        if wait_s := self.spend(key):
+            raise RateLimited(wait_s)
+
+    def spend(self, key: str) -> float:
+        """Spend one of `key`'s allowance and answer 0, or answer how long until there is one."""
         now = self._clock()
         bucket = self._buckets.setdefault(key, _Bucket(self._burst, now))
         bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.at) * self._rate)
         bucket.at = now
         if bucket.tokens < 1:
-            raise RateLimited((1 - bucket.tokens) / self._rate)
+            return (1 - bucket.tokens) / self._rate
         bucket.tokens -= 1
+        return 0.0
 
 
 class RequestTimeout:

@@ -29,6 +29,7 @@ from services.notifier.config import NotifierSettings
 DEFAULT_PORTS = {"intake": 8000, "matcher": 6066, "notifier": 8002}
 NOTIFIER_METRICS_PORT = 9102
 DEMO_MAIL_PORT = 2525
+DEMO_LOOKUP_RELAY_KEY = "demo-key-lookup-relay"
 READY_TIMEOUT_S = 180.0  # the matcher recovers its tables before it answers ready
 console = Console(stderr=True, soft_wrap=True)
 
@@ -66,6 +67,8 @@ def run_stack(*, with_demo_receiver: bool = True, nodes: int = 1) -> int:
             "CROSSLINK_LOG_FORMAT": children_log_format(),
             "CROSSLINK_TOPIC_REPLICATION_FACTOR": str(replication.factor),
             "CROSSLINK_TOPIC_MIN_INSYNC_REPLICAS": str(replication.min_insync),
+            # The demo directory's relay key: officers' look-ups reach intake through it.
+            "CROSSLINK_LOOKUP_RELAY_KEY": DEMO_LOOKUP_RELAY_KEY,
         }
         if with_demo_receiver:
             demo = [sys.executable, "-m", "cli", "demo-receiver"]

@@ -16,6 +16,7 @@ from crosslink.directory import hash_api_key
 
 REGISTRY_ADMIN_KEY = "test-key-registry-admin"
 OPERATOR_KEY = "test-key-operator"
+LOOKUP_RELAY_KEY = "test-key-lookup-relay"  # the notifier's, to relay look-ups to intake
 # For load that posts faster than an integrator may: the rate limit has tests of its own.
 UNLIMITED = {"CROSSLINK_RATE_LIMIT_PER_MINUTE": "1000000", "CROSSLINK_RATE_LIMIT_BURST": "100000"}
 
@@ -32,17 +33,25 @@ def contact_address(district: str) -> str:
     return f"cybercell.{district.lower()}@police.example"
 
 
+def duty_phone(district: str) -> str:
+    """The cell's duty phone, a mobile number made from its code, as the directory writes it."""
+    digits = f"{int.from_bytes(hashlib.sha256(district.encode()).digest()[:4]) % 100_000:05d}"
+    return f"+91 74104 {digits}"
+
+
 def write_districts_file(
     path: Path, webhook_urls: Mapping[str, str | None], *, email: Iterable[str] = ()
 ) -> Path:
-    """A districts directory with one key and secret per district (no webhook where the URL is
-    None), contact addresses for the `email` districts, a registry admin and an operator."""
+    """A districts directory with one key, secret and duty phone per district (no webhook where
+    the URL is None), contact addresses for the `email` districts, a registry admin, an operator
+    and the notifier's look-up relay."""
     districts = [
         {
             "code": code,
             "name": code,
             "state": code[:2],
             "api_key_sha256": [hash_api_key(api_key(code))],
+            "phone": [duty_phone(code)],
             **({"webhook": {"url": url, "secrets": [webhook_secret(code)]}} if url else {}),
             **({"email": [contact_address(code)]} if code in set(email) else {}),
         }
@@ -50,7 +59,7 @@ def write_districts_file(
     ]
     admins = [{"name": "NCRB registry desk", "api_key_sha256": [hash_api_key(REGISTRY_ADMIN_KEY)]}]
     operators = [{"name": "Ops desk", "api_key_sha256": [hash_api_key(OPERATOR_KEY)]}]
-    path.write_text(
-        yaml.safe_dump({"districts": districts, "registry_admins": admins, "operators": operators})
-    )
+    relays = [{"name": "Notifier", "api_key_sha256": [hash_api_key(LOOKUP_RELAY_KEY)]}]
+    holders = {"registry_admins": admins, "operators": operators, "lookup_relays": relays}
+    path.write_text(yaml.safe_dump({"districts": districts, **holders}))
     return path

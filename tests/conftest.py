@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
@@ -19,7 +20,8 @@ from crosslink.provisioning import provision, provision_topics
 from harness.localbroker import Brokers, ExternalKafka, LocalBroker, configured_kafka
 from harness.ports import free_port
 from harness.postgres import LocalPostgres, postgres_bin
-from harness.processes import metric_samples
+from harness.processes import ServiceProcess, metric_samples
+from harness.testbed import LOOKUP_RELAY_KEY as LOOKUP_RELAY_KEY
 from harness.testbed import OPERATOR_KEY as OPERATOR_KEY
 from harness.testbed import REGISTRY_ADMIN_KEY as REGISTRY_ADMIN_KEY
 from harness.testbed import UNLIMITED as UNLIMITED
@@ -86,6 +88,24 @@ def postgres() -> Iterator[LocalPostgres]:
         pytest.fail("no PostgreSQL server: `apt-get install postgresql` (make test does it)")
     with LocalPostgres(bin_dir) as server:
         yield server
+
+
+def second_worker(matcher: ServiceProcess, workdir: Path) -> ServiceProcess:
+    """Another worker of `matcher`'s group, not started: a port and table files of its own, as
+    on a second machine."""
+    return ServiceProcess(
+        "matcher",
+        free_port(),
+        {**matcher.env, "CROSSLINK_MATCHER_DATA_DIR": str(workdir / "matcher-2")},
+        workdir / "matcher-2.log",
+        matcher.kafka,
+    )
+
+
+def held_partitions(matcher: ServiceProcess) -> list[int]:
+    """The sighting partitions a matcher worker processes, once it is ready (none before)."""
+    response = httpx.get(f"{matcher.base_url}/readyz", timeout=10)
+    return list(response.json()["partitions"]) if response.status_code == 200 else []
 
 
 def wait_for(condition: Callable[[], object], timeout_s: float = 60) -> None:

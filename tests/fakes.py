@@ -11,10 +11,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy.exc import DataError
 
 from crosslink.directory import District
 from schemas.events import AlertRaised, ImportPassed, TokenRekeyed
+from schemas.lookups import TokenFootprint
 from schemas.topics import IMPORT_PASSES, TopicSpec
 from services.intake.errors import BrokerUnavailable
 from services.intake.publisher import Marker, Record
@@ -385,3 +387,25 @@ class FakeAuditTrail:
             return None
         self.events.append(event)
         return event
+
+
+class FakeMatcher:
+    """The matcher's look-up page (services/matcher/lookups.py) over httpx's MockTransport:
+    a footprint per token (an empty one for a token it does not know), the paths it was asked
+    for, and 503 while it is not `up` (recovering its tables)."""
+
+    def __init__(self) -> None:
+        self.footprints: dict[str, TokenFootprint] = {}
+        self.asked: list[str] = []
+        self.up = True
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.MockTransport(self._answer), base_url="http://m")
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        self.asked.append(request.url.path)
+        if not self.up:
+            return httpx.Response(503, json={"status": "recovering"})
+        token = request.url.path.rsplit("/", 1)[1]
+        footprint = self.footprints.get(token, TokenFootprint())
+        return httpx.Response(200, content=footprint.model_dump_json())

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
+import httpx
 from fastapi import APIRouter, Depends, Path, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from crosslink.auth import DistrictDep, OperatorDep, RegistryAdminDep
+from crosslink.auth import DistrictDep, LookupRelayDep, OperatorDep, RegistryAdminDep
 from crosslink.clock import Clock
 from crosslink.i18n import Language, negotiate
 from crosslink.problems import (
@@ -38,6 +39,7 @@ from schemas.api import (
     RegistrySubmission,
 )
 from schemas.events import IdentifierSighted, ImportClosed, import_marker_key
+from schemas.lookups import LOOKUPS_PATH, LookupAnswer, LookupRequest
 from schemas.pseudonyms import PseudonymKey
 from schemas.topics import (
     COMPLAINTS_FILED,
@@ -48,6 +50,7 @@ from schemas.topics import (
 )
 from services.intake.complaints import accepted_complaint, complaint_filed
 from services.intake.generic_values import generic_value_decided
+from services.intake.lookups import look_up
 from services.intake.metrics import IntakeMetrics
 from services.intake.publisher import Publisher, Record
 from services.intake.registry import registry_events_for_all
@@ -69,6 +72,8 @@ class Intake:
     publisher: Publisher
     metrics: IntakeMetrics
     clock: Clock
+    matcher: httpx.AsyncClient  # for look-ups
+    retry_after_s: int
 
 
 async def get_intake(request: Request) -> Intake:
@@ -297,6 +302,22 @@ async def decide_generic_value(
     )
     identifier = MaskedIdentifier(type=decision.identifier.type, masked=decision.identifier.masked)
     return GenericValueAccepted(generic=decision.generic, identifier=identifier)
+
+
+@router.post(LOOKUPS_PATH, response_model=LookupAnswer, responses=_PROBLEMS)
+async def look_up_identifier(
+    lookup: LookupRequest, relay: LookupRelayDep, intake: IntakeDep, request: Request
+) -> LookupAnswer:
+    """What crosslink knows of one identifier: in how many complaints, which districts and whom
+    to call there; never a raw value. Only for the notifier's relay key: officers and
+    integrators look up through the notifier, which limits and audits them. Changes nothing."""
+    return await look_up(
+        lookup,
+        key=intake.key,
+        matcher=intake.matcher,
+        directory=request.app.state.directory.current(),
+        retry_after_s=intake.retry_after_s,
+    )
 
 
 @router.get("/healthz")

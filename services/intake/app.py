@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, make_asgi_app
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,14 +20,24 @@ from services.intake.publisher import KafkaPublisher, Publisher
 
 
 def create_app(
-    settings: IntakeSettings, *, publisher: Publisher | None = None, clock: Clock = utc_now
+    settings: IntakeSettings,
+    *,
+    publisher: Publisher | None = None,
+    matcher: httpx.AsyncClient | None = None,
+    clock: Clock = utc_now,
 ) -> FastAPI:
-    """Intake, publishing to the broker `settings` name unless given another `publisher`."""
+    """Intake, publishing to the broker `settings` name unless given another `publisher`, and
+    asking the matcher `settings` name for look-ups unless given another client."""
     if publisher is None:
         publisher = KafkaPublisher(
             settings.kafka,
             timeout_s=settings.publish_timeout_s,
             retry_after_s=settings.retry_after_s,
+        )
+
+    if matcher is None:
+        matcher = httpx.AsyncClient(
+            base_url=str(settings.matcher_url), timeout=settings.lookup_timeout_s
         )
 
     @asynccontextmanager
@@ -35,6 +46,7 @@ def create_app(
         await publisher.start()
         yield
         await publisher.stop()
+        await matcher.aclose()
 
     app = FastAPI(
         title="crosslink intake",
@@ -46,7 +58,12 @@ def create_app(
     metrics = IntakeMetrics(registry)
     directory = install_guards(app, settings)
     app.state.intake = Intake(
-        key=settings.pseudonym(), publisher=publisher, metrics=metrics, clock=clock
+        key=settings.pseudonym(),
+        publisher=publisher,
+        metrics=metrics,
+        clock=clock,
+        matcher=matcher,
+        retry_after_s=settings.retry_after_s,
     )
 
     app.add_middleware(CountComplaintAnswers, metrics=metrics)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Self
 
-from pydantic import PrivateAttr, SecretStr, model_validator
+from pydantic import HttpUrl, PositiveFloat, PrivateAttr, SecretStr, model_validator
 
 from crosslink.settings import CommonSettings, from_environment
 from schemas.pseudonyms import PseudonymKey
@@ -27,6 +27,10 @@ class IntakeSettings(CommonSettings):
     _rotations: list[tuple[str, SecretStr]] = PrivateAttr(default_factory=list)
     publish_timeout_s: float = 10.0
     retry_after_s: int = 5
+    # Where intake asks the matcher what it knows of a looked-up token (any worker: the matcher
+    # routes the request to the one holding the token).
+    matcher_url: HttpUrl = HttpUrl("http://127.0.0.1:6066")
+    lookup_timeout_s: PositiveFloat = 5.0
 
     @model_validator(mode="after")
     def _read_key_file(self) -> Self:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import faust
@@ -24,6 +25,7 @@ from schemas.topics import (
 from services.matcher import faust_fixes
 from services.matcher.agents import MatcherTables, MatcherTopics, register_agents
 from services.matcher.config import MatcherSettings
+from services.matcher.lookups import install_lookups
 from services.matcher.metrics import MatcherMetrics
 
 # aiohttp sets the charset itself and refuses a content type that names one.
@@ -82,6 +84,12 @@ def create_app(settings: MatcherSettings) -> faust.App:
     # Its rows depend on each other: a store kept across a crash could mix rows faust's
     # recovery rolls back with newer ones it keeps (services/matcher/faust_fixes.py).
     faust_fixes.rebuild_from_changelog(clusters, COMPLAINTS_FILED.partitions)
+    state_by_token = _table(
+        app,
+        STATE_TABLE,
+        IDENTIFIER_SIGHTED.partitions,
+        "What the matcher knows per identifier token, and each complaint it counted.",
+    )
     register_agents(
         app,
         topics=MatcherTopics(
@@ -97,18 +105,16 @@ def create_app(settings: MatcherSettings) -> faust.App:
             dead_letter=_raw_topic(app, DEAD_LETTER.name),
         ),
         tables=MatcherTables(
-            state_by_token=_table(
-                app,
-                STATE_TABLE,
-                IDENTIFIER_SIGHTED.partitions,
-                "What the matcher knows per identifier token, and each complaint it counted.",
-            ),
+            state_by_token=state_by_token,
             clusters=clusters,
         ),
         rules=settings.rules(),
         metrics=MatcherMetrics(registry),
         batching=settings.batching(),
     )
+
+    recovered = partial(_recovered, app)
+    install_lookups(app, state_by_token, recovered)
 
     @app.page("/metrics")
     async def metrics(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
@@ -122,8 +128,7 @@ def create_app(settings: MatcherSettings) -> faust.App:
     async def readyz(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
         """Ready once this worker's rebalance and table recovery are over: it is processing
         the partitions it holds (none, if there are more workers than partitions)."""
-        recovered = app.tables.recovery.completed  # type: ignore[attr-defined]  # not on TableManagerT
-        if app.rebalancing or not recovered.is_set():
+        if not recovered():
             return web.json({"status": "recovering"}, status=503)
         held = sorted(
             tp.partition for tp in app.consumer.assignment() if tp.topic == IDENTIFIER_SIGHTED.name
@@ -131,6 +136,12 @@ def create_app(settings: MatcherSettings) -> faust.App:
         return web.json({"status": "ready", "partitions": held})
 
     return app
+
+
+def _recovered(app: faust.App) -> bool:
+    """Whether this worker's rebalance and table recovery are over."""
+    done = app.tables.recovery.completed  # type: ignore[attr-defined]  # not on TableManagerT
+    return not app.rebalancing and done.is_set()
 
 
 def prepare(settings: MatcherSettings) -> None:

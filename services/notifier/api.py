@@ -22,9 +22,11 @@ from schemas.api import (
     OperatorAlert,
 )
 from schemas.events import AlertKind
+from schemas.lookups import LOOKUPS_PATH, LookupAnswer, LookupRequest
 from services.notifier.audit.events import by_key
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.lifecycle import StatusConflict
+from services.notifier.lookups import LOOKED_UP, shown_by, target_of
 from services.notifier.state import NotifierDep
 from services.notifier.store.inbox import BadCursor, Inbox, InboxQuery
 from services.notifier.store.outbox import Outbox
@@ -189,3 +191,22 @@ async def readyz(notifier: NotifierDep) -> JSONResponse:
         {"status": "ready" if ready else "consumer not running"},
         status_code=200 if ready else 503,
     )
+
+
+@router.post(
+    LOOKUPS_PATH, response_model=LookupAnswer, responses=documented_problems(401, 403, 422, 503)
+)
+async def look_up(
+    lookup: LookupRequest, district: DistrictDep, notifier: NotifierDep
+) -> LookupAnswer:
+    """What crosslink knows of one identifier (a suspect's number, before filing anything): in
+    how many complaints, which districts and whom to call there; never another district's raw
+    data. Written to the audit trail before the answer; held to the key's look-up limit (429).
+    Posting a complaint never says whether it matched: only this does, and it is audited."""
+    answer = await notifier.lookups.look_up(f"key:{district.code}", lookup)
+    await notifier.audit.append(
+        by_key(
+            district.code, LOOKED_UP, at=utc_now(), target=target_of(answer), shown=shown_by(answer)
+        )
+    )
+    return answer

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from crosslink.clock import utc_now
 from crosslink.directory import LiveDirectory
 from crosslink.guards import install_guards, reload_on_sighup
+from crosslink.limits import RateLimiter
 from crosslink.problems import install_problem_handlers
 from crosslink.provisioning import NOTIFIER, require_topics, topics_of
 from schemas.events import AlertRaised
@@ -27,6 +28,7 @@ from services.notifier.console.signouts import SignedOut
 from services.notifier.consumer import AlertConsumer, KafkaDeadLetters
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.housekeeping import Housekeeping
+from services.notifier.lookups import Lookups, relay_client
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.mirroring import AuditMirror, KafkaAuditCopies
 from services.notifier.retries import RetryPolicy
@@ -121,9 +123,24 @@ async def _assembled(
         feedback=Feedback(database),
         imports=Imports(database),
         withdrawals=withdrawals,
+        lookups=await _lookups(settings, stack),
         metrics=metrics,
         consuming=asyncio.Event(),
     )
+
+
+async def _lookups(settings: NotifierSettings, stack: AsyncExitStack) -> Lookups:
+    """Look-ups relayed to intake with the relay key, closed with `stack`; off without one."""
+    key = settings.lookup_relay_key
+    client = relay_client(
+        str(settings.intake_url),
+        key.get_secret_value() if key else None,
+        settings.lookup_timeout_s,
+    )
+    if client is not None:
+        await stack.enter_async_context(client)
+    per_minute = settings.lookups_per_hour / 60
+    return Lookups(client, RateLimiter(per_minute=per_minute, burst=settings.lookup_burst))
 
 
 def _workers(

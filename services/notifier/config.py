@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator, model_validator
 
 from crosslink.settings import REPO_ROOT, CommonSettings, from_environment
 from schemas.topics import NOTIFIER_GROUP_PREFIX
@@ -81,6 +81,16 @@ class NotifierSettings(CommonSettings):
     # The callback URL registered at the provider, when the console's public address is not
     # what requests show it (behind a proxy that does not forward its scheme and host).
     console_oidc_redirect_url: str | None = None
+    # Look-ups (docs/console.md#look-ups) are relayed to intake, the only service that may read
+    # a typed value, with this key (listed under `lookup_relays` in the districts directory).
+    # Unset, look-ups are off and answer 503.
+    intake_url: HttpUrl = HttpUrl("http://127.0.0.1:8000")
+    lookup_relay_key: SecretStr | None = None
+    lookup_timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    # Each officer (and each district's integrator key) may look up this many identifiers an
+    # hour on average, in bursts of up to `lookup_burst`.
+    lookups_per_hour: Annotated[float, Field(gt=0)] = 60.0
+    lookup_burst: Annotated[int, Field(ge=1)] = 10
 
     @field_validator("retry_schedule_s")
     @classmethod

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from services.notifier.config import NotifierSettings
 from services.notifier.console.signouts import SignedOut
 from services.notifier.dispatcher import Dispatcher
+from services.notifier.lookups import Lookups
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.store.audit import AuditLog
 from services.notifier.store.feedback import Feedback
@@ -34,6 +35,7 @@ class Notifier:
     feedback: Feedback  # officers' word on links
     imports: Imports  # back-fills' ends and links, for their digests
     withdrawals: LinkWithdrawals  # "not linked", to the matcher
+    lookups: Lookups  # relayed to intake
     metrics: NotifierMetrics
     consuming: asyncio.Event  # set while the alert consumer runs: the notifier is ready
 

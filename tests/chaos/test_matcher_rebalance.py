@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-
 from harness.localbroker import LocalBroker
-from harness.ports import free_port
 from harness.processes import ServiceProcess, metric_value
 from tests.chaos.conftest import (
     CHAOS_MARKS,
@@ -24,7 +21,7 @@ from tests.chaos.conftest import (
     chaos_pipeline,
     scaled,
 )
-from tests.conftest import wait_for
+from tests.conftest import held_partitions, second_worker, wait_for
 
 pytestmark = CHAOS_MARKS
 SEED = 9002
@@ -39,14 +36,7 @@ def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_
     fast_rebalance = {"CROSSLINK_MATCHER_SESSION_TIMEOUT_S": "6"}
 
     with chaos_pipeline(broker, tmp_path, **fast_rebalance) as pipeline:
-        # A second worker has its own port and its own table files, as on a second machine.
-        second = ServiceProcess(
-            "matcher",
-            free_port(),
-            {**pipeline.matcher.env, "CROSSLINK_MATCHER_DATA_DIR": str(tmp_path / "matcher-2")},
-            tmp_path / "matcher-2.log",
-            pipeline.kafka,
-        )
+        second = second_worker(pipeline.matcher, tmp_path)
         # A short stream can end before a second worker has recovered its tables: the last
         # third waits until it holds partitions, so that it is seen to process some.
         last_third = COMPLAINTS - 2 * (COMPLAINTS // 3)
@@ -57,7 +47,7 @@ def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_
         ) as poster:
             poster.wait_posted(COMPLAINTS // 3)
             second.start().wait_healthy()  # joins the group while complaints flow
-            wait_for(lambda: bool(_held_partitions(second)), timeout_s=120)
+            wait_for(lambda: bool(held_partitions(second)), timeout_s=120)
             poster.allow()
             wait_for(lambda: _events(second) > 0, timeout_s=120)
             taken_over = _events(second)
@@ -71,8 +61,3 @@ def test_scaling_the_matcher_from_one_to_two_workers_and_back_loses_and_doubles_
 
 def _events(matcher: ServiceProcess) -> float:
     return metric_value(matcher.base_url, "crosslink_matcher_events_total")
-
-
-def _held_partitions(matcher: ServiceProcess) -> list[int]:
-    response = httpx.get(f"{matcher.base_url}/readyz", timeout=10)
-    return list(response.json()["partitions"]) if response.status_code == 200 else []

@@ -17,8 +17,12 @@ from harness.localbroker import Brokers
 from harness.ports import free_port
 from harness.processes import ServiceProcess
 from harness.receiver import ReceivedWebhook, WebhookReceiver
+from schemas.identifiers import IdentifierType, canonicalise
+from schemas.pseudonyms import pseudonym_token
 from schemas.topics import ALERT_RAISED, COMPLAINTS_FILED, IDENTIFIER_SIGHTED
+from services.intake.config import IntakeSettings
 from tests.conftest import (
+    LOOKUP_RELAY_KEY,
     OPERATOR_KEY,
     REGISTRY_ADMIN_KEY,
     UNLIMITED,
@@ -136,6 +140,12 @@ class Pipeline:
         return cast(dict[str, Any], response.json())
 
 
+def token_of(phone: str) -> str:
+    """The phone's token under the key the pipeline runs with (intake's default)."""
+    (identifier,) = canonicalise(IdentifierType.PHONE, phone)
+    return pseudonym_token(identifier, IntakeSettings().pseudonym())
+
+
 def processed_by(district: str, receiver: WebhookReceiver, *kinds: str) -> list[tuple[str, str]]:
     """(alert id, district) of every webhook of these kinds `receiver` processed for `district`,
     repeats included: what harness.oracle.tally compares with what was owed."""
@@ -173,6 +183,7 @@ def running_pipeline(
     directory = write_districts_file(
         workdir / "districts.yaml", {code: r.url_for(code) for code, r in receivers.items()}
     )
+    ports = {name: free_port() for name in ("intake", "matcher", "notifier")}
     env = {
         "CROSSLINK_DISTRICTS_FILE": str(directory),
         "CROSSLINK_MATCHER_DATA_DIR": str(workdir / "matcher"),
@@ -182,11 +193,15 @@ def running_pipeline(
         "CROSSLINK_NOTIFIER_GROUP_ID": NOTIFIER_GROUP,
         "CROSSLINK_COMMIT_INTERVAL_S": "0.2",
         **UNLIMITED,
+        # Look-ups: the notifier relays them to intake, which asks the matcher.
+        "CROSSLINK_MATCHER_URL": f"http://127.0.0.1:{ports['matcher']}",
+        "CROSSLINK_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+        "CROSSLINK_LOOKUP_RELAY_KEY": LOOKUP_RELAY_KEY,
         **(settings or {}),
     }
     services = [
-        ServiceProcess(name, free_port(), env, workdir / f"{name}.log", kafka).start()
-        for name in ("intake", "matcher", "notifier")
+        ServiceProcess(name, port, env, workdir / f"{name}.log", kafka).start()
+        for name, port in ports.items()
     ]
     try:
         for service in services:

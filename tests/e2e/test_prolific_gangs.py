@@ -15,13 +15,11 @@ import pytest
 from harness.oracle import Expectation, Tally, expected, tally
 from harness.synthetic import DISTRICTS
 from schemas.events import state_of
-from schemas.identifiers import IdentifierType, canonicalise
-from schemas.pseudonyms import pseudonym_token
 from schemas.topics import REGISTRY_ENTRY_ADDED
 from services.intake.config import IntakeSettings
 from tests.builders import complaint_body
 from tests.conftest import own_broker, wait_until_processed
-from tests.e2e.conftest import Pipeline, running_pipeline
+from tests.e2e.conftest import Pipeline, running_pipeline, token_of
 
 pytestmark = [
     pytest.mark.e2e,
@@ -110,11 +108,6 @@ def owed() -> Expectation:
         key=IntakeSettings().pseudonym(),
         hub_threshold=THRESHOLD,
     )
-
-
-def token_of(phone: str) -> str:
-    [identifier] = canonicalise(IdentifierType.PHONE, phone)
-    return pseudonym_token(identifier, IntakeSettings().pseudonym())
 
 
 def received(pipeline: Pipeline, phone: str, *kinds: str) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ REPO = Path(__file__).parents[2]
 EXTRACTED_FROM = ("cli", "crosslink", "services")  # as `make messages`
 TRANSLATED: tuple[Language, ...] = tuple(language for language in LANGUAGES if language != "en")
 # What a Hindi or Marathi text may keep in Latin letters: the product's name and codes.
-CODES = {"crosslink", "UPI", "IMEI", "IP", "ID", "API", "Idempotency-Key", "Gone"}
+CODES = {"crosslink", "UPI", "IMEI", "IP", "ID", "API", "IFSC", "Idempotency-Key", "Gone"}
 Message = str | tuple[str, ...]
 Strings = str | tuple[str, ...] | list[str] | None
 

@@ -528,6 +528,32 @@ def test_with_its_recycling_window_gone_a_phones_next_complaint_joins_every_run(
     assert clustering.cluster_of(then).size == 4
 
 
+def test_the_complaint_joining_every_run_once_the_window_is_gone_replays_as_if_filed_once() -> None:
+    """With the window removed, the phone's next complaint joins each run's gang; killed after
+    any of its writes, the worker files it again and ends with the same rows."""
+    stream = [(case("MH-PUN", "1", days_ago=900), (PHONE, UPI)),
+              (case("MH-NGP", "1", days_ago=890), (UPI,)),
+              (case("MP-BPL", "1", days_ago=10), (PHONE,))]  # fmt: skip
+    last = case("WB-KOL", "1", days_ago=1)
+    whole, crashed = Clustering(), Clustering()
+    for clustering in (whole, crashed):
+        for each, ids in stream:
+            clustering.file(each, *ids)
+    whole.rules = rules = replace(RULES, recycling=())
+    whole.file(last, PHONE)
+    recording = _Recording(crashed.rows)
+    on_complaint_filed(recording, complaint(last, PHONE), offset=3, rules=rules, now=NOW)
+
+    for crash_at in range(len(recording.writes)):
+        kept = dict(crashed.rows)
+        kept.update(recording.writes[:crash_at])
+
+        on_complaint_filed(kept, complaint(last, PHONE), offset=3, rules=rules, now=NOW)
+
+        assert kept == whole.rows, f"killed after {crash_at} writes"
+    assert whole.cluster_of(last).size == 4
+
+
 @given(
     complaints=st.lists(
         st.tuples(st.integers(0, 1500), st.sets(st.integers(0, 2), min_size=1)),

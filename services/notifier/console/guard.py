@@ -135,12 +135,21 @@ async def get_state(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -> S
     return signed_in
 
 
+async def get_investigator(signed_in: Annotated[SignedIn, Depends(get_signed_in)]) -> SignedIn:
+    """An officer who works cases: a district's, or a state nodal officer."""
+    role = signed_in.officer.role
+    if role not in DISTRICT_ROLES and role is not Role.STATE_NODAL_OFFICER:
+        raise PageNotFound()
+    return signed_in
+
+
 SignedInDep = Annotated[SignedIn, Depends(get_signed_in)]
 DistrictSessionDep = Annotated[SignedIn, Depends(get_district)]
 OperatorSessionDep = Annotated[SignedIn, Depends(get_operator)]
 StateSessionDep = Annotated[SignedIn, Depends(get_state)]
 SupervisorSessionDep = Annotated[SignedIn, Depends(get_supervisor)]
 AccountsAdminSessionDep = Annotated[SignedIn, Depends(get_accounts_admin)]
+InvestigatorSessionDep = Annotated[SignedIn, Depends(get_investigator)]
 
 
 async def read_form(request: Request) -> dict[str, str]:

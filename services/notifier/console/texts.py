@@ -92,6 +92,7 @@ LABELS: dict[str, dict[str, str]] = {
         "officer.password_changed": N_("changed their password"),
         "generic_value.decided": N_("marked a value generic"),
         "generic_value.withdrawn": N_("withdrew a generic-value decision"),
+        "identifier.looked_up": N_("looked up an identifier"),
     },
     "operator_sections": {
         "hubs": N_("Prolific identifiers: named by very many complaints (live count)"),

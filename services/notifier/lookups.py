@@ -1,0 +1,110 @@
+"""Look-ups (schemas/lookups.py) as the notifier serves them to officers and integrators: each
+person or key held to a limit, the typed value relayed to intake (the only service that may
+read it), and the answer written to the audit trail before anyone sees it.
+
+The typed value lives here only for the request: it is never logged, stored or audited. The
+trail names what was looked up by its type and masked form, as intake's answer gives them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+from pydantic import ValidationError
+
+from crosslink.i18n import N_
+from crosslink.limits import RateLimited, RateLimiter
+from crosslink.lookups import InvalidLookup
+from crosslink.problems import ProblemError
+from schemas.api import FieldProblem, Problem
+from schemas.lookups import LOOKUPS_PATH, LookupAnswer, LookupRequest
+
+log = logging.getLogger(__name__)
+LOOKED_UP = "identifier.looked_up"
+
+
+class LookupsOff(ProblemError):
+    status, slug, title = 503, "lookups-off", N_("Look-ups are not set up here")
+
+
+class LookupUnavailable(ProblemError):
+    status, slug, title = 503, "lookup-unavailable", N_("Look-up not answered; retry shortly")
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after_s)})
+
+
+class LookupLimitReached(RateLimited):
+    slug, title = "lookup-limit", N_("Too many look-ups")
+    what = "you have looked up as many identifiers as allowed for now"
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """Relays look-ups to intake with the notifier's relay key (None: look-ups are off)."""
+
+    intake: httpx.AsyncClient | None
+    limiter: RateLimiter
+    retry_after_s: int = 5
+
+    async def look_up(self, who: str, lookup: LookupRequest) -> LookupAnswer:
+        """Intake's answer for `lookup`, once `who` is within the limit; or raise the problem
+        to answer: invalid (422), over the limit (429), off or unanswered (503)."""
+        if self.intake is None:
+            raise LookupsOff("CROSSLINK_LOOKUP_RELAY_KEY is not set on this notifier")
+        if wait_s := self.limiter.spend(who):
+            raise LookupLimitReached(wait_s)
+        try:
+            response = await self.intake.post(LOOKUPS_PATH, content=lookup.model_dump_json())
+        except httpx.HTTPError as error:
+            log.warning("intake did not answer a look-up", extra={"error": str(error)})
+            raise self._unavailable() from None
+        if response.status_code == 422:
+            raise InvalidLookup(*_refusal(response))
+        if response.status_code != 200:
+            log.warning("intake refused a look-up relay", extra={"status": response.status_code})
+            raise self._unavailable()
+        return LookupAnswer.model_validate_json(response.content)
+
+    def _unavailable(self) -> LookupUnavailable:
+        return LookupUnavailable(
+            "intake or the matcher did not answer; nothing was looked up",
+            retry_after_s=self.retry_after_s,
+        )
+
+
+def _refusal(response: httpx.Response) -> tuple[str, list[FieldProblem]]:
+    """Intake's detail and field problems, as the caller should see them."""
+    try:
+        problem = Problem.model_validate_json(response.content)
+    except ValidationError:
+        return "the identifier is invalid", []
+    return problem.detail, list(problem.errors)
+
+
+def target_of(answer: LookupAnswer) -> str:
+    """What was looked up, as the audit trail names it: each identifier's type and masked form."""
+    return "; ".join(f"{found.type.value} {found.masked}" for found in answer.identifiers)
+
+
+def shown_by(answer: LookupAnswer) -> dict[str, object]:
+    """What the answer showed, for the audit entry: known or not, how many complaints and which
+    districts' contacts."""
+    return {
+        "known": answer.known,
+        "complaints": max(found.complaints for found in answer.identifiers),
+        "districts": sorted({d.district for found in answer.identifiers for d in found.districts}),
+    }
+
+
+def relay_client(url: str, key: str | None, timeout_s: float) -> httpx.AsyncClient | None:
+    """A client to intake carrying the relay key, or None when there is no key."""
+    if key is None:
+        return None
+    return httpx.AsyncClient(
+        base_url=url,
+        timeout=timeout_s,
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
