@@ -268,6 +268,26 @@ def _link_withdrawn(identifier: IdentifierRef, facts: ReasonFacts, t: Translator
     }
 
 
+def _watch_hit(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
+    since = _needed(facts.watched_since, "watched_since")
+    return t.gettext(
+        "A new complaint, %(complaint)s of %(district)s, names the %(type)s %(masked)s, which "
+        "%(watcher)s has watched since %(since)s."
+    ) % {
+        **_named(identifier, t),
+        "complaint": facts.complaint_id,
+        "district": facts.district,
+        "watcher": _watcher(_needed(facts.watched_by, "watched_by"), t),
+        "since": t.date(since),
+    }
+
+
+def _watcher(actor: str, t: Translator) -> str:
+    """Who set a watch: an officer by username, or the district's case system (its key)."""
+    kind, _, name = actor.partition(":")
+    return name if kind == "officer" else t.gettext("your district's case system")
+
+
 def _cluster(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
     earlier = _needed(facts.earlier, "earlier")
     n, d = facts.complaints or 0, len(facts.districts)
@@ -386,4 +406,5 @@ _WORDINGS: dict[str, Wording] = {
     "generic_value_withdrawn": _generic_withdrawn,
     "cluster_linked": _cluster,
     "link_withdrawn": _link_withdrawn,
+    "watch_hit": _watch_hit,
 }

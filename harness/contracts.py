@@ -26,6 +26,7 @@ from schemas.events import (
     LinkWithdrawn,
     RegistryEntryAdded,
     TokenRekeyed,
+    WatchChanged,
 )
 from schemas.topics import (
     ALERT_RAISED,
@@ -78,12 +79,14 @@ CHANNELS = (
     Channel(
         "identifierSighted",
         IDENTIFIER_SIGHTED,
-        (IdentifierSighted, ImportClosed),
-        "pseudonym token, or import:<id>",
+        (IdentifierSighted, WatchChanged, ImportClosed),
+        "pseudonym token, watch:<token>, or import:<id>",
         ("intake",),
         ("matcher",),
-        "One event per identifier a complaint names, in pseudonymous form; and a back-fill's "
-        "end (ImportClosed, keyed import:<id>) on every partition, behind its complaints.",
+        "One event per identifier a complaint names, in pseudonymous form; an officer's watch "
+        "on an identifier (WatchChanged, keyed watch:<token>) in its token's partition, in one "
+        "order with its complaints; and a back-fill's end (ImportClosed, keyed import:<id>) on "
+        "every partition, behind its complaints.",
     ),
     Channel(
         "registryEntryAdded",

@@ -116,6 +116,23 @@ class GenericValueDecided(_Event):
     decided_at: AwareDatetime
 
 
+class WatchChanged(_Event):
+    """An officer (or a district's integrator) asked to be told when a new complaint names this
+    identifier, until `until`; or, with `active` false, no longer. Published by intake on the
+    sightings topic, in its token's partition under the key `watch:<token>`, so the matcher reads
+    it in one order with the token's complaints. A district's watcher holds one watch per
+    identifier: setting it again renews it."""
+
+    schema_version: Literal[1] = 1
+    watch_id: str
+    identifier: IdentifierRef
+    district: str  # the district told
+    watched_by: str  # "officer:<username>" or "key:<district>"
+    active: bool = True
+    changed_at: AwareDatetime
+    until: AwareDatetime
+
+
 WithdrawalReason = Literal["victims_own", "wrong_entry", "generic_value"]
 
 
@@ -219,6 +236,8 @@ class ReasonFacts(_Event):
     import_id: str | None = None  # the back-fill an import digest is about
     links: int | None = None  # the back-fill's links told to the district
     gangs: int | None = None  # the gangs those links are in
+    watched_by: str | None = None  # who set the watch a new complaint fired
+    watched_since: AwareDatetime | None = None
 
 
 AlertKind = Literal[
@@ -229,6 +248,7 @@ AlertKind = Literal[
     "generic_value",
     "link_withdrawn",
     "import_digest",
+    "watch_hit",
 ]
 
 
@@ -292,6 +312,18 @@ def import_marker_key(import_id: str) -> str:
 
 def is_import_marker(key: bytes | None) -> bool:
     return key is not None and key.startswith(IMPORT_MARKER_PREFIX.encode())
+
+
+WATCH_KEY_PREFIX = "watch:"
+
+
+def watch_key(token: str) -> str:
+    """The key of a watch on the sightings topic: no token begins with it."""
+    return WATCH_KEY_PREFIX + token
+
+
+def is_watch(key: bytes | None) -> bool:
+    return key is not None and key.startswith(WATCH_KEY_PREFIX.encode())
 
 
 class ImportClosed(_Event):

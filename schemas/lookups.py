@@ -1,4 +1,5 @@
-"""A look-up: what crosslink knows of one identifier an officer types, and never a raw value.
+"""A look-up: what crosslink knows of one identifier an officer types, and never a raw value;
+and a watch: to be told when a new complaint names it.
 
 The officer's console (or a district's integrator) asks the notifier, which relays the typed
 value to intake, the only service that may hold it. Intake takes the canon and the token and
@@ -12,10 +13,11 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from schemas.api import IdentifierSubmission
+from schemas.api import DISTRICT_CODE_PATTERN, IdentifierSubmission, MaskedIdentifier
 from schemas.identifiers import IdentifierType
 
 LOOKUPS_PATH = "/v1/lookups"
+WATCHES_PATH = "/v1/watches"
 # The matcher's page for one token (services/matcher/lookups.py), routed to its partition's owner.
 MATCHER_LOOKUP_PATH = "/lookups/{token}"
 
@@ -65,7 +67,7 @@ class DistrictToCall(DistrictCount):
 
 class IdentifierFound(_Answer):
     """One canonical identifier of the typed value (a value can yield more than one, such as a
-    bank account and its IFSC's bank): its masked form, never the value."""
+    UPI ID whose handle is a mobile number): its masked form, never the value."""
 
     type: IdentifierType
     masked: str
@@ -82,3 +84,25 @@ class LookupAnswer(_Answer):
     @property
     def known(self) -> bool:
         return any(found.known for found in self.identifiers)
+
+
+class WatchSubmission(LookupRequest):
+    """Tell my district of each new complaint naming this identifier (for `CROSSLINK_WATCH_DAYS`
+    from now: setting it again renews it), or, with `active` false, no longer."""
+
+    active: bool = True
+
+
+class WatchRelayed(WatchSubmission):
+    """A watch as the notifier relays it to intake: for which district, set by whom."""
+
+    district: Annotated[str, Field(pattern=DISTRICT_CODE_PATTERN)]
+    watched_by: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class WatchAnswer(_Answer):
+    """What is now watched (each canonical identifier of the value, masked), and until when."""
+
+    identifiers: tuple[MaskedIdentifier, ...]
+    active: bool
+    until: AwareDatetime

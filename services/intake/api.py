@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import httpx
@@ -39,7 +39,14 @@ from schemas.api import (
     RegistrySubmission,
 )
 from schemas.events import IdentifierSighted, ImportClosed, import_marker_key
-from schemas.lookups import LOOKUPS_PATH, LookupAnswer, LookupRequest
+from schemas.lookups import (
+    LOOKUPS_PATH,
+    WATCHES_PATH,
+    LookupAnswer,
+    LookupRequest,
+    WatchAnswer,
+    WatchRelayed,
+)
 from schemas.pseudonyms import PseudonymKey
 from schemas.topics import (
     COMPLAINTS_FILED,
@@ -54,6 +61,7 @@ from services.intake.lookups import look_up
 from services.intake.metrics import IntakeMetrics
 from services.intake.publisher import Publisher, Record
 from services.intake.registry import registry_events_for_all
+from services.intake.watches import answer_of, watch_changes, watch_record
 
 router = APIRouter()
 COMPLAINTS_PATH = "/v1/complaints"
@@ -74,6 +82,7 @@ class Intake:
     clock: Clock
     matcher: httpx.AsyncClient  # for look-ups
     retry_after_s: int
+    watch_lasts: timedelta
 
 
 async def get_intake(request: Request) -> Intake:
@@ -318,6 +327,28 @@ async def look_up_identifier(
         directory=request.app.state.directory.current(),
         retry_after_s=intake.retry_after_s,
     )
+
+
+@router.post(
+    WATCHES_PATH,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=WatchAnswer,
+    responses=documented_problems(401, 403, 422, 503),
+)
+async def change_watch(
+    watch: WatchRelayed, relay: LookupRelayDep, intake: IntakeDep
+) -> WatchAnswer:
+    """Set (or renew, or with `active` false remove) a district's watch on one identifier: the
+    matcher tells the district of each new complaint naming it until the watch ends. Only for
+    the notifier's relay key, which authenticated and audits the officer. 202: the watch is
+    durably in Kafka, in one order with the identifier's complaints."""
+    changes = watch_changes(watch, key=intake.key, now=intake.clock(), lasts=intake.watch_lasts)
+    await intake.publisher.publish([], markers=[watch_record(change) for change in changes])
+    log.info(
+        "watch changed",
+        extra={"district": watch.district, "active": watch.active, "identifiers": len(changes)},
+    )
+    return answer_of(changes)
 
 
 @router.get("/healthz")

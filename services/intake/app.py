@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -64,6 +65,7 @@ def create_app(
         clock=clock,
         matcher=matcher,
         retry_after_s=settings.retry_after_s,
+        watch_lasts=timedelta(days=settings.watch_days),
     )
 
     app.add_middleware(CountComplaintAnswers, metrics=metrics)

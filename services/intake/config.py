@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import HttpUrl, PositiveFloat, PrivateAttr, SecretStr, model_validator
+from pydantic import Field, HttpUrl, PositiveFloat, PrivateAttr, SecretStr, model_validator
 
 from crosslink.settings import CommonSettings, from_environment
 from schemas.pseudonyms import PseudonymKey
@@ -31,6 +31,9 @@ class IntakeSettings(CommonSettings):
     # routes the request to the one holding the token).
     matcher_url: HttpUrl = HttpUrl("http://127.0.0.1:6066")
     lookup_timeout_s: PositiveFloat = 5.0
+    # A watch tells its district of new complaints naming the identifier for this long; setting
+    # it again renews it.
+    watch_days: Annotated[int, Field(ge=1, le=3650)] = 90
 
     @model_validator(mode="after")
     def _read_key_file(self) -> Self:

@@ -50,7 +50,7 @@ async def look_up(
 ) -> LookupAnswer:
     """What crosslink knows of each canonical identifier of the typed value; or raise saying
     what is wrong with it (422) or that the matcher did not answer (503)."""
-    found = _canonical(request)
+    found = canonical_of(request)
     footprints = await asyncio.gather(
         *(_footprint(matcher, identifier_ref(c, key).token, retry_after_s) for c in found)
     )
@@ -61,7 +61,8 @@ async def look_up(
     )
 
 
-def _canonical(request: LookupRequest) -> tuple[CanonicalIdentifier, ...]:
+def canonical_of(request: LookupRequest) -> tuple[CanonicalIdentifier, ...]:
+    """The canon applied to the typed value; InvalidLookup (422) naming it if refused."""
     submitted = request.identifier
     try:
         return canonical_identifiers_of(submitted)

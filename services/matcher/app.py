@@ -64,6 +64,7 @@ def create_app(settings: MatcherSettings) -> faust.App:
         web_host=settings.matcher_host,
         web_bind=settings.matcher_host,
         web_port=settings.matcher_port,
+        canonical_url=str(settings.matcher_advertised_url or "") or None,
         producer_acks=-1,
         broker_session_timeout=settings.matcher_session_timeout_s,
         broker_heartbeat_interval=settings.matcher_session_timeout_s / 10,

@@ -1,6 +1,6 @@
-"""A batch of sightings, registry entries, generic-value decisions and withdrawn links applied
-to the tokens' table exactly once, whether the events come live from faust or back from the history
-(`services/matcher/rematch.py`)."""
+"""A batch of sightings, registry entries, generic-value decisions, withdrawn links and watches
+applied to the tokens' table exactly once, whether the events come live from faust or back from
+the history (`services/matcher/rematch.py`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from schemas.events import (
     IdentifierSighted,
     LinkWithdrawn,
     RegistryEntryAdded,
+    WatchChanged,
     is_import_marker,
+    is_watch,
 )
 from schemas.topics import GENERIC_VALUE_DECIDED, LINK_WITHDRAWN, REGISTRY_ENTRY_ADDED
 from services.matcher.clustering import Rows
@@ -29,6 +31,7 @@ from services.matcher.matching import (
     on_link_withdrawn,
     on_registry_entry,
     on_sighting,
+    on_watch_changed,
 )
 
 
@@ -97,6 +100,10 @@ class TokenBatch:
             decision = GenericValueDecided.model_validate_json(event.value)
             decided = partial(on_generic_decision, decision=decision, now=now)
             return self._applied(event, decision.identifier.token, decided)
+        if is_watch(event.key):  # on the sightings topic, in its token's partition
+            change = WatchChanged.model_validate_json(event.value)
+            watched = partial(on_watch_changed, change=change)
+            return self._applied(event, change.identifier.token, watched)
         if topic == LINK_WITHDRAWN.name:
             withdrawal = LinkWithdrawn.model_validate_json(event.value)
             counted = (

@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import Field, HttpUrl, PositiveInt, field_validator
 
 from crosslink.settings import REPO_ROOT, CommonSettings, from_environment
 from schemas.identifiers import IdentifierType
@@ -17,6 +17,10 @@ from services.matcher.matching import MatchingRules
 class MatcherSettings(CommonSettings):
     matcher_host: str = "127.0.0.1"
     matcher_port: int = 6066
+    # The URL other workers reach this one at, for the look-ups they pass on to the worker that
+    # holds a token (docs/operations.md): needed once workers run on several hosts and bind
+    # 0.0.0.0; unset, http://<CROSSLINK_MATCHER_HOST>:<CROSSLINK_MATCHER_PORT>.
+    matcher_advertised_url: HttpUrl | None = None
     # rocksdb:// keeps the table on disk and catches up from its changelog topic on start;
     # memory:// rebuilds it from the changelog every time (fine for small test runs).
     matcher_store: str = "rocksdb://"

@@ -35,6 +35,7 @@ from schemas.events import (
     ReasonFacts,
     RegistryEntryAdded,
     RegistryRef,
+    WatchChanged,
     in_time_order,
     state_of,
 )
@@ -147,6 +148,26 @@ class GenericMark(_Row):
     reason: str
 
 
+class WatchMark(_Row):
+    """A district's watch on the identifier: who set it, when, and until when it fires."""
+
+    watch_id: str
+    district: str
+    watched_by: str
+    since: AwareDatetime
+    until: AwareDatetime
+
+    def fires_for(self, sighting: IdentifierSighted) -> bool:
+        """Whether the watch waits for this complaint: received while it runs, and not
+        back-filled (an import's complaints are old ones, told in its digest)."""
+        received = sighting.received_at
+        return sighting.case.import_id is None and self.since <= received <= self.until
+
+    def holds(self, change: WatchChanged) -> bool:
+        """Whether `change` is about this watch: the same district and watcher."""
+        return (self.district, self.watched_by) == (change.district, change.watched_by)
+
+
 class TokenState(_Row):
     """What the matcher remembers about one identifier token (one table row). Bounded: the first
     `hub_threshold` complaints, the latest few, and per-district counts; never every complaint."""
@@ -163,6 +184,7 @@ class TokenState(_Row):
     # Complaints ("district/complaint id") officers said are not linked through it: never
     # counted or matched again. A human's word, so it stays short.
     withdrawn: tuple[str, ...] = ()
+    watches: tuple[WatchMark, ...] = ()  # districts to tell of each new complaint naming it
     # Topic -> offset of the last event applied to this row. The agent keeps it, so that an
     # event replayed after a crash is known; no rule reads it.
     offsets: dict[str, int] = {}
@@ -196,7 +218,28 @@ def on_sighting(
     """A complaint named the identifier. None when nothing changes (benign, or seen before).
     A back-filled complaint's alerts carry its import (told in the import's digest)."""
     outcome = _sighting_outcome(state, sighting, rules, now)
+    if outcome is not None and state.watches:
+        outcome = _watched(outcome, sighting, now)
     return _caused_by(outcome, sighting.received_at, import_id=sighting.case.import_id)
+
+
+def on_watch_changed(state: TokenState, change: WatchChanged) -> Outcome | None:
+    """A watch set, renewed or removed. A district's watcher holds one watch on an identifier,
+    whatever key its token was made with; renewing a live one keeps when it began. None when
+    removing a watch the row does not hold."""
+    held = next((w for w in state.watches if w.holds(change)), None)
+    others = tuple(w for w in state.watches if w is not held)
+    if not change.active:
+        return None if held is None else Outcome(state.model_copy(update={"watches": others}))
+    live = held is not None and change.changed_at <= held.until
+    mark = WatchMark(
+        watch_id=change.watch_id,
+        district=change.district,
+        watched_by=change.watched_by,
+        since=held.since if held is not None and live else change.changed_at,
+        until=change.until,
+    )
+    return Outcome(state.model_copy(update={"watches": (*others, mark)}))
 
 
 def on_registry_entry(
@@ -338,6 +381,46 @@ def _sighting_outcome(
     if held:
         alerts.insert(0, _shared_alert(identifier, case, held, counted, rules, now))
     return Outcome(counted, (*alerts, *registry))
+
+
+def _watched(outcome: Outcome, sighting: IdentifierSighted, now: datetime) -> Outcome:
+    """The complaint counted, each district watching the identifier is told of it once (the
+    first to watch named), unless the complaint's own alerts tell it already; a watch past its
+    end is dropped from the row, so the row holds only watches that can still fire."""
+    state = outcome.state
+    live = tuple(w for w in state.watches if sighting.received_at <= w.until)
+    told = {district for alert in outcome.alerts for district in alert.districts}
+    firing: dict[str, WatchMark] = {}
+    for mark in sorted(live, key=lambda w: w.since):
+        if mark.fires_for(sighting) and mark.district not in told:
+            firing.setdefault(mark.district, mark)
+    hits = tuple(_watch_hit(sighting, mark, state, now) for mark in firing.values())
+    return Outcome(state.model_copy(update={"watches": live}), (*outcome.alerts, *hits))
+
+
+def _watch_hit(
+    sighting: IdentifierSighted, mark: WatchMark, state: TokenState, now: datetime
+) -> AlertRaised:
+    case = sighting.case
+    facts = ReasonFacts(
+        complaint_id=case.complaint_id,
+        district=case.district,
+        watched_by=mark.watched_by,
+        watched_since=mark.since,
+    )
+    return _alert(
+        "watch_hit",
+        "watch_hit",
+        facts,
+        sighting.identifier,
+        now,
+        key=("watch", mark.district, *case.key),
+        trigger=case,
+        cases=(case,),
+        registry=state.registry,
+        footprint=state.footprint(),
+        recipients=(mark.district,),
+    )
 
 
 def _by_holder(

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from aiokafka.partitioner import DefaultPartitioner
 from pydantic import BaseModel, ValidationError
 
+from crosslink.partitioning import partition_of
 from schemas.events import (
     FILED_EVENT,
     ComplaintFiled,
@@ -26,6 +26,9 @@ from schemas.events import (
     LinkWithdrawn,
     RegistryEntryAdded,
     TokenRekeyed,
+    WatchChanged,
+    is_watch,
+    watch_key,
 )
 from schemas.topics import (
     COMPLAINTS_FILED,
@@ -37,15 +40,15 @@ from schemas.topics import (
 from services.matcher.batches import HistoryRecord
 
 OLDER = 1 << 50  # far beyond any partition's offsets
-_BY_TOKEN: dict[
-    str, type[IdentifierSighted | RegistryEntryAdded | GenericValueDecided | LinkWithdrawn]
-] = {
+ByToken = (
+    IdentifierSighted | RegistryEntryAdded | GenericValueDecided | LinkWithdrawn | WatchChanged
+)
+_BY_TOKEN: dict[str, type[ByToken]] = {
     IDENTIFIER_SIGHTED.name: IdentifierSighted,
     REGISTRY_ENTRY_ADDED.name: RegistryEntryAdded,
     GENERIC_VALUE_DECIDED.name: GenericValueDecided,
     LINK_WITHDRAWN.name: LinkWithdrawn,
 }
-_PARTITIONER = DefaultPartitioner()  # intake's producer's: murmur2 of the key
 
 
 class TokenMap:
@@ -80,20 +83,25 @@ def rekeyed(record: HistoryRecord, tokens: TokenMap) -> HistoryRecord:
     try:
         if topic == COMPLAINTS_FILED.name:
             return _filed(record, tokens)
-        event = _BY_TOKEN[topic].model_validate_json(record.value or b"")
+        event = _model_of(record).model_validate_json(record.value or b"")
     except (KeyError, ValidationError):
         return record  # not the history's, or undecodable: where it is applied, it is counted
     identifier, steps = tokens.current(event.identifier)
     if not steps:
         return record
-    token = identifier.token.encode()
-    partitions = list(range(_partitions(topic)))
+    token = identifier.token
     position = replace(
         record.message,
-        partition=_PARTITIONER(token, partitions, partitions),
+        partition=partition_of(token, _partitions(topic)),
         offset=record.message.offset - OLDER * steps,
     )
-    return HistoryRecord(position, token, _encoded(event, identifier=identifier))
+    key = watch_key(token) if isinstance(event, WatchChanged) else token
+    return HistoryRecord(position, key.encode(), _encoded(event, identifier=identifier))
+
+
+def _model_of(record: HistoryRecord) -> type[ByToken]:
+    """The event a record keyed by token holds: a watch on the sightings topic is keyed apart."""
+    return WatchChanged if is_watch(record.key) else _BY_TOKEN[record.message.topic]
 
 
 def identifiers_of(record: HistoryRecord) -> list[IdentifierRef]:
@@ -107,7 +115,7 @@ def identifiers_of(record: HistoryRecord) -> list[IdentifierRef]:
             return (
                 list(filed.identifiers) if isinstance(filed, ComplaintFiled) else [filed.identifier]
             )
-        return [_BY_TOKEN[record.message.topic].model_validate_json(value).identifier]
+        return [_model_of(record).model_validate_json(value).identifier]
     except (KeyError, ValidationError):
         return []
 

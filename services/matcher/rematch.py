@@ -52,6 +52,7 @@ _FAMILY = {
     "generic_value": "generic",
     "cluster_linked": "gang",
     "link_withdrawn": "withdrawn",
+    "watch_hit": "watch",  # a watching district told of a complaint naming what it watches
 }
 # A lead is not a link: a district told only that a number may be shared with a complaint of a
 # previous holder learns of the link itself when a rematch with a wider window makes one.

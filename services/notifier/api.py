@@ -22,11 +22,18 @@ from schemas.api import (
     OperatorAlert,
 )
 from schemas.events import AlertKind
-from schemas.lookups import LOOKUPS_PATH, LookupAnswer, LookupRequest
+from schemas.lookups import (
+    LOOKUPS_PATH,
+    WATCHES_PATH,
+    LookupAnswer,
+    LookupRequest,
+    WatchAnswer,
+    WatchSubmission,
+)
 from services.notifier.audit.events import by_key
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.lifecycle import StatusConflict
-from services.notifier.lookups import LOOKED_UP, shown_by, target_of
+from services.notifier.lookups import LOOKED_UP, WATCHED, named, shown_by
 from services.notifier.state import NotifierDep
 from services.notifier.store.inbox import BadCursor, Inbox, InboxQuery
 from services.notifier.store.outbox import Outbox
@@ -206,7 +213,37 @@ async def look_up(
     answer = await notifier.lookups.look_up(f"key:{district.code}", lookup)
     await notifier.audit.append(
         by_key(
-            district.code, LOOKED_UP, at=utc_now(), target=target_of(answer), shown=shown_by(answer)
+            district.code,
+            LOOKED_UP,
+            at=utc_now(),
+            target=named(answer.identifiers),
+            shown=shown_by(answer),
+        )
+    )
+    return answer
+
+
+@router.post(
+    WATCHES_PATH,
+    status_code=202,
+    response_model=WatchAnswer,
+    responses=documented_problems(401, 403, 422, 503),
+)
+async def watch(
+    watch: WatchSubmission, district: DistrictDep, notifier: NotifierDep
+) -> WatchAnswer:
+    """Tell the district of each new complaint naming this identifier, as a `watch_hit` alert
+    (webhook, email, inbox), for `CROSSLINK_WATCH_DAYS`; `active: false` stops it. Held to the
+    key's look-up limit, on the audit trail."""
+    key = f"key:{district.code}"
+    answer = await notifier.lookups.watch(key, district.code, watch)
+    await notifier.audit.append(
+        by_key(
+            district.code,
+            WATCHED,
+            at=utc_now(),
+            target=named(answer.identifiers),
+            active=answer.active,
         )
     )
     return answer

@@ -28,6 +28,7 @@ KIND_TITLES = {
     "generic_value": N_("Identifier marked a generic value: its links are withdrawn"),
     "link_withdrawn": N_("A district says its complaint is not linked to yours"),
     "import_digest": N_("A back-fill's links, in one digest"),
+    "watch_hit": N_("A new complaint names an identifier you watch"),
 }
 
 

@@ -9,20 +9,31 @@ trail names what was looked up by its type and masked form, as intake's answer g
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from crosslink.i18n import N_
 from crosslink.limits import RateLimited, RateLimiter
 from crosslink.lookups import InvalidLookup
 from crosslink.problems import ProblemError
-from schemas.api import FieldProblem, Problem
-from schemas.lookups import LOOKUPS_PATH, LookupAnswer, LookupRequest
+from schemas.api import FieldProblem, MaskedIdentifier, Problem
+from schemas.lookups import (
+    LOOKUPS_PATH,
+    WATCHES_PATH,
+    IdentifierFound,
+    LookupAnswer,
+    LookupRequest,
+    WatchAnswer,
+    WatchRelayed,
+    WatchSubmission,
+)
 
 log = logging.getLogger(__name__)
 LOOKED_UP = "identifier.looked_up"
+WATCHED = "identifier.watched"
 
 
 class LookupsOff(ProblemError):
@@ -52,21 +63,34 @@ class Lookups:
     async def look_up(self, who: str, lookup: LookupRequest) -> LookupAnswer:
         """Intake's answer for `lookup`, once `who` is within the limit; or raise the problem
         to answer: invalid (422), over the limit (429), off or unanswered (503)."""
+        answer = await self._relayed(who, LOOKUPS_PATH, lookup, expected=200)
+        return LookupAnswer.model_validate_json(answer)
+
+    async def watch(self, who: str, district: str, watch: WatchSubmission) -> WatchAnswer:
+        """Set, renew or remove `who`'s watch for `district`, held to the same limit as a
+        look-up; the same problems."""
+        relayed = WatchRelayed(**watch.model_dump(), district=district, watched_by=who)
+        answer = await self._relayed(who, WATCHES_PATH, relayed, expected=202)
+        return WatchAnswer.model_validate_json(answer)
+
+    async def _relayed(self, who: str, path: str, body: BaseModel, *, expected: int) -> bytes:
         if self.intake is None:
             raise LookupsOff("CROSSLINK_LOOKUP_RELAY_KEY is not set on this notifier")
         if wait_s := self.limiter.spend(who):
+            # Someone looking up faster than a case needs: worth a supervisor's question.
+            log.warning("look-up limit reached", extra={"who": who, "path": path})
             raise LookupLimitReached(wait_s)
         try:
-            response = await self.intake.post(LOOKUPS_PATH, content=lookup.model_dump_json())
+            response = await self.intake.post(path, content=body.model_dump_json())
         except httpx.HTTPError as error:
-            log.warning("intake did not answer a look-up", extra={"error": str(error)})
+            log.warning("intake did not answer a relayed request", extra={"error": str(error)})
             raise self._unavailable() from None
         if response.status_code == 422:
             raise InvalidLookup(*_refusal(response))
-        if response.status_code != 200:
-            log.warning("intake refused a look-up relay", extra={"status": response.status_code})
+        if response.status_code != expected:
+            log.warning("intake refused a relayed request", extra={"status": response.status_code})
             raise self._unavailable()
-        return LookupAnswer.model_validate_json(response.content)
+        return response.content
 
     def _unavailable(self) -> LookupUnavailable:
         return LookupUnavailable(
@@ -84,9 +108,9 @@ def _refusal(response: httpx.Response) -> tuple[str, list[FieldProblem]]:
     return problem.detail, list(problem.errors)
 
 
-def target_of(answer: LookupAnswer) -> str:
-    """What was looked up, as the audit trail names it: each identifier's type and masked form."""
-    return "; ".join(f"{found.type.value} {found.masked}" for found in answer.identifiers)
+def named(identifiers: Iterable[MaskedIdentifier | IdentifierFound]) -> str:
+    """What was looked up or watched, as the audit trail names it: type and masked form."""
+    return "; ".join(f"{i.type.value} {i.masked}" for i in identifiers)
 
 
 def shown_by(answer: LookupAnswer) -> dict[str, object]:

@@ -19,7 +19,7 @@ from harness.contracts import asyncapi_document
 from harness.receiver import ReceivedWebhook
 from schemas.topics import LEADER
 from tests.builders import complaint_body, unique_mobile
-from tests.conftest import read_topic, wait_for
+from tests.conftest import api_key, read_topic, wait_for
 from tests.e2e.conftest import PIPELINE_TIMEOUT_S, Pipeline, case_ids
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
@@ -109,6 +109,17 @@ def test_no_topic_log_metric_or_webhook_carries_a_raw_identifier(pipeline: Pipel
         {"type": "upi", "value": "fastloan@ybl", "source": "NCRP", "reference": "R-1"}
     )
     pipeline.wait_for_alert("MH-MUM", body["complaint_id"], "shared_identifier")
+    # An officer's look-up and watch carry the typed value as far as intake, and no further.
+    for path, district, identifier in (
+        ("/v1/lookups", "MH-MUM", {"type": "phone", "value": "+91 98765 43210"}),
+        ("/v1/watches", "MP-BPL", {"type": "upi", "value": "quickcash@ybl"}),
+    ):
+        relayed = pipeline.http.post(
+            f"{pipeline.notifier.base_url}{path}",
+            json={"identifier": identifier},
+            headers={"Authorization": f"Bearer {api_key(district)}"},
+        )
+        assert relayed.status_code in (200, 202), relayed.text
 
     admin = KafkaAdminClient(**pipeline.access.options())
     topics = [t for t in admin.list_topics() if not t.startswith("__")]

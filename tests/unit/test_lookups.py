@@ -31,8 +31,8 @@ from services.notifier.lookups import (
     Lookups,
     LookupsOff,
     LookupUnavailable,
+    named,
     shown_by,
-    target_of,
 )
 from tests.builders import complaint_body
 from tests.fakes import FakeMatcher, FakePublisher
@@ -318,5 +318,5 @@ async def test_without_a_relay_key_look_ups_are_off() -> None:
 def test_the_audit_entry_names_the_masked_identifier_and_what_was_shown() -> None:
     answer = LookupAnswer.model_validate(ANSWER)
 
-    assert target_of(answer) == "phone 98•••••210"
+    assert named(answer.identifiers) == "phone 98•••••210"
     assert shown_by(answer) == {"known": True, "complaints": 2, "districts": ["MP-BPL"]}

@@ -10,13 +10,36 @@ import pytest
 
 from crosslink.i18n import LANGUAGES, Language, translator
 from crosslink.reasons import IMPORT_DIGEST, known_rules, reason_of, word
-from schemas.events import AlertRaised, CaseRef, GenericValueDecided, IdentifierRef, ReasonFacts
+from schemas.events import (
+    AlertRaised,
+    CaseRef,
+    GenericValueDecided,
+    IdentifierRef,
+    ReasonFacts,
+    WatchChanged,
+)
 from schemas.identifiers import IdentifierType
-from services.matcher.matching import on_generic_decision, on_link_withdrawn, on_registry_entry
+from services.matcher.matching import (
+    TokenState,
+    on_generic_decision,
+    on_link_withdrawn,
+    on_registry_entry,
+    on_sighting,
+    on_watch_changed,
+)
 from tests.builders import alert_raised
 from tests.unit.test_clustering import BPL, KOL, MUM1, UPI, Clustering
 from tests.unit.test_clustering import PHONE as CLUSTER_PHONE
-from tests.unit.test_matching import IP, NOW, RULES, case, entry, sight_all, withdrawal
+from tests.unit.test_matching import (
+    IP,
+    NOW,
+    RULES,
+    case,
+    entry,
+    sight_all,
+    sighting,
+    withdrawal,
+)
 from tests.unit.test_matching import PHONE as MATCHED_PHONE
 
 PHONE = IdentifierRef(
@@ -85,6 +108,12 @@ CASES: dict[str, tuple[ReasonFacts, list[str]]] = {
         ["MH-MUM says its complaint MUM-0001 is not linked to yours through the phone "
          "+91 98•••••210: it is the victim's own."],
     ),
+    "watch_hit": (
+        ReasonFacts(complaint_id="KOL-2", district="WB-KOL", watched_by="officer:asha",
+                    watched_since=datetime(2026, 11, 23, 20, 0, tzinfo=UTC)),
+        ["A new complaint, KOL-2 of WB-KOL, names the phone +91 98•••••210, which asha has "
+         "watched since 24 Nov 2026."],
+    ),
     "cluster_linked": (
         ReasonFacts(complaints=3, districts=("MH-MUM", "MP-BPL", "WB-KOL"), complaint_id="KOL-2",
                     district="WB-KOL", earlier=EARLIER, new_districts=("WB-KOL",)),
@@ -135,7 +164,8 @@ def test_hindi_and_marathi_state_the_same_facts_in_no_english(
         assert value is None or value not in english or value in reason
     latin = set(re.findall(r"[A-Za-z][A-Za-z0-9-]*", reason))
     codes = set(re.findall(r"[A-Z]{2}-[A-Z]{3}|[A-Z]+-\d+|\b[A-Z]{2,}\b", english))
-    words_of_people = set(re.findall(r"[A-Za-z]+", f"{facts.note} {facts.decided_by}"))
+    people = f"{facts.note} {facts.decided_by} {facts.watched_by}"
+    words_of_people = set(re.findall(r"[A-Za-z]+", people))
     assert latin - CODES - codes - words_of_people == set()
 
 
@@ -197,11 +227,19 @@ def matcher_alerts() -> list[AlertRaised]:
     clustering.file(BPL, CLUSTER_PHONE, UPI)
     cluster = clustering.file(KOL, UPI)
     assert cluster is not None
+    watch = WatchChanged(
+        watch_id="w-1", identifier=MATCHED_PHONE, district="MH-MUM", watched_by="officer:asha",
+        changed_at=NOW, until=NOW.replace(year=NOW.year + 1),
+    )  # fmt: skip
+    watching = on_watch_changed(TokenState(), watch)
+    assert watching is not None
+    hit = on_sighting(watching.state, sighting(case("WB-KOL", "h1")), rules=RULES, now=NOW)
+    assert hit is not None
     return [
         *alerts, *registered.alerts, *marked.alerts, *withdrawn.alerts, *one.alerts,
         *not_linked.alerts,
         *(a for outcome in weak for a in outcome.alerts),
-        *(a for outcome in recycled for a in outcome.alerts), cluster,
+        *(a for outcome in recycled for a in outcome.alerts), cluster, *hit.alerts,
     ]  # fmt: skip
 
 

@@ -40,6 +40,10 @@ LABELS: dict[str, dict[str, str]] = {
             "A back-fill of earlier complaints has ended. Its links to your complaints were not "
             "alerted one by one: they are in your inbox, marked historical."
         ),
+        "watch_hit": N_(
+            "Someone in your district asked to be told when a new complaint names this "
+            "identifier, and one has: call the complaint's district before acting."
+        ),
     },
     "statuses": {
         "historical": N_("Historical"),
@@ -93,6 +97,7 @@ LABELS: dict[str, dict[str, str]] = {
         "generic_value.decided": N_("marked a value generic"),
         "generic_value.withdrawn": N_("withdrew a generic-value decision"),
         "identifier.looked_up": N_("looked up an identifier"),
+        "identifier.watched": N_("watched an identifier"),
     },
     "operator_sections": {
         "hubs": N_("Prolific identifiers: named by very many complaints (live count)"),
