@@ -29,7 +29,7 @@ from harness.testbed import api_key as api_key
 from harness.testbed import contact_address as contact_address
 from harness.testbed import webhook_secret as webhook_secret
 from harness.testbed import write_districts_file as write_districts_file
-from schemas.events import is_import_marker
+from schemas.events import is_import_marker, is_watch
 from schemas.topics import MATCHER_APP_ID
 from services.notifier.accounts.account import Officer
 from services.notifier.accounts.roles import Role
@@ -133,8 +133,9 @@ def wait_until_drained(count: Callable[[], int], stalled_after_s: float = 90) ->
 
 def read_topic(kafka: KafkaAccess, topic: str, *, markers: bool = False) -> list[ConsumerRecord]:
     """Every record currently on `topic`, from the first offset to the end of each partition
-    (fails if nothing more can be read for 60 s); without imports' ends (keyed import:<id>,
-    which other tests' back-fills leave on the shared broker) unless `markers`."""
+    (fails if nothing more can be read for 60 s); without imports' ends and officers' watches
+    (keyed import:<id> and watch:<token>, which other tests leave on the shared broker among
+    the sightings) unless `markers`."""
     consumer = KafkaConsumer(**kafka.options(), enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
@@ -148,7 +149,7 @@ def read_topic(kafka: KafkaAccess, topic: str, *, markers: bool = False) -> list
             for batch in consumer.poll(timeout_ms=1000).values():
                 records.extend(batch)
                 deadline = time.monotonic() + 60
-        return [r for r in records if markers or not is_import_marker(r.key)]
+        return [r for r in records if markers or not (is_import_marker(r.key) or is_watch(r.key))]
     finally:
         consumer.close()
 
