@@ -18,7 +18,7 @@ class MatcherSettings(CommonSettings):
     matcher_host: str = "127.0.0.1"
     matcher_port: int = 6066
     # The URL other workers reach this one at, for the look-ups they pass on to the worker that
-    # holds a token (docs/operations.md): needed once workers run on several hosts and bind
+    # holds a token (docs/console.md#look-ups): needed once workers run on several hosts and bind
     # 0.0.0.0; unset, http://<CROSSLINK_MATCHER_HOST>:<CROSSLINK_MATCHER_PORT>.
     matcher_advertised_url: HttpUrl | None = None
     # rocksdb:// keeps the table on disk and catches up from its changelog topic on start;
