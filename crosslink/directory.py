@@ -16,10 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
-import phonenumbers
 import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,26 +28,14 @@ from pydantic import (
 )
 
 from crosslink.i18n import Language
-from schemas.api import DISTRICT_CODE_PATTERN
+from schemas.api import DISTRICT_CODE_PATTERN, PhoneToCall
 
 WebhookSecret = Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/=]{16,}$")]
 ContactAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 KeyHash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
-def _duty_phone(value: str) -> str:
-    """A cell's phone as an officer elsewhere dials it: +91 74104 10123 (Indian by default)."""
-    try:
-        number = phonenumbers.parse(value, "IN")
-    except phonenumbers.NumberParseException as error:
-        raise ValueError(f"not a phone number ({error})") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-DutyPhone = Annotated[str, AfterValidator(_duty_phone)]
-
+DutyPhone = PhoneToCall
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +80,16 @@ class District(BaseModel):
     # emails are in English and the console follows each officer's browser.
     language: Language | None = None
     api_key_sha256: tuple[KeyHash, ...] = ()
+
+    @property
+    def key_actor(self) -> str:
+        """Its integrator key as audit entries and events name who acted."""
+        return key_actor(self.code)
+
+
+def key_actor(district: str) -> str:
+    """A district's integrator key as audit entries and events name who acted."""
+    return f"key:{district}"
 
 
 class KeyHolder(BaseModel):

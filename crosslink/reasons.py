@@ -35,6 +35,16 @@ WITHDRAWAL_REASONS: dict[str, str] = {
     "generic_value": N_("it is a generic value shared by unrelated people"),
 }
 
+# Where the accused of an arrest are (ArrestRecorded.status).
+CUSTODY_STATUSES: dict[str, str] = {
+    "seized_only": N_("no one arrested; identifiers seized"),
+    "police_custody": N_("in police custody"),
+    "judicial_custody": N_("in judicial custody"),
+    "on_bail": N_("on bail"),
+    "transferred": N_("transferred to another custody"),
+    "released": N_("released"),
+}
+
 Wording = Callable[[IdentifierRef, ReasonFacts, Translator], str]
 IMPORT_DIGEST = "import_digest"  # the one rule about no single identifier
 T = TypeVar("T")
@@ -282,6 +292,74 @@ def _watch_hit(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> 
     }
 
 
+def _arrest(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
+    """An arrest or seizure, as first told to a district."""
+    arrest = _needed(facts.arrest, "arrest")
+    where = {
+        "district": arrest.district,
+        "station": arrest.police_station,
+        "date": t.date(arrest.arrested_at),
+    }
+    if arrest.accused:
+        made = t.ngettext(
+            "%(district)s (%(station)s) arrested %(n)s person on %(date)s.",
+            "%(district)s (%(station)s) arrested %(n)s persons on %(date)s.",
+            arrest.accused,
+        ) % {**where, "n": t.number(arrest.accused)}
+    else:
+        made = t.gettext("%(district)s (%(station)s) made a seizure on %(date)s.") % where
+    return " ".join([made, *_arrest_details(facts, t)])
+
+
+def _arrest_status(identifier: IdentifierRef, facts: ReasonFacts, t: Translator) -> str:
+    """A later state of an arrest a district was told of (bail, a transfer)."""
+    arrest = _needed(facts.arrest, "arrest")
+    changed = t.gettext("News of arrest %(arrest)s by %(district)s (%(station)s) on %(date)s.") % {
+        "arrest": arrest.arrest_id,
+        "district": arrest.district,
+        "station": arrest.police_station,
+        "date": t.date(arrest.arrested_at),
+    }
+    return " ".join([changed, *_arrest_details(facts, t)])
+
+
+def _arrest_details(facts: ReasonFacts, t: Translator) -> list[str]:
+    """What was seized, where the accused are, which of the district's complaints it reaches,
+    and whom to call."""
+    arrest = _needed(facts.arrest, "arrest")
+    seized = [f"{type_name(s.type, t)} {s.masked}" for s in arrest.seized]
+    status = {
+        "status": t.gettext(CUSTODY_STATUSES[arrest.status]),
+        "since": t.date(arrest.status_since),
+    }
+    parts = [
+        t.gettext("Seized: %(seized)s.") % {"seized": t.join(seized)},
+        t.gettext("Status: %(status)s since %(since)s, at %(held_at)s.")
+        % {**status, "held_at": arrest.held_at}
+        if arrest.held_at
+        else t.gettext("Status: %(status)s since %(since)s.") % status,
+    ]
+    yours, naming = facts.your_complaints or 0, facts.naming_seized or 0
+    if yours:
+        parts.append(
+            t.ngettext(
+                "%(n)s of your complaints is linked to it (the first %(first)s): %(naming)s "
+                "name a seized identifier, the others are in the same gang.",
+                "%(n)s of your complaints are linked to it (the first %(first)s): %(naming)s "
+                "name a seized identifier, the others are in the same gang.",
+                yours,
+            )
+            % {"n": t.number(yours), "first": facts.first_complaint_id, "naming": t.number(naming)}
+        )
+    else:
+        parts.append(t.gettext("None of your complaints is linked to it any more."))
+    parts.append(
+        t.gettext("Call %(name)s on %(phone)s.")
+        % {"name": arrest.contact_name, "phone": arrest.contact_phone}
+    )
+    return parts
+
+
 def _watcher(actor: str, t: Translator) -> str:
     """Who set a watch: an officer by username, or the district's case system (its key)."""
     kind, _, name = actor.partition(":")
@@ -407,4 +485,6 @@ _WORDINGS: dict[str, Wording] = {
     "cluster_linked": _cluster,
     "link_withdrawn": _link_withdrawn,
     "watch_hit": _watch_hit,
+    "arrest_recorded": _arrest,
+    "arrest_status_changed": _arrest_status,
 }

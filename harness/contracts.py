@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from crosslink.settings import REPO_ROOT
 from schemas.events import (
     AlertRaised,
+    ArrestRecorded,
     AuditEntryRecorded,
     ComplaintFiled,
     GenericValueDecided,
@@ -120,14 +121,15 @@ CHANNELS = (
     Channel(
         "complaintsFiled",
         COMPLAINTS_FILED,
-        (ComplaintFiled, GenericValueDecided, LinkWithdrawn, ImportClosed),
-        "district/complaint id, pseudonym token, or import:<id>",
+        (ComplaintFiled, ArrestRecorded, GenericValueDecided, LinkWithdrawn, ImportClosed),
+        "district/complaint id, arrest:<district>/<arrest id>, pseudonym token, or import:<id>",
         ("intake", "notifier"),
         ("matcher",),
-        "Each complaint with all its identifiers, and each generic-value decision and "
-        "withdrawn link again, in the one order they were accepted: the clustering agent "
-        "joins complaints into gangs (and splits them) in that order. A back-fill's end "
-        "follows its complaints here too.",
+        "Each complaint with all its identifiers, each arrest or seizure (and each later "
+        "state of one), and each generic-value decision and withdrawn link again, in the one "
+        "order they were accepted: the clustering agent joins complaints into gangs (and "
+        "splits them), and tells the districts an arrest reaches, in that order. A "
+        "back-fill's end follows its complaints here too.",
     ),
     Channel(
         "alertRaised",

@@ -160,6 +160,47 @@ def expected(
     return result
 
 
+def arrest_reaches(
+    expectation: Expectation,
+    complaints: Sequence[Mapping[str, Any]],
+    seized: Iterable[Mapping[str, str]],
+    *,
+    key: PseudonymKey,
+    arrested_at: datetime,
+    recycling: Mapping[IdentifierType, timedelta] = RECYCLING,
+) -> dict[str, set[Case]]:
+    """Each district an arrest must tell, with its complaints the arrest reaches: those naming
+    a seized strong identifier (of a number that changes hands, those of its runs within the
+    window of the arrest's date), and every complaint of their gangs (`expectation`'s, for the
+    same complaints)."""
+    kinds = {
+        token: kind
+        for row in seized
+        for token, strength, kind in _tokens(row, key)
+        if strength is Strength.STRONG
+    }
+    dated: dict[str, dict[Case, datetime]] = defaultdict(dict)
+    for complaint in complaints:
+        case: Case = (complaint["district"], complaint["complaint_id"])
+        for token, _, _ in _tokens_of_complaint(complaint, key):
+            if token in kinds:
+                dated[token].setdefault(case, datetime.fromisoformat(complaint["registered_at"]))
+    naming: set[Case] = set()
+    for token, cases in dated.items():
+        window = recycling.get(kinds[token])
+        if window is None:
+            naming |= set(cases)
+            continue
+        for run in _runs(list(cases.items()), window):
+            if run[0][1] - window <= arrested_at <= run[-1][1] + window:
+                naming |= {case for case, _ in run}
+    reached: dict[str, set[Case]] = defaultdict(set)
+    for case in naming:
+        for each in expectation.cluster_of(case):
+            reached[each[0]].add(each)
+    return dict(reached)
+
+
 def _row(state: _Token, hub_threshold: int) -> ExpectedToken:
     prolific = len(state.counted) > hub_threshold
     kept = tuple(case for case, _ in state.cases)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
+import phonenumbers
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from schemas.events import (
     AlertKind,
     CaseRef,
     ClusterSummary,
+    CustodyStatus,
     Footprint,
     IdentifierRef,
     ReasonFacts,
@@ -35,6 +37,20 @@ NotBlank = Annotated[
     Field(min_length=1, json_schema_extra={"pattern": r"[^\s\x1c-\x1f\x85]"}),
     AfterValidator(_not_blank),
 ]
+
+
+def _phone_to_call(value: str) -> str:
+    """A police phone as an officer elsewhere dials it: +91 74104 10123 (Indian by default)."""
+    try:
+        number = phonenumbers.parse(value, "IN")
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(f"not a phone number ({error})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+PhoneToCall = Annotated[str, AfterValidator(_phone_to_call)]
 
 
 class _Body(BaseModel):
@@ -173,6 +189,71 @@ class ComplaintAccepted(BaseModel):
     complaint_id: str
     district: str
     identifiers_accepted: int
+    notices: list[IdentifierNotice] = []
+
+
+MAX_SEIZED = 100  # identifiers seized in one arrest or seizure
+ArrestId = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+]
+
+
+class ArrestSubmission(_Body):
+    """An arrest or seizure as the arresting district records it, or a later state of it: put
+    again under the same id with the new status (bail, a transfer). No accused's name: the
+    districts told call the contact for what the FIR holds."""
+
+    # The rule of _no_one_arrested_only_for_a_seizure, in the published schema too.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"status": {"const": "seized_only"}}, "required": ["status"]},
+            "then": {"properties": {"accused": {"const": 0}}},
+            "else": {"properties": {"accused": {"minimum": 1}}},
+        }
+    )
+
+    district: Annotated[str, Field(pattern=DISTRICT_CODE_PATTERN, examples=["JH-JAM"])]
+    police_station: Annotated[NotBlank, Field(max_length=128, examples=["Cyber PS Jamtara"])]
+    arrested_at: Annotated[AwareDatetime, Field(description="when the arrest or seizure was made")]
+    status: Annotated[
+        CustodyStatus,
+        Field(description="where the accused are now; seized_only: no one was arrested"),
+    ]
+    status_since: Annotated[
+        AwareDatetime | None, Field(description="when the status began; arrested_at if absent")
+    ] = None
+    accused: Annotated[int, Field(strict=True, ge=0, le=1000, description="persons arrested")]
+    held_at: Annotated[NotBlank | None, Field(max_length=128, examples=["Central Jail, Dumka"])] = (
+        None
+    )
+    contact_name: Annotated[NotBlank, Field(max_length=128, examples=["Insp. R. Murmu"])]
+    contact_phone: Annotated[
+        PhoneToCall, Field(max_length=32, description="a phone number the districts told can call")
+    ]
+    seized: Annotated[
+        list[IdentifierSubmission],
+        Field(
+            min_length=1,
+            max_length=MAX_SEIZED,
+            description="phones, SIMs, IMEIs, accounts, UPI IDs, profiles seized",
+        ),
+    ]
+
+    @model_validator(mode="after")
+    def _no_one_arrested_only_for_a_seizure(self) -> Self:
+        if (self.status == "seized_only") != (self.accused == 0):
+            raise ValueError("accused is 0 exactly when the status is seized_only")
+        return self
+
+
+class ArrestAccepted(BaseModel):
+    """The arrest (or its new state) is durably in Kafka; the districts its seized identifiers
+    reach are told by the matcher. The same shape whatever they reach (no oracle)."""
+
+    status: Literal["accepted"] = "accepted"
+    arrest_id: str
+    district: str
+    identifiers_seized: int
     notices: list[IdentifierNotice] = []
 
 

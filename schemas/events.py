@@ -178,6 +178,69 @@ class ComplaintFiled(_Event):
     received_at: AwareDatetime
 
 
+CustodyStatus = Literal[
+    "seized_only",  # identifiers seized, no one arrested
+    "police_custody",
+    "judicial_custody",
+    "on_bail",
+    "transferred",  # to another district's or state's custody
+    "released",
+]
+
+
+class ArrestRecorded(_Event):
+    """An arrest or seizure an officer recorded, or a later state of it (bail, a transfer):
+    the seized phones, SIMs, handsets, accounts, UPI IDs and profiles in pseudonymous form,
+    where and by whom, and whom to call. Published by intake on complaints-filed, keyed
+    "arrest:<district>/<arrest id>", so clustering reads it in one order with the complaints;
+    each state of one arrest is its own event (`event_id` names the arrest, the status and
+    since when), and tells the districts the arrest told before, and any newly linked."""
+
+    schema_version: Literal[1] = 1
+    event_id: str
+    arrest_id: str  # unique within the arresting district, as complaint ids are
+    district: str  # the arresting district
+    police_station: str
+    arrested_at: AwareDatetime  # when the arrest or seizure was made
+    status: CustodyStatus
+    status_since: AwareDatetime
+    accused: int  # persons arrested (0 for a seizure alone); no names: they are in the FIR
+    held_at: str | None = None  # where the accused are held (a police station, a jail)
+    contact_name: str  # the arresting district's officer to call
+    contact_phone: str
+    identifiers: tuple[IdentifierRef, ...]  # seized
+    recorded_by: str  # "officer:<username>" or "key:<district>"
+    received_at: AwareDatetime
+
+    @property
+    def key(self) -> str:
+        """Its key on complaints-filed: no complaint's key ("district/id") begins with it."""
+        return f"arrest:{self.district}/{self.arrest_id}"
+
+
+class SeizedIdentifier(_Event):
+    """A seized identifier as a district is told of it: its type and masked form."""
+
+    type: IdentifierType
+    masked: str
+
+
+class ArrestFacts(_Event):
+    """An arrest as an alert tells it (ArrestRecorded without tokens or who recorded it)."""
+
+    arrest_id: str
+    district: str
+    police_station: str
+    arrested_at: AwareDatetime
+    status: CustodyStatus
+    status_since: AwareDatetime
+    accused: int
+    held_at: str | None
+    contact_name: str
+    contact_phone: str
+    seized: tuple[SeizedIdentifier, ...]
+
+
 class PathStep(_Event):
     """One step of an explained path: these two complaints share this identifier."""
 
@@ -238,6 +301,8 @@ class ReasonFacts(_Event):
     gangs: int | None = None  # the gangs those links are in
     watched_by: str | None = None  # who set the watch a new complaint fired
     watched_since: AwareDatetime | None = None
+    arrest: ArrestFacts | None = None  # the arrest or seizure an arrest alert tells
+    naming_seized: int | None = None  # the district's complaints naming a seized identifier
 
 
 AlertKind = Literal[
@@ -249,6 +314,7 @@ AlertKind = Literal[
     "link_withdrawn",
     "import_digest",
     "watch_hit",
+    "arrest",
 ]
 
 
@@ -371,9 +437,9 @@ def passes_of(closed: ImportClosed, topic: str) -> list[ImportPassed]:
     ]
 
 
-# The complaints-filed topic's records: a filed complaint, or a generic-value decision or a
-# withdrawn link again.
-FiledEvent = ComplaintFiled | GenericValueDecided | LinkWithdrawn | ImportClosed
+# The complaints-filed topic's records: a filed complaint, an arrest, or a generic-value
+# decision or a withdrawn link again.
+FiledEvent = ComplaintFiled | ArrestRecorded | GenericValueDecided | LinkWithdrawn | ImportClosed
 FILED_EVENT: TypeAdapter[FiledEvent] = TypeAdapter(FiledEvent)
 
 

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.api import ComplaintSubmission, RegistryEntrySubmission
+from schemas.api import ArrestSubmission, ComplaintSubmission, RegistryEntrySubmission
 from schemas.events import AlertRaised
 from schemas.pseudonyms import PseudonymKey
+from services.intake.arrests import arrest_recorded
 from services.intake.complaints import complaint_filed, sightings_for
 from services.intake.registry import registry_events_for
+from services.matcher.arrests import on_arrest_recorded
 from services.matcher.clustering import on_complaint_filed
 from services.matcher.matching import (
     MatchingRules,
@@ -51,6 +53,16 @@ class PureRules:
         cluster_alert = on_complaint_filed(self.clusters, filed, offset=self._filed_offset,
                                            rules=self.rules, now=self._now)  # fmt: skip
         return alerts + ([cluster_alert] if cluster_alert else [])
+
+    def arrest(self, arrest_id: str, body: Mapping[str, Any]) -> list[AlertRaised]:
+        """The alerts an arrest (or a new state of one) raises, in one order with complaints."""
+        submission = ArrestSubmission.model_validate(body)
+        event, _ = arrest_recorded(submission, arrest_id=arrest_id,
+                                   caller_district=submission.district, recorded_by="key:test",
+                                   key=self.key, received_at=self._now)  # fmt: skip
+        self._filed_offset += 1
+        return on_arrest_recorded(self.clusters, event, offset=self._filed_offset,
+                                  rules=self.rules, now=self._now)  # fmt: skip
 
     def register(self, row: Mapping[str, str]) -> list[AlertRaised]:
         entry = RegistryEntrySubmission.model_validate(row)

@@ -25,6 +25,9 @@ from crosslink.problems import (
     validation_problems,
 )
 from schemas.api import (
+    ArrestAccepted,
+    ArrestId,
+    ArrestSubmission,
     BatchItemResult,
     ComplaintAccepted,
     ComplaintBatch,
@@ -55,6 +58,7 @@ from schemas.topics import (
     IMPORT_MARKED,
     REGISTRY_ENTRY_ADDED,
 )
+from services.intake.arrests import arrest_recorded
 from services.intake.complaints import accepted_complaint, complaint_filed
 from services.intake.generic_values import generic_value_decided
 from services.intake.lookups import look_up
@@ -69,6 +73,7 @@ BATCH_PATH = "/v1/complaints/batch"
 IMPORT_CLOSED_PATH = "/v1/imports/{import_id}/closed"
 REGISTRY_PATH = "/v1/registry"
 GENERIC_VALUES_PATH = "/v1/operator/generic-values"
+ARRESTS_PATH = "/v1/arrests/{arrest_id}"
 log = logging.getLogger(__name__)
 
 
@@ -311,6 +316,50 @@ async def decide_generic_value(
     )
     identifier = MaskedIdentifier(type=decision.identifier.type, masked=decision.identifier.masked)
     return GenericValueAccepted(generic=decision.generic, identifier=identifier)
+
+
+@router.put(
+    ARRESTS_PATH,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ArrestAccepted,
+    responses=_PROBLEMS,
+)
+async def record_arrest(
+    arrest_id: Annotated[ArrestId, Path()],
+    arrest: ArrestSubmission,
+    caller: DistrictDep,
+    intake: IntakeDep,
+) -> ArrestAccepted:
+    """Record an arrest or seizure made by the caller's district, or its new state: put it
+    again under the same id with the new status (bail, a transfer). Every district with a
+    complaint naming a seized identifier, or in the same gang, is told, with its own
+    complaints and whom to call; a new state tells the same districts. 202: the arrest is
+    durably in Kafka, in one order with the complaints. Putting the same state again tells
+    nothing more."""
+    event, notices = arrest_recorded(
+        arrest,
+        arrest_id=arrest_id,
+        caller_district=caller.code,
+        recorded_by=caller.key_actor,
+        key=intake.key,
+        received_at=intake.clock(),
+    )
+    await intake.publisher.publish([(COMPLAINTS_FILED.name, event.key, event)])
+    log.info(
+        "arrest recorded",
+        extra={
+            "district": event.district,
+            "arrest_id": arrest_id,
+            "status": event.status,
+            "identifiers": len(event.identifiers),
+        },
+    )
+    return ArrestAccepted(
+        arrest_id=arrest_id,
+        district=event.district,
+        identifiers_seized=len(event.identifiers),
+        notices=notices,
+    )
 
 
 @router.post(LOOKUPS_PATH, response_model=LookupAnswer, responses=_PROBLEMS)

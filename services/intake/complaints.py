@@ -49,14 +49,7 @@ def accepted_complaint(
     never links or is a merchant's; or raise saying what is wrong with the complaint.
     `import_id` marks a back-filled complaint (CaseRef.import_id)."""
     if complaint.district != caller_district:
-        raise WrongDistrict(
-            f"this key posts for {caller_district}, not {complaint.district}",
-            [
-                FieldProblem(
-                    field="district", code="district.not_yours", reason=f"must be {caller_district}"
-                )
-            ],
-        )
+        raise wrong_district(caller_district, complaint.district)
     case = CaseRef(
         complaint_id=complaint.complaint_id,
         district=complaint.district,
@@ -73,6 +66,18 @@ def accepted_complaint(
         for i in distinct.values()
     ]
     return Accepted(sightings, notices)
+
+
+def wrong_district(caller_district: str, posted: str) -> WrongDistrict:
+    """A body naming another district than the key's own."""
+    return WrongDistrict(
+        f"this key posts for {caller_district}, not {posted}",
+        [
+            FieldProblem(
+                field="district", code="district.not_yours", reason=f"must be {caller_district}"
+            )
+        ],
+    )
 
 
 def sightings_for(
@@ -100,11 +105,11 @@ def _impossible_times(complaint: ComplaintSubmission, received_at: datetime) -> 
     return [
         problem
         for field, when in times.items()
-        if (problem := _impossible(field, when, received_at))
+        if (problem := impossible_time(field, when, received_at))
     ]
 
 
-def _impossible(field: str, when: datetime, received_at: datetime) -> FieldProblem | None:
+def impossible_time(field: str, when: datetime, received_at: datetime) -> FieldProblem | None:
     name = field.rpartition(".")[2]
     latest = received_at + MAX_CLOCK_SKEW
     if when > latest:
@@ -141,7 +146,7 @@ def _canonical_identifiers(
     def noted(submitted: IdentifierSubmission) -> tuple[CanonicalIdentifier, ...]:
         field = f"identifiers[{next(positions)}].value"
         found = canonical_identifiers_of(submitted)
-        notices.extend(_notice(field, identifier) for identifier in found if identifier.note)
+        notices.extend(notice_of(field, identifier) for identifier in found if identifier.note)
         if submitted.observed_at is not None:
             observed.update({(i.type, i.value): submitted.observed_at for i in found})
         return found
@@ -152,7 +157,7 @@ def _canonical_identifiers(
     return result, notices, observed
 
 
-def _notice(field: str, identifier: CanonicalIdentifier) -> IdentifierNotice:
+def notice_of(field: str, identifier: CanonicalIdentifier) -> IdentifierNotice:
     flag = "benign" if identifier.benign else "generic" if identifier.generic else "merchant"
     return IdentifierNotice(
         field=field,

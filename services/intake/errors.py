@@ -27,3 +27,7 @@ class BrokerUnavailable(ProblemError):
 
     def __init__(self, detail: str, *, retry_after_s: int) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after_s)})
+
+
+class InvalidArrest(ProblemError):
+    status, slug, title = 422, "invalid-arrest", N_("The arrest is invalid")

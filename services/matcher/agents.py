@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from schemas.events import (
     FILED_EVENT,
     AlertRaised,
+    ArrestRecorded,
     GenericValueDecided,
     ImportClosed,
     LinkWithdrawn,
@@ -41,6 +42,7 @@ from schemas.topics import (
     LINK_WITHDRAWN,
     REGISTRY_ENTRY_ADDED,
 )
+from services.matcher.arrests import on_arrest_recorded
 from services.matcher.batches import TokenBatch
 from services.matcher.clustering import on_complaint_filed, on_generic_decided
 from services.matcher.faust_fixes import ChangelogWrites, as_current_event
@@ -151,10 +153,10 @@ async def _cluster_batch(
     metrics: MatcherMetrics,
 ) -> None:
     """Apply a batch of filed events in order, each seeing the rows left by those before it:
-    join each complaint to its gangs (raising a cluster alert if it is news), note a
-    generic-value decision, or withdraw a link. Wait until the broker holds every cluster alert
-    the batch raised (and each import's pass, behind the alerts before it); only then write
-    the rows, in the order they were made.
+    join each complaint to its gangs (raising a cluster alert if it is news), tell the
+    districts an arrest reaches, note a generic-value decision, or withdraw a link. Wait until
+    the broker holds every alert the batch raised (and each import's pass, behind the alerts
+    before it); only then write the rows, in the order they were made.
 
     A crash at any point replays the whole batch: each event finds the rows it had written
     (services/matcher/clustering.py's crash safety) and raises the same alert ids again."""
@@ -175,6 +177,10 @@ async def _cluster_batch(
             on_generic_decided(rows, filed, offset=offset)
         elif isinstance(filed, LinkWithdrawn):
             on_link_withdrawn(rows, filed, offset=offset, rules=rules)
+        elif isinstance(filed, ArrestRecorded):
+            alerts += on_arrest_recorded(
+                rows, filed, offset=offset, rules=rules, now=datetime.now(UTC)
+            )
         elif alert := on_complaint_filed(
             rows, filed, offset=offset, rules=rules, now=datetime.now(UTC)
         ):

@@ -136,6 +136,16 @@ class ClusterState(_Row):
     def states(self) -> tuple[str, ...]:
         return tuple(sorted({state_of(district) for district in self.districts}))
 
+    def summary(self) -> ClusterSummary:
+        """The gang as an alert carries it."""
+        return ClusterSummary(
+            cluster_id=self.cluster_id,
+            size=self.size,
+            districts=self.districts,
+            path=self.path,
+            states=self.states,
+        )
+
 
 class TokenLinks(_Row):
     """A strong identifier as clustering knows it."""
@@ -327,7 +337,7 @@ def on_complaint_filed(
         return None
     counted = list(filed_before.tokens) if filed_before else []
     joining = _Joining(rows, case, offset, rules)
-    for identifier in _strong(filed.identifiers):
+    for identifier in strong(filed.identifiers):
         if identifier.token not in counted:
             counted.append(identifier.token)
             joining.join(identifier)
@@ -512,13 +522,7 @@ def _cluster_alert(
         identifier=identifier,
         trigger=case,
         cases=tuple(cases.values()),
-        cluster=ClusterSummary(
-            cluster_id=cluster.cluster_id,
-            size=cluster.size,
-            districts=cluster.districts,
-            path=cluster.path,
-            states=cluster.states,
-        ),
+        cluster=cluster.summary(),
         recipients=cluster.districts,
         import_id=case.import_id,
     )
@@ -571,7 +575,7 @@ def write_again_as_stored(rows: Rows, *keys: str) -> None:
             rows[key] = stored
 
 
-def _strong(identifiers: tuple[IdentifierRef, ...]) -> list[IdentifierRef]:
+def strong(identifiers: tuple[IdentifierRef, ...]) -> list[IdentifierRef]:
     """The identifiers that join clusters, once each, in token order. A weak identifier (an IP
     address) joins nothing: its matches stay leads, and two gangs behind one carrier-grade NAT
     address stay two gangs."""

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from crosslink.partitioning import partition_of
 from schemas.events import (
     FILED_EVENT,
+    ArrestRecorded,
     ComplaintFiled,
     GenericValueDecided,
     IdentifierRef,
@@ -112,21 +113,21 @@ def identifiers_of(record: HistoryRecord) -> list[IdentifierRef]:
             filed = FILED_EVENT.validate_json(value)
             if isinstance(filed, ImportClosed):
                 return []
-            return (
-                list(filed.identifiers) if isinstance(filed, ComplaintFiled) else [filed.identifier]
-            )
+            if isinstance(filed, ComplaintFiled | ArrestRecorded):
+                return list(filed.identifiers)
+            return [filed.identifier]
         return [_model_of(record).model_validate_json(value).identifier]
     except (KeyError, ValidationError):
         return []
 
 
 def _filed(record: HistoryRecord, tokens: TokenMap) -> HistoryRecord:
-    """A filed complaint, decision or withdrawal with its identifiers under the last key; its
-    one-partition topic keeps its place."""
+    """A filed complaint, arrest, decision or withdrawal with its identifiers under the last
+    key; its one-partition topic keeps its place."""
     filed = FILED_EVENT.validate_json(record.value or b"")
     if isinstance(filed, ImportClosed):
         return record
-    if not isinstance(filed, ComplaintFiled):
+    if not isinstance(filed, ComplaintFiled | ArrestRecorded):
         identifier, steps = tokens.current(filed.identifier)
         return replace(record, value=_encoded(filed, identifier=identifier)) if steps else record
     current = [tokens.current(identifier) for identifier in filed.identifiers]

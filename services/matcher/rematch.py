@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from schemas.events import (
     FILED_EVENT,
     AlertRaised,
+    ArrestRecorded,
     ComplaintFiled,
     FiledEvent,
     GenericValueDecided,
@@ -34,6 +35,7 @@ from schemas.events import (
 )
 from schemas.pseudonyms import stable_id
 from schemas.topics import GENERIC_VALUE_DECIDED
+from services.matcher.arrests import on_arrest_recorded
 from services.matcher.batches import HistoryRecord, TokenBatch
 from services.matcher.clustering import held_generic, on_complaint_filed
 from services.matcher.matching import MatchingRules
@@ -53,6 +55,7 @@ _FAMILY = {
     "cluster_linked": "gang",
     "link_withdrawn": "withdrawn",
     "watch_hit": "watch",  # a watching district told of a complaint naming what it watches
+    "arrest": "arrest",  # told once per state of an arrest (its id names the state and district)
 }
 # A lead is not a link: a district told only that a number may be shared with a complaint of a
 # previous holder learns of the link itself when a rematch with a wider window makes one.
@@ -123,6 +126,10 @@ class Replay:
         for offset, filed in events:
             if isinstance(filed, LinkWithdrawn):
                 on_link_withdrawn(self.clusters, filed, offset=offset, rules=self.rules)
+            elif isinstance(filed, ArrestRecorded):
+                self.alerts += on_arrest_recorded(
+                    self.clusters, filed, offset=offset, rules=self.rules, now=datetime.now(UTC)
+                )
             elif isinstance(filed, ComplaintFiled) and (
                 alert := on_complaint_filed(
                     self.clusters, filed, offset=offset, rules=self.rules, now=datetime.now(UTC)
@@ -209,6 +216,8 @@ class Told:
         """Which of `district`'s complaints `alert` says are linked to which complaints (any
         listed, if it lists none of the district's own)."""
         family = _FAMILY_OF_RULE.get(alert.rule, _FAMILY[alert.kind])
+        if family == "arrest":  # the news is the arrest's state, whichever complaints it lists
+            return {(family, alert.alert_id, "", "")}
         subject = "" if family == "gang" else self._rotations.token(alert.about.token)
         keys = ["/".join(case.key) for case in alert.cases]
         own = [k for k, case in zip(keys, alert.cases, strict=True) if case.district == district]
@@ -256,7 +265,9 @@ def _generic_first(ordered: list[HistoryRecord]) -> list[HistoryRecord]:
 def _named(event: FiledEvent) -> tuple[IdentifierRef, ...]:
     if isinstance(event, ImportClosed):
         return ()
-    return event.identifiers if isinstance(event, ComplaintFiled) else (event.identifier,)
+    if isinstance(event, ComplaintFiled | ArrestRecorded):
+        return event.identifiers
+    return (event.identifier,)
 
 
 def _last_decisions(decisions: Iterable[GenericValueDecided]) -> dict[str, GenericValueDecided]:

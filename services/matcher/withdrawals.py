@@ -164,16 +164,16 @@ def _split(
     if links.aged and recycling:
         at = case.registered_at
         reached = [run for run in links.runs if run.reaches(at, recycling)]
-        others = [m for m in others if _in_runs(rows, m, reached)]
+        others = [m for m in others if in_runs(rows, m, reached)]
     if stored is None or not others:
         return
-    own_side = _gang(rows, [member(case)])
+    own_side = gang_of(rows, [member(case)])
     if any(other in own_side for other in others):  # joined to them another way: it stands
         return
     parts = [own_side]
     for other in others:
         if not any(other in part for part in parts):
-            parts.append(_gang(rows, [other]))
+            parts.append(gang_of(rows, [other]))
     gang = ClusterState.model_validate_json(stored)
     kept, *split_off = sorted(parts, key=lambda g: (-len(g), min(g)))
     for number, part in enumerate(split_off):
@@ -187,7 +187,7 @@ def _split(
     rows[cluster_id] = _part(gang, cluster_id, kept).encoded()  # the same, counted again
 
 
-def _gang(rows: Rows, starts: Iterable[str]) -> Gang:
+def gang_of(rows: Rows, starts: Iterable[str]) -> Gang:
     """The complaints reachable from `starts` through identifiers that join them now."""
     gang: Gang = {}
     seen: set[str] = set()  # identifiers walked (and runs, of one that changes hands)
@@ -212,11 +212,11 @@ def _gang(rows: Rows, starts: Iterable[str]) -> Gang:
             run = run_with(filed.case, links.runs) if filed.case else None
             if run is not None and (walked := f"{token}@{run.since}") not in seen:
                 seen.add(walked)
-                waiting += [m for m in joined if _in_runs(rows, m, [run])]
+                waiting += [m for m in joined if in_runs(rows, m, [run])]
     return gang
 
 
-def _in_runs(rows: Rows, complaint: str, runs: list[Run]) -> bool:
+def in_runs(rows: Rows, complaint: str, runs: list[Run]) -> bool:
     filed = filed_row_of(rows, complaint)
     case = filed.case if filed else None
     return case is not None and run_with(case, runs) is not None
@@ -260,7 +260,7 @@ def _write_again(rows: Rows, begun: WithdrawalRow, token: str, case: CaseRef) ->
     the gang's parts and their complaints."""
     links = token_links(rows, token)
     others = members(rows, token, links)
-    gang = _gang(rows, [member(case), *others])
+    gang = gang_of(rows, [member(case), *others])
     clusters = {row.cluster_id for row in gang.values() if row.cluster_id is not None}
     write_again_as_stored(
         rows,

@@ -210,7 +210,7 @@ async def look_up(
     how many complaints, which districts and whom to call there; never another district's raw
     data. Written to the audit trail before the answer; held to the key's look-up limit (429).
     Posting a complaint never says whether it matched: only this does, and it is audited."""
-    answer = await notifier.lookups.look_up(f"key:{district.code}", lookup)
+    answer = await notifier.lookups.look_up(district.key_actor, lookup)
     await notifier.audit.append(
         by_key(
             district.code,
@@ -235,7 +235,7 @@ async def watch(
     """Tell the district of each new complaint naming this identifier, as a `watch_hit` alert
     (webhook, email, inbox), for `CROSSLINK_WATCH_DAYS`; `active: false` stops it. Held to the
     key's look-up limit, on the audit trail."""
-    key = f"key:{district.code}"
+    key = district.key_actor
     answer = await notifier.lookups.watch(key, district.code, watch)
     await notifier.audit.append(
         by_key(

@@ -29,6 +29,7 @@ KIND_TITLES = {
     "link_withdrawn": N_("A district says its complaint is not linked to yours"),
     "import_digest": N_("A back-fill's links, in one digest"),
     "watch_hit": N_("A new complaint names an identifier you watch"),
+    "arrest": N_("An arrest linked to your complaints"),
 }
 
 

@@ -16,12 +16,14 @@ from services.notifier.accounts.roles import Role
 from services.notifier.console.guard import SignedIn
 from services.notifier.console.pages import render_text
 from services.notifier.console.picture import draw
-from services.notifier.console.routes import OPERATOR_SECTIONS
+from services.notifier.console.routes import OPERATOR_SECTIONS, _to_call
 from services.notifier.console.sessions import new_session
 from services.notifier.console.texts import LABELS
 from services.notifier.routing import district_view
 from services.notifier.store.feedback import AlertFeedback
 from tests.builders import alert_raised, officer_account
+from tests.unit.test_arrests import arrest, record
+from tests.unit.test_clustering import MUM1, PHONE, Clustering
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 ENGLISH, HINDI = translator("en"), translator("hi")
@@ -168,3 +170,26 @@ def test_every_page_offers_each_language_by_its_own_name() -> None:
         assert f'href="/console/language/{code}" lang="{code}" hreflang="{code}"' in page
         assert f">{name}</a>" in page
     assert 'aria-current="true">हिन्दी' in page
+
+
+def test_an_arrest_alert_page_says_whom_to_call_in_the_arresting_district() -> None:
+    jamtara = District(code="JH-JAM", name="Jamtara", state="Jharkhand", phone=("9431100001",))
+    clustering = Clustering()
+    clustering.file(MUM1, PHONE)
+    (raised,) = record(clustering, arrest(PHONE))
+    alert = district_view(raised, "MH-MUM")
+    item = inbox_alert().model_copy(
+        update={"alert_id": raised.alert_id, "kind": "arrest", "alert": alert}
+    )
+
+    to_call = _to_call(alert, "MH-MUM")
+    page = render_text(
+        "alert.html", ENGLISH, signed_in=SIGNED_IN, item=item,
+        contacts=[(code, jamtara) for code in to_call], saved=False, error=None,
+        actions=["acknowledged"], **NO_FEEDBACK,
+    )  # fmt: skip
+
+    assert to_call == ["JH-JAM"]
+    assert "Call Insp. R. Murmu on +91 94311 00000." in page
+    assert '<a href="tel:+919431100001">+91 94311 00001</a>' in page
+    assert MUM1.complaint_id in page

@@ -14,7 +14,7 @@ import pytest
 
 from harness.testbed import OPERATOR_KEY, REGISTRY_ADMIN_KEY, api_key, write_districts_file
 from schemas.api import MAX_BATCH
-from schemas.events import ComplaintFiled, IdentifierSighted, ImportClosed
+from schemas.events import ArrestRecorded, ComplaintFiled, IdentifierSighted, ImportClosed
 from schemas.topics import COMPLAINTS_FILED, GENERIC_VALUE_DECIDED, IDENTIFIER_SIGHTED
 from services.intake.app import create_app
 from services.intake.config import IntakeSettings
@@ -546,3 +546,125 @@ async def test_closing_an_import_needs_a_districts_key_and_a_good_id(intake: Int
     assert (anonymous.status_code, registry.status_code, bad.status_code) == (401, 403, 422)
     assert bad.json()["errors"][0]["field"] == "import_id"
     assert intake.publisher.published == []
+
+
+# Arrests (PUT /v1/arrests/{id}): the seized identifiers as tokens in one event on
+# complaints-filed; a new state a new event.
+
+
+async def put(
+    intake: Intake, arrest_id: str, body: Body, district: str = "MH-MUM"
+) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {api_key(district)}"}
+    return await intake.client.put(f"/v1/arrests/{arrest_id}", json=body, headers=headers)
+
+
+def events(intake: Intake) -> list[ArrestRecorded]:
+    assert intake.publisher.topics() == [COMPLAINTS_FILED.name] * len(intake.publisher.published)
+    return [event for _, _, event in intake.publisher.published]  # type: ignore[misc]
+
+
+def arrest_body(intake: Intake, **changes: object) -> Body:
+    arrested_at = (intake.clock.now - timedelta(days=2)).isoformat()
+    body: Body = {
+        "district": "MH-MUM",
+        "police_station": "Cyber PS Jamtara",
+        "arrested_at": arrested_at,
+        "status": "police_custody",
+        "accused": 2,
+        "held_at": "Cyber PS Jamtara",
+        "contact_name": "Insp. R. Murmu",
+        "contact_phone": "9431100000",
+        "seized": [
+            {"type": "phone", "value": unique_mobile()},
+            {"type": "upi", "value": "fastloan@ybl"},
+            {"type": "imei", "value": "490154203237518"},
+        ],
+    }
+    return body | changes
+
+
+async def test_an_arrest_is_one_event_on_complaints_filed_with_its_seized_identifiers_as_tokens(
+    intake: Intake,
+) -> None:
+    body = arrest_body(intake)
+
+    response = await put(intake, "JH-0042", body)
+
+    assert response.status_code == 202, response.text
+    assert response.json() == {
+        "status": "accepted",
+        "arrest_id": "JH-0042",
+        "district": "MH-MUM",
+        "identifiers_seized": 3,
+        "notices": [],
+    }
+    ((_, key, event),) = intake.publisher.published
+    assert isinstance(event, ArrestRecorded)
+    assert key == "arrest:MH-MUM/JH-0042" == event.key
+    assert event.contact_phone == "+91 94311 00000"
+    assert event.status_since == event.arrested_at
+    assert event.recorded_by == "key:MH-MUM"
+    for submitted in body["seized"]:  # type: ignore[attr-defined]
+        assert submitted["value"] not in event.model_dump_json()
+
+
+async def test_a_new_state_is_a_new_event_and_the_same_state_put_again_the_same_one(
+    intake: Intake,
+) -> None:
+    body = arrest_body(intake)
+    bail = body | {"status": "on_bail", "held_at": None,
+                   "status_since": (intake.clock.now - timedelta(hours=1)).isoformat()}  # fmt: skip
+
+    for each in (body, body, bail):
+        assert (await put(intake, "JH-0042", each)).status_code == 202
+
+    first, again, later = events(intake)
+    assert first.event_id == again.event_id != later.event_id
+    assert later.status == "on_bail"
+    assert later.key == first.key
+
+
+async def test_an_arrest_for_another_district_is_refused(intake: Intake) -> None:
+    response = await put(intake, "JH-0042", arrest_body(intake), district="MP-BPL")
+
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["field"] == "district"
+    assert intake.publisher.published == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"seized": [{"type": "phone", "value": "12"}]}, "seized[0].value", "phone."),
+        ({"seized": []}, "seized", ""),
+        ({"status": "seized_only"}, "", ""),
+        ({"accused": 0}, "", ""),
+        ({"contact_phone": "not a phone"}, "contact_phone", ""),
+        ({"status_since": "2020-01-01T00:00:00+05:30"}, "status_since", "status_since.early"),
+        ({"arrested_at": "2099-01-01T00:00:00+05:30"}, "arrested_at", "arrested_at.future"),
+        ({"held_at": "   "}, "held_at", ""),
+    ],
+)
+async def test_what_is_wrong_with_an_arrest_is_named_and_nothing_is_published(
+    intake: Intake, changes: Body, field: str, code: str
+) -> None:
+    response = await put(intake, "JH-0042", arrest_body(intake, **changes))
+
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["errors"], problem
+    assert any(
+        e["field"].startswith(field) and e["code"].startswith(code) for e in problem["errors"]
+    ), problem
+    assert intake.publisher.published == []
+
+
+async def test_a_seized_value_that_never_links_is_accepted_with_a_notice(intake: Intake) -> None:
+    seized = [{"type": "phone", "value": "1600-01-8000"}]
+
+    response = await put(intake, "JH-0042", arrest_body(intake, seized=seized))
+
+    assert response.status_code == 202
+    (notice,) = response.json()["notices"]
+    assert notice["field"] == "seized[0].value"

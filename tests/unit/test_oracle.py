@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from harness.oracle import Expectation, Tally, expected, gangs_not_held_whole, tally
-from harness.synthetic import complaint_stream, registry_rows
+from harness.oracle import (
+    Expectation,
+    Tally,
+    arrest_reaches,
+    expected,
+    gangs_not_held_whole,
+    tally,
+)
+from harness.synthetic import complaint_stream, gangs_of, registry_rows
 from schemas.identifiers import IdentifierType
 from schemas.pseudonyms import stable_id
 from services.intake.config import IntakeSettings
@@ -226,3 +233,80 @@ def test_the_matchers_rules_agree_with_the_oracle_on_numbers_posted_out_of_date_
     assert len(owed.clusters) > len(unaged.clusters)
     assert len(owed.ids("cluster_linked")) > 10
     assert raised == {a.alert_id: a.districts for a in owed.alerts.values()}
+
+
+def arrest_body(seized: list[dict[str, str]], arrested_at: datetime) -> dict[str, Any]:
+    return {
+        "district": "JH-JAM",
+        "police_station": "Cyber PS Jamtara",
+        "arrested_at": arrested_at.isoformat(),
+        "status": "police_custody",
+        "accused": 3,
+        "contact_name": "Insp. R. Murmu",
+        "contact_phone": "9431100000",
+        "seized": seized,
+    }
+
+
+def _told_of_arrest(
+    complaints: list[dict[str, Any]],
+    seized: list[dict[str, str]],
+    at: datetime,
+    rules: MatchingRules,
+) -> dict[str, tuple[int, set[tuple[str, str]]]]:
+    """Each district the pure rules tell of the arrest: its count, and the complaints listed."""
+    pure = PureRules(rules, KEY)
+    for body in complaints:
+        pure.post(body)
+    told = {}
+    for alert in pure.arrest("JH-0042", arrest_body(seized, at)):
+        assert alert.facts is not None
+        assert alert.facts.your_complaints is not None
+        told[alert.districts[0]] = (alert.facts.your_complaints, {c.key for c in alert.cases})
+    return told
+
+
+def test_an_arrest_tells_exactly_the_districts_and_complaints_the_oracle_computes() -> None:
+    complaints = list(itertools.islice(complaint_stream(seed=7, gangs=20, overlap=0.7), 2000))
+    gangs = gangs_of(7, 20)
+    seized = [
+        {"type": "phone", "value": gangs[3].phones[0]},
+        {"type": "upi", "value": gangs[7].upis[0]},
+        {"type": "imei", "value": gangs[11].imeis[0]},
+    ]
+    at = datetime.fromisoformat(complaints[-1]["registered_at"]) + timedelta(days=30)
+
+    told = _told_of_arrest(complaints, seized, at, MatchingRules(hub_threshold=10))
+
+    owed = arrest_reaches(expected(complaints, key=KEY, hub_threshold=10), complaints, seized,
+                          key=KEY, arrested_at=at)  # fmt: skip
+    assert len(owed) > 10
+    assert {d: n for d, (n, _) in told.items()} == {d: len(cases) for d, cases in owed.items()}
+    assert all(listed == owed[d] for d, (n, listed) in told.items() if n <= 100)
+
+
+def test_an_arrest_reaches_only_the_runs_of_a_number_near_its_date_as_the_oracle_says() -> None:
+    """Phones change hands after three hours here, and complaints come in no order of date: a
+    seized phone reaches its holder's run at the arrest, not the runs of its holders before."""
+    complaints = list(itertools.islice(complaint_stream(seed=11, gangs=20, overlap=0.7), 1500))
+    random.Random(11).shuffle(complaints)
+    window = timedelta(hours=3)
+    phone = gangs_of(11, 20)[2].phones[0]
+    naming = sorted(datetime.fromisoformat(c["registered_at"]) for c in complaints
+                    if any(i["value"] == phone for i in c["identifiers"]))  # fmt: skip
+    at = naming[len(naming) // 2]
+    rules = MatchingRules(hub_threshold=10, recycling=((IdentifierType.PHONE, window),))
+
+    told = _told_of_arrest(complaints, [{"type": "phone", "value": phone}], at, rules)
+
+    recycling = {IdentifierType.PHONE: window}
+    owed = arrest_reaches(
+        expected(complaints, key=KEY, hub_threshold=10, recycling=recycling), complaints,
+        [{"type": "phone", "value": phone}], key=KEY, arrested_at=at, recycling=recycling,
+    )  # fmt: skip
+    every_run = arrest_reaches(expected(complaints, key=KEY, hub_threshold=10, recycling={}),
+                               complaints, [{"type": "phone", "value": phone}], key=KEY,
+                               arrested_at=at, recycling={})  # fmt: skip
+    assert sum(map(len, owed.values())) < sum(map(len, every_run.values()))
+    assert {d: n for d, (n, _) in told.items()} == {d: len(cases) for d, cases in owed.items()}
+    assert all(listed == owed[d] for d, (n, listed) in told.items() if n <= 100)

@@ -12,10 +12,12 @@ from crosslink.i18n import LANGUAGES, Language, translator
 from crosslink.reasons import IMPORT_DIGEST, known_rules, reason_of, word
 from schemas.events import (
     AlertRaised,
+    ArrestFacts,
     CaseRef,
     GenericValueDecided,
     IdentifierRef,
     ReasonFacts,
+    SeizedIdentifier,
     WatchChanged,
 )
 from schemas.identifiers import IdentifierType
@@ -28,6 +30,7 @@ from services.matcher.matching import (
     on_watch_changed,
 )
 from tests.builders import alert_raised
+from tests.unit.test_arrests import arrest, record
 from tests.unit.test_clustering import BPL, KOL, MUM1, UPI, Clustering
 from tests.unit.test_clustering import PHONE as CLUSTER_PHONE
 from tests.unit.test_matching import (
@@ -56,6 +59,14 @@ DECISION = ReasonFacts(
     decided_by="Ops desk", decided_on=datetime(2026, 11, 2, tzinfo=UTC), note="SBI helpline"
 )
 # Each rule with facts as the matcher fills them, and what the English sentence must say.
+ARREST = ArrestFacts(
+    arrest_id="JH-0042", district="JH-JAM", police_station="Cyber PS Jamtara",
+    arrested_at=datetime(2026, 12, 1, 6, tzinfo=UTC), status="police_custody",
+    status_since=datetime(2026, 12, 1, 6, tzinfo=UTC), accused=2, held_at="Cyber PS Jamtara",
+    contact_name="Insp. R. Murmu", contact_phone="+91 94311 00000",
+    seized=(SeizedIdentifier(type=IdentifierType.PHONE, masked="+91 98•••••210"),
+            SeizedIdentifier(type=IdentifierType.UPI, masked="ab•••@ybl")),
+)  # fmt: skip
 CASES: dict[str, tuple[ReasonFacts, list[str]]] = {
     "shared_identifier": (
         ReasonFacts(complaints=2, districts=("MH-MUM", "MP-BPL")),
@@ -114,6 +125,23 @@ CASES: dict[str, tuple[ReasonFacts, list[str]]] = {
         ["A new complaint, KOL-2 of WB-KOL, names the phone +91 98•••••210, which asha has "
          "watched since 24 Nov 2026."],
     ),
+    "arrest_recorded": (
+        ReasonFacts(your_complaints=3, first_complaint_id="MUM-0001", naming_seized=2,
+                    arrest=ARREST),
+        ["JH-JAM (Cyber PS Jamtara) arrested 2 persons on 1 Dec 2026.",
+         "Seized: phone +91 98•••••210, UPI ID ab•••@ybl.",
+         "Status: in police custody since 1 Dec 2026, at Cyber PS Jamtara.",
+         "3 of your complaints are linked to it (the first MUM-0001): 2 name a seized "
+         "identifier, the others are in the same gang.", "Call Insp. R. Murmu on +91 94311 00000."],
+    ),
+    "arrest_status_changed": (
+        ReasonFacts(your_complaints=0, arrest=ARREST.model_copy(
+            update={"status": "on_bail", "held_at": None,
+                    "status_since": datetime(2026, 12, 20, 6, tzinfo=UTC)})),
+        ["News of arrest JH-0042 by JH-JAM (Cyber PS Jamtara) on 1 Dec 2026.",
+         "Status: on bail since 20 Dec 2026.",
+         "None of your complaints is linked to it any more."],
+    ),
     "cluster_linked": (
         ReasonFacts(complaints=3, districts=("MH-MUM", "MP-BPL", "WB-KOL"), complaint_id="KOL-2",
                     district="WB-KOL", earlier=EARLIER, new_districts=("WB-KOL",)),
@@ -165,6 +193,9 @@ def test_hindi_and_marathi_state_the_same_facts_in_no_english(
     latin = set(re.findall(r"[A-Za-z][A-Za-z0-9-]*", reason))
     codes = set(re.findall(r"[A-Z]{2}-[A-Z]{3}|[A-Z]+-\d+|\b[A-Z]{2,}\b", english))
     people = f"{facts.note} {facts.decided_by} {facts.watched_by}"
+    if (arrest := facts.arrest) is not None:  # as the arresting district wrote them
+        seized = " ".join(s.masked for s in arrest.seized)
+        people += f" {arrest.police_station} {arrest.contact_name} {arrest.held_at} {seized}"
     words_of_people = set(re.findall(r"[A-Za-z]+", people))
     assert latin - CODES - codes - words_of_people == set()
 
@@ -235,7 +266,13 @@ def matcher_alerts() -> list[AlertRaised]:
     assert watching is not None
     hit = on_sighting(watching.state, sighting(case("WB-KOL", "h1")), rules=RULES, now=NOW)
     assert hit is not None
+    arrested = Clustering()
+    arrested.file(MUM1, CLUSTER_PHONE)
+    arrests = record(arrested, arrest(CLUSTER_PHONE))
+    arrested.file(BPL, CLUSTER_PHONE)
+    arrests += record(arrested, arrest(CLUSTER_PHONE, status="on_bail"))
     return [
+        *arrests,
         *alerts, *registered.alerts, *marked.alerts, *withdrawn.alerts, *one.alerts,
         *not_linked.alerts,
         *(a for outcome in weak for a in outcome.alerts),

@@ -19,6 +19,7 @@ from services.matcher.matching import MatchingRules, TokenState
 from services.matcher.rekeying import OLDER, TokenMap, identifiers_of, rekeyed
 from services.matcher.rematch import Replay, Told, news
 from tests.builders import alert_raised
+from tests.unit.test_arrests import arrest
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 OLD, NEW, NEWER = "a" * 64, "b" * 64, "c" * 64
@@ -83,6 +84,20 @@ def test_a_filed_complaint_names_its_identifiers_under_the_last_key() -> None:
     )
 
     assert identifiers_of(rekeyed(record, ROTATIONS)) == [phone(NEWER, "2028-01")]
+
+
+def test_an_arrests_seized_identifiers_are_taken_under_the_last_key() -> None:
+    seized = arrest(phone(OLD, "dev"))
+    record = HistoryRecord(
+        Position(COMPLAINTS_FILED.name, 0, 4),
+        seized.key.encode(),
+        seized.model_dump_json().encode(),
+    )
+
+    current = rekeyed(record, ROTATIONS)
+
+    assert identifiers_of(current) == [phone(NEWER, "2028-01")]
+    assert (current.key, current.message) == (record.key, record.message)
 
 
 def test_an_alert_sent_under_an_old_key_is_known_under_the_new_one() -> None:

@@ -30,6 +30,7 @@ from services.matcher.rematch import (
 from tests.builders import HISTORY_NOW as NOW
 from tests.builders import HISTORY_PHONE as PHONE
 from tests.builders import alert_raised, filed_record, sighting_record
+from tests.unit.test_arrests import arrest
 
 DISTRICTS = ("MH-MUM", "MP-BPL", "WB-KOL")
 
@@ -268,3 +269,17 @@ def test_a_link_where_only_a_possibly_recycled_lead_was_told_is_news() -> None:
     link = lead.model_copy(update={"alert_id": "link", "rule": "shared_identifier"})
 
     assert Told([lead]).news(link, Told()) == link
+
+
+def test_an_arrest_in_the_history_tells_its_districts_once_and_not_again() -> None:
+    seized = arrest(PHONE)
+    complaints = [filed_record(n) for n in range(3)]
+    arrested = HistoryRecord(Position(COMPLAINTS_FILED.name, 0, 3, timestamp_ms=1_003),
+                             seized.key.encode(), seized.model_dump_json().encode())  # fmt: skip
+    replay = Replay(MatchingRules())
+
+    replay.complaints([*complaints, arrested])
+
+    arrests = [alert for alert in replay.alerts if alert.kind == "arrest"]
+    assert [alert.districts for alert in arrests] == [["MH-MUM"], ["MP-BPL"], ["WB-KOL"]]
+    assert news(arrests, Told(arrests)) == []

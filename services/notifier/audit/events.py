@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from crosslink.directory import key_actor
 from schemas.events import AlertRaised
 from services.notifier.accounts.account import Officer
 from services.notifier.audit.chain import AuditEvent, detail_of
@@ -35,7 +36,7 @@ def by_key(
     district: str, action: str, *, at: datetime, target: str | None = None, **detail: object
 ) -> AuditEvent:
     """A district's integrator key acting on its own district's case data."""
-    return _event(f"key:{district}", action, at, district, target, **detail)
+    return _event(key_actor(district), action, at, district, target, **detail)
 
 
 def by_command_line(

@@ -17,7 +17,7 @@ from crosslink.clock import utc_now
 from crosslink.directory import District, DistrictsDirectory
 from crosslink.i18n import N_, Translator
 from crosslink.reasons import WITHDRAWAL_REASONS
-from schemas.api import InboxAlert, InboxMove, InboxStatus, InboxStatusChange
+from schemas.api import DistrictAlert, InboxAlert, InboxMove, InboxStatus, InboxStatusChange
 from schemas.events import AlertKind, WithdrawalReason
 from services.notifier.accounts import signing_in
 from services.notifier.accounts.account import Officer
@@ -547,7 +547,7 @@ async def _alert(
     group: InboxAlert | None = None,
 ) -> HTMLResponse:
     directory: DistrictsDirectory = request.app.state.directory.current()
-    others = dict.fromkeys(case.district for case in item.alert.other_cases)
+    others = dict.fromkeys(_to_call(item.alert, _code(signed_in)))
     contacts: list[tuple[str, District | None]] = [(code, directory.get(code)) for code in others]
     feedback = await notifier_of(request).feedback.of_alert(_code(signed_in), item.alert_id)
     withdrawn = {word.complaint_id for word in feedback.not_linked}
@@ -567,6 +567,14 @@ async def _alert(
         may_withdraw=item.kind in WITHDRAWABLE,
         reasons=WITHDRAWAL_REASONS,
     )
+
+
+def _to_call(alert: DistrictAlert, own: str) -> list[str]:
+    """The other districts an alert names: those of its other complaints, and the district
+    that made the arrest an arrest alert tells."""
+    arrest = alert.facts.arrest if alert.facts else None
+    named = [case.district for case in alert.other_cases] + ([arrest.district] if arrest else [])
+    return [district for district in named if district != own]
 
 
 async def _item(inbox: InboxDep, signed_in: SignedIn, alert_id: str) -> InboxAlert:

@@ -44,6 +44,11 @@ LABELS: dict[str, dict[str, str]] = {
             "Someone in your district asked to be told when a new complaint names this "
             "identifier, and one has: call the complaint's district before acting."
         ),
+        "arrest": N_(
+            "A district arrested suspects or seized identifiers that your complaints name, or "
+            "that are in the same gang as yours: call its contact about the accused (production, "
+            "transfer) before acting."
+        ),
     },
     "statuses": {
         "historical": N_("Historical"),
