@@ -26,6 +26,7 @@ from services.matcher.rematch import (
     Row,
     RowWrite,
     Told,
+    arrests_told,
     import_passes,
     news,
     row_changes,
@@ -88,8 +89,10 @@ def rematch(
     rotations = TokenMap(history.rekeyed())
     replay = Replay(rules, rotations=rotations)
     replay.identifiers(r for r in records if r.message.topic != COMPLAINTS_FILED.name)
-    replay.complaints(r for r in records if r.message.topic == COMPLAINTS_FILED.name)
     sent, unreadable = history.alerts()
+    replay.complaints(
+        (r for r in records if r.message.topic == COMPLAINTS_FILED.name), arrests_told(sent)
+    )
     fresh = news(replay.alerts, Told(sent, rotations))
     changes = [
         (STATE_CHANGELOG, row_changes(history.table(STATE_CHANGELOG), replay.token_rows())),

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Literal, Self
 
 import phonenumbers
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from schemas.events import (
     AlertKind,
@@ -193,8 +202,9 @@ class ComplaintAccepted(BaseModel):
 
 
 MAX_SEIZED = 100  # identifiers seized in one arrest or seizure
+# In the path of PUT /v1/arrests/{id}: no "/" (a case number "42/2026" is put as "42-2026").
 ArrestId = Annotated[
-    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ]
 
 
@@ -239,11 +249,21 @@ class ArrestSubmission(_Body):
         ),
     ]
 
-    @model_validator(mode="after")
-    def _no_one_arrested_only_for_a_seizure(self) -> Self:
-        if (self.status == "seized_only") != (self.accused == 0):
-            raise ValueError("accused is 0 exactly when the status is seized_only")
-        return self
+    @field_validator("accused")
+    @classmethod
+    def _no_one_arrested_only_for_a_seizure(cls, accused: int, info: ValidationInfo) -> int:
+        status = info.data.get("status")  # absent if it was itself invalid
+        if status is not None and (status == "seized_only") != (accused == 0):
+            raise ValueError("is 0 exactly when the status is seized_only")
+        return accused
+
+
+class ArrestRelayed(ArrestSubmission):
+    """An arrest an officer recorded in the console, as the notifier relays it to intake with
+    its relay key (it authenticated the officer of `district` and audits it)."""
+
+    arrest_id: ArrestId
+    recorded_by: Annotated[str, Field(pattern=r"^officer:.+$", max_length=128)]
 
 
 class ArrestAccepted(BaseModel):

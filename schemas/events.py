@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from schemas.identifiers import IdentifierType, Strength
 from schemas.topics import ALERT_RAISED
@@ -208,7 +208,7 @@ class ArrestRecorded(_Event):
     held_at: str | None = None  # where the accused are held (a police station, a jail)
     contact_name: str  # the arresting district's officer to call
     contact_phone: str
-    identifiers: tuple[IdentifierRef, ...]  # seized
+    identifiers: Annotated[tuple[IdentifierRef, ...], Field(min_length=1)]  # seized
     recorded_by: str  # "officer:<username>" or "key:<district>"
     received_at: AwareDatetime
 

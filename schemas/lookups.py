@@ -18,6 +18,7 @@ from schemas.identifiers import IdentifierType
 
 LOOKUPS_PATH = "/v1/lookups"
 WATCHES_PATH = "/v1/watches"
+ARRESTS_RELAYED_PATH = "/v1/relayed/arrests"  # intake's, for arrests officers record
 # The matcher's page for one token (services/matcher/lookups.py), routed to its partition's owner.
 MATCHER_LOOKUP_PATH = "/lookups/{token}"
 

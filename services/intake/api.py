@@ -27,6 +27,7 @@ from crosslink.problems import (
 from schemas.api import (
     ArrestAccepted,
     ArrestId,
+    ArrestRelayed,
     ArrestSubmission,
     BatchItemResult,
     ComplaintAccepted,
@@ -43,6 +44,7 @@ from schemas.api import (
 )
 from schemas.events import IdentifierSighted, ImportClosed, import_marker_key
 from schemas.lookups import (
+    ARRESTS_RELAYED_PATH,
     LOOKUPS_PATH,
     WATCHES_PATH,
     LookupAnswer,
@@ -73,7 +75,7 @@ BATCH_PATH = "/v1/complaints/batch"
 IMPORT_CLOSED_PATH = "/v1/imports/{import_id}/closed"
 REGISTRY_PATH = "/v1/registry"
 GENERIC_VALUES_PATH = "/v1/operator/generic-values"
-ARRESTS_PATH = "/v1/arrests/{arrest_id}"
+ARRESTS_PATH = "/v1/arrests/{arrest_id:path}"  # ":path": an id with "/" is refused by name
 log = logging.getLogger(__name__)
 
 
@@ -336,11 +338,33 @@ async def record_arrest(
     complaints and whom to call; a new state tells the same districts. 202: the arrest is
     durably in Kafka, in one order with the complaints. Putting the same state again tells
     nothing more."""
+    return await _recorded(intake, arrest, arrest_id, caller.code, caller.key_actor)
+
+
+@router.post(
+    ARRESTS_RELAYED_PATH,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ArrestAccepted,
+    responses=documented_problems(401, 403, 422, 503),
+)
+async def record_relayed_arrest(
+    arrest: ArrestRelayed, relay: LookupRelayDep, intake: IntakeDep
+) -> ArrestAccepted:
+    """An arrest (or its new state) an officer of `district` recorded in the console, as
+    `PUT /v1/arrests/{id}` takes it. Only for the notifier's relay key, which authenticated
+    and audits the officer."""
+    return await _recorded(intake, arrest, arrest.arrest_id, arrest.district, arrest.recorded_by)
+
+
+async def _recorded(
+    intake: Intake, arrest: ArrestSubmission, arrest_id: str, district: str, recorded_by: str
+) -> ArrestAccepted:
+    """The arrest durably in Kafka, in one order with the complaints."""
     event, notices = arrest_recorded(
         arrest,
         arrest_id=arrest_id,
-        caller_district=caller.code,
-        recorded_by=caller.key_actor,
+        caller_district=district,
+        recorded_by=recorded_by,
         key=intake.key,
         received_at=intake.clock(),
     )
@@ -350,6 +374,7 @@ async def record_arrest(
         extra={
             "district": event.district,
             "arrest_id": arrest_id,
+            "by": recorded_by,
             "status": event.status,
             "identifiers": len(event.identifiers),
         },

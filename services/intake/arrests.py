@@ -4,7 +4,7 @@ Pure: no I/O."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from schemas.api import ArrestSubmission, FieldProblem, IdentifierNotice
 from schemas.events import ArrestRecorded
@@ -48,9 +48,9 @@ def arrest_recorded(
     ]
     state = (
         arrest.police_station,
-        arrest.arrested_at.isoformat(),
+        arrest.arrested_at.astimezone(UTC).isoformat(),  # one instant, however it was written
         arrest.status,
-        status_since.isoformat(),
+        status_since.astimezone(UTC).isoformat(),
         str(arrest.accused),
         arrest.held_at or "",
         arrest.contact_name,

@@ -25,7 +25,7 @@ from schemas.topics import (
 from services.matcher import faust_fixes
 from services.matcher.agents import MatcherTables, MatcherTopics, register_agents
 from services.matcher.config import MatcherSettings
-from services.matcher.lookups import install_lookups
+from services.matcher.lookups import install_reads
 from services.matcher.metrics import MatcherMetrics
 
 # aiohttp sets the charset itself and refuses a content type that names one.
@@ -115,7 +115,7 @@ def create_app(settings: MatcherSettings) -> faust.App:
     )
 
     recovered = partial(_recovered, app)
-    install_lookups(app, state_by_token, recovered)
+    install_reads(app, state_by_token, clusters, recovered)
 
     @app.page("/metrics")
     async def metrics(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:

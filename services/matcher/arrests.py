@@ -80,7 +80,10 @@ def on_arrest_recorded(
     linked = _Linked.of(rows, arrest, rules)
     told_before = before.told if before else ()
     districts = tuple(sorted({*told_before, *linked.by_district}))
-    alerts = [linked.alert(arrest, district, districts, told_before, now) for district in districts]
+    alerts = [
+        linked.alert(arrest, offset, district, districts, told_before, now)
+        for district in districts
+    ]
     rows[key] = ArrestRow(offset=offset, event_id=arrest.event_id, told=districts).encoded()
     return alerts
 
@@ -113,6 +116,7 @@ class _Linked:
     def alert(
         self,
         arrest: ArrestRecorded,
+        offset: int,
         district: str,
         districts: tuple[str, ...],
         told_before: tuple[str, ...],
@@ -130,12 +134,14 @@ class _Linked:
             states=tuple(sorted({state_of(d) for d in districts})),
             district=arrest.district,
             your_complaints=len(own),
-            first_complaint_id=cases[0].complaint_id if cases else None,
+            first_complaint_id=cases[0].complaint_id if cases else _first_id(own),
             naming_seized=len(naming),
             arrest=_facts_of(arrest),
         )
         return AlertRaised(
-            alert_id=stable_id("arrest", arrest.event_id, district),
+            # The state's place on complaints-filed (the same on replay and in a rematch): a
+            # state put back to an earlier one is news under ids of its own.
+            alert_id=stable_id("arrest", arrest.key, str(offset), district),
             kind="arrest",
             rule=rule,
             reason=word(rule, identifier, facts, translator("en")),
@@ -182,6 +188,18 @@ def _naming(rows: Rows, identifier: IdentifierRef, at: datetime, rules: Matching
         reached = [run for run in links.runs if run.reaches(at, recycling)]
         named = [complaint for complaint in named if in_runs(rows, complaint, reached)]
     return named
+
+
+def _first_id(complaints: list[str]) -> str | None:
+    """The first complaint's id, from its member string ("district/complaint id"): a row from
+    before gangs could split has no case to list."""
+    return complaints[0].split("/", 1)[1] if complaints else None
+
+
+def arrest_key_of(alert: AlertRaised) -> str | None:
+    """The arrest an arrest alert tells of, by its key (ArrestRecorded.key); None for others."""
+    arrest = alert.facts.arrest if alert.facts else None
+    return None if arrest is None else f"arrest:{arrest.district}/{arrest.arrest_id}"
 
 
 def _facts_of(arrest: ArrestRecorded) -> ArrestFacts:

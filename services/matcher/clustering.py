@@ -51,7 +51,7 @@ from schemas.events import (
     in_time_order,
     state_of,
 )
-from schemas.identifiers import Strength
+from schemas.identifiers import IdentifierType, Strength
 from schemas.pseudonyms import stable_id
 from services.matcher.matching import MatchingRules
 from services.matcher.recycling import Run, run_with, runs_after
@@ -167,6 +167,9 @@ class TokenLinks(_Row):
     runs: tuple[Run, ...] = ()
     joins: tuple[CaseRef, ...] = ()
     aged: bool = False  # it keeps runs (not a row from before runs, nor one whose window went)
+    # What it is, as a gang's page shows it (None in a row from before gang pages).
+    type: IdentifierType | None = None
+    masked: str | None = None
 
     def counted(
         self, case: CaseRef, offset: int, rules: MatchingRules, recycling: timedelta | None
@@ -392,6 +395,10 @@ class _Joining:
         if not replayed:
             recycling = self._rules.recycling_window(identifier.type)
             links = links.counted(case, self._offset, self._rules, recycling)
+            if links.masked is None:
+                links = links.model_copy(
+                    update={"type": identifier.type, "masked": identifier.masked}
+                )
             if links.first is not None and links.first.key != case.key and not links.generic:
                 links = _listed(rows, identifier.token, links, case)
         elif links.pages:  # the page its join wrote, again as it is

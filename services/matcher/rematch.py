@@ -35,7 +35,7 @@ from schemas.events import (
 )
 from schemas.pseudonyms import stable_id
 from schemas.topics import GENERIC_VALUE_DECIDED
-from services.matcher.arrests import on_arrest_recorded
+from services.matcher.arrests import ArrestRow, arrest_key_of, on_arrest_recorded
 from services.matcher.batches import HistoryRecord, TokenBatch
 from services.matcher.clustering import held_generic, on_complaint_filed
 from services.matcher.matching import MatchingRules
@@ -108,9 +108,13 @@ class Replay:
                     self.alerts += outcome.alerts
             batch.write()
 
-    def complaints(self, records: Iterable[HistoryRecord]) -> None:
-        """Apply filed complaints and withdrawn links in their one topic's order; a value
-        generic now joins nothing from the first complaint on."""
+    def complaints(
+        self, records: Iterable[HistoryRecord], told: Mapping[str, Iterable[str]] = {}
+    ) -> None:
+        """Apply filed complaints, arrests and withdrawn links in their one topic's order; a
+        value generic now joins nothing from the first complaint on. `told`: the districts
+        each arrest was told to (`arrests_told`), whom its later states tell whether or not
+        the rebuilt tables still link them."""
         events: list[tuple[int, FiledEvent]] = []
         for record in sorted(records, key=lambda r: r.message.offset):
             try:
@@ -123,6 +127,9 @@ class Replay:
         for token, decision in decided.items():
             if decision.generic:
                 held_generic(self.clusters, token)
+        for key, districts in told.items():
+            seeded = ArrestRow(offset=-1, event_id="", told=tuple(sorted(districts)))
+            self.clusters[key] = seeded.encoded()
         for offset, filed in events:
             if isinstance(filed, LinkWithdrawn):
                 on_link_withdrawn(self.clusters, filed, offset=offset, rules=self.rules)
@@ -232,9 +239,10 @@ def news(replayed: Sequence[AlertRaised], told: Told) -> list[AlertRaised]:
     """The replay's alerts that tell someone something new, in the order raised; then all of
     them are told. Decided from the last one back: an alert whose news a later one carries
     too is not sent (the shared alert of a gang's eighth complaint lists the seven before
-    it), and an operators' alert raised again as a count grew is sent as raised last."""
+    it), and an operators' alert raised again as a count grew is sent as raised last. Of an
+    arrest's states, a district hears only the last (it is what holds now)."""
     coming, sent = Told(), []
-    for alert in reversed(replayed):
+    for alert in reversed(_last_arrest_states(replayed)):
         if (fresh := told.news(alert, coming)) is not None:
             coming.add(fresh)
             sent.append(fresh)
@@ -242,6 +250,31 @@ def news(replayed: Sequence[AlertRaised], told: Told) -> list[AlertRaised]:
     for alert in sent:
         told.add(alert)
     return sent
+
+
+def arrests_told(sent: Iterable[AlertRaised]) -> dict[str, set[str]]:
+    """The districts each arrest (by its key) has been told to, from the alerts sent."""
+    told: dict[str, set[str]] = defaultdict(set)
+    for alert in sent:
+        if (key := arrest_key_of(alert)) is not None:
+            told[key].update(alert.districts)
+    return dict(told)
+
+
+def _last_arrest_states(replayed: Sequence[AlertRaised]) -> list[AlertRaised]:
+    """The replay's alerts with each district's earlier states of an arrest left out."""
+    last = {
+        (key, district): number
+        for number, alert in enumerate(replayed)
+        if (key := arrest_key_of(alert)) is not None
+        for district in alert.districts
+    }
+    return [
+        alert
+        for number, alert in enumerate(replayed)
+        if (key := arrest_key_of(alert)) is None
+        or any(last[(key, district)] == number for district in alert.districts)
+    ]
 
 
 def _generic_first(ordered: list[HistoryRecord]) -> list[HistoryRecord]:

@@ -191,6 +191,9 @@ def gang_of(rows: Rows, starts: Iterable[str]) -> Gang:
     """The complaints reachable from `starts` through identifiers that join them now."""
     gang: Gang = {}
     seen: set[str] = set()  # identifiers walked (and runs, of one that changes hands)
+    # Each identifier's row and members, read once: a number that changes hands is looked at
+    # again by every complaint of each of its runs.
+    read: dict[str, tuple[TokenLinks, list[str], set[str]]] = {}
     waiting = list(starts)
     while waiting:
         complaint = waiting.pop()
@@ -200,9 +203,12 @@ def gang_of(rows: Rows, starts: Iterable[str]) -> Gang:
         for token in filed.tokens:
             if token in seen:
                 continue
-            links = token_links(rows, token)
-            joined = members(rows, token, links)
-            if complaint not in joined:  # withdrawn, or counted while generic
+            if token not in read:
+                links = token_links(rows, token)
+                listed = members(rows, token, links)
+                read[token] = (links, listed, set(listed))
+            links, joined, joining = read[token]
+            if complaint not in joining:  # withdrawn, or counted while generic
                 continue
             if not links.aged:
                 seen.add(token)

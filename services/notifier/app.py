@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, start_http_server
 
@@ -27,6 +28,7 @@ from services.notifier.console.languages import check_fonts
 from services.notifier.console.signouts import SignedOut
 from services.notifier.consumer import AlertConsumer, KafkaDeadLetters
 from services.notifier.dispatcher import Dispatcher
+from services.notifier.gangs import Gangs
 from services.notifier.housekeeping import Housekeeping
 from services.notifier.lookups import Lookups, relay_client
 from services.notifier.metrics import NotifierMetrics
@@ -124,6 +126,13 @@ async def _assembled(
         imports=Imports(database),
         withdrawals=withdrawals,
         lookups=await _lookups(settings, stack),
+        gangs=Gangs(
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=str(settings.matcher_url), timeout=settings.lookup_timeout_s
+                )
+            )
+        ),
         metrics=metrics,
         consuming=asyncio.Event(),
     )

@@ -91,6 +91,10 @@ class NotifierSettings(CommonSettings):
     # hour on average, in bursts of up to `lookup_burst`.
     lookups_per_hour: Annotated[float, Field(gt=0)] = 60.0
     lookup_burst: Annotated[int, Field(ge=1)] = 10
+    # Where the console reads a gang's page (docs/console.md#gang-pages): any matcher worker,
+    # which passes the request on to the one holding the clusters table; within
+    # `lookup_timeout_s`.
+    matcher_url: HttpUrl = HttpUrl("http://127.0.0.1:6066")
 
     @field_validator("retry_schedule_s")
     @classmethod

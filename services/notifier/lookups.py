@@ -19,8 +19,9 @@ from crosslink.i18n import N_
 from crosslink.limits import RateLimited, RateLimiter
 from crosslink.lookups import InvalidLookup
 from crosslink.problems import ProblemError
-from schemas.api import FieldProblem, MaskedIdentifier, Problem
+from schemas.api import ArrestAccepted, ArrestRelayed, FieldProblem, MaskedIdentifier, Problem
 from schemas.lookups import (
+    ARRESTS_RELAYED_PATH,
     LOOKUPS_PATH,
     WATCHES_PATH,
     IdentifierFound,
@@ -34,6 +35,7 @@ from schemas.lookups import (
 log = logging.getLogger(__name__)
 LOOKED_UP = "identifier.looked_up"
 WATCHED = "identifier.watched"
+ARREST_RECORDED = "arrest.recorded"
 
 
 class LookupsOff(ProblemError):
@@ -54,7 +56,8 @@ class LookupLimitReached(RateLimited):
 
 @dataclass(frozen=True)
 class Lookups:
-    """Relays look-ups to intake with the notifier's relay key (None: look-ups are off)."""
+    """Relays officers' look-ups, watches and arrests to intake with the notifier's relay key
+    (None: all three are off)."""
 
     intake: httpx.AsyncClient | None
     limiter: RateLimiter
@@ -73,10 +76,20 @@ class Lookups:
         answer = await self._relayed(who, WATCHES_PATH, relayed, expected=202)
         return WatchAnswer.model_validate_json(answer)
 
-    async def _relayed(self, who: str, path: str, body: BaseModel, *, expected: int) -> bytes:
+    async def record_arrest(self, arrest: ArrestRelayed) -> ArrestAccepted:
+        """Relay an arrest an officer recorded (not held to the look-up limit: an arrest tells
+        districts, it reveals nothing to its recorder); the same problems but 429."""
+        answer = await self._relayed(
+            arrest.recorded_by, ARRESTS_RELAYED_PATH, arrest, expected=202, limited=False
+        )
+        return ArrestAccepted.model_validate_json(answer)
+
+    async def _relayed(
+        self, who: str, path: str, body: BaseModel, *, expected: int, limited: bool = True
+    ) -> bytes:
         if self.intake is None:
             raise LookupsOff("CROSSLINK_LOOKUP_RELAY_KEY is not set on this notifier")
-        if wait_s := self.limiter.spend(who):
+        if limited and (wait_s := self.limiter.spend(who)):
             # Someone looking up faster than a case needs: worth a supervisor's question.
             log.warning("look-up limit reached", extra={"who": who, "path": path})
             raise LookupLimitReached(wait_s)

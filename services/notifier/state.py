@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from services.notifier.config import NotifierSettings
 from services.notifier.console.signouts import SignedOut
 from services.notifier.dispatcher import Dispatcher
+from services.notifier.gangs import Gangs
 from services.notifier.lookups import Lookups
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.store.audit import AuditLog
@@ -36,6 +37,7 @@ class Notifier:
     imports: Imports  # back-fills' ends and links, for their digests
     withdrawals: LinkWithdrawals  # "not linked", to the matcher
     lookups: Lookups  # relayed to intake
+    gangs: Gangs  # read from the matcher
     metrics: NotifierMetrics
     consuming: asyncio.Event  # set while the alert consumer runs: the notifier is ready
 

@@ -28,6 +28,16 @@ needs_chromium = pytest.mark.skipif(
     reason="Debian's chromium and chromium-driver are not installed (make system-packages)",
 )
 
+# A browser test's marks: it drives Chromium against intake, matcher and notifier as processes
+# on a local broker of its own.
+ON_THE_WHOLE_PIPELINE = [
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    needs_chromium,
+    pytest.mark.skipif(shutil.which("java") is None, reason="runs its own local broker"),
+]
+
 
 def headless_chromium(workdir: Path) -> webdriver.Chrome:
     assert CHROMIUM is not None

@@ -11,9 +11,8 @@ The screenshots in docs/console/ come from this test (conftest.SCREENSHOTS_ENV).
 from __future__ import annotations
 
 import re
-import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -31,18 +30,12 @@ from harness.processes import metric_value
 from services.notifier.accounts.account import Officer as Account
 from services.notifier.accounts.credentials import code_at
 from services.notifier.accounts.roles import Role
-from tests.browser.conftest import WINDOW, needs_chromium
+from tests.browser.conftest import ON_THE_WHOLE_PIPELINE, WINDOW
 from tests.builders import OFFICER_PASSWORD, complaint_body, unique_mobile, unique_upi
 from tests.conftest import contact_address, enrol, own_broker
 from tests.e2e.conftest import PIPELINE_TIMEOUT_S, Pipeline, running_pipeline
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.e2e,
-    pytest.mark.integration,
-    needs_chromium,
-    pytest.mark.skipif(shutil.which("java") is None, reason="runs its own local broker"),
-]
+pytestmark = ON_THE_WHOLE_PIPELINE
 DISTRICTS = {
     "MH-MUM": ("Mumbai", "Maharashtra"),
     "MP-BPL": ("Bhopal", "Madhya Pradesh"),
@@ -71,12 +64,12 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
 EXAMPLE_PHONE = "+91 74104 10123"
 
 
-def name_districts(path: Path) -> None:
+def name_districts(path: Path, names: Mapping[str, tuple[str, str]] = DISTRICTS) -> None:
     """Real names, contact addresses, a duty phone and a language (the notifier reloads the
     file within a second)."""
     directory = yaml.safe_load(path.read_text())
     for district in directory["districts"]:
-        district["name"], district["state"] = DISTRICTS[district["code"]]
+        district["name"], district["state"] = names[district["code"]]
         district["email"] = [contact_address(district["code"])]
         district["phone"] = [EXAMPLE_PHONE]
         district["language"] = LANGUAGES.get(district["code"], "en")
@@ -193,7 +186,6 @@ def officer(pipeline: Pipeline, browser: webdriver.Chrome, screenshots: Path) ->
     return Officer(browser, pipeline, screenshots)
 
 
-@needs_chromium
 def test_an_officer_sees_an_alert_arrive_acts_on_it_and_another_district_cannot_open_it(
     pipeline: Pipeline, officer: Officer
 ) -> None:
@@ -352,7 +344,6 @@ def devanagari_font_loaded(officer: Officer) -> bool:
     return loaded
 
 
-@needs_chromium
 def test_an_officer_reads_the_console_in_hindi_with_no_english_outside_identifiers_and_codes(
     pipeline: Pipeline, officer: Officer
 ) -> None:

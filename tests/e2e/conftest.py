@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,6 +22,9 @@ from schemas.identifiers import IdentifierType, canonicalise
 from schemas.pseudonyms import pseudonym_token
 from schemas.topics import ALERT_RAISED, COMPLAINTS_FILED, IDENTIFIER_SIGHTED
 from services.intake.config import IntakeSettings
+from services.notifier.audit.chain import AuditEntry
+from services.notifier.store.audit import AuditLog
+from services.notifier.store.database import opened_database
 from tests.conftest import (
     LOOKUP_RELAY_KEY,
     OPERATOR_KEY,
@@ -113,6 +117,15 @@ class Pipeline:
         path = process[service].log_path
         assert path is not None
         return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+
+    def audit_entries(self) -> list[AuditEntry]:
+        """The notifier's audit trail, oldest first."""
+
+        async def read() -> list[AuditEntry]:
+            async with opened_database(self.notifier.env["CROSSLINK_DATABASE_URL"]) as database:
+                return [entry async for entry in AuditLog(database).entries()]
+
+        return asyncio.run(read())
 
     def pending_deliveries(self) -> int:
         """Deliveries the notifier's outbox still owes, on every channel."""

@@ -14,7 +14,8 @@ import pytest
 from harness.oracle import arrest_reaches, expected
 from services.intake.config import IntakeSettings
 from tests.builders import complaint_body, unique_mobile, unique_upi
-from tests.conftest import api_key, own_broker, wait_for
+from tests.conftest import api_key, enrol, own_broker, wait_for
+from tests.console_client import ConsoleClient
 from tests.e2e.conftest import PIPELINE_TIMEOUT_S, Pipeline, running_pipeline
 
 ARRESTING = "JH-JAM"
@@ -170,3 +171,70 @@ def test_the_same_state_put_again_tells_no_one_again(pipeline: Pipeline) -> None
     pipeline.wait_until_idle()
 
     told_in(pipeline, "arrest_status_changed", set(owed()))  # still one each
+
+
+def test_an_officer_records_an_arrest_in_the_console_and_its_districts_are_told(
+    pipeline: Pipeline,
+) -> None:
+    officer = enrol(pipeline.notifier.env["CROSSLINK_DATABASE_URL"], ARRESTING)
+    console = ConsoleClient(pipeline.notifier.base_url)
+    assert console.sign_in(officer).status_code == 303
+    form = {
+        "arrest_id": "JH-0043",
+        "police_station": "Cyber PS Jamtara",
+        "arrested_at": "2026-11-29T18:00",
+        "status": "seized_only",
+        "accused": "0",
+        "contact_name": "SI A. Soren",
+        "contact_phone": "9431100001",
+        "seized_type_0": "imei",
+        "seized_value_0": SEIZED_IMEI,
+        "csrf_token": console.csrf("/console/arrests"),
+    }
+
+    page = console.http.post("/console/arrests", data=form)
+
+    assert page.status_code == 200, page.text
+    assert 'id="arrest-recorded"' in page.text
+    assert SEIZED_IMEI not in page.text
+
+    def told() -> list[dict[str, Any]]:
+        return [
+            webhook.payload["data"]
+            for webhook in pipeline.receivers["MH-PUN"].processed()
+            if webhook.payload and webhook.payload["data"]["kind"] == "arrest"
+            and webhook.payload["data"]["facts"]["arrest"]["arrest_id"] == "JH-0043"
+        ]  # fmt: skip
+
+    wait_for(lambda: bool(told()), PIPELINE_TIMEOUT_S)
+    (alert,) = told()
+    assert [case["complaint_id"] for case in alert["your_cases"]] == ["C-1"]
+    assert "Call SI A. Soren on +91 94311 00001." in alert["reason"]
+    entries = [e.event for e in pipeline.audit_entries() if e.event.action == "arrest.recorded"]
+    assert [(e.actor, e.target) for e in entries] == [(f"officer:{officer.username}", "JH-0043")]
+    assert SEIZED_IMEI not in entries[0].detail
+
+
+def test_an_arrest_the_form_gets_wrong_is_refused_naming_the_field_and_tells_no_one(
+    pipeline: Pipeline,
+) -> None:
+    console = ConsoleClient(pipeline.notifier.base_url)
+    assert (
+        console.sign_in(
+            enrol(pipeline.notifier.env["CROSSLINK_DATABASE_URL"], ARRESTING)
+        ).status_code
+        == 303
+    )
+    form = {
+        "arrest_id": "JH-0044", "police_station": "Cyber PS Jamtara",
+        "arrested_at": "2026-11-29T18:00", "status": "police_custody", "accused": "1",
+        "contact_name": "SI A. Soren", "contact_phone": "9431100001",
+        "seized_type_0": "phone", "seized_value_0": "12",
+        "csrf_token": console.csrf("/console/arrests"),
+    }  # fmt: skip
+
+    page = console.http.post("/console/arrests", data=form)
+
+    assert page.status_code == 422
+    assert "seized[0].value" in page.text
+    assert 'id="arrest-recorded"' not in page.text

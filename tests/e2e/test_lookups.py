@@ -5,7 +5,6 @@ on the audit trail before it is answered."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,6 @@ import pytest
 
 from harness.testbed import duty_phone
 from schemas.topics import IDENTIFIER_SIGHTED
-from services.notifier.audit.chain import AuditEntry
-from services.notifier.store.audit import AuditLog
-from services.notifier.store.database import opened_database
 from tests.builders import complaint_body, unique_mobile
 from tests.conftest import (
     api_key,
@@ -72,14 +68,6 @@ def look_up(pipeline: Pipeline, district: str, value: str) -> httpx.Response:
     )
 
 
-def audit_entries(pipeline: Pipeline) -> list[AuditEntry]:
-    async def read() -> list[AuditEntry]:
-        async with opened_database(pipeline.notifier.env["CROSSLINK_DATABASE_URL"]) as database:
-            return [entry async for entry in AuditLog(database).entries()]
-
-    return asyncio.run(read())
-
-
 def test_a_number_named_in_five_districts_answers_the_count_and_whom_to_call(
     pipeline: Pipeline,
 ) -> None:
@@ -98,7 +86,9 @@ def test_a_look_up_is_on_the_audit_trail_by_its_masked_form(pipeline: Pipeline) 
     response = look_up(pipeline, ASKING, GANG_PHONE)
     masked = response.json()["identifiers"][0]["masked"]
 
-    entries = [e.event for e in audit_entries(pipeline) if e.event.action == "identifier.looked_up"]
+    entries = [
+        e.event for e in pipeline.audit_entries() if e.event.action == "identifier.looked_up"
+    ]
 
     assert entries, "no look-up on the audit trail"
     latest = entries[-1]
@@ -137,7 +127,7 @@ def test_an_officer_looks_up_in_the_console(pipeline: Pipeline) -> None:
     assert page.status_code == 200
     assert 'id="lookup-answer"' in page.text
     assert all(f"({code})" in page.text for code in DISTRICTS)
-    actors = [e.event.actor for e in audit_entries(pipeline) if e.event.action.startswith("ident")]
+    actors = [e.event.actor for e in pipeline.audit_entries() if e.event.action.startswith("ident")]
     assert f"officer:{officer.username}" in actors
 
 
@@ -162,7 +152,7 @@ def test_a_watch_fires_on_the_next_complaint_naming_the_number(pipeline: Pipelin
 
     hit = pipeline.wait_for_alert(WATCHING, "L-next", "watch_hit")
     assert [case["complaint_id"] for case in hit["your_cases"] + hit["other_cases"]] == ["L-next"]
-    watched = [e.event for e in audit_entries(pipeline) if e.event.action == "identifier.watched"]
+    watched = [e.event for e in pipeline.audit_entries() if e.event.action == "identifier.watched"]
     assert [e.actor for e in watched] == [f"key:{WATCHING}"]
 
 

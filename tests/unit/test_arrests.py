@@ -6,10 +6,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from schemas.events import AlertRaised, ArrestRecorded, CustodyStatus, IdentifierRef
+import pytest
+from pydantic import ValidationError
+
+from schemas.events import (
+    AlertRaised,
+    ArrestRecorded,
+    CustodyStatus,
+    GenericValueDecided,
+    IdentifierRef,
+)
+from schemas.topics import COMPLAINTS_FILED
 from services.matcher.arrests import on_arrest_recorded
+from services.matcher.batches import HistoryRecord, Position
 from services.matcher.matching import MatchingRules
-from services.matcher.rematch import Told, news
+from services.matcher.rematch import Replay, Told, arrests_told, news
 from tests.unit.test_clustering import (
     BPL,
     IMEI,
@@ -22,6 +33,7 @@ from tests.unit.test_clustering import (
     UPI,
     Clustering,
     case,
+    complaint,
 )
 from tests.unit.test_withdrawals import withdraw
 
@@ -189,3 +201,82 @@ def test_a_rematch_does_not_tell_an_arrest_again() -> None:
 
     assert news(alerts, Told(alerts)) == []
     assert news(alerts, Told()) == alerts
+
+
+def test_a_state_put_back_to_an_earlier_one_is_told_under_ids_of_its_own() -> None:
+    clustering = two_gangs()
+    custody = record(clustering, arrest(PHONE))
+    record(clustering, arrest(PHONE, status="released", since=NOW + timedelta(days=9)))
+
+    again = record(clustering, arrest(PHONE))  # custody again: a correction, say
+
+    assert set(told(again)) == set(told(custody))
+    assert {a.alert_id for a in again}.isdisjoint({a.alert_id for a in custody})
+
+
+def test_an_arrest_names_at_least_one_seized_identifier() -> None:
+    with pytest.raises(ValidationError):
+        arrest()
+
+
+def test_a_rematch_tells_a_later_state_to_the_districts_told_before_though_no_longer_linked() -> (
+    None
+):
+    history = [*two_gang_history(), arrested(5, arrest(UPI))]
+    sent = Replay(MatchingRules())
+    sent.complaints(history)
+    bail = arrested(6, arrest(UPI, status="on_bail", since=NOW + timedelta(days=3)))
+    # Rebuilt with the UPI ID held generic from the start: it links no complaint now.
+    rebuilt = Replay(MatchingRules())
+    rebuilt.complaints([generic(UPI), *history, bail], told=arrests_told(sent.alerts))
+
+    fresh = news(rebuilt.alerts, Told(sent.alerts))
+
+    assert told(fresh) == {"MH-MUM": [], "MP-BPL": [], "WB-KOL": []}
+    assert {a.rule for a in fresh} == {"arrest_status_changed"}
+
+
+def test_a_rematch_tells_each_district_only_an_arrests_last_state() -> None:
+    history = [
+        *two_gang_history(),
+        arrested(5, arrest(UPI)),
+        arrested(6, arrest(UPI, status="on_bail", since=NOW + timedelta(days=3))),
+    ]
+    replay = Replay(MatchingRules())
+    replay.complaints(history)
+
+    fresh = news(replay.alerts, Told())
+
+    assert {a.facts.arrest.status for a in fresh if a.facts and a.facts.arrest} == {"on_bail"}
+    assert set(told(fresh)) == {"MH-MUM", "MP-BPL", "WB-KOL"}
+
+
+def two_gang_history() -> list[HistoryRecord]:
+    """The complaints of two_gangs(), as read back from complaints-filed."""
+    filed = [(MUM1, (PHONE,)), (BPL, (PHONE, UPI)), (KOL, (UPI,)), (PUN, (IMEI,))]
+    return [
+        HistoryRecord(
+            Position(COMPLAINTS_FILED.name, 0, offset),
+            b"k",
+            complaint(case_ref, *named).model_dump_json().encode(),
+        )
+        for offset, (case_ref, named) in enumerate(filed)
+    ]
+
+
+def arrested(offset: int, state: ArrestRecorded) -> HistoryRecord:
+    position = Position(COMPLAINTS_FILED.name, 0, offset)
+    return HistoryRecord(position, state.key.encode(), state.model_dump_json().encode())
+
+
+def generic(identifier: IdentifierRef) -> HistoryRecord:
+    decision = GenericValueDecided(
+        decision_id="d",
+        identifier=identifier,
+        generic=True,
+        reason="a bank's helpline",
+        decided_by="ops",
+        decided_at=NOW,
+    )
+    position = Position(COMPLAINTS_FILED.name, 0, 4)
+    return HistoryRecord(position, identifier.token.encode(), decision.model_dump_json().encode())

@@ -152,3 +152,10 @@ def test_the_compose_brokers_share_a_cluster_id_kafka_accepts() -> None:
 
     assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
     assert len(cluster_id) == 22
+
+
+def test_the_compose_services_that_read_the_matcher_are_pointed_at_it() -> None:
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+
+    for reader in ("intake", "notifier"):  # look-ups; gang pages
+        assert services[reader]["environment"]["CROSSLINK_MATCHER_URL"] == "http://matcher:6066"

@@ -6,7 +6,7 @@ a real broker; tests/integration/test_intake_guards.py the guards on the running
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -22,6 +22,7 @@ from tests.builders import complaint_body, unique_mobile
 from tests.fakes import FakePublisher, FixedClock
 
 Body = dict[str, object]
+IST = timezone(timedelta(hours=5, minutes=30))
 
 
 class Intake:
@@ -638,12 +639,12 @@ async def test_an_arrest_for_another_district_is_refused(intake: Intake) -> None
     [
         ({"seized": [{"type": "phone", "value": "12"}]}, "seized[0].value", "phone."),
         ({"seized": []}, "seized", ""),
-        ({"status": "seized_only"}, "", ""),
-        ({"accused": 0}, "", ""),
+        ({"accused": 0}, "accused", ""),
         ({"contact_phone": "not a phone"}, "contact_phone", ""),
         ({"status_since": "2020-01-01T00:00:00+05:30"}, "status_since", "status_since.early"),
         ({"arrested_at": "2099-01-01T00:00:00+05:30"}, "arrested_at", "arrested_at.future"),
         ({"held_at": "   "}, "held_at", ""),
+        ({"status": "seized_only"}, "accused", ""),
     ],
 )
 async def test_what_is_wrong_with_an_arrest_is_named_and_nothing_is_published(
@@ -668,3 +669,24 @@ async def test_a_seized_value_that_never_links_is_accepted_with_a_notice(intake:
     assert response.status_code == 202
     (notice,) = response.json()["notices"]
     assert notice["field"] == "seized[0].value"
+
+
+async def test_an_arrest_id_with_a_slash_is_refused_naming_it(intake: Intake) -> None:
+    response = await put(intake, "42/2026", arrest_body(intake))
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["arrest_id"]
+    assert intake.publisher.published == []
+
+
+async def test_one_instant_written_in_two_offsets_is_the_same_state(intake: Intake) -> None:
+    body = arrest_body(intake)
+    written = datetime.fromisoformat(str(body["arrested_at"]))
+    in_utc = body | {"arrested_at": written.astimezone(UTC).isoformat()}
+    in_ist = body | {"arrested_at": written.astimezone(IST).isoformat()}
+
+    for each in (in_utc, in_ist):
+        assert (await put(intake, "JH-0042", each)).status_code == 202
+
+    first, second = events(intake)
+    assert first.event_id == second.event_id

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.notifier.config import NotifierSettings
-from services.notifier.console import accounts, languages, lookups
+from services.notifier.console import accounts, arrests, gangs, languages, lookups
 from services.notifier.console.guard import (
     SESSION_COOKIE,
     FormRejected,
@@ -30,6 +30,8 @@ def install_console(app: FastAPI, settings: NotifierSettings) -> None:
     install_single_sign_on(app, settings)
     app.include_router(accounts.router)
     app.include_router(lookups.router)
+    app.include_router(gangs.router)
+    app.include_router(arrests.router)
     app.include_router(languages.router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(SignInRequired, _sign_in)

@@ -102,7 +102,11 @@ def draw(alert: DistrictAlert, t: Translator) -> Picture:
     }
     identifiers = _identifier_row([(complaints[key], label) for key, label in links])
     edges = tuple(Edge(complaints[key], identifiers[label]) for key, label in links)
-    rightmost = max([c.x for c in complaints.values()] + [i.x for i in identifiers.values()])
+    # An alert listing none of the district's complaints (an arrest none of them is linked to
+    # any more) pictures nothing.
+    rightmost = max(
+        [c.x for c in complaints.values()] + [i.x for i in identifiers.values()], default=0
+    )
     return Picture(
         complaints=tuple(complaints.values()),
         identifiers=tuple(identifiers.values()),
