@@ -45,7 +45,7 @@ CONCURRENCY = int(os.environ.get("BENCH_INTAKE_CONCURRENCY", "32"))
 # such clients at once.
 BATCH_CONCURRENCY = int(os.environ.get("BENCH_INTAKE_BATCH_CONCURRENCY", "4"))
 WARM_UP_S = float(os.environ.get("BENCH_INTAKE_WARM_UP_S", "3"))
-SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "15"))
+SECONDS = float(os.environ.get("BENCH_INTAKE_SECONDS", "10"))
 BODIES = 20_000  # enough that intake never sees the same complaint twice in one run
 SERVER_CPU, LOAD_CPU = 0, 1
 TITLE = "Intake throughput against no-op servers"

@@ -95,9 +95,9 @@ def gangs_not_held_whole(
     gangs: Iterable[frozenset[Case]], held: Sequence[tuple[int, Iterable[Case]]]
 ) -> list[frozenset[Case]]:
     """The oracle's gangs of two or more complaints that no cluster of the matcher's (size, the
-    complaints it lists) holds exactly: the same size, and every complaint it lists (the latest
-    100 at most) in the gang. A lost link splits a gang into clusters too small; a wrong one
-    makes a cluster too big."""
+    complaints it names) holds exactly: the same size, and every complaint it names in the
+    gang. A lost link splits a gang into clusters too small; a wrong one makes a cluster too
+    big."""
     held_by_size: dict[int, list[frozenset[Case]]] = defaultdict(list)
     for size, listed in held:
         held_by_size[size].append(frozenset(listed))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -43,6 +44,23 @@ class CaseRef(_Event):
     def state(self) -> str:
         """The state of the district: a district code starts with its state's code (MH-MUM)."""
         return state_of(self.district)
+
+
+class _InDistrict(Protocol):
+    @property
+    def district(self) -> str: ...
+
+
+def districts_told(
+    audience: str, recipients: tuple[str, ...] | None, cases: Sequence[_InDistrict]
+) -> list[str]:
+    """Every district an alert goes to, each once: its recipients, or else the districts of its
+    cases in case order (none for operators)."""
+    if audience == "operators":
+        return []
+    if recipients is not None:
+        return list(recipients)
+    return list(dict.fromkeys(case.district for case in cases))
 
 
 def in_time_order(case: CaseRef) -> tuple[datetime, str, str]:
@@ -361,11 +379,7 @@ class AlertRaised(_Event):
     def districts(self) -> list[str]:
         """Every district this alert goes to, each once: its recipients, or else the districts
         of its cases in case order (none for operators)."""
-        if self.audience == "operators":
-            return []
-        if self.recipients is not None:
-            return list(self.recipients)
-        return list(dict.fromkeys(case.district for case in self.cases))
+        return districts_told(self.audience, self.recipients, self.cases)
 
 
 IMPORT_MARKER_PREFIX = "import:"

@@ -23,6 +23,7 @@ from services.intake.publisher import Marker, Record
 from services.matcher.batches import HistoryRecord
 from services.matcher.rematch import Row, RowWrite
 from services.notifier.audit.chain import AuditEvent
+from services.notifier.import_digests import ImportLink
 from services.notifier.retries import AttemptResult, RetryAt
 from services.notifier.routing import PlannedDelivery
 from services.notifier.slots import Room
@@ -98,8 +99,9 @@ class FakeImports:
         held.add((passed.source_topic, passed.source_partition, passed.alerts_partition))
         return len(held) >= IMPORT_PASSES and passed.import_id not in self.outbox.digested
 
-    async def links(self, import_id: str) -> list[AlertRaised]:
-        return [self.outbox.stored[a] for a in self.outbox.links.get(import_id, ())]
+    async def links(self, import_id: str) -> list[ImportLink]:
+        stored = (self.outbox.stored[a] for a in self.outbox.links.get(import_id, ()))
+        return [ImportLink.model_validate_json(alert.model_dump_json()) for alert in stored]
 
 
 @dataclass

@@ -43,9 +43,9 @@ from schemas.topics import (
     REGISTRY_ENTRY_ADDED,
 )
 from services.matcher.arrests import on_arrest_recorded
-from services.matcher.batches import TokenBatch
+from services.matcher.batches import PartitionedRows, TokenBatch
 from services.matcher.clustering import on_complaint_filed, on_generic_decided
-from services.matcher.faust_fixes import ChangelogWrites, as_current_event
+from services.matcher.faust_fixes import ChangelogWrites, DirectRows
 from services.matcher.matching import (
     MatchingRules,
 )
@@ -124,13 +124,16 @@ def register_agents(
     # concurrency of 1); a second copy would send and await the first's records.
     token_writes = ChangelogWrites(tables.state_by_token)
     cluster_writes = ChangelogWrites(tables.clusters)
+    token_rows = DirectRows(tables.state_by_token, token_writes)
+    # The clusters' store is discarded at every start (app.py): no write-ahead log for it.
+    cluster_rows = DirectRows(tables.clusters, cluster_writes, logged=False)
 
     @app.agent(topics.source, name="match_identifiers")
     async def match_identifiers(stream: Any) -> None:
         # One wait for the broker per batch rather than one per event that raised an alert.
         async for events in stream.take_events(batching.size, within=batching.wait_s):
             try:
-                await _match_batch(events, topics, tables, rules, metrics)
+                await _match_batch(events, topics, token_rows, rules, metrics)
                 await token_writes.sent()
             except Exception as error:  # a bug, not bad input: that goes to the dead letters
                 _exit_unprocessed("a batch of events could not be processed", error)
@@ -139,7 +142,7 @@ def register_agents(
     async def cluster_complaints(stream: Any) -> None:
         async for events in stream.take_events(batching.size, within=batching.wait_s):
             try:
-                await _cluster_batch(events, topics, tables, rules, metrics)
+                await _cluster_batch(events, topics, cluster_rows, rules, metrics)
                 await cluster_writes.sent()
             except Exception as error:  # a bug, not bad input: that goes to the dead letters
                 _exit_unprocessed("a batch of filed complaints could not be clustered", error)
@@ -148,7 +151,7 @@ def register_agents(
 async def _cluster_batch(
     events: Sequence[EventT[Any]],
     topics: MatcherTopics,
-    tables: MatcherTables,
+    clusters: PartitionedRows,
     rules: MatchingRules,
     metrics: MatcherMetrics,
 ) -> None:
@@ -160,7 +163,7 @@ async def _cluster_batch(
 
     A crash at any point replays the whole batch: each event finds the rows it had written
     (services/matcher/clustering.py's crash safety) and raises the same alert ids again."""
-    rows = _RowLog(tables.clusters)
+    rows = _RowLog(clusters)
     alerts: list[AlertRaised] = []
     for event in events:
         try:
@@ -196,35 +199,31 @@ class _RowLog:
     reach the table only on `write`, in the order they were made (the order crash safety relies
     on), each to the partition of the event that made it."""
 
-    def __init__(self, table: TableT[str, Any]) -> None:
+    def __init__(self, table: PartitionedRows) -> None:
         self._table = table
         self._latest: dict[str, bytes] = {}
-        self._log: list[tuple[str, bytes, EventT[Any]]] = []
+        self._log: list[tuple[str, bytes, int]] = []
         self.event: EventT[Any] | None = None  # the event being applied
 
     def get(self, key: str) -> bytes | None:
         if key in self._latest:
             return self._latest[key]
         assert self.event is not None, "a row read outside an event"
-        with as_current_event(self.event):  # the table reads the event's partition
-            stored: bytes | None = self._table.get(key)
-        return stored
+        return self._table.get(key, self.event.message.partition)
 
     def __setitem__(self, key: str, value: bytes) -> None:
         assert self.event is not None, "a row written outside an event"
         self._latest[key] = value
-        self._log.append((key, value, self.event))
+        self._log.append((key, value, self.event.message.partition))
 
     def write(self) -> None:
-        for key, value, event in self._log:  # assign, never mutate: only assignment is logged
-            with as_current_event(event):
-                self._table[key] = value
+        self._table.put_all(self._log)
 
 
 async def _match_batch(
     events: Sequence[EventT[Any]],
     topics: MatcherTopics,
-    tables: MatcherTables,
+    tokens: PartitionedRows,
     rules: MatchingRules,
     metrics: MatcherMetrics,
 ) -> None:
@@ -236,7 +235,7 @@ async def _match_batch(
     token (a replayed or re-posted sighting) changes nothing: a prolific token's row does not
     list its complaints, so its table also remembers each (token, complaint) counted.
     """
-    batch = TokenBatch(tables.state_by_token)
+    batch = TokenBatch(tokens)
     alerts: list[AlertRaised] = []
     closed: list[tuple[ImportClosed, EventT[Any]]] = []
     for event in events:
@@ -247,8 +246,7 @@ async def _match_batch(
                 await _dead_letter(topics.dead_letter, event, error, metrics)
             continue
         try:
-            with as_current_event(event):  # the tables read this event's partition
-                outcome = batch.apply(event, rules)
+            outcome = batch.apply(event, rules)
         except ValidationError as error:
             await _dead_letter(topics.dead_letter, event, error, metrics)
             continue

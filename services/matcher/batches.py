@@ -4,7 +4,7 @@ the history (`services/matcher/rematch.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -21,8 +21,6 @@ from schemas.events import (
     is_watch,
 )
 from schemas.topics import GENERIC_VALUE_DECIDED, LINK_WITHDRAWN, REGISTRY_ENTRY_ADDED
-from services.matcher.clustering import Rows
-from services.matcher.faust_fixes import as_current_event
 from services.matcher.matching import (
     MatchingRules,
     Outcome,
@@ -47,6 +45,30 @@ class Recorded(Protocol):
 
     @property
     def value(self) -> Any: ...
+
+
+class PartitionedRows(Protocol):
+    """A table's rows by partition: faust's store (`faust_fixes.DirectRows`), or a rematch's
+    dict (`DictRows`)."""
+
+    def get(self, key: str, partition: int) -> bytes | None: ...
+
+    def put_all(self, rows: Sequence[tuple[str, bytes, int]]) -> None:
+        """Store rows (key, value, partition) in order."""
+
+
+class DictRows:
+    """Rows in one dict, whatever their partition: a rematch keeps the partitions itself."""
+
+    def __init__(self, rows: dict[str, bytes]) -> None:
+        self._rows = rows
+
+    def get(self, key: str, partition: int) -> bytes | None:
+        return self._rows.get(key)
+
+    def put_all(self, rows: Sequence[tuple[str, bytes, int]]) -> None:
+        for key, value, _ in rows:
+            self._rows[key] = value
 
 
 @dataclass(frozen=True)
@@ -81,7 +103,7 @@ class TokenBatch:
     faust kept them in the worker's store, but the crash may have kept them from the changelog.
     """
 
-    def __init__(self, state_by_token: Rows) -> None:
+    def __init__(self, state_by_token: PartitionedRows) -> None:
         self._rows = state_by_token
         self._states: dict[str, tuple[Recorded, TokenState]] = {}  # token -> last change
         self._counted: dict[str, Recorded] = {}  # "token/district/complaint id" -> event
@@ -106,17 +128,15 @@ class TokenBatch:
             return self._applied(event, change.identifier.token, watched)
         if topic == LINK_WITHDRAWN.name:
             withdrawal = LinkWithdrawn.model_validate_json(event.value)
-            counted = (
-                self._counted_at(counted_key(withdrawal.identifier.token, withdrawal.case))
-                is not None
-            )
+            withdrawn_key = counted_key(withdrawal.identifier.token, withdrawal.case)
+            counted = self._counted_at(withdrawn_key, event) is not None
             withdrawn = partial(
                 on_link_withdrawn, withdrawal=withdrawal, counted=counted, rules=rules, now=now
             )
             return self._applied(event, withdrawal.identifier.token, withdrawn)
         sighting = IdentifierSighted.model_validate_json(event.value)
         key, offset = counted_key(sighting.identifier.token, sighting.case), event.message.offset
-        counted_at = self._counted_at(key)
+        counted_at = self._counted_at(key, event)
         if counted_at is not None and counted_at != offset:  # the complaint posted again
             self.unchanged += 1
             return None
@@ -127,27 +147,33 @@ class TokenBatch:
         return outcome
 
     def write(self) -> None:
-        # Assign, never mutate in place: only assignment reaches the changelog. Each row goes
-        # to its event's partition, in the store and the changelog.
-        for key, event in self._counted.items():
-            with as_current_event(event):
-                self._rows[key] = str(event.message.offset).encode()
-        for token, (event, state) in self._states.items():
-            with as_current_event(event):
-                self._rows[token] = state.model_dump_json().encode()
+        """Store the batch's rows, each in its event's partition (in the store and the
+        changelog): the complaints counted first, then the tokens' rows."""
+        self._rows.put_all(
+            [
+                *(
+                    (key, str(event.message.offset).encode(), event.message.partition)
+                    for key, event in self._counted.items()
+                ),
+                *(
+                    (token, state.model_dump_json().encode(), event.message.partition)
+                    for token, (event, state) in self._states.items()
+                ),
+            ]
+        )
 
-    def _counted_at(self, key: str) -> int | None:
+    def _counted_at(self, key: str, event: Recorded) -> int | None:
         """The offset of the sighting that counted this complaint for this token, if any."""
         if key in self._counted:
             return int(self._counted[key].message.offset)
-        counted_at = self._rows.get(key)
+        counted_at = self._rows.get(key, event.message.partition)
         return None if counted_at is None else int(counted_at)
 
     def _applied(
         self, event: Recorded, token: str, rule: Callable[[TokenState], Outcome | None]
     ) -> Outcome | None:
         """Apply `rule` to the token's state, unless the event was applied to it before."""
-        state = self._state(token)
+        state = self._state(token, event.message.partition)
         topic, offset = event.message.topic, event.message.offset
         last = state.offsets.get(topic)  # a rematch applies re-keyed events below offset 0
         if last is not None and offset <= last:  # replayed: write the row again, as it is
@@ -163,10 +189,10 @@ class TokenBatch:
         self._states[token] = (event, applied)
         return outcome
 
-    def _state(self, token: str) -> TokenState:
+    def _state(self, token: str, partition: int) -> TokenState:
         if token in self._states:
             return self._states[token][1]
-        stored = self._rows.get(token)
+        stored = self._rows.get(token, partition)
         return TokenState() if stored is None else TokenState.model_validate_json(stored)
 
 

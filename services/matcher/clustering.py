@@ -7,8 +7,8 @@ alerts, with the same ids, however the matcher's partitions interleave.
 
 Everything lives in one table of rows under three kinds of key (`Rows`):
 - a cluster's row under its id: a union-find whose roots are the live clusters. A live row
-  holds its exact size, every district (with its first complaint), and the latest complaints
-  and path steps (bounded, so a row stays small as a gang grows); a cluster absorbed by a merge
+  holds its exact size, every district (with its first complaint), and the latest path steps
+  (bounded, so a row stays small as a gang grows); a cluster absorbed by a merge
   keeps only a forwarding pointer to the one that absorbed it;
 - a strong identifier's row (`TokenLinks`): its first complaint, which every later complaint
   naming it joins, its count and districts, an operator's generic-value decision, and the
@@ -33,9 +33,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
 from crosslink.i18n import translator
 from crosslink.reasons import word
@@ -58,7 +58,7 @@ from services.matcher.recycling import Run, run_with, runs_after
 
 # A link between just two complaints is already told by its shared_identifier alert.
 MIN_CLUSTER_ALERT_SIZE = 3
-MAX_LISTED = 100  # complaints and path steps kept for alerts; `size` is always exact
+MAX_LISTED = 100  # path steps kept for alerts; `size` is always exact
 MEMBERS_PER_PAGE = 100  # an identifier's members per row: a join rewrites one page, not all
 CLUSTER_KEY_PREFIX = "cluster_"  # what every cluster id starts with (stable_id("cluster", ...))
 
@@ -75,7 +75,9 @@ class _Row(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     def encoded(self) -> bytes:
-        encoded = self.model_dump_json().encode()
+        # Defaults left out: a big gang's row is rewritten at every join, and its cases' empty
+        # fields (observed_at, import_id) were a tenth of its bytes.
+        encoded = self.model_dump_json(exclude_defaults=True).encode()
         _RECENT.remember(encoded, self)
         return encoded
 
@@ -118,12 +120,42 @@ class _RecentRows:
 _RECENT = _RecentRows(size=4096)
 
 
+class _StepsJson:
+    """The JSON of the path steps clustering wrote lately, by the step object itself. A big
+    gang's row is written again at every join with its latest 100 path steps, and all but the
+    new one are the very objects the row written before held (merges copy the tuple, reads of
+    the same bytes return the same row); encoding them again was most of writing the row. A
+    step is frozen, so its JSON never changes; the entry keeps the step alive, so its id is not
+    reused while the entry stands."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._json: OrderedDict[int, tuple[PathStep, bytes]] = OrderedDict()
+
+    def encoded(self, steps: tuple[PathStep, ...]) -> bytes:
+        """The steps as a JSON array."""
+        return b"[" + b",".join(self._one(step) for step in steps) + b"]"
+
+    def _one(self, step: PathStep) -> bytes:
+        kept = self._json.get(id(step))
+        if kept is not None and kept[0] is step:
+            self._json.move_to_end(id(step))
+            return kept[1]
+        encoded = step.model_dump_json(exclude_defaults=True).encode()
+        self._json[id(step)] = (step, encoded)
+        if len(self._json) > self._size:
+            self._json.popitem(last=False)
+        return encoded
+
+
+_STEPS = _StepsJson(size=4 * 4096)
+
+
 class ClusterState(_Row):
     cluster_id: str
     size: int = 0
     districts: tuple[str, ...] = ()  # every one, sorted
     firsts: tuple[CaseRef, ...] = ()  # each district's earliest complaint, in district order
-    recent: tuple[CaseRef, ...] = ()
     path: tuple[PathStep, ...] = ()
     merged_into: str | None = None
     absorbed_last: str | None = None  # the cluster the last merge into this one absorbed
@@ -131,6 +163,24 @@ class ClusterState(_Row):
     # by one of the matcher's alerts that went to every district of the cluster.
     told: tuple[str, ...] = ()
     told_at: AwareDatetime | None = None  # when what caused the last telling reached crosslink
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_retired_fields(cls, stored: Any) -> Any:
+        """Rows written before gang pages also listed the latest 100 complaints (`recent`),
+        which nothing read: a third of a big gang's row, rewritten at every join."""
+        if isinstance(stored, dict) and "recent" in stored:
+            return {key: value for key, value in stored.items() if key != "recent"}
+        return stored
+
+    def encoded(self) -> bytes:
+        """As any row, the path's steps encoded once each (`_StepsJson`)."""
+        if not self.path:
+            return super().encoded()
+        rest = self.model_dump_json(exclude_defaults=True, exclude={"path"}).encode()
+        encoded = b"".join((rest[:-1], b',"path":', _STEPS.encoded(self.path), b"}"))
+        _RECENT.remember(encoded, self)
+        return encoded
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -284,7 +334,6 @@ def singleton(case: CaseRef) -> ClusterState:
         size=1,
         districts=(case.district,),
         firsts=(case,),
-        recent=(case,),
     )
 
 
@@ -315,7 +364,6 @@ def merge(a: ClusterState, b: ClusterState, step: PathStep) -> Merge | None:
             "size": kept.size + absorbed.size,
             "districts": tuple(sorted({*kept.districts, *absorbed.districts})),
             "firsts": tuple(firsts[district] for district in sorted(firsts)),
-            "recent": tuple(sorted(kept.recent + absorbed.recent, key=in_time_order))[-MAX_LISTED:],
             "path": (*kept.path, *absorbed.path, step)[-MAX_LISTED:],
             "absorbed_last": absorbed.cluster_id,
         }

@@ -36,7 +36,7 @@ from schemas.events import (
 from schemas.pseudonyms import stable_id
 from schemas.topics import GENERIC_VALUE_DECIDED
 from services.matcher.arrests import ArrestRow, arrest_key_of, on_arrest_recorded
-from services.matcher.batches import HistoryRecord, TokenBatch
+from services.matcher.batches import DictRows, HistoryRecord, TokenBatch
 from services.matcher.clustering import held_generic, on_complaint_filed
 from services.matcher.matching import MatchingRules
 from services.matcher.rekeying import TokenMap, identifiers_of, rekeyed
@@ -95,7 +95,7 @@ class Replay:
         self.key_ids.update(i.key_id for record in current for i in identifiers_of(record))
         ordered = _generic_first(_in_order(current))
         for start in range(0, len(ordered), CHUNK):
-            batch = TokenBatch(self.tokens)
+            batch = TokenBatch(DictRows(self.tokens))
             for record in ordered[start : start + CHUNK]:
                 if record.key is not None:
                     self._partitions[record.key.decode()] = record.message.partition

@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict
 from schemas.events import CaseRef, LinkWithdrawn, in_time_order
 from schemas.pseudonyms import stable_id
 from services.matcher.clustering import (
-    MAX_LISTED,
     ClusterState,
     FiledRow,
     MemberPage,
@@ -241,7 +240,6 @@ def _part(gang: ClusterState, cluster_id: str, part: Gang) -> ClusterState:
         size=len(part),
         districts=districts,
         firsts=tuple(firsts[d] for d in sorted(firsts)),
-        recent=tuple(cases[-MAX_LISTED:]),
         path=tuple(
             step
             for step in gang.path

@@ -3,7 +3,8 @@
 Pure. A district's digest counts the links the import's complaints made that it was told of
 (each waits in its inbox as historical), its own complaints among them, the other districts
 they link to, and the gangs they are in. Its id is the import's and the district's, so a digest
-composed twice (a re-consumed pass, two notifiers) is stored and delivered once.
+composed twice (a re-consumed pass, two notifiers) is stored and delivered once. The links are
+read back as `ImportLink`: only what a digest counts.
 """
 
 from __future__ import annotations
@@ -11,11 +12,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from crosslink.i18n import translator
 from crosslink.reasons import IMPORT_DIGEST, word
-from schemas.events import AlertRaised, ReasonFacts
+from schemas.events import AlertRaised, ReasonFacts, districts_told
 from schemas.pseudonyms import stable_id
+
+
+class _Counted(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class _LinkedCase(_Counted):
+    complaint_id: str
+    district: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.district, self.complaint_id)
+
+
+class _LinkedGang(_Counted):
+    cluster_id: str
+
+
+class ImportLink(_Counted):
+    """A back-fill's link (a stored AlertRaised) as its digests count it: whom it told, the
+    complaints it lists, its gang. The rest of the alert (its reason, facts, a gang's path of
+    up to 100 steps) is skipped unread: decoding whole alerts was nearly all the time a big
+    import's digests took."""
+
+    audience: Literal["districts", "operators"] = "districts"
+    recipients: tuple[str, ...] | None = None
+    cases: tuple[_LinkedCase, ...] = ()
+    cluster: _LinkedGang | None = None
+
+    @property
+    def districts(self) -> list[str]:
+        return districts_told(self.audience, self.recipients, self.cases)
 
 
 @dataclass
@@ -27,7 +64,7 @@ class _Tally:
 
 
 def import_digests(
-    import_id: str, links: Sequence[AlertRaised], *, now: datetime
+    import_id: str, links: Sequence[ImportLink], *, now: datetime
 ) -> list[AlertRaised]:
     """One digest per district told of any of `links` (the alerts the import raised)."""
     tallies: dict[str, _Tally] = {}

@@ -25,7 +25,7 @@ from schemas.events import AlertRaised, ImportPassed, is_import_marker
 from services.notifier.audit.chain import AuditEvent
 from services.notifier.audit.events import decision
 from services.notifier.dispatcher import Dispatcher
-from services.notifier.import_digests import import_digests
+from services.notifier.import_digests import ImportLink, import_digests
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.routing import PlannedDelivery
 from services.notifier.store.imports import DigestOf, ImportTold, StaleDigest
@@ -66,7 +66,7 @@ class ImportLog(Protocol):
     async def passed(self, passed: ImportPassed) -> bool:
         """Store a pass; True if every pass is in and the import's digests are not stored."""
 
-    async def links(self, import_id: str) -> list[AlertRaised]:
+    async def links(self, import_id: str) -> list[ImportLink]:
         """Every link of the import stored so far as historical."""
 
 

@@ -118,8 +118,9 @@ def _as_held(gang: frozenset[Case], held: list[tuple[int, list[Case]]]) -> str:
 
 
 def clusters_held(kafka: KafkaAccess) -> list[tuple[int, list[Case]]]:
-    """Each of the matcher's live clusters (size, complaints listed), as the last row its
-    table's changelog holds for it."""
+    """Each of the matcher's live clusters (size, complaints it names: each district's first
+    and both ends of each of its latest path steps), as the last row its table's changelog
+    holds for it."""
     latest = {record.key: record.value for record in read_topic(kafka, CLUSTERS_CHANGELOG)}
     # The same table holds identifiers' and complaints' rows beside the clusters' (keys are
     # JSON strings in the changelog).
@@ -128,7 +129,12 @@ def clusters_held(kafka: KafkaAccess) -> list[tuple[int, list[Case]]]:
         for key, value in latest.items()
         if json.loads(key).startswith(CLUSTER_KEY_PREFIX)
     )
-    return [(row.size, [c.key for c in row.recent]) for row in rows if row.merged_into is None]
+    return [(row.size, _named(row)) for row in rows if row.merged_into is None]
+
+
+def _named(cluster: ClusterState) -> list[Case]:
+    ends = (case for step in cluster.path for case in (step.earlier, step.later))
+    return [case.key for case in (*cluster.firsts, *ends)]
 
 
 @pytest.fixture

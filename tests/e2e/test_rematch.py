@@ -183,7 +183,7 @@ def test_the_rebuilt_clusters_hold_the_oracles_gangs(
         if key.startswith(CLUSTER_KEY_PREFIX)
     ]
     held = [
-        (c.size, [case.key for case in (*c.firsts, *c.recent)])
+        (c.size, [case.key for case in (*c.firsts, *(s.later for s in c.path))])
         for c in live
         if c.merged_into is None
     ]

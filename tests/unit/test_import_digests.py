@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from crosslink.i18n import translator
 from crosslink.reasons import reason_of
 from schemas.events import AlertRaised, ClusterSummary
-from services.notifier.import_digests import import_digests
+from services.notifier.import_digests import ImportLink, import_digests
 from tests.builders import alert_raised
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
@@ -20,13 +20,18 @@ def in_gang(alert: AlertRaised, cluster_id: str) -> AlertRaised:
     return alert.model_copy(update={"kind": "cluster_linked", "cluster": summary})
 
 
+def stored(*alerts: AlertRaised) -> list[ImportLink]:
+    """The links as the notifier reads them back from the stored alerts."""
+    return [ImportLink.model_validate_json(alert.model_dump_json()) for alert in alerts]
+
+
 def test_each_district_told_of_a_link_gets_one_digest_counting_its_links_and_gangs() -> None:
-    links = [
+    links = stored(
         alert_raised("MH-MUM", "MP-BPL"),
         in_gang(alert_raised("MH-MUM", "WB-KOL", "MP-BPL"), "cluster_a"),
         in_gang(alert_raised("MP-BPL", "WB-KOL"), "cluster_a"),
         in_gang(alert_raised("MP-BPL", "MP-BPL"), "cluster_b"),
-    ]
+    )
 
     digests = {d.districts[0]: d for d in import_digests("state-2019", links, now=NOW)}
 
@@ -53,10 +58,21 @@ def test_each_district_told_of_a_link_gets_one_digest_counting_its_links_and_gan
 
 
 def test_a_digest_composed_again_has_the_same_id() -> None:
-    links = [alert_raised("MH-MUM", "MP-BPL")]
+    links = stored(alert_raised("MH-MUM", "MP-BPL"))
 
     first = import_digests("state-2019", links, now=NOW)
     again = import_digests("state-2019", links, now=NOW.replace(hour=5))
 
     assert [d.alert_id for d in first] == [d.alert_id for d in again]
     assert len({d.alert_id for d in first}) == 2
+
+
+def test_a_link_read_back_goes_to_the_districts_its_alert_went_to() -> None:
+    alert = alert_raised("MH-MUM", "MP-BPL", "MH-MUM")
+    to_one = alert.model_copy(update={"recipients": ("WB-KOL",)})
+    to_operators = alert.model_copy(update={"audience": "operators"})
+
+    read = stored(alert, to_one, to_operators)
+
+    assert [link.districts for link in read] == [["MH-MUM", "MP-BPL"], ["WB-KOL"], []]
+    assert [a.districts for a in (alert, to_one, to_operators)] == [link.districts for link in read]

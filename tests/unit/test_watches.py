@@ -29,7 +29,7 @@ from schemas.lookups import WatchSubmission
 from schemas.topics import IDENTIFIER_SIGHTED
 from services.intake.app import create_app
 from services.intake.config import IntakeSettings
-from services.matcher.batches import HistoryRecord, Position, TokenBatch
+from services.matcher.batches import DictRows, HistoryRecord, Position, TokenBatch
 from services.matcher.matching import (
     MatchingRules,
     TokenState,
@@ -341,7 +341,7 @@ def record(offset: int, key: str, event: WatchChanged | IdentifierSighted) -> Hi
 
 
 def test_a_batch_applies_a_watch_and_then_the_complaint_after_it_in_its_partition() -> None:
-    batch = TokenBatch({})
+    batch = TokenBatch(DictRows({}))
     complaint = sighting("WB-KOL", 1, received=timedelta(hours=1))
 
     batch.apply(record(0, watch_key(PHONE.token), watch()), MatchingRules())

@@ -19,8 +19,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.api import ImportProgress
-from schemas.events import AlertRaised, ImportPassed
+from schemas.events import ImportPassed
 from schemas.topics import IMPORT_PASSES
+from services.notifier.import_digests import ImportLink
 from services.notifier.store.database import Database, insert_ignoring_repeats, upsert
 from services.notifier.store.tables import alerts, import_alerts, import_passes, imports
 
@@ -108,7 +109,7 @@ class Imports:
             count: int = (await db.execute(query)).scalar_one()
         return count
 
-    async def links(self, import_id: str) -> list[AlertRaised]:
+    async def links(self, import_id: str) -> list[ImportLink]:
         """Every link of the import stored so far as historical (counted in its digests)."""
         query = (
             select(alerts.c.event)
@@ -118,7 +119,7 @@ class Imports:
         )
         async with self._db.read() as db:
             events = (await db.execute(query)).scalars().all()
-        return [AlertRaised.model_validate_json(event) for event in events]
+        return [ImportLink.model_validate_json(event) for event in events]
 
 
 async def quiet_imports(
