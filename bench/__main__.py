@@ -6,9 +6,15 @@ one alone with `python -m bench.<name>`, then `python -m bench.summary` to refre
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
+
+from bench.report import DOCS
+
+RUN = DOCS / "run.json"  # how long the last whole run took, each benchmark and in all
 
 BENCHMARKS = (
     "canon",
@@ -26,13 +32,19 @@ BENCHMARKS = (
 
 def main() -> None:
     started = time.monotonic()
+    took: dict[str, float] = {}
     for name in BENCHMARKS:
         print(f"== bench.{name}", flush=True)
         began = time.monotonic()
         subprocess.run([sys.executable, "-m", f"bench.{name}"], check=True)
-        print(f"== bench.{name}: {time.monotonic() - began:.0f} s", flush=True)
+        took[name] = round(time.monotonic() - began)
+        print(f"== bench.{name}: {took[name]:.0f} s", flush=True)
+    total = time.monotonic() - started
+    finished = datetime.now(UTC).replace(microsecond=0).isoformat()
+    RUN.write_text(json.dumps({"finished_at": finished, "seconds": round(total),
+                               "benchmarks": took}, indent=2) + "\n")  # fmt: skip
     subprocess.run([sys.executable, "-m", "bench.summary"], check=True)
-    print(f"== all benchmarks: {time.monotonic() - started:.0f} s", flush=True)
+    print(f"== all benchmarks: {total:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ FLOOD_COMPLAINTS = int(os.environ.get("BENCH_LATENCY_FLOOD", "500"))
 FLOOD_CONCURRENCY = 16
 WARM_UP_S = float(os.environ.get("BENCH_LATENCY_WARM_UP_S", "5"))
 # The timed window posts as many complaints as the flood did, within these bounds (seconds).
-WINDOW_S = (float(os.environ.get("BENCH_LATENCY_MIN_WINDOW_S", "20")), 70.0)
+WINDOW_S = (float(os.environ.get("BENCH_LATENCY_MIN_WINDOW_S", "15")), 70.0)
 FLOOR_IN = TopicSpec("bench.floor-in", partitions=IDENTIFIER_SIGHTED.partitions)
 FLOOR_OUT = TopicSpec("bench.floor-out", partitions=3)
 PSEUDONYM_KEY = "bench-latency-pseudonym-key-0123456789abcdef"

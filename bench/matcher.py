@@ -45,7 +45,7 @@ from schemas.topics import ALERT_RAISED, IDENTIFIER_SIGHTED, TopicSpec
 from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
 
-EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
+EVENTS = int(os.environ.get("BENCH_EVENTS", "15000"))
 REPOSITORY = Path(__file__).resolve().parent.parent
 STATES = ["MH", "MP", "WB", "RJ", "JH", "UP", "KA", "TN", "GJ", "DL"]
 DISTRICTS = [f"{s}-{c}" for s, c in itertools.product(STATES, ["AAA", "BBB", "CCC", "DDD"])]

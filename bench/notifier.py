@@ -46,7 +46,7 @@ from services.intake.complaints import sightings_for
 from services.intake.config import IntakeSettings
 from services.matcher.matching import MatchingRules, TokenState, on_sighting
 
-ALERTS = int(os.environ.get("BENCH_NOTIFIER_ALERTS", "1500"))
+ALERTS = int(os.environ.get("BENCH_NOTIFIER_ALERTS", "1000"))
 DISTRICTS_PER_ALERT = 6
 WEBHOOKS = ALERTS * DISTRICTS_PER_ALERT  # timed: the warm-up alert's are not
 LOOP_TOPIC = TopicSpec("bench.notifier-loop-alerts", partitions=ALERT_RAISED.partitions)

@@ -30,6 +30,7 @@ only gets its pointer.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -121,33 +122,62 @@ _RECENT = _RecentRows(size=4096)
 
 
 class _StepsJson:
-    """The JSON of the path steps clustering wrote lately, by the step object itself. A big
-    gang's row is written again at every join with its latest 100 path steps, and all but the
-    new one are the very objects the row written before held (merges copy the tuple, reads of
-    the same bytes return the same row); encoding them again was most of writing the row. A
-    step is frozen, so its JSON never changes; the entry keeps the step alive, so its id is not
-    reused while the entry stands."""
+    """The path of a cluster row, as stored: each complaint the steps name once
+    (`path_cases`), and each step as the positions of its two complaints in that list with the
+    identifier's type and masked form (`path_steps`). A step names two whole complaints, and
+    most steps of a gang share one of them (the complaint the others joined): stored whole, the
+    path was most of a big gang's row, written again at every join.
+
+    Each step's parts are encoded once, by the step object itself: all but the newest of a big
+    gang's steps are the very objects the row written before held (merges copy the tuple, and
+    reads of the same bytes return the same row). A step is frozen, so its JSON never changes;
+    the entry keeps the step alive, so its id is not reused while the entry stands."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._json: OrderedDict[int, tuple[PathStep, bytes]] = OrderedDict()
+        self._json: OrderedDict[int, tuple[PathStep, tuple[bytes, bytes, bytes]]] = OrderedDict()
 
     def encoded(self, steps: tuple[PathStep, ...]) -> bytes:
-        """The steps as a JSON array."""
-        return b"[" + b",".join(self._one(step) for step in steps) + b"]"
+        """`"path_cases":[...],"path_steps":[...]`, to go in the row's JSON object."""
+        at: dict[bytes, int] = {}  # a complaint's JSON -> its position in path_cases
+        stored = []
+        for step in steps:
+            earlier, later, identifier = self._parts(step)
+            first, second = at.setdefault(earlier, len(at)), at.setdefault(later, len(at))
+            stored.append(b"[%d,%d,%s]" % (first, second, identifier))
+        return b"".join(
+            (b'"path_cases":[', b",".join(at), b'],"path_steps":[', b",".join(stored), b"]")
+        )
 
-    def _one(self, step: PathStep) -> bytes:
+    @staticmethod
+    def decoded(stored: dict[str, Any]) -> dict[str, Any]:
+        """A stored row's fields with its path as steps again."""
+        cases, steps = stored["path_cases"], stored["path_steps"]
+        path = [
+            {"earlier": cases[first], "later": cases[second]}
+            | {"identifier_type": kind, "identifier_masked": masked}
+            for first, second, kind, masked in steps
+        ]
+        rest = {key: value for key, value in stored.items() if key not in _STORED_PATH}
+        return {**rest, "path": path}
+
+    def _parts(self, step: PathStep) -> tuple[bytes, bytes, bytes]:
         kept = self._json.get(id(step))
         if kept is not None and kept[0] is step:
             self._json.move_to_end(id(step))
             return kept[1]
-        encoded = step.model_dump_json(exclude_defaults=True).encode()
-        self._json[id(step)] = (step, encoded)
+        parts = (
+            step.earlier.model_dump_json(exclude_defaults=True).encode(),
+            step.later.model_dump_json(exclude_defaults=True).encode(),
+            json.dumps([step.identifier_type.value, step.identifier_masked])[1:-1].encode(),
+        )
+        self._json[id(step)] = (step, parts)
         if len(self._json) > self._size:
             self._json.popitem(last=False)
-        return encoded
+        return parts
 
 
+_STORED_PATH = ("path_cases", "path_steps")
 _STEPS = _StepsJson(size=4 * 4096)
 
 
@@ -166,19 +196,24 @@ class ClusterState(_Row):
 
     @model_validator(mode="before")
     @classmethod
-    def _without_retired_fields(cls, stored: Any) -> Any:
-        """Rows written before gang pages also listed the latest 100 complaints (`recent`),
-        which nothing read: a third of a big gang's row, rewritten at every join."""
-        if isinstance(stored, dict) and "recent" in stored:
-            return {key: value for key, value in stored.items() if key != "recent"}
+    def _as_stored(cls, stored: Any) -> Any:
+        """The path stored compactly (`_StepsJson`); rows written before that hold it whole,
+        and rows written before gang pages also listed the latest 100 complaints (`recent`),
+        which nothing read."""
+        if not isinstance(stored, dict):
+            return stored
+        if "path_steps" in stored:
+            stored = _StepsJson.decoded(stored)
+        if "recent" in stored:
+            stored = {key: value for key, value in stored.items() if key != "recent"}
         return stored
 
     def encoded(self) -> bytes:
-        """As any row, the path's steps encoded once each (`_StepsJson`)."""
+        """As any row, with its path stored compactly (`_StepsJson`)."""
         if not self.path:
             return super().encoded()
         rest = self.model_dump_json(exclude_defaults=True, exclude={"path"}).encode()
-        encoded = b"".join((rest[:-1], b',"path":', _STEPS.encoded(self.path), b"}"))
+        encoded = b"".join((rest[:-1], b",", _STEPS.encoded(self.path), b"}"))
         _RECENT.remember(encoded, self)
         return encoded
 
@@ -597,9 +632,16 @@ def _chain(rows: Rows, case: CaseRef) -> list[str]:
     """The ids of the stored clusters from a complaint's shortcut to its live cluster (the
     last); none for a complaint nothing has joined."""
     filed = filed_row(rows, case)
-    cluster_id = filed.cluster_id if filed and filed.cluster_id else singleton(case).cluster_id
+    return chain_from(
+        rows, filed.cluster_id if filed and filed.cluster_id else singleton(case).cluster_id
+    )
+
+
+def chain_from(rows: Rows, cluster_id: str) -> list[str]:
+    """The ids of the stored clusters from `cluster_id`, through the forwarding pointers of
+    merged ones, to the live one (the last); none if no cluster is stored under it."""
     chain: list[str] = []
-    while (stored := rows.get(cluster_id)) is not None:
+    while (stored := rows.get(cluster_id)) is not None and cluster_id not in chain:
         chain.append(cluster_id)
         merged_into = _RECENT.decoded(ClusterState, stored).merged_into  # the last: _live's
         if merged_into is None:

@@ -22,8 +22,9 @@ how each was found and which test holds it.
   the write-ahead log), with the same changelog records `ChangelogWrites` keeps.
 - `rebuild_from_changelog`: discard a table's local store at start, so that it is recovered
   whole from its changelog rather than mixed with writes the changelog never held.
-- `as_current_event`: set faust's current event for table reads and writes done after faust
-  has moved on (batches from `Stream.take_events`).
+- `as_current_event`: set faust's current event, for table reads and writes through faust's own
+  mapping (which go to the current event's partition) outside an agent: the tests write rows
+  the way faust does, to hold `DirectRows` and the restore to it.
 - `partition_store`, `store_batch`: faust's RocksDB database of a table partition, written as
   faust's recovery writes it, for the bulk restore before faust starts
   (services/matcher/restore.py).
@@ -297,10 +298,10 @@ def install() -> None:
 def as_current_event(event: Any) -> Iterator[None]:
     """Make `event` faust's current event in this task while the block runs.
 
-    A table reads and writes the partition of the current event (its RocksDB store and its
-    changelog). Events from `Stream.take_events` are processed after faust has moved on, so
-    each one is set around its own table reads and writes. Only this task's context changes:
-    the stream's own attribute, read by the task filling the batch, is left alone.
+    A table read or written through faust's mapping goes to the partition of the current
+    event (its RocksDB store and its changelog). The agents no longer need it (they name each
+    row's partition to `DirectRows`); the tests write rows through faust's own path with it.
+    Only this task's context changes: a stream's own attribute is left alone.
     """
     reset = _current_event.set(weakref.ref(event))
     try:

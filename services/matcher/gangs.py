@@ -14,6 +14,7 @@ from services.matcher.clustering import (
     CLUSTER_KEY_PREFIX,
     ClusterState,
     Rows,
+    chain_from,
     member,
     token_links,
 )
@@ -66,15 +67,13 @@ def gang_graph(rows: Rows, cluster_id: str, asking: Collection[str] = ()) -> Gan
 
 
 def _live(rows: Rows, cluster_id: str) -> ClusterState | None:
-    """The cluster under `cluster_id`, following the pointers of merged ones."""
-    seen: set[str] = set()
-    while (stored := rows.get(cluster_id)) is not None and cluster_id not in seen:
-        seen.add(cluster_id)
-        cluster = ClusterState.model_validate_json(stored)
-        if cluster.merged_into is None:
-            return cluster if cluster.size > 0 else None
-        cluster_id = cluster.merged_into
-    return None
+    """The live cluster under `cluster_id`, following the pointers of merged ones."""
+    chain = chain_from(rows, cluster_id)
+    stored = rows.get(chain[-1]) if chain else None
+    cluster = None if stored is None else ClusterState.model_validate_json(stored)
+    if cluster is None or cluster.merged_into is not None or cluster.size == 0:
+        return None  # none stored, pointers in a circle, or a gang emptied by withdrawals
+    return cluster
 
 
 def _by_run(linked: list[str], runs: Sequence[Run], gang: Gang) -> list[list[str]]:

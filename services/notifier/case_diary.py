@@ -29,7 +29,14 @@ FONTS = (
     "NotoSansDevanagari-Regular.ttf",
     "NotoSansDevanagari-Bold.ttf",
 )
+
+
 MARKING = "RESTRICTED: for police use in the investigation of these complaints only"
+
+
+def fonts_missing(fonts_dir: Path) -> list[str]:
+    """The fonts a PDF needs that `fonts_dir` does not hold."""
+    return [font for font in FONTS if not (fonts_dir / font).is_file()]
 
 
 def gang_pdf(

@@ -29,6 +29,11 @@ class Officer:
     created_at: datetime
     last_sign_in_at: datetime | None
 
+    @property
+    def actor(self) -> str:
+        """The officer as audit entries and relayed requests name who acted."""
+        return f"officer:{self.username}"
+
 
 def new_stamp() -> str:
     return secrets.token_hex(8)

@@ -28,8 +28,7 @@ def by_officer(
     target: str | None = None,
     **detail: object,
 ) -> AuditEvent:
-    actor = f"officer:{officer.username}"
-    return _event(actor, action, at, district, target, role=officer.role.value, **detail)
+    return _event(officer.actor, action, at, district, target, role=officer.role.value, **detail)
 
 
 def by_key(

@@ -55,9 +55,7 @@ async def record_arrest(
     district = signed_in.district
     assert district is not None  # a district's session
     try:
-        arrest = ArrestRelayed.model_validate(
-            _body(form, district.code, f"officer:{signed_in.officer.username}")
-        )
+        arrest = ArrestRelayed.model_validate(_body(form, district.code, signed_in.officer.actor))
     except ValidationError as invalid:
         problems = [f"{_field(e['loc'])}: {e['msg']}" for e in invalid.errors()]
         return _page(signed_in, t, form, refused=problems)

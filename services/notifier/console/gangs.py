@@ -19,7 +19,7 @@ from crosslink.reasons import CUSTODY_STATUSES
 from schemas.events import ArrestFacts
 from schemas.gangs import GangGraph
 from services.notifier.api import InboxDep
-from services.notifier.case_diary import FONTS, gang_pdf, type_names_in
+from services.notifier.case_diary import fonts_missing, gang_pdf, type_names_in
 from services.notifier.console.audited import record
 from services.notifier.console.gang_picture import state_map, timeline
 from services.notifier.console.guard import InvestigatorSessionDep, PageNotFound, SignedIn
@@ -102,8 +102,11 @@ async def gang_export(
     if isinstance(graph, Response):
         return graph
     fonts_dir = notifier_of(request).settings.console_fonts_dir
-    if form == "pdf" and not all((fonts_dir / font).is_file() for font in FONTS):
-        log.error("a gang's PDF export needs Noto Sans", extra={"fonts_dir": str(fonts_dir)})
+    if form == "pdf" and (missing := fonts_missing(fonts_dir)):
+        log.error(
+            "a gang's PDF export needs Noto Sans",
+            extra={"fonts_dir": str(fonts_dir), "missing": missing},
+        )
         title = t.gettext("The PDF export is not available on this server")
         text = t.gettext("Ask the operators to install Noto Sans. The CSV export works.")
         return render("message.html", t, status_code=503, title=title, text=text)

@@ -48,7 +48,7 @@ async def look_up(
     lookups = notifier_of(request).lookups
     try:
         answer = await _asked(
-            t, lambda: lookups.look_up(_who(signed_in), LookupRequest(identifier=typed))
+            t, lambda: lookups.look_up(signed_in.officer.actor, LookupRequest(identifier=typed))
         )
     except _Refused as refused:
         return _refused(signed_in, t, typed, refused.why, status_code=refused.status)
@@ -70,7 +70,7 @@ async def watch(request: Request, signed_in: DistrictSessionDep, t: TranslatorDe
         watching = await _asked(
             t,
             lambda: lookups.watch(
-                _who(signed_in), district.code, WatchSubmission(identifier=typed)
+                signed_in.officer.actor, district.code, WatchSubmission(identifier=typed)
             ),
         )
     except _Refused as refused:
@@ -102,10 +102,6 @@ async def _typed(request: Request, signed_in: SignedIn) -> dict[str, str]:
     """The form's identifier fields, as typed (blank ones left out)."""
     form = await checked_form(request, signed_in)
     return {name: form[name].strip() for name in FIELDS if form.get(name, "").strip()}
-
-
-def _who(signed_in: SignedIn) -> str:
-    return f"officer:{signed_in.officer.username}"
 
 
 def _refused(
