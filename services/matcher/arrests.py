@@ -41,6 +41,7 @@ from services.matcher.clustering import (
     filed_row_of,
     live_cluster,
     member,
+    path_of,
     strong,
     token_links,
 )
@@ -169,7 +170,7 @@ class _Linked:
         if not cases:
             return None
         cluster = live_cluster(self._rows, cases[0])
-        return cluster.summary() if cluster.size > 1 else None
+        return cluster.summary(path_of(self._rows, cluster)) if cluster.size > 1 else None
 
 
 def _naming(rows: Rows, identifier: IdentifierRef, at: datetime, rules: MatchingRules) -> list[str]:

@@ -7,9 +7,10 @@ alerts, with the same ids, however the matcher's partitions interleave.
 
 Everything lives in one table of rows under three kinds of key (`Rows`):
 - a cluster's row under its id: a union-find whose roots are the live clusters. A live row
-  holds its exact size, every district (with its first complaint), and the latest path steps
-  (bounded, so a row stays small as a gang grows); a cluster absorbed by a merge
-  keeps only a forwarding pointer to the one that absorbed it;
+  holds its exact size and every district (with its first complaint); a cluster absorbed by a
+  merge keeps only a forwarding pointer to the one that absorbed it. Its latest path steps
+  (up to MAX_LISTED) are in rows of their own (`path_key`), so that a complaint joining a big
+  gang writes one step rather than the gang's whole path;
 - a strong identifier's row (`TokenLinks`): its first complaint, which every later complaint
   naming it joins, its count and districts, an operator's generic-value decision, and the
   complaints officers said it does not link (for a number that changes hands, its runs: each
@@ -25,13 +26,14 @@ its offset means it was applied whole: its rows are written again as they are (t
 have kept them from the changelog). Without it, the event is applied again: an identifier row
 at its offset was counted already; a merge whose clusters are already one writes the rows it
 had written again; a merge half written (the live cluster but not the absorbed one's pointer)
-only gets its pointer.
+only gets its pointer. A cluster's new path steps go where its row's path is not, and the row
+written after them makes them its path (`store_cluster`).
 """
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -84,11 +86,12 @@ class _Row(BaseModel):
 
 
 RowT = TypeVar("RowT", bound=_Row)
+PathSteps = tuple[PathStep, ...]
 
 
 class _RecentRows:
     """The rows clustering wrote or read lately, decoded, by their exact bytes. A big gang's
-    cluster row (up to 100 complaints and path steps, tens of kilobytes) is read back by every
+    cluster row (each district's first complaint: kilobytes) is read back by every
     complaint that joins the gang, and decoding it again each time was most of clustering's
     cost. The rows are frozen and hold only tuples, so one decoded row serves every read of the
     same bytes; it is a memo, not state: the table stays the only truth."""
@@ -121,72 +124,39 @@ class _RecentRows:
 _RECENT = _RecentRows(size=4096)
 
 
-class _StepsJson:
-    """The path of a cluster row, as stored: each complaint the steps name once
-    (`path_cases`), and each step as the positions of its two complaints in that list with the
-    identifier's type and masked form (`path_steps`). A step names two whole complaints, and
-    most steps of a gang share one of them (the complaint the others joined): stored whole, the
-    path was most of a big gang's row, written again at every join.
-
-    Each step's parts are encoded once, by the step object itself: all but the newest of a big
-    gang's steps are the very objects the row written before held (merges copy the tuple, and
-    reads of the same bytes return the same row). A step is frozen, so its JSON never changes;
-    the entry keeps the step alive, so its id is not reused while the entry stands."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._json: OrderedDict[int, tuple[PathStep, tuple[bytes, bytes, bytes]]] = OrderedDict()
-
-    def encoded(self, steps: tuple[PathStep, ...]) -> bytes:
-        """`"path_cases":[...],"path_steps":[...]`, to go in the row's JSON object."""
-        at: dict[bytes, int] = {}  # a complaint's JSON -> its position in path_cases
-        stored = []
-        for step in steps:
-            earlier, later, identifier = self._parts(step)
-            first, second = at.setdefault(earlier, len(at)), at.setdefault(later, len(at))
-            stored.append(b"[%d,%d,%s]" % (first, second, identifier))
-        return b"".join(
-            (b'"path_cases":[', b",".join(at), b'],"path_steps":[', b",".join(stored), b"]")
-        )
-
-    @staticmethod
-    def decoded(stored: dict[str, Any]) -> dict[str, Any]:
-        """A stored row's fields with its path as steps again."""
-        cases, steps = stored["path_cases"], stored["path_steps"]
-        path = [
-            {"earlier": cases[first], "later": cases[second]}
-            | {"identifier_type": kind, "identifier_masked": masked}
-            for first, second, kind, masked in steps
-        ]
-        rest = {key: value for key, value in stored.items() if key not in _STORED_PATH}
-        return {**rest, "path": path}
-
-    def _parts(self, step: PathStep) -> tuple[bytes, bytes, bytes]:
-        kept = self._json.get(id(step))
-        if kept is not None and kept[0] is step:
-            self._json.move_to_end(id(step))
-            return kept[1]
-        parts = (
-            step.earlier.model_dump_json(exclude_defaults=True).encode(),
-            step.later.model_dump_json(exclude_defaults=True).encode(),
-            json.dumps([step.identifier_type.value, step.identifier_masked])[1:-1].encode(),
-        )
-        self._json[id(step)] = (step, parts)
-        if len(self._json) > self._size:
-            self._json.popitem(last=False)
-        return parts
+def _path_whole(stored: dict[str, Any]) -> dict[str, Any]:
+    """A row's fields as stored with its path inline and compact (rows written between
+    2026-12-05 and the path's own rows): each complaint the steps name once (`path_cases`), each
+    step as the positions of its two complaints in that list with the identifier's type and
+    masked form (`path_steps`); with the path as steps again."""
+    cases, steps = stored["path_cases"], stored["path_steps"]
+    path = [
+        {"earlier": cases[first], "later": cases[second]}
+        | {"identifier_type": kind, "identifier_masked": masked}
+        for first, second, kind, masked in steps
+    ]
+    rest = {key: value for key, value in stored.items() if key not in _COMPACT_PATH}
+    return {**rest, "path": path}
 
 
-_STORED_PATH = ("path_cases", "path_steps")
-_STEPS = _StepsJson(size=4 * 4096)
+_COMPACT_PATH = ("path_cases", "path_steps")
 
 
 class ClusterState(_Row):
+    """A cluster as its row holds it. Its latest path steps (up to MAX_LISTED) are in rows of
+    their own (`path_of`), so that a complaint joining a big gang writes one step, not the
+    gang's whole path; `store_cluster` writes them, then this row, whose `path_end` and
+    `path_len` say which of them are the path: the path changes with this row's one write."""
+
     cluster_id: str
     size: int = 0
     districts: tuple[str, ...] = ()  # every one, sorted
     firsts: tuple[CaseRef, ...] = ()  # each district's earliest complaint, in district order
+    # Path steps not in rows of their own: built in memory and not yet stored, or in a row
+    # stored before the path had rows of its own. `store_cluster` moves them to their rows.
     path: tuple[PathStep, ...] = ()
+    path_end: int = 0  # the path is the steps at positions [path_end - path_len, path_end)
+    path_len: int = 0
     merged_into: str | None = None
     absorbed_last: str | None = None  # the cluster the last merge into this one absorbed
     # The districts as they were last told of the cluster as a whole: by a cluster alert, or
@@ -197,39 +167,85 @@ class ClusterState(_Row):
     @model_validator(mode="before")
     @classmethod
     def _as_stored(cls, stored: Any) -> Any:
-        """The path stored compactly (`_StepsJson`); rows written before that hold it whole,
-        and rows written before gang pages also listed the latest 100 complaints (`recent`),
-        which nothing read."""
+        """Rows written before the path had rows of its own hold it inline, whole or compact
+        (`_path_whole`); rows written before gang pages also listed the latest 100 complaints
+        (`recent`), which nothing read."""
         if not isinstance(stored, dict):
             return stored
         if "path_steps" in stored:
-            stored = _StepsJson.decoded(stored)
+            stored = _path_whole(stored)
         if "recent" in stored:
             stored = {key: value for key, value in stored.items() if key != "recent"}
         return stored
-
-    def encoded(self) -> bytes:
-        """As any row, with its path stored compactly (`_StepsJson`)."""
-        if not self.path:
-            return super().encoded()
-        rest = self.model_dump_json(exclude_defaults=True, exclude={"path"}).encode()
-        encoded = b"".join((rest[:-1], b",", _STEPS.encoded(self.path), b"}"))
-        _RECENT.remember(encoded, self)
-        return encoded
 
     @property
     def states(self) -> tuple[str, ...]:
         return tuple(sorted({state_of(district) for district in self.districts}))
 
-    def summary(self) -> ClusterSummary:
-        """The gang as an alert carries it."""
+    def summary(self, path: tuple[PathStep, ...]) -> ClusterSummary:
+        """The gang as an alert carries it, with its path (`path_of`)."""
         return ClusterSummary(
             cluster_id=self.cluster_id,
             size=self.size,
             districts=self.districts,
-            path=self.path,
+            path=path,
             states=self.states,
         )
+
+
+# Positions of path steps, modulo: twice the longest path, so that the up to MAX_LISTED steps
+# a write adds never fall where the steps of the path as its row says it are.
+PATH_SLOTS = 2 * MAX_LISTED
+
+
+def path_key(cluster_id: str, position: int) -> str:
+    return f"path:{cluster_id}:{position % PATH_SLOTS}"
+
+
+def path_keys(cluster: ClusterState) -> list[str]:
+    """The rows of a cluster's path steps, earliest first."""
+    return [
+        path_key(cluster.cluster_id, at)
+        for at in range(cluster.path_end - cluster.path_len, cluster.path_end)
+    ]
+
+
+def path_of(rows: Rows, cluster: ClusterState) -> tuple[PathStep, ...]:
+    """A cluster's latest path steps, earliest first."""
+    if cluster.path:  # not in rows of their own (see ClusterState.path)
+        return cluster.path
+    stored = (rows.get(key) for key in path_keys(cluster))
+    return tuple(PathStep.model_validate_json(step) for step in stored if step is not None)
+
+
+def store_cluster(
+    rows: Rows, cluster: ClusterState, gained: tuple[PathStep, ...] = ()
+) -> ClusterState:
+    """Write a cluster: the steps its path gained (after those it holds inline, which replace
+    the path its row had), each in a row of its own at the next positions, then its row, which
+    makes them its path. What was written, as the row holds it.
+
+    The new steps never fall on the positions of the path as stored (PATH_SLOTS), so a crash
+    between the two leaves the row and its path as they were, and the event applied again
+    writes the same steps again."""
+    if cluster.merged_into is not None:  # a pointer: no path
+        rows[cluster.cluster_id] = cluster.encoded()
+        return cluster
+    new = (*cluster.path, *gained)[-MAX_LISTED:]
+    kept = 0 if cluster.path else cluster.path_len
+    for at, step in enumerate(new, start=cluster.path_end):
+        rows[path_key(cluster.cluster_id, at)] = step.model_dump_json(
+            exclude_defaults=True
+        ).encode()
+    stored = cluster.model_copy(
+        update={
+            "path": (),
+            "path_end": cluster.path_end + len(new),
+            "path_len": min(kept + len(new), MAX_LISTED),
+        }
+    )
+    rows[cluster.cluster_id] = stored.encoded()
+    return stored
 
 
 class TokenLinks(_Row):
@@ -376,10 +392,14 @@ def singleton(case: CaseRef) -> ClusterState:
 class Merge:
     kept: ClusterState
     absorbed: ClusterState  # now only a forwarding pointer to `kept`
+    gained: tuple[PathStep, ...] = ()  # the steps `kept`'s path gained: store_cluster's
 
 
-def merge(a: ClusterState, b: ClusterState, step: PathStep) -> Merge | None:
-    """Join two clusters through `step`; None if they are already one cluster.
+def merge(
+    a: ClusterState, b: ClusterState, step: PathStep, path: Callable[[ClusterState], PathSteps]
+) -> Merge | None:
+    """Join two clusters through `step`; None if they are already one cluster. `path` gives
+    a cluster's path (`path_of`): the absorbed one's goes on the kept one's, then `step`.
 
     The larger cluster keeps its id (ties: the smaller id), so ids stay stable as gangs grow
     and forwarding chains stay short.
@@ -399,11 +419,10 @@ def merge(a: ClusterState, b: ClusterState, step: PathStep) -> Merge | None:
             "size": kept.size + absorbed.size,
             "districts": tuple(sorted({*kept.districts, *absorbed.districts})),
             "firsts": tuple(firsts[district] for district in sorted(firsts)),
-            "path": (*kept.path, *absorbed.path, step)[-MAX_LISTED:],
             "absorbed_last": absorbed.cluster_id,
         }
     )
-    return Merge(joined, _pointer(absorbed, joined))
+    return Merge(joined, _pointer(absorbed, joined), (*path(absorbed), step)[-MAX_LISTED:])
 
 
 def _pointer(absorbed: ClusterState, kept: ClusterState) -> ClusterState:
@@ -429,9 +448,9 @@ def on_complaint_filed(
             joining.join(identifier)
     cluster, alert = live_cluster(rows, case), None
     if joining.steps:
-        told, alert = _cluster_alert_owed(cluster, joining, filed, rules, now)
-        if told != cluster:  # a big cluster's row is tens of kilobytes: written only if changed
-            rows[told.cluster_id] = told.encoded()
+        told, alert = _cluster_alert_owed(rows, cluster, joining, filed, rules, now)
+        if told != cluster:  # written only if changed
+            store_cluster(rows, told)
         cluster = told
     row = FiledRow(
         cluster_id=cluster.cluster_id if cluster.size > 1 else None,
@@ -507,12 +526,17 @@ class _Joining:
         chains = _chain(rows, first), _chain(rows, case)
         if chains[0] and chains[1] and chains[0][-1] == chains[1][-1]:  # already one cluster
             if replayed:  # merged before a crash: write what that merge wrote again, as it is
-                write_again_as_stored(rows, *chains[0], *chains[1])
+                write_clusters_again(rows, *chains[0], *chains[1])
             return
-        merged = merge(_live(rows, chains[0], first), _live(rows, chains[1], case), step)
+        merged = merge(
+            _live(rows, chains[0], first),
+            _live(rows, chains[1], case),
+            step,
+            lambda cluster: path_of(rows, cluster),
+        )
         if merged is not None:
-            rows[merged.kept.cluster_id] = merged.kept.encoded()
-            rows[merged.absorbed.cluster_id] = merged.absorbed.encoded()
+            store_cluster(rows, merged.kept, merged.gained)
+            store_cluster(rows, merged.absorbed)
 
 
 def _listed(rows: Rows, token: str, links: TokenLinks, case: CaseRef) -> TokenLinks:
@@ -542,6 +566,7 @@ def member_page(rows: Rows, token: str, page: int) -> MemberPage:
 
 
 def _cluster_alert_owed(
+    rows: Rows,
     cluster: ClusterState,
     joining: _Joining,
     filed: ComplaintFiled,
@@ -555,7 +580,7 @@ def _cluster_alert_owed(
         )
     if not _news(cluster, filed.received_at, rules):
         return cluster, None
-    alert = _cluster_alert(cluster, filed, joining.steps[0], now)
+    alert = _cluster_alert(cluster, path_of(rows, cluster), filed, joining.steps[0], now)
     told = cluster.model_copy(update={"told": cluster.districts, "told_at": filed.received_at})
     return told, alert
 
@@ -582,6 +607,7 @@ def _news(cluster: ClusterState, received_at: datetime, rules: MatchingRules) ->
 
 def _cluster_alert(
     cluster: ClusterState,
+    path: PathSteps,
     filed: ComplaintFiled,
     first_step: tuple[PathStep, IdentifierRef],
     now: datetime,
@@ -612,7 +638,7 @@ def _cluster_alert(
         identifier=identifier,
         trigger=case,
         cases=tuple(cases.values()),
-        cluster=cluster.summary(),
+        cluster=cluster.summary(path),
         recipients=cluster.districts,
         import_id=case.import_id,
     )
@@ -661,8 +687,8 @@ def _write_again(rows: Rows, case: CaseRef, filed: FiledRow) -> None:
         rows,
         *(members_key(token, row.pages - 1) for token, row in links.items() if row.pages),
         *map(token_key, filed.tokens),
-        *dict.fromkeys(key for chain in chains for key in chain),
     )
+    write_clusters_again(rows, *dict.fromkeys(key for chain in chains for key in chain))
     rows[case_key(case)] = filed.encoded()
 
 
@@ -670,6 +696,14 @@ def write_again_as_stored(rows: Rows, *keys: str) -> None:
     for key in keys:
         if (stored := rows.get(key)) is not None:
             rows[key] = stored
+
+
+def write_clusters_again(rows: Rows, *cluster_ids: str) -> None:
+    """Clusters' rows as they are now, each after its path's."""
+    for cluster_id in cluster_ids:
+        if (stored := rows.get(cluster_id)) is not None:
+            write_again_as_stored(rows, *path_keys(_RECENT.decoded(ClusterState, stored)))
+            rows[cluster_id] = stored
 
 
 def strong(identifiers: tuple[IdentifierRef, ...]) -> list[IdentifierRef]:

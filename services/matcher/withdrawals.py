@@ -28,6 +28,7 @@ from services.matcher.clustering import (
     ClusterState,
     FiledRow,
     MemberPage,
+    PathSteps,
     Rows,
     TokenLinks,
     filed_key,
@@ -37,9 +38,12 @@ from services.matcher.clustering import (
     member,
     member_page,
     members_key,
+    path_of,
+    store_cluster,
     token_key,
     token_links,
     write_again_as_stored,
+    write_clusters_again,
 )
 from services.matcher.matching import MatchingRules
 from services.matcher.recycling import Run, run_with, runs_from
@@ -174,16 +178,20 @@ def _split(
         if not any(other in part for part in parts):
             parts.append(gang_of(rows, [other]))
     gang = ClusterState.model_validate_json(stored)
+    path = path_of(rows, gang)
     kept, *split_off = sorted(parts, key=lambda g: (-len(g), min(g)))
     for number, part in enumerate(split_off):
         # Each part split off first, counted from the gang's row as it was; if a crash came
         # after, it is there already (its id is this withdrawal's alone), and the gang's row
         # may not be.
         part_id = split_off_id if number == 0 else f"{split_off_id}.{number}"
-        rows[part_id] = rows.get(part_id) or _part(gang, part_id, part).encoded()
+        if rows.get(part_id) is None:
+            store_cluster(rows, _part(gang, path, part_id, part))
+        else:
+            write_clusters_again(rows, part_id)
         for complaint, filed in part.items():
             rows[filed_key(complaint)] = filed.model_copy(update={"cluster_id": part_id}).encoded()
-    rows[cluster_id] = _part(gang, cluster_id, kept).encoded()  # the same, counted again
+    store_cluster(rows, _part(gang, path, cluster_id, kept))  # the same, counted again
 
 
 def gang_of(rows: Rows, starts: Iterable[str]) -> Gang:
@@ -227,24 +235,29 @@ def in_runs(rows: Rows, complaint: str, runs: list[Run]) -> bool:
     return case is not None and run_with(case, runs) is not None
 
 
-def _part(gang: ClusterState, cluster_id: str, part: Gang) -> ClusterState:
-    """One part of a split gang, counted afresh from its members; the path steps it keeps are
-    those between two of them."""
+def _part(gang: ClusterState, path: PathSteps, cluster_id: str, part: Gang) -> ClusterState:
+    """One part of a split gang, counted afresh from its members; the steps of the gang's
+    `path` it keeps are those between two of them. The gang's own part keeps its path where it
+    is if it keeps all of it (so that a split done again changes nothing); otherwise the steps
+    go after the positions the gang's path took, which stay its path until the row is
+    written (clustering.store_cluster)."""
     cases = sorted((f.case for f in part.values() if f.case is not None), key=in_time_order)
     firsts: dict[str, CaseRef] = {}
     for case in cases:
         firsts.setdefault(case.district, case)
     districts = tuple(sorted({complaint.split("/", 1)[0] for complaint in part}))
+    steps = tuple(
+        step for step in path if member(step.earlier) in part and member(step.later) in part
+    )
+    unmoved = cluster_id == gang.cluster_id and steps == path
     return ClusterState(
         cluster_id=cluster_id,
         size=len(part),
         districts=districts,
         firsts=tuple(firsts[d] for d in sorted(firsts)),
-        path=tuple(
-            step
-            for step in gang.path
-            if member(step.earlier) in part and member(step.later) in part
-        ),
+        path=gang.path if unmoved else steps,
+        path_end=gang.path_end,
+        path_len=gang.path_len if unmoved else 0,
         told=tuple(d for d in gang.told if d in districts),
         told_at=gang.told_at,
     )
@@ -270,6 +283,8 @@ def _write_again(rows: Rows, begun: WithdrawalRow, token: str, case: CaseRef) ->
         rows,
         *(members_key(token, number) for number in range(links.pages)),
         token_key(token),
-        *sorted(clusters | ({begun.cluster_id} if begun.cluster_id else set())),
-        *map(filed_key, gang),
     )
+    write_clusters_again(
+        rows, *sorted(clusters | ({begun.cluster_id} if begun.cluster_id else set()))
+    )
+    write_again_as_stored(rows, *map(filed_key, gang))

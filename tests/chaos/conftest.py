@@ -26,9 +26,10 @@ from crosslink.provisioning import Replication, describe_topics, provision
 from harness.localbroker import LocalBroker, LocalCluster
 from harness.oracle import Case, Expectation, Tally, expected, gangs_not_held_whole, tally
 from harness.synthetic import DISTRICTS, complaint_stream
+from schemas.events import PathStep
 from schemas.topics import MATCHER_APP_ID
 from services.intake.config import IntakeSettings
-from services.matcher.clustering import CLUSTER_KEY_PREFIX, ClusterState
+from services.matcher.clustering import CLUSTER_KEY_PREFIX, ClusterState, path_of
 from tests.conftest import api_key, own_broker, read_topic
 from tests.e2e.conftest import Pipeline, running_pipeline
 
@@ -119,21 +120,25 @@ def _as_held(gang: frozenset[Case], held: list[tuple[int, list[Case]]]) -> str:
 
 def clusters_held(kafka: KafkaAccess) -> list[tuple[int, list[Case]]]:
     """Each of the matcher's live clusters (size, complaints it names: each district's first
-    and both ends of each of its latest path steps), as the last row its table's changelog
+    and both ends of each of its latest path steps), as the last rows its table's changelog
     holds for it."""
-    latest = {record.key: record.value for record in read_topic(kafka, CLUSTERS_CHANGELOG)}
     # The same table holds identifiers' and complaints' rows beside the clusters' (keys are
     # JSON strings in the changelog).
-    rows = (
+    rows = {
+        json.loads(record.key): record.value for record in read_topic(kafka, CLUSTERS_CHANGELOG)
+    }
+    clusters = (
         ClusterState.model_validate_json(value)
-        for key, value in latest.items()
-        if json.loads(key).startswith(CLUSTER_KEY_PREFIX)
+        for key, value in rows.items()
+        if key.startswith(CLUSTER_KEY_PREFIX)
     )
-    return [(row.size, _named(row)) for row in rows if row.merged_into is None]
+    return [
+        (row.size, _named(row, path_of(rows, row))) for row in clusters if row.merged_into is None
+    ]
 
 
-def _named(cluster: ClusterState) -> list[Case]:
-    ends = (case for step in cluster.path for case in (step.earlier, step.later))
+def _named(cluster: ClusterState, path: tuple[PathStep, ...]) -> list[Case]:
+    ends = (case for step in path for case in (step.earlier, step.later))
     return [case.key for case in (*cluster.firsts, *ends)]
 
 

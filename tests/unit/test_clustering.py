@@ -8,7 +8,9 @@ import json
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +21,7 @@ from schemas.events import (
     GenericValueDecided,
     IdentifierRef,
     IdentifierSighted,
+    PathStep,
 )
 from schemas.identifiers import IdentifierType, Strength
 from services.matcher.clustering import (
@@ -28,6 +31,7 @@ from services.matcher.clustering import (
     live_cluster,
     on_complaint_filed,
     on_generic_decided,
+    path_of,
     singleton,
     token_key,
     token_links,
@@ -80,6 +84,10 @@ class Clustering:
 
     def cluster_of(self, filed: CaseRef) -> ClusterState:
         return live_cluster(self.rows, filed)
+
+    def path_of(self, filed: CaseRef) -> tuple[PathStep, ...]:
+        """The path of a complaint's live cluster, as its rows hold it."""
+        return path_of(self.rows, self.cluster_of(filed))
 
 
 def complaint(filed: CaseRef, *identifiers: IdentifierRef, hours: float = 0) -> ComplaintFiled:
@@ -152,9 +160,8 @@ def test_a_complaint_naming_identifiers_of_its_own_cluster_changes_nothing_more(
 
     clustering.file(MUM2, PHONE, UPI, IMEI)
 
-    cluster = clustering.cluster_of(MUM2)
-    assert cluster.size == 2
-    assert len(cluster.path) == 1
+    assert clustering.cluster_of(MUM2).size == 2
+    assert len(clustering.path_of(MUM2)) == 1
 
 
 def test_a_complaint_from_a_district_already_in_the_group_raises_no_cluster_alert() -> None:
@@ -172,9 +179,10 @@ def test_a_big_cluster_counts_every_member_but_lists_only_the_latest() -> None:
     for n in range(150):
         clustering.file(case("MP-BPL", str(n)), PHONE)
 
-    cluster = clustering.cluster_of(case("MP-BPL", "0"))
-    assert cluster.size == 150
-    assert len(cluster.path) == 100
+    assert clustering.cluster_of(case("MP-BPL", "0")).size == 150
+    assert [step.later.complaint_id for step in clustering.path_of(case("MP-BPL", "0"))] == [
+        str(n) for n in range(50, 150)
+    ]
 
 
 def test_weak_identifiers_join_no_clusters() -> None:
@@ -451,7 +459,7 @@ def test_a_back_filled_complaint_between_two_runs_of_a_phone_makes_them_one_gang
     gang = clustering.cluster_of(between)
     assert gang.size == 3
     assert clustering.cluster_of(older) == clustering.cluster_of(newer) == gang
-    assert {(step.earlier, step.later) for step in gang.path} == {
+    assert {(step.earlier, step.later) for step in clustering.path_of(between)} == {
         (older, between),
         (newer, between),
     }
@@ -614,12 +622,65 @@ def test_a_big_gang_s_row_reads_back_as_the_row_it_was_after_every_join() -> Non
         assert ClusterState.model_validate_json(encoded) == cluster
 
 
-def test_a_path_stored_whole_reads_as_one_stored_compactly() -> None:
+def test_a_complaint_joining_a_big_gang_writes_one_path_step_not_the_gang_s_path() -> None:
     clustering = Clustering()
+    for n in range(150):
+        clustering.file(case("MP-BPL" if n % 3 else "MH-MUM", str(n)), PHONE)
+    recording = _Recording(clustering.rows)
+
+    on_complaint_filed(recording, complaint(case("WB-KOL", "150"), PHONE), offset=150,
+                       rules=RULES, now=NOW)  # fmt: skip
+
+    steps = [value for key, value in recording.writes if key.startswith("path:")]
+    assert [PathStep.model_validate_json(step).later.complaint_id for step in steps] == ["150"]
+    clustering.rows.update(recording.writes)
+    gang = clustering.cluster_of(case("WB-KOL", "150"))
+    assert (gang.size, gang.path, gang.path_len) == (151, (), 100)
+    assert [step.later.complaint_id for step in clustering.path_of(case("WB-KOL", "150"))] == [
+        str(n) for n in range(51, 151)
+    ]
+
+
+def _inline(path: tuple[PathStep, ...]) -> dict[str, Any]:
+    """A path as rows before 2026-12-05 held it (whole), and then until its rows of their own
+    (each complaint once, each step by their positions)."""
+    cases = list(
+        {step.earlier.model_dump_json(exclude_defaults=True): None for step in path}
+        | {step.later.model_dump_json(exclude_defaults=True): None for step in path}
+    )
+    at = {case: n for n, case in enumerate(cases)}
+    return {"path_cases": [json.loads(case) for case in cases],
+            "path_steps": [[at[step.earlier.model_dump_json(exclude_defaults=True)],
+                            at[step.later.model_dump_json(exclude_defaults=True)],
+                            step.identifier_type.value, step.identifier_masked]
+                           for step in path]}  # fmt: skip
+
+
+@pytest.mark.parametrize("form", ["whole", "compact"])
+def test_a_path_stored_in_its_cluster_s_row_reads_and_moves_to_rows_of_its_own(form: str) -> None:
+    clustering, first = Clustering(), case("MH-MUM", "0")
     for n in range(5):
         clustering.file(case("MP-BPL" if n % 2 else "MH-MUM", str(n)), PHONE)
-    cluster = clustering.cluster_of(case("MH-MUM", "0"))
-    whole = cluster.model_dump_json()  # as rows were written before the path was compact
+    gang, path = clustering.cluster_of(first), clustering.path_of(first)
+    old = gang.model_dump(mode="json", exclude={"path_end", "path_len", "path"})
+    old |= (
+        {"path": [step.model_dump(mode="json") for step in path]}
+        if form == "whole"
+        else _inline(path)
+    )
+    clustering.rows = {key: value for key, value in clustering.rows.items()
+                       if not key.startswith("path:")}  # fmt: skip
+    clustering.rows[gang.cluster_id] = json.dumps(old).encode()
 
-    assert b'"path_steps":[[0,1,"phone",' in cluster.encoded()
-    assert ClusterState.model_validate_json(whole) == cluster
+    assert len(path) == 4
+    assert clustering.path_of(first) == path
+    clustering.file(case("WB-KOL", "5"), PHONE)
+
+    assert clustering.cluster_of(first).path == ()
+    assert [step.later.complaint_id for step in clustering.path_of(first)] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
