@@ -33,7 +33,6 @@ written after them makes them its path (`store_cluster`).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -85,20 +84,20 @@ class _Row(BaseModel):
         return encoded
 
 
-RowT = TypeVar("RowT", bound=_Row)
+RowT = TypeVar("RowT", bound=BaseModel)
 PathSteps = tuple[PathStep, ...]
 
 
 class _RecentRows:
     """The rows clustering wrote or read lately, decoded, by their exact bytes. A big gang's
-    cluster row (each district's first complaint: kilobytes) is read back by every
-    complaint that joins the gang, and decoding it again each time was most of clustering's
-    cost. The rows are frozen and hold only tuples, so one decoded row serves every read of the
-    same bytes; it is a memo, not state: the table stays the only truth."""
+    rows are read back by every complaint that joins the gang, and decoding them again each
+    time was most of clustering's cost. The rows are frozen and hold only tuples, so one
+    decoded row serves every read of the same bytes; it is a memo, not state: the table stays
+    the only truth."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._rows: OrderedDict[tuple[type[_Row], bytes], _Row] = OrderedDict()
+        self._rows: OrderedDict[tuple[type[BaseModel], bytes], BaseModel] = OrderedDict()
 
     def decoded(self, model: type[RowT], stored: bytes) -> RowT:
         key = (model, stored)
@@ -111,10 +110,10 @@ class _RecentRows:
         assert isinstance(row, model)
         return row
 
-    def remember(self, encoded: bytes, row: _Row) -> None:
+    def remember(self, encoded: bytes, row: BaseModel) -> None:
         self._keep((type(row), encoded), row)
 
-    def _keep(self, key: tuple[type[_Row], bytes], row: _Row) -> None:
+    def _keep(self, key: tuple[type[BaseModel], bytes], row: BaseModel) -> None:
         self._rows[key] = row
         self._rows.move_to_end(key)
         if len(self._rows) > self._size:
@@ -143,17 +142,19 @@ _COMPACT_PATH = ("path_cases", "path_steps")
 
 
 class ClusterState(_Row):
-    """A cluster as its row holds it. Its latest path steps (up to MAX_LISTED) are in rows of
-    their own (`path_of`), so that a complaint joining a big gang writes one step, not the
-    gang's whole path; `store_cluster` writes them, then this row, whose `path_end` and
-    `path_len` say which of them are the path: the path changes with this row's one write."""
+    """A cluster as its row holds it. Each district's first complaint (`firsts_of`) and its
+    latest path steps (up to MAX_LISTED, `path_of`) are in rows of their own, so that a
+    complaint joining a big gang writes one step and at most its district's first, not the
+    gang's every district and whole path. `store_cluster` writes them, then this row, whose
+    `districts` say which firsts are the gang's, and `path_end` and `path_len` which steps are
+    its path: the path changes with this row's one write."""
 
     cluster_id: str
     size: int = 0
     districts: tuple[str, ...] = ()  # every one, sorted
+    # Firsts and path steps not in rows of their own: built in memory and not yet stored, or in
+    # a row stored before they had rows of their own. `store_cluster` moves them to their rows.
     firsts: tuple[CaseRef, ...] = ()  # each district's earliest complaint, in district order
-    # Path steps not in rows of their own: built in memory and not yet stored, or in a row
-    # stored before the path had rows of its own. `store_cluster` moves them to their rows.
     path: tuple[PathStep, ...] = ()
     path_end: int = 0  # the path is the steps at positions [path_end - path_len, path_end)
     path_len: int = 0
@@ -193,6 +194,28 @@ class ClusterState(_Row):
         )
 
 
+def first_key(cluster_id: str, district: str) -> str:
+    return f"first:{cluster_id}:{district}"
+
+
+def first_in(rows: Rows, cluster: ClusterState, district: str) -> CaseRef | None:
+    """A cluster's first complaint from `district`, if the cluster has one."""
+    if cluster.firsts:  # not in rows of their own (see ClusterState.firsts)
+        return next((case for case in cluster.firsts if case.district == district), None)
+    if district not in cluster.districts:  # (a row a split left is not the gang's any more)
+        return None
+    stored = rows.get(first_key(cluster.cluster_id, district))
+    return None if stored is None else _RECENT.decoded(CaseRef, stored)
+
+
+def firsts_of(rows: Rows, cluster: ClusterState) -> tuple[CaseRef, ...]:
+    """Each of a cluster's districts' first complaint, in district order."""
+    if cluster.firsts:
+        return cluster.firsts
+    firsts = (first_in(rows, cluster, district) for district in cluster.districts)
+    return tuple(case for case in firsts if case is not None)
+
+
 # Positions of path steps, modulo: twice the longest path, so that the up to MAX_LISTED steps
 # a write adds never fall where the steps of the path as its row says it are.
 PATH_SLOTS = 2 * MAX_LISTED
@@ -215,23 +238,33 @@ def path_of(rows: Rows, cluster: ClusterState) -> tuple[PathStep, ...]:
     if cluster.path:  # not in rows of their own (see ClusterState.path)
         return cluster.path
     stored = (rows.get(key) for key in path_keys(cluster))
-    return tuple(PathStep.model_validate_json(step) for step in stored if step is not None)
+    return tuple(_RECENT.decoded(PathStep, step) for step in stored if step is not None)
 
 
 def store_cluster(
-    rows: Rows, cluster: ClusterState, gained: tuple[PathStep, ...] = ()
+    rows: Rows,
+    cluster: ClusterState,
+    steps: tuple[PathStep, ...] = (),
+    firsts: tuple[CaseRef, ...] = (),
 ) -> ClusterState:
-    """Write a cluster: the steps its path gained (after those it holds inline, which replace
-    the path its row had), each in a row of its own at the next positions, then its row, which
-    makes them its path. What was written, as the row holds it.
+    """Write a cluster: the firsts it holds inline and those it gained (`firsts`, each earlier
+    than its district's, or of a new district), each in a row of its own; the steps its path
+    gained (after those it holds inline, which replace the path its row had), each in a row of
+    its own at the next positions; then its row, which makes them its path. What was written,
+    as the row holds it.
 
     The new steps never fall on the positions of the path as stored (PATH_SLOTS), so a crash
-    between the two leaves the row and its path as they were, and the event applied again
-    writes the same steps again."""
+    between them and the row leaves the row and its path as they were, and the event applied
+    again writes the same steps again. A first written before such a crash is earlier than the
+    one it replaced, which the event applied again finds and keeps."""
     if cluster.merged_into is not None:  # a pointer: no path
         rows[cluster.cluster_id] = cluster.encoded()
         return cluster
-    new = (*cluster.path, *gained)[-MAX_LISTED:]
+    for case in (*cluster.firsts, *firsts):
+        rows[first_key(cluster.cluster_id, case.district)] = case.model_dump_json(
+            exclude_defaults=True
+        ).encode()
+    new = (*cluster.path, *steps)[-MAX_LISTED:]
     kept = 0 if cluster.path else cluster.path_len
     for at, step in enumerate(new, start=cluster.path_end):
         rows[path_key(cluster.cluster_id, at)] = step.model_dump_json(
@@ -239,6 +272,7 @@ def store_cluster(
         ).encode()
     stored = cluster.model_copy(
         update={
+            "firsts": (),
             "path": (),
             "path_end": cluster.path_end + len(new),
             "path_len": min(kept + len(new), MAX_LISTED),
@@ -392,14 +426,14 @@ def singleton(case: CaseRef) -> ClusterState:
 class Merge:
     kept: ClusterState
     absorbed: ClusterState  # now only a forwarding pointer to `kept`
-    gained: tuple[PathStep, ...] = ()  # the steps `kept`'s path gained: store_cluster's
+    # What `kept` gained, for store_cluster: the absorbed cluster's path steps then the one
+    # joining them, and its firsts earlier than `kept`'s of their districts.
+    steps: tuple[PathStep, ...] = ()
+    firsts: tuple[CaseRef, ...] = ()
 
 
-def merge(
-    a: ClusterState, b: ClusterState, step: PathStep, path: Callable[[ClusterState], PathSteps]
-) -> Merge | None:
-    """Join two clusters through `step`; None if they are already one cluster. `path` gives
-    a cluster's path (`path_of`): the absorbed one's goes on the kept one's, then `step`.
+def merge(rows: Rows, a: ClusterState, b: ClusterState, step: PathStep) -> Merge | None:
+    """Join two clusters through `step`; None if they are already one cluster.
 
     The larger cluster keeps its id (ties: the smaller id), so ids stay stable as gangs grow
     and forwarding chains stay short.
@@ -410,19 +444,21 @@ def merge(
         if kept.absorbed_last == absorbed.cluster_id:  # written before a crash, but not all
             return Merge(kept, _pointer(absorbed, kept))
     kept, absorbed = sorted((a, b), key=lambda c: (-c.size, c.cluster_id))
-    firsts = {
-        case.district: case
-        for case in sorted(absorbed.firsts + kept.firsts, key=in_time_order, reverse=True)
-    }
+    firsts = tuple(
+        case
+        for case in firsts_of(rows, absorbed)
+        if (mine := first_in(rows, kept, case.district)) is None
+        or in_time_order(case) < in_time_order(mine)
+    )
     joined = kept.model_copy(
         update={
             "size": kept.size + absorbed.size,
             "districts": tuple(sorted({*kept.districts, *absorbed.districts})),
-            "firsts": tuple(firsts[district] for district in sorted(firsts)),
             "absorbed_last": absorbed.cluster_id,
         }
     )
-    return Merge(joined, _pointer(absorbed, joined), (*path(absorbed), step)[-MAX_LISTED:])
+    steps = (*path_of(rows, absorbed), step)[-MAX_LISTED:]
+    return Merge(joined, _pointer(absorbed, joined), steps, firsts)
 
 
 def _pointer(absorbed: ClusterState, kept: ClusterState) -> ClusterState:
@@ -528,14 +564,9 @@ class _Joining:
             if replayed:  # merged before a crash: write what that merge wrote again, as it is
                 write_clusters_again(rows, *chains[0], *chains[1])
             return
-        merged = merge(
-            _live(rows, chains[0], first),
-            _live(rows, chains[1], case),
-            step,
-            lambda cluster: path_of(rows, cluster),
-        )
+        merged = merge(rows, _live(rows, chains[0], first), _live(rows, chains[1], case), step)
         if merged is not None:
-            store_cluster(rows, merged.kept, merged.gained)
+            store_cluster(rows, merged.kept, merged.steps, merged.firsts)
             store_cluster(rows, merged.absorbed)
 
 
@@ -580,7 +611,7 @@ def _cluster_alert_owed(
         )
     if not _news(cluster, filed.received_at, rules):
         return cluster, None
-    alert = _cluster_alert(cluster, path_of(rows, cluster), filed, joining.steps[0], now)
+    alert = _cluster_alert(rows, cluster, filed, joining.steps[0], now)
     told = cluster.model_copy(update={"told": cluster.districts, "told_at": filed.received_at})
     return told, alert
 
@@ -606,8 +637,8 @@ def _news(cluster: ClusterState, received_at: datetime, rules: MatchingRules) ->
 
 
 def _cluster_alert(
+    rows: Rows,
     cluster: ClusterState,
-    path: PathSteps,
     filed: ComplaintFiled,
     first_step: tuple[PathStep, IdentifierRef],
     now: datetime,
@@ -626,7 +657,7 @@ def _cluster_alert(
         earlier=step.earlier,
         new_districts=tuple(new) if cluster.told else (),
     )
-    cases = {c.key: c for c in (*cluster.firsts, step.earlier, case)}
+    cases = {c.key: c for c in (*firsts_of(rows, cluster), step.earlier, case)}
     return AlertRaised(
         alert_id=stable_id("cluster_linked", cluster.cluster_id, *case.key),
         kind="cluster_linked",
@@ -638,7 +669,7 @@ def _cluster_alert(
         identifier=identifier,
         trigger=case,
         cases=tuple(cases.values()),
-        cluster=cluster.summary(path),
+        cluster=cluster.summary(path_of(rows, cluster)),
         recipients=cluster.districts,
         import_id=case.import_id,
     )
@@ -699,10 +730,16 @@ def write_again_as_stored(rows: Rows, *keys: str) -> None:
 
 
 def write_clusters_again(rows: Rows, *cluster_ids: str) -> None:
-    """Clusters' rows as they are now, each after its path's."""
+    """Clusters' rows as they are now, each after its firsts' and its path's."""
     for cluster_id in cluster_ids:
         if (stored := rows.get(cluster_id)) is not None:
-            write_again_as_stored(rows, *path_keys(_RECENT.decoded(ClusterState, stored)))
+            cluster = _RECENT.decoded(ClusterState, stored)
+            firsts = () if cluster.firsts else cluster.districts
+            write_again_as_stored(
+                rows,
+                *(first_key(cluster_id, district) for district in firsts),
+                *path_keys(cluster),
+            )
             rows[cluster_id] = stored
 
 

@@ -15,6 +15,7 @@ from services.matcher.clustering import (
     ClusterState,
     Rows,
     chain_from,
+    firsts_of,
     member,
     token_links,
 )
@@ -30,7 +31,7 @@ def gang_graph(rows: Rows, cluster_id: str, asking: Collection[str] = ()) -> Gan
     cluster = _live(rows, cluster_id)
     if cluster is None:
         return None
-    gang = gang_of(rows, [member(case) for case in cluster.firsts])
+    gang = gang_of(rows, [member(case) for case in firsts_of(rows, cluster)])
     every = [filed.case for filed in gang.values() if filed.case is not None]
     theirs = [case for case in every if case.district in asking]
     chosen = {case.key for case in sorted(theirs, key=in_time_order)[:MAX_GANG_COMPLAINTS]}

@@ -26,10 +26,10 @@ from crosslink.provisioning import Replication, describe_topics, provision
 from harness.localbroker import LocalBroker, LocalCluster
 from harness.oracle import Case, Expectation, Tally, expected, gangs_not_held_whole, tally
 from harness.synthetic import DISTRICTS, complaint_stream
-from schemas.events import PathStep
+from schemas.events import CaseRef, PathStep
 from schemas.topics import MATCHER_APP_ID
 from services.intake.config import IntakeSettings
-from services.matcher.clustering import CLUSTER_KEY_PREFIX, ClusterState, path_of
+from services.matcher.clustering import CLUSTER_KEY_PREFIX, ClusterState, firsts_of, path_of
 from tests.conftest import api_key, own_broker, read_topic
 from tests.e2e.conftest import Pipeline, running_pipeline
 
@@ -132,14 +132,13 @@ def clusters_held(kafka: KafkaAccess) -> list[tuple[int, list[Case]]]:
         for key, value in rows.items()
         if key.startswith(CLUSTER_KEY_PREFIX)
     )
-    return [
-        (row.size, _named(row, path_of(rows, row))) for row in clusters if row.merged_into is None
-    ]
+    live = (row for row in clusters if row.merged_into is None)
+    return [(row.size, _named(firsts_of(rows, row), path_of(rows, row))) for row in live]
 
 
-def _named(cluster: ClusterState, path: tuple[PathStep, ...]) -> list[Case]:
+def _named(firsts: tuple[CaseRef, ...], path: tuple[PathStep, ...]) -> list[Case]:
     ends = (case for step in path for case in (step.earlier, step.later))
-    return [case.key for case in (*cluster.firsts, *ends)]
+    return [case.key for case in (*firsts, *ends)]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from cli.rematch import rematch
 from harness.oracle import Case, Expectation, expected, gangs_not_held_whole
 from schemas.topics import ALERT_RAISED, CLUSTERS_CHANGELOG, STATE_CHANGELOG
 from services.intake.config import IntakeSettings
-from services.matcher.clustering import CLUSTER_KEY_PREFIX, ClusterState, path_of
+from services.matcher.clustering import CLUSTER_KEY_PREFIX, ClusterState, firsts_of, path_of
 from services.matcher.history import KafkaHistory, MatcherRunning, matcher_workers, read_table
 from services.matcher.matching import MatchingRules, TokenState
 from services.matcher.rematch import Row
@@ -184,7 +184,7 @@ def test_the_rebuilt_clusters_hold_the_oracles_gangs(
     ]
     rows = {key: row.value for key, row in rematched.clusters.items()}
     held = [
-        (c.size, [case.key for case in (*c.firsts, *(s.later for s in path_of(rows, c)))])
+        (c.size, [case.key for case in (*firsts_of(rows, c), *(s.later for s in path_of(rows, c)))])
         for c in live
         if c.merged_into is None
     ]

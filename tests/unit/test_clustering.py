@@ -28,6 +28,8 @@ from services.matcher.clustering import (
     ClusterState,
     TokenLinks,
     case_key,
+    first_key,
+    firsts_of,
     live_cluster,
     on_complaint_filed,
     on_generic_decided,
@@ -95,6 +97,7 @@ def complaint(filed: CaseRef, *identifiers: IdentifierRef, hours: float = 0) -> 
                           received_at=NOW + timedelta(hours=hours))  # fmt: skip
 
 
+MUM0 = case("MH-MUM", "0")
 MUM1, MUM2, BPL, KOL = (
     case("MH-MUM", "1"),
     case("MH-MUM", "2"),
@@ -110,7 +113,7 @@ def test_two_complaints_of_one_district_form_a_cluster_without_an_alert() -> Non
     assert clustering.file(MUM2, PHONE) is None
     cluster = clustering.cluster_of(MUM2)
     assert cluster.size == 2
-    assert cluster.firsts == (MUM1,)
+    assert firsts_of(clustering.rows, cluster) == (MUM1,)
     assert clustering.cluster_of(MUM1) == cluster
 
 
@@ -622,7 +625,7 @@ def test_a_big_gang_s_row_reads_back_as_the_row_it_was_after_every_join() -> Non
         assert ClusterState.model_validate_json(encoded) == cluster
 
 
-def test_a_complaint_joining_a_big_gang_writes_one_path_step_not_the_gang_s_path() -> None:
+def test_a_complaint_joining_a_big_gang_writes_one_step_and_one_first_not_the_whole_gang() -> None:
     clustering = Clustering()
     for n in range(150):
         clustering.file(case("MP-BPL" if n % 3 else "MH-MUM", str(n)), PHONE)
@@ -633,12 +636,17 @@ def test_a_complaint_joining_a_big_gang_writes_one_path_step_not_the_gang_s_path
 
     steps = [value for key, value in recording.writes if key.startswith("path:")]
     assert [PathStep.model_validate_json(step).later.complaint_id for step in steps] == ["150"]
+    gang = clustering.cluster_of(MUM0)
+    assert [key for key, _ in recording.writes if key.startswith("first:")] == [
+        first_key(gang.cluster_id, "WB-KOL")  # a new district's; the others' are as they were
+    ]
     clustering.rows.update(recording.writes)
-    gang = clustering.cluster_of(case("WB-KOL", "150"))
-    assert (gang.size, gang.path, gang.path_len) == (151, (), 100)
-    assert [step.later.complaint_id for step in clustering.path_of(case("WB-KOL", "150"))] == [
+    gang = clustering.cluster_of(MUM0)
+    assert (gang.size, gang.firsts, gang.path, gang.path_len) == (151, (), (), 100)
+    assert [step.later.complaint_id for step in clustering.path_of(MUM0)] == [
         str(n) for n in range(51, 151)
     ]
+    assert firsts_of(clustering.rows, gang) == (MUM0, case("MP-BPL", "1"), case("WB-KOL", "150"))
 
 
 def _inline(path: tuple[PathStep, ...]) -> dict[str, Any]:
@@ -657,30 +665,31 @@ def _inline(path: tuple[PathStep, ...]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("form", ["whole", "compact"])
-def test_a_path_stored_in_its_cluster_s_row_reads_and_moves_to_rows_of_its_own(form: str) -> None:
-    clustering, first = Clustering(), case("MH-MUM", "0")
+def test_a_gang_stored_in_one_row_reads_and_moves_its_firsts_and_path_to_rows_of_their_own(
+    form: str,
+) -> None:
+    clustering = Clustering()
     for n in range(5):
         clustering.file(case("MP-BPL" if n % 2 else "MH-MUM", str(n)), PHONE)
-    gang, path = clustering.cluster_of(first), clustering.path_of(first)
-    old = gang.model_dump(mode="json", exclude={"path_end", "path_len", "path"})
+    gang, path = clustering.cluster_of(MUM0), clustering.path_of(MUM0)
+    firsts = firsts_of(clustering.rows, gang)
+    old = gang.model_dump(mode="json", exclude={"path_end", "path_len", "path", "firsts"})
+    old["firsts"] = [first.model_dump(mode="json") for first in firsts]
     old |= (
         {"path": [step.model_dump(mode="json") for step in path]}
         if form == "whole"
         else _inline(path)
     )
     clustering.rows = {key: value for key, value in clustering.rows.items()
-                       if not key.startswith("path:")}  # fmt: skip
+                       if not key.startswith(("path:", "first:"))}  # fmt: skip
     clustering.rows[gang.cluster_id] = json.dumps(old).encode()
 
-    assert len(path) == 4
-    assert clustering.path_of(first) == path
+    assert (len(path), firsts) == (4, (MUM0, case("MP-BPL", "1")))
+    assert clustering.path_of(MUM0) == path
+    assert firsts_of(clustering.rows, clustering.cluster_of(MUM0)) == firsts
     clustering.file(case("WB-KOL", "5"), PHONE)
 
-    assert clustering.cluster_of(first).path == ()
-    assert [step.later.complaint_id for step in clustering.path_of(first)] == [
-        "1",
-        "2",
-        "3",
-        "4",
-        "5",
-    ]
+    gang = clustering.cluster_of(MUM0)
+    assert (gang.firsts, gang.path) == ((), ())
+    assert [step.later.complaint_id for step in clustering.path_of(MUM0)] == list("12345")
+    assert firsts_of(clustering.rows, gang) == (*firsts, case("WB-KOL", "5"))
