@@ -7,10 +7,10 @@ alerts, with the same ids, however the matcher's partitions interleave.
 
 Everything lives in one table of rows under three kinds of key (`Rows`):
 - a cluster's row under its id: a union-find whose roots are the live clusters. A live row
-  holds its exact size and every district (with its first complaint); a cluster absorbed by a
-  merge keeps only a forwarding pointer to the one that absorbed it. Its latest path steps
-  (up to MAX_LISTED) are in rows of their own (`path_key`), so that a complaint joining a big
-  gang writes one step rather than the gang's whole path;
+  holds its exact size and every district; a cluster absorbed by a merge keeps only a
+  forwarding pointer to the one that absorbed it. Each district's first complaint and the
+  latest path steps (up to MAX_LISTED) are in rows of their own (`first_key`, `path_key`), so
+  that a complaint joining a big gang writes one step and at most one first, not the gang;
 - a strong identifier's row (`TokenLinks`): its first complaint, which every later complaint
   naming it joins, its count and districts, an operator's generic-value decision, and the
   complaints officers said it does not link (for a number that changes hands, its runs: each
