@@ -183,7 +183,7 @@ class ClusterState(_Row):
     def states(self) -> tuple[str, ...]:
         return tuple(sorted({state_of(district) for district in self.districts}))
 
-    def summary(self, path: tuple[PathStep, ...]) -> ClusterSummary:
+    def summary(self, path: PathSteps) -> ClusterSummary:
         """The gang as an alert carries it, with its path (`path_of`)."""
         return ClusterSummary(
             cluster_id=self.cluster_id,
@@ -233,7 +233,7 @@ def path_keys(cluster: ClusterState) -> list[str]:
     ]
 
 
-def path_of(rows: Rows, cluster: ClusterState) -> tuple[PathStep, ...]:
+def path_of(rows: Rows, cluster: ClusterState) -> PathSteps:
     """A cluster's latest path steps, earliest first."""
     if cluster.path:  # not in rows of their own (see ClusterState.path)
         return cluster.path
@@ -244,7 +244,7 @@ def path_of(rows: Rows, cluster: ClusterState) -> tuple[PathStep, ...]:
 def store_cluster(
     rows: Rows,
     cluster: ClusterState,
-    steps: tuple[PathStep, ...] = (),
+    steps: PathSteps = (),
     firsts: tuple[CaseRef, ...] = (),
 ) -> ClusterState:
     """Write a cluster: the firsts it holds inline and those it gained (`firsts`, each earlier
@@ -428,7 +428,7 @@ class Merge:
     absorbed: ClusterState  # now only a forwarding pointer to `kept`
     # What `kept` gained, for store_cluster: the absorbed cluster's path steps then the one
     # joining them, and its firsts earlier than `kept`'s of their districts.
-    steps: tuple[PathStep, ...] = ()
+    steps: PathSteps = ()
     firsts: tuple[CaseRef, ...] = ()
 
 
